@@ -1,0 +1,140 @@
+// The docker platform: maps the plan onto images, networks, volumes and one container per service.
+// Thin on purpose: addresses come from dockerPlan, file contents from the shared renderers.
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Credentials } from "../credentials";
+import { DockerPlan, planDockerNetworks } from "../dockerPlan";
+import { ServiceKind, ServicePlan, Topology, service } from "../topology";
+import { PlatformView, renderService } from "../services";
+
+export const IMAGE_KINDS = ["haproxy", "nginx", "app", "mariadb"] as const;
+type ImageKind = (typeof IMAGE_KINDS)[number];
+
+/** Image build contexts are the repository root, relative to where the program runs. */
+const REPO_ROOT = path.relative(process.cwd(), path.join(__dirname, "..", "..")) || ".";
+
+const IMAGE_OF: Record<ServiceKind, ImageKind> = {
+    haproxy: "haproxy",
+    nginx: "nginx",
+    app: "app",
+    "mariadb-primary": "mariadb",
+    "mariadb-replica": "mariadb",
+};
+
+export interface DockerDeployment {
+    readonly plan: DockerPlan;
+    readonly containers: ReadonlyMap<string, docker.Container>;
+}
+
+export function deployDocker(name: string, topology: Topology, credentials: Credentials, parent: pulumi.Resource): DockerDeployment {
+    const plan = planDockerNetworks(topology);
+    const opts = { parent };
+    const stackLabel = { label: "foobar.stack", value: name };
+
+    const images = new Map(
+        IMAGE_KINDS.map((kind) => [
+            kind,
+            new docker.Image(
+                `${name}-image-${kind}`,
+                {
+                    imageName: `foobar-infra/${kind}:local`,
+                    build: { context: REPO_ROOT, dockerfile: path.join(REPO_ROOT, "images", kind, "Dockerfile"), builderVersion: "BuilderV1" },
+                    skipPush: true,
+                },
+                opts,
+            ),
+        ]),
+    );
+    const networks = new Map(
+        plan.segments.map((segment) => [
+            segment.name,
+            new docker.Network(
+                `${name}-${segment.name}`,
+                {
+                    name: `${name}-${segment.name}`,
+                    driver: "bridge",
+                    internal: segment.internal,
+                    ipamConfigs: [{ subnet: segment.subnet, gateway: segment.gateway }],
+                    labels: [stackLabel],
+                },
+                opts,
+            ),
+        ]),
+    );
+
+    const view = dockerView(topology, plan);
+    const containers = new Map<string, docker.Container>();
+    const create = (svc: ServicePlan, dependsOn: pulumi.Resource[]) => {
+        const rendered = renderService(topology, svc, credentials, view);
+        const labels = [stackLabel, { label: "foobar.server", value: svc.server }, { label: "foobar.service", value: svc.kind }];
+        const attached = plan.segmentsOf(svc.key).map((segment) => ({
+            name: (networks.get(segment.name) as docker.Network).name,
+            ipv4Address: segment.members.get(svc.key) as string,
+        }));
+        const volumes = svc.kind.startsWith("mariadb")
+            ? [{ volumeName: new docker.Volume(`${name}-${svc.key}-data`, { name: `${name}-${svc.key}-data`, labels: [stackLabel] }, opts).name, containerPath: "/var/lib/mysql" }]
+            : [];
+        const container = new docker.Container(
+            `${name}-${svc.key}`,
+            {
+                name: `${name}-${svc.key}`,
+                image: (images.get(IMAGE_OF[svc.kind]) as docker.Image).repoDigest,
+                hostname: svc.key,
+                labels,
+                // Without an explicit mode Docker also joins its default bridge, a path out of the firewall.
+                networkMode: attached[0].name,
+                networksAdvanced: attached,
+                ports: publishedPorts(topology, svc),
+                uploads: rendered.files.map((f) => ({ file: f.path, content: f.content })),
+                envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
+                healthcheck: { tests: rendered.healthcheck, interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
+                restart: "unless-stopped",
+                // nginx stops gracefully on SIGQUIT (SIGTERM drops in-flight requests).
+                stopSignal: svc.kind === "nginx" ? "SIGQUIT" : "SIGTERM",
+                stopTimeout: 15,
+                volumes,
+                logDriver: "json-file",
+                logOpts: { "max-size": "10m", "max-file": "3" },
+                // Dependants are created only once this answers its health check.
+                wait: svc.kind === "mariadb-primary",
+                waitTimeout: 120,
+            },
+            { parent, dependsOn },
+        );
+        containers.set(svc.key, container);
+        return container;
+    };
+
+    const primary = create(service(topology, topology.primary), []);
+    for (const key of topology.replicas) create(service(topology, key), [primary]);
+    const webContainers = topology.web.flatMap((w) => {
+        const app = create(service(topology, w.app), [primary]);
+        return [app, create(service(topology, w.nginx), [app])];
+    });
+    create(service(topology, topology.haproxy), webContainers);
+    return { plan, containers };
+}
+
+/** How services see each other on docker: every service is its own host on the shared networks. */
+function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
+    const segment = (name: string) => plan.segments.find((s) => s.name === name) as DockerPlan["segments"][number];
+    const data = segment("data");
+    return {
+        reach: (from, to) => plan.reach(from, to),
+        // Each app is alone in its container; the networks, not the bind address, keep it private.
+        appListenHost: "0.0.0.0",
+        statsAddress: segment("web").members.get(topology.haproxy) as string,
+        publicHttpsPort: topology.args.docker.httpsPort,
+        databaseClientHost: `${data.subnet.split(".").slice(0, 3).join(".")}.%`,
+    };
+}
+
+function publishedPorts(topology: Topology, svc: ServicePlan) {
+    if (svc.kind !== "haproxy") return [];
+    const { httpPort, httpsPort, bindAddress } = topology.args.docker;
+    return [
+        { internal: 80, external: httpPort, ip: bindAddress, protocol: "tcp" },
+        { internal: 443, external: httpsPort, ip: bindAddress, protocol: "tcp" },
+    ];
+}

@@ -1,0 +1,98 @@
+// Collects configuration problems so that one error can list all of them at once.
+import { closest, distance } from "fastest-levenshtein";
+
+export const CONFIG_NAMESPACE = "foobar";
+
+export interface ConfigProblem {
+    /** The stack config key, e.g. "foobar:lb.algorithm". */
+    readonly key: string;
+    /** What was received, shown as JSON. */
+    readonly value: unknown;
+    /** What is allowed and how to fix it. */
+    readonly fix: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(formatProblems(problems));
+        this.name = "ConfigError";
+    }
+}
+
+export function formatProblems(problems: readonly ConfigProblem[]): string {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    const lines = problems.map((p) => `  - ${p.key}: got ${show(p.value)}; ${p.fix}`);
+    return [`Invalid foobar-infra configuration (${count}); nothing was created:`, ...lines].join("\n");
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+/** "did you mean" for a misspelt name, only when it is close enough to be a likely typo. */
+export function didYouMean(given: string, known: readonly string[]): string {
+    if (known.length === 0) return "";
+    const best = closest(given, [...known]);
+    return distance(given.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
+        ? ` Did you mean "${best}"?`
+        : "";
+}
+
+export class Problems {
+    private readonly found: ConfigProblem[] = [];
+
+    add(key: string, value: unknown, fix: string): void {
+        this.found.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, fix });
+    }
+
+    get list(): readonly ConfigProblem[] {
+        return this.found;
+    }
+
+    throwIfAny(): void {
+        if (this.found.length > 0) throw new ConfigError(this.found);
+    }
+
+    /**
+     * A value that must be a plain object (or absent); returns it, or undefined after a problem.
+     * Unknown keys are problems too. key "" is the root of the namespace.
+     */
+    object(key: string, value: unknown, known: readonly string[]): Record<string, unknown> | undefined {
+        if (value === undefined) return {};
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+            this.add(key, value, `must be an object with keys ${known.join(", ")}.`);
+            return undefined;
+        }
+        const record = value as Record<string, unknown>;
+        for (const name of Object.keys(record)) {
+            if (!known.includes(name)) {
+                const where = key === "" ? "" : ` of ${key}`;
+                this.add(
+                    key === "" ? name : `${key}.${name}`,
+                    record[name],
+                    `unknown key; known keys${where} are ${known.join(", ")}.${didYouMean(name, known)}`,
+                );
+            }
+        }
+        return record;
+    }
+
+    oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T {
+        if (value === undefined) return fallback;
+        if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+        const hint = typeof value === "string" ? didYouMean(value, allowed) : "";
+        this.add(key, value, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}.${hint}`);
+        return fallback;
+    }
+
+    integer(key: string, value: unknown, min: number, max: number, fallback: number): number {
+        if (value === undefined) return fallback;
+        // Stack config delivers scalars as strings ("2"); accept those when they are whole numbers.
+        const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+        if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) return n;
+        this.add(key, value, `must be a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+}

@@ -1,0 +1,147 @@
+// validateArgs: every rule on FoobarInfraArgs, checked at once, before any resource exists.
+import * as pulumi from "@pulumi/pulumi";
+import {
+    DATABASE_MODES,
+    DEFAULT_DATABASE_MODE,
+    DEFAULT_DOCKER,
+    DEFAULT_DOMAIN,
+    DEFAULT_HEALTH_CHECK,
+    DEFAULT_LB_ALGORITHM,
+    DEFAULT_LB_MODE,
+    DEFAULT_PLATFORM,
+    DEFAULT_TLS_VALIDITY_DAYS,
+    DEFAULT_WEB_SERVERS,
+    LB_ALGORITHMS,
+    LB_MODES,
+    MAX_WEB_SERVERS,
+    PLATFORMS,
+    ResolvedArgs,
+    TLS_MODES,
+} from "./args";
+import { Problems } from "./problems";
+import { isPrivateIpv4Cidr, isIpv4, isDnsName } from "./net";
+
+export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker"] as const;
+const LB_KEYS = ["algorithm", "mode", "healthCheck"];
+const HEALTH_KEYS = ["intervalMs", "timeoutMs", "fall", "rise"];
+const TLS_KEYS = ["mode", "validityDays", "certificate", "key"];
+const DATABASE_KEYS = ["mode", "replicas"];
+const DOCKER_KEYS = ["httpPort", "httpsPort", "bindAddress", "subnet"];
+
+/**
+ * Checks every argument and applies the defaults. Throws one ConfigError that lists, for each
+ * problem, the stack config key, the value received and the fix. `args` is untyped on purpose:
+ * stack config is only JSON until it has passed here.
+ */
+export function validateArgs(args: unknown): ResolvedArgs {
+    const p = new Problems();
+    const top = p.object("", args, [...TOP_LEVEL_KEYS]) ?? {};
+
+    const platform = p.oneOf("platform", top.platform, PLATFORMS, DEFAULT_PLATFORM);
+    if (platform === "aws") {
+        p.add("platform", "aws", `the aws platform is not built yet (tracked in issue #3); use "docker".`);
+    }
+    const domain = top.domain ?? DEFAULT_DOMAIN;
+    if (typeof domain !== "string" || !isDnsName(domain)) {
+        p.add("domain", domain, `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`);
+    }
+    const webServers = p.integer("webServers", top.webServers, 1, MAX_WEB_SERVERS, DEFAULT_WEB_SERVERS);
+
+    const lbIn = p.object("lb", top.lb, LB_KEYS) ?? {};
+    const mode = p.oneOf("lb.mode", lbIn.mode, LB_MODES, DEFAULT_LB_MODE);
+    if (mode === "active-passive" && webServers < 2) {
+        p.add("lb.mode", mode, `needs at least 2 web servers (webServers is ${webServers}); raise webServers or use "active-active".`);
+    }
+    const hcIn = p.object("lb.healthCheck", lbIn.healthCheck, HEALTH_KEYS) ?? {};
+    const healthCheck = {
+        intervalMs: p.integer("lb.healthCheck.intervalMs", hcIn.intervalMs, 100, 60000, DEFAULT_HEALTH_CHECK.intervalMs),
+        timeoutMs: p.integer("lb.healthCheck.timeoutMs", hcIn.timeoutMs, 100, 60000, DEFAULT_HEALTH_CHECK.timeoutMs),
+        fall: p.integer("lb.healthCheck.fall", hcIn.fall, 1, 10, DEFAULT_HEALTH_CHECK.fall),
+        rise: p.integer("lb.healthCheck.rise", hcIn.rise, 1, 10, DEFAULT_HEALTH_CHECK.rise),
+    };
+    if (healthCheck.timeoutMs > healthCheck.intervalMs) {
+        p.add(
+            "lb.healthCheck.timeoutMs",
+            healthCheck.timeoutMs,
+            `must not exceed lb.healthCheck.intervalMs (${healthCheck.intervalMs}); lower it or raise the interval.`,
+        );
+    }
+    const lb = { algorithm: p.oneOf("lb.algorithm", lbIn.algorithm, LB_ALGORITHMS, DEFAULT_LB_ALGORITHM), mode, healthCheck };
+
+    const tls = validateTls(p, top.tls);
+
+    const dbIn = p.object("database", top.database, DATABASE_KEYS) ?? {};
+    const database = {
+        mode: p.oneOf("database.mode", dbIn.mode, DATABASE_MODES, DEFAULT_DATABASE_MODE),
+        replicas: p.integer("database.replicas", dbIn.replicas, 0, webServers, webServers),
+    };
+    if (database.mode === "managed" && platform !== "aws") {
+        p.add("database.mode", "managed", `a managed (RDS) database needs platform "aws"; use "self-managed" on ${platform}.`);
+    }
+
+    const dockerIn = p.object("docker", top.docker, DOCKER_KEYS) ?? {};
+    const docker = {
+        httpPort: p.integer("docker.httpPort", dockerIn.httpPort, 1, 65535, DEFAULT_DOCKER.httpPort),
+        httpsPort: p.integer("docker.httpsPort", dockerIn.httpsPort, 1, 65535, DEFAULT_DOCKER.httpsPort),
+        bindAddress: (dockerIn.bindAddress ?? DEFAULT_DOCKER.bindAddress) as string,
+        subnet: (dockerIn.subnet ?? DEFAULT_DOCKER.subnet) as string,
+    };
+    if (dockerIn.httpPort !== undefined || dockerIn.httpsPort !== undefined) {
+        if (docker.httpPort === docker.httpsPort) {
+            p.add("docker.httpsPort", docker.httpsPort, `must differ from docker.httpPort (${docker.httpPort}).`);
+        }
+    }
+    if (typeof docker.bindAddress !== "string" || !isIpv4(docker.bindAddress)) {
+        p.add("docker.bindAddress", docker.bindAddress, `must be an IPv4 address of this host, like "127.0.0.1".`);
+    }
+    if (typeof docker.subnet !== "string" || !isPrivateIpv4Cidr(docker.subnet, 16, 22)) {
+        p.add(
+            "docker.subnet",
+            docker.subnet,
+            `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`,
+        );
+    }
+
+    p.throwIfAny();
+    return { platform, domain: domain as string, webServers, lb, tls, database, docker };
+}
+
+function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {
+    const tlsIn = p.object("tls", value, TLS_KEYS) ?? {};
+    const mode = p.oneOf("tls.mode", tlsIn.mode, TLS_MODES, "self-signed");
+    if (mode === "self-signed") {
+        for (const key of ["certificate", "key"] as const) {
+            if (tlsIn[key] !== undefined) {
+                p.add(`tls.${key}`, "[secret]", `is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`);
+            }
+        }
+        return {
+            mode,
+            validityDays: p.integer("tls.validityDays", tlsIn.validityDays, 1, 825, DEFAULT_TLS_VALIDITY_DAYS),
+        };
+    }
+    if (tlsIn.validityDays !== undefined) {
+        p.add("tls.validityDays", tlsIn.validityDays, `is only read when tls.mode is "self-signed"; remove it.`);
+    }
+    const pem = (key: "certificate" | "key", marker: RegExp, example: string): pulumi.Input<string> => {
+        const v = tlsIn[key];
+        // An Output cannot be inspected before it resolves; its presence is all that can be checked now.
+        if (pulumi.Output.isInstance(v)) return v as pulumi.Output<string>;
+        if (typeof v !== "string" || !marker.test(v)) {
+            // Never echo a secret back: a wrong value is shown only by its shape.
+            const shown = v === undefined ? undefined : "[secret]";
+            p.add(
+                `tls.${key}`,
+                shown,
+                `tls.mode "provided" needs a PEM ${example}; set it with \`pulumi config set --secret --path foobar:tls.${key} "$(cat FILE)"\`.`,
+            );
+            return "";
+        }
+        return pulumi.secret(v);
+    };
+    return {
+        mode,
+        certificate: pem("certificate", /-----BEGIN CERTIFICATE-----/, "certificate"),
+        key: pem("key", /-----BEGIN (EC |RSA )?PRIVATE KEY-----/, "private key"),
+    };
+}

@@ -1,0 +1,92 @@
+// Secrets every platform needs: database passwords (@pulumi/random) and the site's TLS material
+// (@pulumi/tls, or a provided PEM pair). They are resources of the component, not of a backend.
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { ResolvedArgs } from "./config/args";
+
+export interface Credentials {
+    readonly appPassword: pulumi.Output<string>;
+    readonly replicationPassword: pulumi.Output<string>;
+    /** The site certificate (leaf first) and its key, both secret. */
+    readonly certificatePem: pulumi.Output<string>;
+    readonly privateKeyPem: pulumi.Output<string>;
+    /** What a client must trust: the generated CA, or the provided chain. */
+    readonly caCertificatePem: pulumi.Output<string>;
+}
+
+/** Hostnames and addresses the self-signed site certificate covers besides the domain. */
+export const LOCAL_NAMES = ["localhost"];
+export const LOCAL_ADDRESSES = ["127.0.0.1"];
+
+function password(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+    // Letters and digits only: the value goes into SQL literals and files; 32 of them is ~190 bits.
+    return new random.RandomPassword(name, { length: 32, special: false }, { parent }).result;
+}
+
+export function createCredentials(name: string, args: ResolvedArgs, parent: pulumi.Resource): Credentials {
+    const appPassword = password(`${name}-db-app-password`, parent);
+    const replicationPassword = password(`${name}-db-replication-password`, parent);
+    const tlsArgs = args.tls;
+    switch (tlsArgs.mode) {
+        case "provided":
+            return {
+                appPassword,
+                replicationPassword,
+                certificatePem: pulumi.secret(tlsArgs.certificate),
+                privateKeyPem: pulumi.secret(tlsArgs.key),
+                caCertificatePem: pulumi.output(tlsArgs.certificate),
+            };
+        case "self-signed": {
+            const site = selfSignedSite(name, args.domain, tlsArgs.validityDays * 24, parent);
+            return { appPassword, replicationPassword, ...site };
+        }
+        default: {
+            const never: never = tlsArgs;
+            throw new Error(`unknown tls mode ${JSON.stringify(never)}`);
+        }
+    }
+}
+
+function selfSignedSite(name: string, domain: string, validityPeriodHours: number, parent: pulumi.Resource) {
+    const opts = { parent };
+    const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
+    const ca = new tls.SelfSignedCert(
+        `${name}-ca`,
+        {
+            privateKeyPem: caKey.privateKeyPem,
+            subject: { commonName: `${domain} local CA`, organization: "foobar-infra" },
+            isCaCertificate: true,
+            validityPeriodHours,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        opts,
+    );
+    const siteKey = new tls.PrivateKey(`${name}-site-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
+    const csr = new tls.CertRequest(
+        `${name}-site-csr`,
+        {
+            privateKeyPem: siteKey.privateKeyPem,
+            subject: { commonName: domain, organization: "foobar-infra" },
+            dnsNames: [domain, ...LOCAL_NAMES],
+            ipAddresses: LOCAL_ADDRESSES,
+        },
+        opts,
+    );
+    const cert = new tls.LocallySignedCert(
+        `${name}-site-cert`,
+        {
+            certRequestPem: csr.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            validityPeriodHours,
+            allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        },
+        opts,
+    );
+    return {
+        certificatePem: pulumi.secret(cert.certPem),
+        privateKeyPem: pulumi.secret(siteKey.privateKeyPem),
+        caCertificatePem: ca.certPem,
+    };
+}

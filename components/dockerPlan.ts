@@ -1,0 +1,100 @@
+// The docker platform's network layout, derived from the topology's flows. Pure.
+// Each container is one service; user-defined networks are the firewall: two containers can talk
+// only where they share a network, and every network but "edge" is `internal` (no route out).
+import { formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
+import { Flow, ServiceKind, Topology, service } from "./topology";
+
+export type SegmentName = "edge" | "web" | "app" | "data";
+export const SEGMENTS: readonly SegmentName[] = ["edge", "web", "app", "data"];
+
+export interface SegmentPlan {
+    readonly name: SegmentName;
+    /** Only "edge" reaches beyond the host, and only HAProxy sits on it (to publish 80 and 443). */
+    readonly internal: boolean;
+    readonly subnet: string;
+    readonly gateway: string;
+    /** service key -> its fixed address on this network */
+    readonly members: ReadonlyMap<string, string>;
+}
+
+export interface DockerPlan {
+    readonly segments: readonly SegmentPlan[];
+    /** The address `from` uses to reach `to`: `to`'s address on a network both are on. */
+    reach(from: string, to: string): string;
+    /** Networks of one service, in the order they are attached (the first is its primary network). */
+    segmentsOf(serviceKey: string): readonly SegmentPlan[];
+}
+
+/** Which network carries a flow: decided by the service it goes to. */
+function segmentFor(flow: Flow, kind: ServiceKind): SegmentName {
+    if (flow.from === "internet") return "edge";
+    switch (kind) {
+        case "nginx":
+            return "web";
+        case "app":
+            return "app";
+        case "mariadb-primary":
+        case "mariadb-replica":
+            return "data";
+        case "haproxy":
+            throw new Error(`no internal flow should end at HAProxy (from ${flow.from})`);
+        default: {
+            const never: never = kind;
+            throw new Error(`unknown service kind ${String(never)}`);
+        }
+    }
+}
+
+/** Fixed host numbers keep addresses stable across container restarts (HAProxy and nginx use IPs). */
+function hostNumber(topology: Topology, key: string): number {
+    const s = service(topology, key);
+    const index = Number(s.server.replace("server-", ""));
+    switch (s.kind) {
+        case "haproxy":
+            return 2;
+        case "mariadb-primary":
+            return 3;
+        case "nginx":
+            return 10 + index;
+        case "app":
+            return 20 + index;
+        case "mariadb-replica":
+            return 30 + index;
+        default: {
+            const never: never = s.kind;
+            throw new Error(`unknown service kind ${String(never)}`);
+        }
+    }
+}
+
+export function planDockerNetworks(topology: Topology): DockerPlan {
+    const range = parseCidr(topology.args.docker.subnet);
+    if (!range) throw new Error(`docker.subnet ${topology.args.docker.subnet} passed validation but does not parse`);
+    const memberKeys = new Map<SegmentName, Set<string>>(SEGMENTS.map((s) => [s, new Set<string>()]));
+    for (const flow of topology.flows) {
+        const members = memberKeys.get(segmentFor(flow, service(topology, flow.to).kind)) as Set<string>;
+        if (flow.from !== "internet") members.add(flow.from);
+        members.add(flow.to);
+    }
+    const segments = SEGMENTS.map((name, i): SegmentPlan => {
+        const cidr = nthSlash24(range, i);
+        const keys = [...(memberKeys.get(name) as Set<string>)].sort();
+        return {
+            name,
+            internal: name !== "edge",
+            subnet: formatCidr(cidr),
+            gateway: intToIpv4(cidr.base + 1),
+            members: new Map(keys.map((k) => [k, intToIpv4(cidr.base + hostNumber(topology, k))])),
+        };
+    });
+    const segmentsOf = (key: string) => segments.filter((s) => s.members.has(key));
+    return {
+        segments,
+        segmentsOf,
+        reach(from, to) {
+            const shared = segmentsOf(from).find((s) => s.members.has(to));
+            if (!shared) throw new Error(`no network joins ${from} to ${to}; add a flow in topology.ts`);
+            return shared.members.get(to) as string;
+        },
+    };
+}

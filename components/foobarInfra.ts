@@ -1,0 +1,88 @@
+// FoobarInfra: the three-server web infrastructure of www.foobar.com as one component.
+import * as pulumi from "@pulumi/pulumi";
+import { FoobarInfraArgs, ResolvedArgs } from "./config/args";
+import { validateArgs } from "./config/validate";
+import { createCredentials } from "./credentials";
+import { deployDocker } from "./backends/docker";
+import { renderDiagram } from "./render/diagram";
+import { PORTS, Topology, buildTopology } from "./topology";
+
+export const FOOBAR_INFRA_TYPE = "foobar:index:FoobarInfra";
+
+export interface ServiceSummary {
+    readonly service: string;
+    readonly kind: string;
+    /** Network name -> address (docker), or "private" -> address. */
+    readonly addresses: Record<string, string>;
+}
+
+export interface ServerSummary {
+    readonly name: string;
+    readonly role: string;
+    readonly services: ServiceSummary[];
+}
+
+export class FoobarInfra extends pulumi.ComponentResource {
+    /** The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it). */
+    public readonly url!: pulumi.Output<string>;
+    /** Where the load balancer accepts HTTPS: host:port. */
+    public readonly loadBalancerAddress!: pulumi.Output<string>;
+    public readonly servers!: pulumi.Output<ServerSummary[]>;
+    /** host:port of the MariaDB primary, which takes every write. */
+    public readonly databaseWriterEndpoint!: pulumi.Output<string>;
+    /** host:port of each read replica. */
+    public readonly databaseReaderEndpoints!: pulumi.Output<string[]>;
+    /** PEM of the CA to trust for the site's certificate. */
+    public readonly caCertificatePem!: pulumi.Output<string>;
+    /** Mermaid flowchart of servers, services and allowed flows. */
+    public readonly diagram!: pulumi.Output<string>;
+
+    constructor(name: string, args: FoobarInfraArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before super(): an invalid config must not register even the component.
+        const resolved: ResolvedArgs = validateArgs(args);
+        super(FOOBAR_INFRA_TYPE, name, {}, opts);
+        const topology = buildTopology(resolved);
+        const credentials = createCredentials(name, resolved, this);
+        const outputs = this.deploy(name, topology, credentials);
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
+    }
+
+    private deploy(name: string, topology: Topology, credentials: ReturnType<typeof createCredentials>) {
+        const { args } = topology;
+        switch (args.platform) {
+            case "docker": {
+                const { plan, containers } = deployDocker(name, topology, credentials, this);
+                const dataAddress = (key: string) => plan.reach(topology.web[0].app, key);
+                const httpsPort = args.docker.httpsPort;
+                const servers: ServerSummary[] = topology.servers.map((server) => ({
+                    name: server.name,
+                    role: server.role,
+                    services: server.services.map((key) => ({
+                        service: key,
+                        kind: topology.services.find((s) => s.key === key)?.kind ?? "",
+                        addresses: Object.fromEntries(plan.segmentsOf(key).map((s) => [s.name, s.members.get(key) as string])),
+                    })),
+                }));
+                // The outputs wait for the containers: a URL is only reported for a running site.
+                const ready = pulumi.all([...containers.values()].map((c) => c.id));
+                return {
+                    url: ready.apply(() => `https://${args.domain}${httpsPort === 443 ? "" : `:${httpsPort}`}/`),
+                    loadBalancerAddress: pulumi.output(`${args.docker.bindAddress}:${httpsPort}`),
+                    servers: pulumi.output(servers),
+                    databaseWriterEndpoint: pulumi.output(`${dataAddress(topology.primary)}:${PORTS.mysql}`),
+                    databaseReaderEndpoints: pulumi.output(topology.replicas.map((r) => `${plan.reach(topology.primary, r)}:${PORTS.mysql}`)),
+                    caCertificatePem: credentials.caCertificatePem,
+                    diagram: pulumi.output(renderDiagram(topology)),
+                };
+            }
+            case "aws":
+                // validateArgs refuses "aws" until that platform exists (issue #3).
+                throw new Error("platform aws is not built yet");
+            default: {
+                const never: never = args.platform;
+                throw new Error(`unknown platform ${String(never)}`);
+            }
+        }
+    }
+}

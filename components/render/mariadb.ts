@@ -1,0 +1,113 @@
+// MariaDB server config and bootstrap SQL for the primary and its GTID replicas. Pure.
+// The bootstrap file runs as `init_file` at every start, so every statement is idempotent.
+import { assertSafeToken, lines, sqlString } from "./text";
+
+export const MARIADB_CONFIG_PATH = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
+export const MARIADB_BOOTSTRAP_PATH = "/etc/mysql/foobar/bootstrap.sql";
+
+export interface MariadbConfigInput {
+    readonly role: "primary" | "replica";
+    readonly serverId: number;
+    readonly port: number;
+    /** Replicas only: how long a commit waits for a replica's acknowledgement before going async. */
+    readonly semiSyncTimeoutMs: number;
+    /** Primary only: turn on semi-sync (only when there is a replica to acknowledge). */
+    readonly semiSync: boolean;
+}
+
+export function renderMariadbConfig(input: MariadbConfigInput): string {
+    const common = [
+        "# Rendered by foobar-infra (components/render/mariadb.ts). Do not edit by hand.",
+        "[mariadbd]",
+        `server_id = ${input.serverId}`,
+        "bind_address = 0.0.0.0",
+        `port = ${input.port}`,
+        "skip_name_resolve = ON",
+        `init_file = ${MARIADB_BOOTSTRAP_PATH}`,
+        "# Durability: an acknowledged commit is on disk, in the binary log too.",
+        "innodb_flush_log_at_trx_commit = 1",
+        "sync_binlog = 1",
+        "log_bin = mariadb-bin",
+        "binlog_format = ROW",
+        "log_slave_updates = ON",
+        "gtid_strict_mode = ON",
+        "character_set_server = utf8mb4",
+        "collation_server = utf8mb4_unicode_ci",
+        "max_connections = 200",
+    ];
+    if (input.role === "primary") {
+        return lines(
+            ...common,
+            "read_only = OFF",
+            "# A commit is acknowledged once a replica has it too, so losing the primary loses no acknowledged write.",
+            `rpl_semi_sync_master_enabled = ${input.semiSync ? "ON" : "OFF"}`,
+            `rpl_semi_sync_master_timeout = ${input.semiSyncTimeoutMs}`,
+        );
+    }
+    return lines(
+        ...common,
+        "# Only replication writes here; the app user cannot.",
+        "read_only = ON",
+        "# Replication starts from bootstrap.sql, after CHANGE MASTER has the current primary.",
+        "skip_slave_start = ON",
+        "rpl_semi_sync_slave_enabled = ON",
+        "relay_log = mariadb-relay",
+        "relay_log_recovery = ON",
+    );
+}
+
+export interface PrimaryBootstrapInput {
+    readonly database: string;
+    readonly appUser: string;
+    readonly appPassword: string;
+    readonly replicationUser: string;
+    readonly replicationPassword: string;
+    /** Host pattern the app and the replicas connect from, e.g. "10.77.3.%". */
+    readonly clientHost: string;
+}
+
+export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
+    assertSafeToken("database", input.database);
+    assertSafeToken("app user", input.appUser);
+    assertSafeToken("replication user", input.replicationUser);
+    assertSafeToken("client host", input.clientHost);
+    const app = `${sqlString(input.appUser)}@${sqlString(input.clientHost)}`;
+    const repl = `${sqlString(input.replicationUser)}@${sqlString(input.clientHost)}`;
+    const db = input.database;
+    return lines(
+        "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
+        `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
+        `CREATE TABLE IF NOT EXISTS ${db}.visits (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, server VARCHAR(64) NOT NULL, visited_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB;`,
+        `CREATE TABLE IF NOT EXISTS ${db}.visit_totals (server VARCHAR(64) PRIMARY KEY, total BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB;`,
+        "-- The app records and counts visits, nothing more.",
+        `CREATE USER IF NOT EXISTS ${app} IDENTIFIED BY ${sqlString(input.appPassword)};`,
+        `ALTER USER ${app} IDENTIFIED BY ${sqlString(input.appPassword)};`,
+        `GRANT SELECT, INSERT ON ${db}.visits TO ${app};`,
+        `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${app};`,
+        "-- Replicas stream the binary log, nothing more.",
+        `CREATE USER IF NOT EXISTS ${repl} IDENTIFIED BY ${sqlString(input.replicationPassword)};`,
+        `ALTER USER ${repl} IDENTIFIED BY ${sqlString(input.replicationPassword)};`,
+        `GRANT REPLICATION SLAVE ON *.* TO ${repl};`,
+    );
+}
+
+export interface ReplicaBootstrapInput {
+    readonly primaryHost: string;
+    readonly primaryPort: number;
+    readonly replicationUser: string;
+    readonly replicationPassword: string;
+}
+
+export function renderReplicaBootstrap(input: ReplicaBootstrapInput): string {
+    assertSafeToken("primary host", input.primaryHost);
+    assertSafeToken("replication user", input.replicationUser);
+    return lines(
+        "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
+        "-- Everything, users and schema included, arrives from the primary through replication.",
+        "STOP SLAVE;",
+        `CHANGE MASTER TO MASTER_HOST = ${sqlString(input.primaryHost)}, MASTER_PORT = ${input.primaryPort}, ` +
+            `MASTER_USER = ${sqlString(input.replicationUser)}, MASTER_PASSWORD = ${sqlString(input.replicationPassword)}, ` +
+            "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;",
+        "START SLAVE;",
+    );
+}

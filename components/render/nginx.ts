@@ -1,0 +1,80 @@
+// nginx.conf for a web server: static assets from disk, everything else proxied to the app. Pure.
+import { assertSafeToken, lines } from "./text";
+
+export const NGINX_CONFIG_PATH = "/etc/nginx/nginx.conf";
+export const STATIC_ROOT = "/srv/foobar/static";
+
+export interface NginxConfigInput {
+    readonly serverName: string;
+    readonly domain: string;
+    readonly listenPort: number;
+    readonly appAddress: string;
+    readonly appPort: number;
+}
+
+export function renderNginxConfig(input: NginxConfigInput): string {
+    assertSafeToken("server name", input.serverName);
+    assertSafeToken("domain", input.domain);
+    assertSafeToken("app address", input.appAddress);
+    const proxyHeaders = [
+        "            proxy_http_version 1.1;",
+        '            proxy_set_header Connection "";',
+        "            proxy_set_header Host $host;",
+        "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
+        "            proxy_connect_timeout 2s;",
+        "            proxy_read_timeout 30s;",
+    ];
+    return lines(
+        "# Rendered by foobar-infra (components/render/nginx.ts). Do not edit by hand.",
+        "user www-data;",
+        "worker_processes auto;",
+        "pid /run/nginx.pid;",
+        "error_log stderr warn;",
+        "",
+        "events {",
+        "    worker_connections 1024;",
+        "}",
+        "",
+        "http {",
+        "    include /etc/nginx/mime.types;",
+        "    default_type application/octet-stream;",
+        "    server_tokens off;",
+        "    sendfile on;",
+        "    keepalive_timeout 65s;",
+        "    access_log /dev/stdout;",
+        "",
+        "    upstream app {",
+        `        server ${input.appAddress}:${input.appPort} max_fails=0;`,
+        "        keepalive 16;",
+        "    }",
+        "",
+        "    server {",
+        `        listen ${input.listenPort} default_server;`,
+        `        server_name ${input.domain} localhost;`,
+        `        add_header X-Web-Server ${input.serverName} always;`,
+        "",
+        "        # Static assets never reach the app.",
+        "        location /static/ {",
+        `            alias ${STATIC_ROOT}/;`,
+        "            expires 1h;",
+        "        }",
+        "        location = /favicon.svg {",
+        `            root ${STATIC_ROOT};`,
+        "        }",
+        "",
+        "        # nginx's own liveness, for the container health check.",
+        "        location = /nginx-health {",
+        "            access_log off;",
+        "            default_type text/plain;",
+        '            return 200 "ok\\n";',
+        "        }",
+        "",
+        "        location / {",
+        "            proxy_pass http://app;",
+        ...proxyHeaders,
+        "        }",
+        "    }",
+        "}",
+    );
+}

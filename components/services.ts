@@ -1,0 +1,163 @@
+// What each service needs on its server: files (config and secrets), environment and a health
+// check, from the shared renderers. Both platforms deliver exactly this; only the delivery differs.
+import * as pulumi from "@pulumi/pulumi";
+import { Credentials } from "./credentials";
+import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, ServicePlan, Topology } from "./topology";
+import { APP_PASSWORD_PATH, appEnvironment } from "./render/app";
+import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, haproxyCertBundle, renderHaproxyConfig } from "./render/haproxy";
+import {
+    MARIADB_BOOTSTRAP_PATH,
+    MARIADB_CONFIG_PATH,
+    renderMariadbConfig,
+    renderPrimaryBootstrap,
+    renderReplicaBootstrap,
+} from "./render/mariadb";
+import { NGINX_CONFIG_PATH, renderNginxConfig } from "./render/nginx";
+
+export interface ServiceFile {
+    readonly path: string;
+    /** Secret Outputs stay secret all the way into the resource that delivers them. */
+    readonly content: pulumi.Input<string>;
+}
+
+export interface RenderedService {
+    readonly files: readonly ServiceFile[];
+    readonly env?: ReadonlyArray<readonly [string, string]>;
+    /** A command that exits 0 when the service answers. */
+    readonly healthcheck: string[];
+}
+
+export interface PlatformView {
+    /** The address `from` uses to reach `to`. */
+    reach(from: string, to: string): string;
+    /** Where the app listens: its own container address space, or loopback behind nginx on a VM. */
+    readonly appListenHost: string;
+    /** Internal address HAProxy serves stats and metrics on. */
+    readonly statsAddress: string;
+    /** The HTTPS port clients see (the published one on docker). */
+    readonly publicHttpsPort: number;
+    /** Host pattern MariaDB users may connect from, e.g. "10.77.3.%". */
+    readonly databaseClientHost: string;
+}
+
+export const SEMI_SYNC_TIMEOUT_MS = 1000;
+
+export function renderService(topology: Topology, svc: ServicePlan, credentials: Credentials, view: PlatformView): RenderedService {
+    const { args } = topology;
+    switch (svc.kind) {
+        case "haproxy": {
+            const config = renderHaproxyConfig({
+                domain: args.domain,
+                algorithm: args.lb.algorithm,
+                healthCheck: args.lb.healthCheck,
+                servers: topology.web.map((w) => ({ name: w.server, address: view.reach(svc.key, w.nginx), port: PORTS.nginx, backup: w.backup })),
+                httpPort: PORTS.http,
+                httpsPort: PORTS.https,
+                publicHttpsPort: view.publicHttpsPort,
+                statsBind: `${view.statsAddress}:${PORTS.stats}`,
+            });
+            const bundle = pulumi.all([credentials.certificatePem, credentials.privateKeyPem]).apply(([c, k]) => haproxyCertBundle(c, k));
+            return {
+                files: [
+                    { path: HAPROXY_CONFIG_PATH, content: config },
+                    { path: HAPROXY_CERT_PATH, content: pulumi.secret(bundle) },
+                ],
+                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${view.statsAddress}:${PORTS.stats}/stats`],
+            };
+        }
+        case "nginx": {
+            const web = topology.web.find((w) => w.nginx === svc.key);
+            if (!web) throw new Error(`${svc.key} is not a web server's nginx`);
+            const config = renderNginxConfig({
+                serverName: svc.server,
+                domain: args.domain,
+                listenPort: PORTS.nginx,
+                appAddress: view.reach(svc.key, web.app),
+                appPort: PORTS.app,
+            });
+            return {
+                files: [{ path: NGINX_CONFIG_PATH, content: config }],
+                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.nginx}/nginx-health`],
+            };
+        }
+        case "app": {
+            const web = topology.web.find((w) => w.app === svc.key);
+            if (!web) throw new Error(`${svc.key} is not a web server's app`);
+            const env = appEnvironment({
+                serverName: svc.server,
+                domain: args.domain,
+                listenHost: view.appListenHost,
+                port: PORTS.app,
+                writerHost: view.reach(svc.key, topology.primary),
+                readerHost: web.reader === undefined ? undefined : view.reach(svc.key, web.reader),
+                dbPort: PORTS.mysql,
+                database: DATABASE_NAME,
+                user: APP_DB_USER,
+            });
+            return {
+                files: [{ path: APP_PASSWORD_PATH, content: credentials.appPassword }],
+                env,
+                healthcheck: [
+                    "CMD",
+                    "node",
+                    "-e",
+                    `require("http").get("http://127.0.0.1:${PORTS.app}/healthz", (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`,
+                ],
+            };
+        }
+        case "mariadb-primary": {
+            const bootstrap = pulumi
+                .all([credentials.appPassword, credentials.replicationPassword])
+                .apply(([appPassword, replicationPassword]) =>
+                    renderPrimaryBootstrap({
+                        database: DATABASE_NAME,
+                        appUser: APP_DB_USER,
+                        appPassword,
+                        replicationUser: REPLICATION_USER,
+                        replicationPassword,
+                        clientHost: view.databaseClientHost,
+                    }),
+                );
+            const config = renderMariadbConfig({
+                role: "primary",
+                serverId: svc.serverId as number,
+                port: PORTS.mysql,
+                semiSync: topology.replicas.length > 0,
+                semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
+            });
+            return mariadb(config, pulumi.secret(bootstrap));
+        }
+        case "mariadb-replica": {
+            const bootstrap = credentials.replicationPassword.apply((replicationPassword) =>
+                renderReplicaBootstrap({
+                    primaryHost: view.reach(svc.key, topology.primary),
+                    primaryPort: PORTS.mysql,
+                    replicationUser: REPLICATION_USER,
+                    replicationPassword,
+                }),
+            );
+            const config = renderMariadbConfig({
+                role: "replica",
+                serverId: svc.serverId as number,
+                port: PORTS.mysql,
+                semiSync: false,
+                semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
+            });
+            return mariadb(config, pulumi.secret(bootstrap));
+        }
+        default: {
+            const never: never = svc.kind;
+            throw new Error(`unknown service kind ${String(never)}`);
+        }
+    }
+}
+
+function mariadb(config: string, bootstrap: pulumi.Output<string>): RenderedService {
+    return {
+        files: [
+            { path: MARIADB_CONFIG_PATH, content: config },
+            { path: MARIADB_BOOTSTRAP_PATH, content: bootstrap },
+        ],
+        healthcheck: ["CMD", "mariadb-admin", "ping", "--silent"],
+    };
+}

@@ -1,0 +1,121 @@
+// The platform-agnostic plan: servers, services, ports and the firewall paths between them. Pure.
+import { ResolvedArgs } from "./config/args";
+
+/** Every port the stack uses, in one place, so renderers and firewall rules cannot disagree. */
+export const PORTS = { http: 80, https: 443, stats: 8404, nginx: 80, app: 3000, mysql: 3306 } as const;
+
+export const DATABASE_NAME = "foobar";
+export const APP_DB_USER = "app";
+export const REPLICATION_USER = "replicator";
+
+export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica";
+export type ServerRole = "web" | "lb-db";
+
+export interface ServerPlan {
+    /** "server-1" .. "server-N" are web servers; the last one holds HAProxy and the primary. */
+    readonly name: string;
+    readonly role: ServerRole;
+    readonly services: readonly string[];
+}
+
+export interface ServicePlan {
+    /** Unique key, also the suffix of resource names: "server-1-nginx". */
+    readonly key: string;
+    readonly kind: ServiceKind;
+    readonly server: string;
+    /** For MariaDB: the server_id, unique in the replication topology. */
+    readonly serverId?: number;
+}
+
+/** One allowed network path; everything not listed is denied. "internet" is any outside client. */
+export interface Flow {
+    readonly from: string;
+    readonly to: string;
+    readonly port: number;
+    readonly purpose: string;
+}
+
+export interface WebServerPlan {
+    readonly server: string;
+    readonly nginx: string;
+    readonly app: string;
+    /** The replica this server's app reads from; undefined reads from the primary. */
+    readonly reader?: string;
+    /** HAProxy `backup` (active-passive: every web server but the first). */
+    readonly backup: boolean;
+}
+
+export interface Topology {
+    readonly args: ResolvedArgs;
+    readonly servers: readonly ServerPlan[];
+    readonly services: readonly ServicePlan[];
+    readonly web: readonly WebServerPlan[];
+    readonly lbServer: string;
+    readonly haproxy: string;
+    readonly primary: string;
+    readonly replicas: readonly string[];
+    readonly flows: readonly Flow[];
+}
+
+export const serverName = (index: number): string => `server-${index}`;
+export const PRIMARY_SERVER_ID = 1;
+/** Replica ids start well above the primary's, so a new primary id never collides with one. */
+export const replicaServerId = (webIndex: number): number => 100 + webIndex;
+
+export function buildTopology(args: ResolvedArgs): Topology {
+    const services: ServicePlan[] = [];
+    const web: WebServerPlan[] = [];
+    const replicas: string[] = [];
+    const lbServer = serverName(args.webServers + 1);
+    for (let i = 1; i <= args.webServers; i++) {
+        const server = serverName(i);
+        services.push({ key: `${server}-nginx`, kind: "nginx", server }, { key: `${server}-app`, kind: "app", server });
+        if (i <= args.database.replicas) {
+            const key = `${server}-mariadb-replica`;
+            services.push({ key, kind: "mariadb-replica", server, serverId: replicaServerId(i) });
+            replicas.push(key);
+        }
+    }
+    for (let i = 1; i <= args.webServers; i++) {
+        const server = serverName(i);
+        // A server without its own replica reads from one on another server, spreading the load.
+        const reader = replicas.length > 0 ? replicas[(i - 1) % replicas.length] : undefined;
+        const backup = args.lb.mode === "active-passive" && i > 1;
+        web.push({ server, nginx: `${server}-nginx`, app: `${server}-app`, reader, backup });
+    }
+    const haproxy = `${lbServer}-haproxy`;
+    const primary = `${lbServer}-mariadb-primary`;
+    services.push(
+        { key: haproxy, kind: "haproxy", server: lbServer },
+        { key: primary, kind: "mariadb-primary", server: lbServer, serverId: PRIMARY_SERVER_ID },
+    );
+    const servers: ServerPlan[] = [...web.map((w) => w.server), lbServer].map((name) => ({
+        name,
+        role: name === lbServer ? "lb-db" : "web",
+        services: services.filter((s) => s.server === name).map((s) => s.key),
+    }));
+    return { args, servers, services, web, lbServer, haproxy, primary, replicas, flows: buildFlows(web, haproxy, primary, replicas) };
+}
+
+function buildFlows(web: readonly WebServerPlan[], haproxy: string, primary: string, replicas: readonly string[]): Flow[] {
+    const flows: Flow[] = [
+        { from: "internet", to: haproxy, port: PORTS.http, purpose: "HTTP, redirected to HTTPS" },
+        { from: "internet", to: haproxy, port: PORTS.https, purpose: "HTTPS" },
+    ];
+    for (const w of web) {
+        flows.push(
+            { from: haproxy, to: w.nginx, port: PORTS.nginx, purpose: "load-balanced requests and health checks" },
+            { from: w.nginx, to: w.app, port: PORTS.app, purpose: "dynamic requests" },
+            { from: w.app, to: primary, port: PORTS.mysql, purpose: "writes (and reads when no replica answers)" },
+        );
+        if (w.reader) flows.push({ from: w.app, to: w.reader, port: PORTS.mysql, purpose: "reads" });
+    }
+    for (const r of replicas) flows.push({ from: r, to: primary, port: PORTS.mysql, purpose: "GTID replication" });
+    return flows;
+}
+
+export function service(topology: Topology, key: string): ServicePlan {
+    const found = topology.services.find((s) => s.key === key);
+    if (!found) throw new Error(`topology has no service "${key}"`);
+    return found;
+}

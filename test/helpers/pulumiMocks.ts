@@ -1,0 +1,150 @@
+// One mock harness for every test: runs the real program under pulumi.runtime.setMocks, records
+// every resource with its resolved inputs, and hands back material the running site can use.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+import { certRequestPem, locallySignedCertPem, privateKeyPem, selfSignedCertPem } from "./tlsMaterial";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    /** Resolved inputs, secrets unwrapped to their values. */
+    readonly inputs: Record<string, any>;
+    readonly state: Record<string, any>;
+    /** Paths of the inputs that arrived as secrets, e.g. "uploads[1].content". */
+    readonly secretPaths: readonly string[];
+}
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The mock monitor hands secrets over wrapped; unwrap them and remember where they were. */
+function unwrapSecrets(value: any, at: string, secretPaths: string[]): any {
+    if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${at}[${i}]`, secretPaths));
+    if (value === null || typeof value !== "object") return value;
+    if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+        secretPaths.push(at);
+        return unwrapSecrets(value.value, at, []);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, secretPaths)]));
+}
+
+/** "fake": placeholder PEMs, fast, for unit tests. "real": real keys, certificates and passwords. */
+export type Material = "fake" | "real";
+
+export const FOOBAR_COMPONENT = "foobar:index:FoobarInfra";
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+function randomPassword(inputs: Record<string, any>): string {
+    if (inputs.special !== false) throw new Error("random mock: only special=false passwords are modelled");
+    const bytes = crypto.randomBytes(inputs.length);
+    return [...bytes].map((b) => ALNUM[b % ALNUM.length]).join("");
+}
+
+function fakePem(label: string, name: string): string {
+    return `-----BEGIN ${label}-----\nFAKE-${name}\n-----END ${label}-----\n`;
+}
+
+/** Outputs each resource type adds to its inputs; any other type is an error, never a guess. */
+function outputsFor(type: string, name: string, inputs: Record<string, any>, material: Material): Record<string, any> {
+    const real = material === "real";
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+            return { result: randomPassword(inputs) };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: real ? privateKeyPem(inputs) : fakePem("EC PRIVATE KEY", name) };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: real ? selfSignedCertPem(inputs) : fakePem("CERTIFICATE", name) };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: real ? certRequestPem(inputs) : fakePem("CERTIFICATE REQUEST", name) };
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { certPem: real ? locallySignedCertPem(inputs) : fakePem("CERTIFICATE", name) };
+        case "docker:index/image:Image":
+            // A local build is referred to by its name: the deployer tags its build with it.
+            return { repoDigest: inputs.imageName };
+        case "docker:index/network:Network":
+        case "docker:index/volume:Volume":
+        case "docker:index/container:Container":
+            return {};
+        default:
+            throw new Error(`mock: resource type ${type} (${name}) is not modelled; add it to test/helpers/pulumiMocks.ts`);
+    }
+}
+
+export interface StackRun<T> {
+    readonly resources: RecordedResource[];
+    readonly outputs: T;
+}
+
+/**
+ * Sets the stack config (full keys, e.g. "foobar:webServers"; objects are JSON-encoded as the
+ * engine does), runs `program` under mocks and waits until every resource is registered.
+ */
+export async function runUnderMocks<T>(
+    config: Record<string, unknown>,
+    program: () => T,
+    options: { material?: Material; stack?: string } = {},
+): Promise<StackRun<T>> {
+    const resources: RecordedResource[] = [];
+    const material = options.material ?? "fake";
+    pulumi.runtime.setAllConfig(
+        Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+    );
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const secretPaths: string[] = [];
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+                const extra = args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material);
+                const state = { ...inputs, ...extra };
+                resources.push({ type: args.type, name: args.name, inputs, state, secretPaths });
+                return { id: `${args.name}-id`, state };
+            },
+            call(args) {
+                throw new Error(`mock: unexpected call ${args.token}`);
+            },
+        },
+        "foobar-infra",
+        options.stack ?? "dev",
+        false,
+    );
+    const outputs = program();
+    await unwrap(outputs);
+    await pulumi.runtime.waitForRPCs();
+    return { resources, outputs };
+}
+
+/** Resolves every Output inside a value (objects and arrays included). */
+export async function unwrap<T>(value: T): Promise<pulumi.Unwrap<T>> {
+    return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v as pulumi.Unwrap<T>)));
+}
+
+/** The `config:` block of a Pulumi.<stack>.yaml, as full keys. */
+export function loadStackConfig(stack: string, root = path.join(__dirname, "..", "..")): Record<string, unknown> {
+    const doc = yaml.load(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> };
+    return doc.config ?? {};
+}
+
+export function byType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
+    return resources.filter((r) => r.type === type);
+}
+
+export function findResource(resources: readonly RecordedResource[], type: string, name: string): RecordedResource {
+    const found = resources.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; have: ${resources.map((r) => r.name).join(", ")}`);
+    return found;
+}
+
+export const TYPES = {
+    container: "docker:index/container:Container",
+    network: "docker:index/network:Network",
+    volume: "docker:index/volume:Volume",
+    image: "docker:index/image:Image",
+    password: "random:index/randomPassword:RandomPassword",
+    privateKey: "tls:index/privateKey:PrivateKey",
+    selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    certRequest: "tls:index/certRequest:CertRequest",
+    locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+} as const;
