@@ -1,0 +1,70 @@
+// Entry point: config → store → HTTP server; SIGTERM/SIGINT drain and exit 0.
+// Exit status 1 means the app could not start (bad config, port in use).
+import { Config, ConfigError, loadConfig } from "./config";
+import { createServer } from "./server";
+
+// Docker's default stop timeout is also 10 s: the container's stop grace
+// period must be longer than this for the drain to finish before SIGKILL.
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function describeDb(config: Config): string {
+  const { writer, reader, database, user } = config.db;
+  const readerText = reader === undefined ? "none (reads from the writer)" : `${reader.host}:${reader.port}`;
+  // Never the password: only where the app connects and as whom.
+  return `db writer ${writer.host}:${writer.port}, reader ${readerText}, database ${database}, user ${user}`;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+
+  // Loaded only now, so a bad config is reported as such even where the
+  // mysql driver is not installed (e.g. a developer's machine).
+  const { openVisitStore } = await import("./pools");
+  const store = openVisitStore(config.db, (line) => console.error(`${config.serverName}: ${line}`));
+  const server = createServer({ store, serverName: config.serverName, domain: config.domain });
+
+  server.on("error", (err: Error) => {
+    // e.g. EADDRINUSE / EACCES while binding: nothing can be served.
+    console.error(`${config.serverName}: cannot listen on ${config.listenHost}:${config.port}: ${err.message}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.listenHost, () => {
+    console.log(
+      `${config.serverName}: serving ${config.domain} on http://${config.listenHost}:${config.port}; ${describeDb(config)}`,
+    );
+  });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second Ctrl-C means "now": skip the rest of the drain.
+      console.log(`${config.serverName}: ${signal} received again, exiting without draining`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${config.serverName}: ${signal} received, draining (at most ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    // The grace period bounds the connections, not the pools' close: never
+    // hang on a database that stopped answering.
+    setTimeout(() => {
+      console.error(`${config.serverName}: shutdown took too long, exiting`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS + 5000).unref();
+    void server.shutdown(SHUTDOWN_GRACE_MS).then(() => {
+      console.log(`${config.serverName}: stopped`);
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});

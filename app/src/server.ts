@@ -1,0 +1,126 @@
+// The HTTP server of one web server: the home page (counts a visit), a health
+// check for the load balancer, and a graceful shutdown for SIGTERM. Plain
+// node:http; nginx in front serves /static/ and terminates TLS.
+import * as http from "http";
+import { renderHomePage } from "./page";
+import { ReadSource, VisitStoreLike } from "./store";
+
+export interface ServerDeps {
+  store: VisitStoreLike;
+  serverName: string;
+  domain: string;
+  logError?: (line: string) => void;
+}
+
+export interface FoobarServer extends http.Server {
+  /**
+   * Drains and stops: /healthz turns 503, no new connections are accepted,
+   * idle keep-alive sockets close, requests in flight finish (their responses
+   * carry `Connection: close`); sockets still open after graceMs are cut.
+   * Then the store is closed. Safe to call more than once.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+const TEXT = "text/plain; charset=utf-8";
+const HTML = "text/html; charset=utf-8";
+const JSON_TYPE = "application/json";
+const ALLOWED = "GET, HEAD";
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createServer(deps: ServerDeps): FoobarServer {
+  const logError = deps.logError ?? ((line: string) => console.error(line));
+  let draining = false;
+  let stopped: Promise<void> | undefined;
+
+  function send(res: http.ServerResponse, status: number, type: string, body: string, extra: http.OutgoingHttpHeaders = {}): void {
+    const headers: http.OutgoingHttpHeaders = {
+      "Content-Type": type,
+      "Content-Length": Buffer.byteLength(body),
+      "Cache-Control": "no-store",
+      "X-Served-By": deps.serverName,
+      ...extra,
+    };
+    // Tells clients (and nginx) not to reuse a socket that is about to close.
+    if (draining) headers["Connection"] = "close";
+    res.writeHead(status, headers);
+    res.end(body); // node drops the body itself for HEAD
+  }
+
+  async function home(res: http.ServerResponse): Promise<void> {
+    let visitId: number;
+    let total: number;
+    let readFrom: ReadSource;
+    try {
+      ({ visitId } = await deps.store.recordVisit(deps.serverName));
+      ({ total, readFrom } = await deps.store.totalVisits());
+    } catch (err) {
+      // Details go to the log only; clients learn nothing about the database.
+      logError(`${deps.serverName}: GET / failed: ${describe(err)}`);
+      send(res, 503, TEXT, "database unavailable");
+      return;
+    }
+    const page = renderHomePage({ domain: deps.domain, serverName: deps.serverName, visitId, total, readFrom });
+    send(res, 200, HTML, page, { "X-Visit-Id": String(visitId), "X-Read-From": readFrom });
+  }
+
+  function health(res: http.ServerResponse): void {
+    // Deliberately no database check: a database outage must not make the
+    // load balancer drop every web server at once.
+    if (draining) send(res, 503, JSON_TYPE, JSON.stringify({ status: "draining" }));
+    else send(res, 200, JSON_TYPE, JSON.stringify({ status: "ok", server: deps.serverName }));
+  }
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/" && path !== "/healthz") {
+      send(res, 404, TEXT, "not found");
+    } else if (req.method !== "GET" && req.method !== "HEAD") {
+      send(res, 405, TEXT, "method not allowed", { Allow: ALLOWED });
+    } else if (path === "/") {
+      await home(res);
+    } else {
+      health(res);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    // Answer once the request (normally bodiless) has been read in full: the
+    // answer then reflects the state when the request completed (a /healthz
+    // that straddles the start of a drain says "draining"), and no unread
+    // body is left in a keep-alive socket.
+    req.on("end", () => {
+      route(req, res).catch((err: unknown) => {
+        logError(`${deps.serverName}: ${req.method ?? "?"} ${req.url ?? "?"} failed: ${describe(err)}`);
+        if (!res.headersSent) send(res, 500, TEXT, "internal error");
+        else res.destroy();
+      });
+    });
+    req.resume();
+  });
+
+  function shutdown(graceMs: number): Promise<void> {
+    if (stopped !== undefined) return stopped;
+    draining = true;
+    const connectionsClosed = new Promise<void>((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      // The callback runs once every connection has ended (or at once, with
+      // an error we ignore, when the server was not listening).
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      // Node 18's close() leaves idle keep-alive sockets open; node 19+ closes them too.
+      server.closeIdleConnections();
+    });
+    stopped = connectionsClosed.then(() =>
+      deps.store.close().catch((err: unknown) => logError(`${deps.serverName}: closing the store failed: ${describe(err)}`)),
+    );
+    return stopped;
+  }
+
+  return Object.assign(server, { shutdown });
+}

@@ -1,0 +1,173 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as util from "util";
+import { Config, ConfigError, Env, loadConfig } from "../src/config";
+
+const PASSWORD = "s3cr3t-Pa55";
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-config-"));
+function file(name: string, content: string): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+const passwordFile = file("password", `${PASSWORD}\n`);
+
+const REQUIRED: Env = {
+  FOOBAR_SERVER_NAME: "server-1",
+  FOOBAR_DB_WRITER_HOST: "db-primary",
+  FOOBAR_DB_PASSWORD_FILE: passwordFile,
+};
+
+/** The config with the password revealed, for deepEqual. */
+function plain(config: Config): unknown {
+  return { ...config, db: { ...config.db, password: config.db.password.reveal() } };
+}
+
+function problemsOf(env: Env): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err.message;
+  }
+  return assert.fail("expected loadConfig to throw");
+}
+
+const one = (line: string): string => `Invalid configuration (1 problem):\n  - ${line}`;
+const PASSWORD_FIX = "Fix: set it to the path of a readable file holding only the app user's MySQL password.";
+const NAME_FIX =
+  "Fix: set it to this web server's name: lowercase letters, digits and '-', starting with a letter or digit, at most 63 characters, e.g. server-1.";
+
+describe("config", () => {
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("applies every default when only the required variables are set", () => {
+    assert.deepEqual(plain(loadConfig(REQUIRED)), {
+      serverName: "server-1",
+      domain: "www.foobar.com",
+      listenHost: "0.0.0.0",
+      port: 3000,
+      db: { writer: { host: "db-primary", port: 3306 }, database: "foobar", user: "app", password: PASSWORD },
+    });
+  });
+
+  it("reads every variable, including the optional replica", () => {
+    const config = loadConfig({
+      FOOBAR_SERVER_NAME: "server-3",
+      FOOBAR_DOMAIN: "staging.foobar.com",
+      FOOBAR_LISTEN_HOST: "127.0.0.1",
+      FOOBAR_PORT: "8080",
+      FOOBAR_DB_WRITER_HOST: "10.0.1.5",
+      FOOBAR_DB_WRITER_PORT: "3307",
+      FOOBAR_DB_READER_HOST: "foobar_db-replica_1",
+      FOOBAR_DB_READER_PORT: "3308",
+      FOOBAR_DB_NAME: "foobar_test",
+      FOOBAR_DB_USER: "web",
+      FOOBAR_DB_PASSWORD_FILE: passwordFile,
+    });
+    assert.deepEqual(plain(config), {
+      serverName: "server-3",
+      domain: "staging.foobar.com",
+      listenHost: "127.0.0.1",
+      port: 8080,
+      db: {
+        writer: { host: "10.0.1.5", port: 3307 },
+        reader: { host: "foobar_db-replica_1", port: 3308 },
+        database: "foobar_test",
+        user: "web",
+        password: PASSWORD,
+      },
+    });
+  });
+
+  it("treats empty values as unset and defaults the replica port to 3306", () => {
+    const config = loadConfig({ ...REQUIRED, FOOBAR_PORT: "", FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_NAME: "" });
+    assert.equal(config.port, 3000);
+    assert.equal(config.db.database, "foobar");
+    assert.deepEqual(config.db.reader, { host: "db-replica", port: 3306 });
+    assert.equal(loadConfig({ ...REQUIRED, FOOBAR_DB_READER_HOST: "" }).db.reader, undefined);
+  });
+
+  it("trims only trailing newlines from the password file", () => {
+    const env = { ...REQUIRED, FOOBAR_DB_PASSWORD_FILE: file("crlf", " pa ss\r\n\n") };
+    assert.equal(loadConfig(env).db.password.reveal(), " pa ss");
+  });
+
+  it("never prints the password when the config is logged or serialised", () => {
+    const config = loadConfig(REQUIRED);
+    assert.ok(!util.inspect(config, { depth: 10 }).includes(PASSWORD));
+    assert.ok(!JSON.stringify(config).includes(PASSWORD));
+    assert.equal(`${config.db.password}`, "[redacted]");
+  });
+
+  it("ignores a password given in the environment", () => {
+    const config = loadConfig({ ...REQUIRED, FOOBAR_DB_PASSWORD: "from-env" });
+    assert.equal(config.db.password.reveal(), PASSWORD);
+  });
+
+  it("lists every problem of an empty environment in one error", () => {
+    assert.equal(
+      problemsOf({}),
+      [
+        "Invalid configuration (3 problems):",
+        `  - FOOBAR_SERVER_NAME is not set but is required. ${NAME_FIX}`,
+        "  - FOOBAR_DB_WRITER_HOST is not set but is required. Fix: set it to the host name of the MySQL primary, e.g. db-primary.",
+        `  - FOOBAR_DB_PASSWORD_FILE is not set but is required. ${PASSWORD_FIX}`,
+      ].join("\n"),
+    );
+  });
+
+  const missingFile = path.join(tmp, "missing");
+  const cases: Array<[string, Env, string]> = [
+    ["an upper-case server name", { FOOBAR_SERVER_NAME: "Server-1" }, `FOOBAR_SERVER_NAME="Server-1" is not a valid server name. ${NAME_FIX}`],
+    ["a server name starting with '-'", { FOOBAR_SERVER_NAME: "-web" }, `FOOBAR_SERVER_NAME="-web" is not a valid server name. ${NAME_FIX}`],
+    ["a 64-character server name", { FOOBAR_SERVER_NAME: "a".repeat(64) }, `FOOBAR_SERVER_NAME="${"a".repeat(64)}" is not a valid server name. ${NAME_FIX}`],
+    ["a domain with a space", { FOOBAR_DOMAIN: "www foobar.com" },
+      'FOOBAR_DOMAIN="www foobar.com" is not a host name or IP address. Fix: set it to the site\'s public host name, or unset it for www.foobar.com.'],
+    ["a listen address with a port", { FOOBAR_LISTEN_HOST: "0.0.0.0:3000" },
+      'FOOBAR_LISTEN_HOST="0.0.0.0:3000" is not a host name or IP address. Fix: set it to the address to listen on, or unset it for 0.0.0.0.'],
+    ["a named port", { FOOBAR_PORT: "http" },
+      'FOOBAR_PORT="http" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
+    ["port 0", { FOOBAR_PORT: "0" },
+      'FOOBAR_PORT="0" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
+    ["port 65536", { FOOBAR_PORT: "65536" },
+      'FOOBAR_PORT="65536" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
+    ["a writer URL instead of a host", { FOOBAR_DB_WRITER_HOST: "mysql://db-primary" },
+      'FOOBAR_DB_WRITER_HOST="mysql://db-primary" is not a host name or IP address. Fix: set it to the host name of the MySQL primary, e.g. db-primary.'],
+    ["a writer port with a suffix", { FOOBAR_DB_WRITER_PORT: "3306/tcp" },
+      'FOOBAR_DB_WRITER_PORT="3306/tcp" is not a TCP port. Fix: set it to the MySQL primary\'s port, an integer from 1 to 65535, or unset it for 3306.'],
+    ["a bad replica host", { FOOBAR_DB_READER_HOST: "db replica" },
+      'FOOBAR_DB_READER_HOST="db replica" is not a host name or IP address. Fix: set it to the host name of the MySQL replica, or unset it to read from the primary.'],
+    ["a bad replica port", { FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_READER_PORT: "-1" },
+      'FOOBAR_DB_READER_PORT="-1" is not a TCP port. Fix: set it to the MySQL replica\'s port, an integer from 1 to 65535, or unset it for 3306.'],
+    ["a replica port without a replica host", { FOOBAR_DB_READER_PORT: "3307" },
+      'FOOBAR_DB_READER_PORT="3307" is set but FOOBAR_DB_READER_HOST is not. Fix: set FOOBAR_DB_READER_HOST to the replica\'s host name, or unset FOOBAR_DB_READER_PORT.'],
+    ["a database name with '-'", { FOOBAR_DB_NAME: "foo-bar" },
+      'FOOBAR_DB_NAME="foo-bar" is not a valid MySQL database name. Fix: use letters, digits, \'_\' or \'$\' (at most 64), or unset it for foobar.'],
+    ["a user name with a space", { FOOBAR_DB_USER: "app user" },
+      'FOOBAR_DB_USER="app user" is not a valid MySQL user name. Fix: use letters, digits, \'_\', \'.\' or \'-\' (at most 32), or unset it for app.'],
+    ["a missing password file", { FOOBAR_DB_PASSWORD_FILE: missingFile },
+      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(missingFile)} cannot be read (ENOENT). ${PASSWORD_FIX}`],
+    ["a directory as password file", { FOOBAR_DB_PASSWORD_FILE: tmp },
+      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(tmp)} cannot be read (EISDIR). ${PASSWORD_FIX}`],
+  ];
+  for (const [what, override, line] of cases) {
+    it(`rejects ${what} with an exact message`, () => {
+      assert.equal(problemsOf({ ...REQUIRED, ...override }), one(line));
+    });
+  }
+
+  it("rejects a password file holding only a newline", () => {
+    const empty = file("empty", "\n");
+    assert.equal(
+      problemsOf({ ...REQUIRED, FOOBAR_DB_PASSWORD_FILE: empty }),
+      one(`FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(empty)} names an empty file. ${PASSWORD_FIX}`),
+    );
+  });
+
+  it("does not leak the password into the error message", () => {
+    assert.ok(!problemsOf({ ...REQUIRED, FOOBAR_PORT: "x" }).includes(PASSWORD));
+  });
+});
