@@ -22,6 +22,15 @@ const IMAGE_OF: Record<ServiceKind, ImageKind> = {
     "mariadb-replica": "mariadb",
 };
 
+/** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
+const GRACEFUL_STOP: Record<ServiceKind, string> = {
+    haproxy: "SIGUSR1",
+    nginx: "SIGQUIT",
+    app: "SIGTERM",
+    "mariadb-primary": "SIGTERM",
+    "mariadb-replica": "SIGTERM",
+};
+
 export interface DockerDeployment {
     readonly plan: DockerPlan;
     readonly containers: ReadonlyMap<string, docker.Container>;
@@ -90,8 +99,7 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
                 envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
                 healthcheck: { tests: rendered.healthcheck, interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
                 restart: "unless-stopped",
-                // nginx stops gracefully on SIGQUIT (SIGTERM drops in-flight requests).
-                stopSignal: svc.kind === "nginx" ? "SIGQUIT" : "SIGTERM",
+                stopSignal: GRACEFUL_STOP[svc.kind],
                 stopTimeout: 15,
                 volumes,
                 logDriver: "json-file",

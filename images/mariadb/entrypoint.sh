@@ -1,0 +1,31 @@
+#!/bin/sh
+# Entrypoint of the foobar MariaDB container: prepares the runtime dirs and the
+# uploaded bootstrap SQL, initialises an empty data dir, then execs mariadbd.
+set -eu
+
+# `docker run IMAGE some-command ...` runs that command instead of the server;
+# arguments starting with "-" are passed on to mariadbd.
+if [ "$#" -gt 0 ] && [ "${1#-}" = "$1" ]; then
+    exec "$@"
+fi
+
+datadir=/var/lib/mysql
+
+install -d -o mysql -g mysql -m 0755 /run/mysqld
+
+# Uploaded SQL (e.g. bootstrap.sql, read by init_file) is readable by mysql only.
+for f in /etc/mysql/foobar/*.sql; do
+    [ -e "$f" ] || continue
+    chown mysql:mysql "$f"
+    chmod 0400 "$f"
+done
+
+if [ ! -d "$datadir/mysql" ]; then
+    echo "foobar-mariadb: initialising empty data directory $datadir" >&2
+    install -d -o mysql -g mysql -m 0755 "$datadir"
+    mariadb-install-db --user=mysql --datadir="$datadir" --skip-test-db \
+        --auth-root-authentication-method=socket
+    chown -R mysql:mysql "$datadir"
+fi
+
+exec mariadbd --user=mysql "$@"

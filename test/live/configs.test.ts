@@ -1,0 +1,104 @@
+// Every rendered config, exactly as the stack delivers it, checked by its real daemon in its image.
+import * as assert from "node:assert/strict";
+import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
+import { captureStack } from "./capture";
+import { DockerDeployer, runWithUploads } from "./deployer";
+import { dockerRun, sleep } from "./docker";
+import * as path from "path";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+const VARIANTS: Record<string, Record<string, unknown>> = {
+    dev: {},
+    "one-web-server": { "foobar:webServers": 1, "foobar:database": { replicas: 1 } },
+    "three-web-servers": { "foobar:webServers": 3, "foobar:database": { replicas: 3 } },
+    "active-passive-leastconn": { "foobar:lb": { algorithm: "leastconn", mode: "active-passive" } },
+};
+
+const serviceOf = (r: RecordedResource) => r.inputs.labels.find((l: any) => l.label === "foobar.service").value as string;
+
+async function sql(container: string, query: string): Promise<string> {
+    const r = await dockerRun(["exec", container, "mariadb", "-N", "-B", "-e", query]);
+    if (r.code !== 0) throw new Error(`${query}: ${r.stderr}`);
+    return r.stdout.trim();
+}
+
+async function startedMariadb(c: RecordedResource): Promise<string> {
+    const { id } = await runWithUploads(c.inputs, undefined, true);
+    for (let i = 0; i < 120; i++) {
+        if ((await dockerRun(["exec", id, "mariadb-admin", "ping", "--silent"])).code === 0) return id;
+        await sleep(250);
+    }
+    const logs = await dockerRun(["logs", id]);
+    await dockerRun(["rm", "-f", "-v", id]);
+    throw new Error(`mariadbd did not start on ${c.name}'s config:\n${logs.stdout}${logs.stderr}`);
+}
+
+describe("live: rendered configs pass their real daemons", function () {
+    before(async function () {
+        this.timeout(20 * 60_000);
+        // The images the checks run in are the stack's own.
+        const dev = await captureStack("dev");
+        const deployer = new DockerDeployer(ROOT);
+        for (const image of dev.resources.filter((r) => r.type === TYPES.image)) await deployer.buildImage(image);
+    });
+
+    for (const [variant, overrides] of Object.entries(VARIANTS)) {
+        describe(variant, () => {
+            let containers: RecordedResource[] = [];
+            before(async () => {
+                containers = (await captureStack(`check-${variant}`, overrides)).resources.filter((r) => r.type === TYPES.container);
+            });
+
+            it("haproxy -c accepts haproxy.cfg with the certificate bundle", async () => {
+                const c = containers.filter((r) => serviceOf(r) === "haproxy");
+                assert.equal(c.length, 1);
+                const r = await runWithUploads(c[0].inputs, ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], false);
+                assert.equal(r.code, 0, r.logs);
+                assert.match(r.logs, /Configuration file is valid/);
+            });
+
+            it("nginx -t accepts every web server's nginx.conf", async () => {
+                const nginx = containers.filter((r) => serviceOf(r) === "nginx");
+                assert.ok(nginx.length >= 1);
+                for (const c of nginx) {
+                    const r = await runWithUploads(c.inputs, ["nginx", "-t"], false);
+                    assert.equal(r.code, 0, r.logs);
+                    assert.match(r.logs, /test is successful/);
+                }
+            });
+
+            it("a real mariadbd starts on the primary's config and bootstrap", async () => {
+                const primary = containers.find((r) => serviceOf(r) === "mariadb-primary") as RecordedResource;
+                const id = await startedMariadb(primary);
+                try {
+                    const replicas = containers.filter((r) => serviceOf(r) === "mariadb-replica").length;
+                    assert.equal(
+                        await sql(id, "SELECT @@server_id, @@read_only, @@log_bin, @@gtid_strict_mode, @@sync_binlog, @@rpl_semi_sync_master_enabled"),
+                        `1\t0\t1\t1\t1\t${replicas > 0 ? 1 : 0}`,
+                    );
+                    const grants = await sql(id, "SELECT CONCAT(user, '@', host) FROM mysql.user WHERE user IN ('app', 'replicator') ORDER BY user");
+                    assert.equal(grants, "app@10.77.3.%\nreplicator@10.77.3.%");
+                    assert.match(await sql(id, "SHOW GRANTS FOR 'app'@'10.77.3.%'"), /GRANT SELECT, INSERT ON `foobar`\.`visits`/);
+                    assert.equal(await sql(id, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'foobar'"), "2");
+                } finally {
+                    await dockerRun(["rm", "-f", "-v", id]);
+                }
+            });
+
+            it("a real mariadbd starts on each replica's config, read-only and set to replicate by GTID", async () => {
+                for (const replica of containers.filter((r) => serviceOf(r) === "mariadb-replica")) {
+                    const id = await startedMariadb(replica);
+                    try {
+                        assert.equal(await sql(id, "SELECT @@read_only, @@log_slave_updates, @@gtid_strict_mode"), "1\t1\t1");
+                        const status = await sql(id, "SHOW ALL SLAVES STATUS\\G");
+                        assert.match(status, /Master_Host: 10\.77\.3\.3/);
+                        assert.match(status, /Using_Gtid: Slave_Pos/);
+                    } finally {
+                        await dockerRun(["rm", "-f", "-v", id]);
+                    }
+                }
+            });
+        });
+    }
+});

@@ -1,0 +1,88 @@
+// Thin access to the local Docker engine: the CLI for simple verbs, the Engine API (unix socket)
+// where the CLI would change meaning (exec-form health checks, archive uploads).
+import { execFile, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+
+export const DOCKER_SOCKET = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock";
+
+export interface RunResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs `docker ...`; never throws, the caller decides what a failure means. */
+export function dockerRun(args: readonly string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+    return new Promise((resolve) => {
+        const child = spawn("docker", args, { env: options.env ?? process.env });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
+        child.stdout.on("data", (d) => out.push(d));
+        child.stderr.on("data", (d) => err.push(d));
+        child.on("close", (code) => {
+            if (timer) clearTimeout(timer);
+            resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+        });
+        child.stdin.end(options.input ?? "");
+    });
+}
+
+/** Runs `docker ...` and throws with its stderr when it fails. */
+export async function docker(args: readonly string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+    const r = await dockerRun(args, options);
+    if (r.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ... failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    return r.stdout;
+}
+
+/** One Engine API call; JSON in, JSON (or nothing) out. */
+export function dockerApi(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<any> {
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            { socketPath: DOCKER_SOCKET, method, path: apiPath, headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {} },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c) => chunks.push(c));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString();
+                    if ((res.statusCode ?? 500) >= 300) {
+                        reject(new Error(`docker API ${method} ${apiPath}: ${res.statusCode} ${text.trim()}`));
+                        return;
+                    }
+                    resolve(text ? JSON.parse(text) : undefined);
+                });
+            },
+        );
+        req.on("error", reject);
+        req.end(payload);
+    });
+}
+
+/** A tar archive of files (path -> content), made by the system's tar, for PUT /archive. */
+export function tarFiles(files: ReadonlyArray<{ path: string; content: string; mode: number }>): Promise<Buffer> {
+    // Written through a scratch dir so modes are exact; only file entries go in, so the upload
+    // never rewrites the owner or mode of an existing directory such as /etc.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-upload-"));
+    const rel = files.map((f) => {
+        const relPath = f.path.replace(/^\/+/, "");
+        fs.mkdirSync(path.join(dir, path.dirname(relPath)), { recursive: true });
+        fs.writeFileSync(path.join(dir, relPath), f.content, { mode: f.mode });
+        fs.chmodSync(path.join(dir, relPath), f.mode);
+        return relPath;
+    });
+    return new Promise((resolve, reject) => {
+        execFile("tar", ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel], { encoding: "buffer", maxBuffer: 64 << 20 }, (err, stdout) => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            if (err) reject(err);
+            else resolve(stdout);
+        });
+    });
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}

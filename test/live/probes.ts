@@ -1,0 +1,143 @@
+// Probes of the running site, from the host over loopback only (the published ports).
+import * as http from "http";
+import * as https from "https";
+import { CapturedStack } from "./capture";
+import { docker, dockerRun, sleep } from "./docker";
+import { TYPES } from "../helpers/pulumiMocks";
+
+export interface Reply {
+    readonly status: number;
+    readonly headers: http.IncomingHttpHeaders;
+    readonly body: string;
+}
+
+export interface Site {
+    readonly domain: string;
+    readonly address: string;
+    readonly httpsPort: number;
+    readonly httpPort: number;
+    readonly ca: string;
+}
+
+/** Where and how to reach the site, read from the outputs and the registered haproxy container. */
+export function siteOf(captured: CapturedStack): Site {
+    const url = new URL(captured.outputs.url);
+    const [address, port] = captured.outputs.loadBalancerAddress.split(":");
+    const haproxy = captured.resources.find((r) => r.type === TYPES.container && r.inputs.labels.some((l: any) => l.value === "haproxy"));
+    const http = haproxy?.inputs.ports.find((p: any) => p.internal === 80);
+    if (!http) throw new Error("the haproxy container publishes no HTTP port");
+    return { domain: url.hostname, address, httpsPort: Number(port), httpPort: http.external, ca: captured.outputs.caCertificatePem };
+}
+
+/** One HTTPS request on a fresh connection, verified against `ca` for the site's domain. */
+export function getHttps(site: Site, path = "/", options: { ca?: string | null; timeoutMs?: number } = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const req = https.request(
+            {
+                host: site.address,
+                port: site.httpsPort,
+                path,
+                servername: site.domain,
+                headers: { Host: `${site.domain}:${site.httpsPort}` },
+                ca: options.ca === null ? undefined : (options.ca ?? site.ca),
+                agent: false,
+                timeout: options.timeoutMs ?? 10_000,
+            },
+            (res) => collect(res, resolve, reject),
+        );
+        req.on("timeout", () => req.destroy(new Error("request timed out")));
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+export function getHttp(site: Site, path = "/"): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(
+            { host: site.address, port: site.httpPort, path, headers: { Host: `${site.domain}:${site.httpPort}` }, agent: false, timeout: 10_000 },
+            (res) => collect(res, resolve, reject),
+        );
+        req.on("timeout", () => req.destroy(new Error("request timed out")));
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+function collect(res: http.IncomingMessage, resolve: (r: Reply) => void, reject: (e: Error) => void): void {
+    const chunks: Buffer[] = [];
+    res.on("data", (c) => chunks.push(c));
+    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    res.on("error", reject);
+}
+
+/** Waits until `count` successive requests come back 200 and cover `servers` (balancer settled). */
+export async function waitServing(site: Site, servers: readonly string[], timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+        const seen = new Set<string>();
+        try {
+            for (let i = 0; i < servers.length * 2; i++) {
+                const r = await getHttps(site);
+                last = `${r.status} ${r.headers["x-served-by"]}`;
+                if (r.status === 200) seen.add(String(r.headers["x-served-by"]));
+            }
+            if (servers.every((s) => seen.has(s))) return;
+        } catch (err) {
+            last = String(err);
+        }
+        await sleep(500);
+    }
+    throw new Error(`site did not serve from ${servers.join(", ")} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** Container names of one server of the stack, by label (what "stopping a server" means here). */
+export async function serverContainers(stackName: string, server: string): Promise<string[]> {
+    const out = await docker(["ps", "-a", "--format", "{{.Names}}", "--filter", `label=foobar.stack=${stackName}`, "--filter", `label=foobar.server=${server}`]);
+    return out.split(/\s+/).filter(Boolean).sort();
+}
+
+export interface LoopResult {
+    readonly ok: number;
+    readonly failures: string[];
+    readonly servedBy: Map<string, number>;
+}
+
+/** Sequential HTTPS requests from `workers` loops until stop() is called. */
+export function requestLoop(site: Site, workers = 4): { stop: () => Promise<LoopResult> } {
+    let running = true;
+    const result = { ok: 0, failures: [] as string[], servedBy: new Map<string, number>() };
+    const loops = Array.from({ length: workers }, async () => {
+        while (running) {
+            try {
+                const r = await getHttps(site, "/", { timeoutMs: 15_000 });
+                if (r.status !== 200) result.failures.push(`status ${r.status}: ${r.body.slice(0, 80)}`);
+                else {
+                    result.ok++;
+                    const by = String(r.headers["x-served-by"]);
+                    result.servedBy.set(by, (result.servedBy.get(by) ?? 0) + 1);
+                }
+            } catch (err) {
+                result.failures.push(String(err));
+            }
+        }
+    });
+    return {
+        stop: async () => {
+            running = false;
+            await Promise.all(loops);
+            return result;
+        },
+    };
+}
+
+/** Runs a command in a container; returns its trimmed stdout or throws. */
+export async function execIn(container: string, command: readonly string[]): Promise<string> {
+    return (await docker(["exec", container, ...command])).trim();
+}
+
+export async function canConnect(fromImage: string, network: string, host: string, port: number): Promise<boolean> {
+    const probe = `require("net").connect(${port}, ${JSON.stringify(host)}).on("connect", () => process.exit(0)).on("error", () => process.exit(1)).setTimeout(1500, () => process.exit(2))`;
+    const r = await dockerRun(["run", "--rm", "--network", network, "--entrypoint", "node", fromImage, "-e", probe], { timeoutMs: 30_000 });
+    return r.code === 0;
+}

@@ -1,0 +1,181 @@
+// The live suite: deploys what the dev stack registers to the real Docker engine and probes the site.
+import * as assert from "node:assert/strict";
+import * as path from "path";
+import { CapturedStack, captureStack, removeLeftovers } from "./capture";
+import { DockerDeployer } from "./deployer";
+import { docker, sleep } from "./docker";
+import { Site, canConnect, execIn, getHttp, getHttps, requestLoop, serverContainers, siteOf, waitServing } from "./probes";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function webServers(captured: CapturedStack): string[] {
+    return captured.outputs.servers.filter((s) => s.role === "web").map((s) => s.name);
+}
+
+function addressOf(captured: CapturedStack, service: string, network: string): string {
+    const found = captured.outputs.servers.flatMap((s) => s.services).find((s) => s.service === service);
+    const address = found?.addresses[network];
+    if (!address) throw new Error(`${service} has no address on ${network}`);
+    return address;
+}
+
+/** Deploys a captured stack for the duration of a describe block; removes it afterwards, on failure too. */
+function deployed(stack: string, overrides: Record<string, unknown> = {}) {
+    const state = { captured: undefined as unknown as CapturedStack, site: undefined as unknown as Site };
+    const deployer = new DockerDeployer(ROOT);
+    before(async function () {
+        this.timeout(20 * 60_000);
+        state.captured = await captureStack(stack, overrides);
+        await removeLeftovers(state.captured.name);
+        const started = Date.now();
+        await deployer.deploy(state.captured.resources);
+        state.site = siteOf(state.captured);
+        await waitServing(state.site, webServers(state.captured));
+        console.log(`      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`);
+    });
+    after(async function () {
+        this.timeout(5 * 60_000);
+        await deployer.destroy();
+        if (state.captured) await removeLeftovers(state.captured.name);
+    });
+    return state;
+}
+
+/** Stops a server's containers during a request loop, then starts them; returns what the loop saw. */
+async function failoverRound(site: Site, stackName: string, server: string, others: readonly string[]) {
+    const containers = await serverContainers(stackName, server);
+    assert.ok(containers.length >= 2, `expected ${server}'s containers, found ${containers.join(", ")}`);
+    const loop = requestLoop(site);
+    await sleep(1500);
+    await docker(["stop", ...containers]);
+    // Every request now lands elsewhere: wait until a run of answers comes only from the others.
+    await waitServing(site, others, 30_000);
+    await docker(["start", ...containers]);
+    const back = Date.now();
+    await waitServing(site, [server], 60_000);
+    const backAfterMs = Date.now() - back;
+    await sleep(1000);
+    return { ...(await loop.stop()), backAfterMs };
+}
+
+describe("live: the dev stack on the local Docker engine", function () {
+    const dev = deployed("dev");
+
+    it("serves HTTPS that verifies against the CA certificate from the outputs", async () => {
+        const r = await getHttps(dev.site);
+        assert.equal(r.status, 200);
+        assert.match(r.body, /<title>www\.foobar\.com<\/title>/);
+        assert.equal(r.headers["strict-transport-security"], "max-age=31536000");
+        await assert.rejects(getHttps(dev.site, "/", { ca: null }), /self[- ]signed|unable to (get|verify)/i);
+    });
+
+    it("redirects HTTP to HTTPS on the published port", async () => {
+        const r = await getHttp(dev.site, "/some/page?x=1");
+        assert.equal(r.status, 301);
+        assert.equal(r.headers.location, `https://${dev.site.domain}:${dev.site.httpsPort}/some/page?x=1`);
+    });
+
+    it("serves static assets from nginx, not the app", async () => {
+        const r = await getHttps(dev.site, "/static/style.css");
+        assert.equal(r.status, 200);
+        assert.match(String(r.headers["content-type"]), /text\/css/);
+        assert.equal(r.headers["x-served-by"], undefined, "the app would have set X-Served-By");
+        assert.match(String(r.headers["x-web-server"]), /^server-\d$/);
+    });
+
+    it("spreads successive requests round-robin over the web servers", async () => {
+        const servers = webServers(dev.captured);
+        const order: string[] = [];
+        for (let i = 0; i < servers.length * 5; i++) order.push(String((await getHttps(dev.site)).headers["x-served-by"]));
+        for (const s of servers) assert.equal(order.filter((o) => o === s).length, 5, `order: ${order.join(" ")}`);
+        for (let i = 1; i < order.length; i++) assert.notEqual(order[i], order[i - 1], `order: ${order.join(" ")}`);
+    });
+
+    it("records every visit on the primary and shows it on every replica within 2 s", async () => {
+        const r = await getHttps(dev.site);
+        const id = Number(r.headers["x-visit-id"]);
+        assert.ok(id > 0, `X-Visit-Id ${r.headers["x-visit-id"]}`);
+        const replicas = dev.captured.outputs.databaseReaderEndpoints.length;
+        assert.equal(replicas, 2);
+        const started = Date.now();
+        const lag: number[] = [];
+        for (const name of (await docker(["ps", "--format", "{{.Names}}", "--filter", "label=foobar.service=mariadb-replica", "--filter", `label=foobar.stack=${dev.captured.name}`])).split(/\s+/).filter(Boolean)) {
+            while ((await execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`])) !== "1") {
+                assert.ok(Date.now() - started < 2000, `visit ${id} not on ${name} after 2 s`);
+                await sleep(50);
+            }
+            lag.push(Date.now() - started);
+        }
+        assert.equal(lag.length, replicas);
+        console.log(`      visit ${id} on ${lag.length} replicas after ${Math.max(...lag)} ms (docker exec included)`);
+    });
+
+    it("reads counts from a replica and falls back to the primary while it is down", async () => {
+        const replica = `${dev.captured.name}-server-1-mariadb-replica`;
+        const fromServer1 = async () => {
+            for (;;) {
+                const r = await getHttps(dev.site);
+                if (r.headers["x-served-by"] === "server-1") return r;
+            }
+        };
+        assert.equal((await fromServer1()).headers["x-read-from"], "replica");
+        await docker(["stop", replica]);
+        try {
+            const r = await fromServer1();
+            assert.equal(r.status, 200);
+            assert.equal(r.headers["x-read-from"], "primary");
+        } finally {
+            await docker(["start", replica]);
+        }
+    });
+
+    it("serves stats and Prometheus metrics on the internal address only", async () => {
+        const haproxy = `${dev.captured.name}-server-3-haproxy`;
+        const web = addressOf(dev.captured, "server-3-haproxy", "web");
+        const metrics = await execIn(haproxy, ["curl", "-fsS", `http://${web}:8404/metrics`]);
+        assert.match(metrics, /^haproxy_backend_active_servers\{proxy="web"\} 2$/m);
+        const edge = addressOf(dev.captured, "server-3-haproxy", "edge");
+        const onEdge = await docker(["exec", haproxy, "curl", "-sS", "-m", "2", `http://${edge}:8404/metrics`]).catch((e) => String(e));
+        assert.match(onEdge, /Connection refused|Failed to connect/);
+        const published = await docker(["port", haproxy]);
+        assert.deepEqual(published.trim().split("\n").sort(), ["443/tcp -> 127.0.0.1:8443", "80/tcp -> 127.0.0.1:8080"]);
+    });
+
+    it("keeps the database and app ports out of reach from outside the stack's networks", async () => {
+        const image = "foobar-infra/app:local";
+        const targets = [
+            [addressOf(dev.captured, "server-3-mariadb-primary", "data"), 3306],
+            [addressOf(dev.captured, "server-1-mariadb-replica", "data"), 3306],
+            [addressOf(dev.captured, "server-1-app", "app"), 3000],
+            [addressOf(dev.captured, "server-1-nginx", "web"), 80],
+        ] as const;
+        // The same probe on the stack's data network reaches the primary: the probe itself works.
+        assert.equal(await canConnect(image, `${dev.captured.name}-data`, targets[0][0], 3306), true);
+        for (const [host, port] of targets) {
+            assert.equal(await canConnect(image, "bridge", host, port), false, `${host}:${port} reachable from the default bridge`);
+        }
+        assert.equal(await canConnect(image, `${dev.captured.name}-edge`, targets[0][0], 3306), false, "primary reachable from the edge network");
+    });
+
+    it("loses no request when server-1 stops, and gives it traffic again when it starts", async () => {
+        const result = await failoverRound(dev.site, dev.captured.name, "server-1", ["server-2"]);
+        console.log(`      failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}, server-1 back after ${result.backAfterMs} ms`);
+        assert.deepEqual(result.failures, []);
+        assert.ok(result.ok > 20, `only ${result.ok} requests during the failover`);
+    });
+});
+
+describe("live: active-passive", function () {
+    const ap = deployed("ap", { "foobar:lb": { algorithm: "roundrobin", mode: "active-passive" } });
+
+    it("sends every request to server-1 while it is up", async () => {
+        for (let i = 0; i < 10; i++) assert.equal((await getHttps(ap.site)).headers["x-served-by"], "server-1");
+    });
+
+    it("fails over to server-2 with no failed request and back to server-1 when it returns", async () => {
+        const result = await failoverRound(ap.site, ap.captured.name, "server-1", ["server-2"]);
+        console.log(`      active-passive failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}`);
+        assert.deepEqual(result.failures, []);
+        for (let i = 0; i < 5; i++) assert.equal((await getHttps(ap.site)).headers["x-served-by"], "server-1");
+    });
+});
