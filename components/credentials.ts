@@ -21,7 +21,8 @@ export const LOCAL_ADDRESSES = ["127.0.0.1"];
 
 function password(name: string, parent: pulumi.Resource): pulumi.Output<string> {
     // Letters and digits only: the value goes into SQL literals and files; 32 of them is ~190 bits.
-    return new random.RandomPassword(name, { length: 32, special: false }, { parent }).result;
+    // Marked secret here too, not only by the provider's additionalSecretOutputs: the secrecy is ours.
+    return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false }, { parent }).result);
 }
 
 export function createCredentials(name: string, args: ResolvedArgs, parent: pulumi.Resource): Credentials {
@@ -35,7 +36,8 @@ export function createCredentials(name: string, args: ResolvedArgs, parent: pulu
                 replicationPassword,
                 certificatePem: pulumi.secret(tlsArgs.certificate),
                 privateKeyPem: pulumi.secret(tlsArgs.key),
-                caCertificatePem: pulumi.output(tlsArgs.certificate),
+                // A certificate is public; only the key is secret (config hands both over as secrets).
+                caCertificatePem: pulumi.unsecret(pulumi.output(tlsArgs.certificate)),
             };
         case "self-signed": {
             const site = selfSignedSite(name, args.domain, tlsArgs.validityDays * 24, parent);

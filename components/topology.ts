@@ -27,7 +27,12 @@ export interface ServicePlan {
     readonly serverId?: number;
 }
 
-/** One allowed network path; everything not listed is denied. "internet" is any outside client. */
+/**
+ * One network path the site needs. "internet" is any outside client. Each platform's firewall
+ * allows these and as little else as it can express: AWS security groups by port and source
+ * group; Docker networks by tier (a container reaches every port of the containers on its
+ * networks, so e.g. server-1's nginx can also reach server-2's app).
+ */
 export interface Flow {
     readonly from: string;
     readonly to: string;

@@ -32,7 +32,7 @@ export const DEFAULT_DOCKER = {
 export interface HealthCheckArgs {
     /** Time between two checks of one server, in milliseconds. @default 1000 */
     readonly intervalMs?: number;
-    /** How long one check may take, in milliseconds; at most intervalMs. @default 1000 */
+    /** How long one check may take, in milliseconds; at most intervalMs. @default min(1000, intervalMs) */
     readonly timeoutMs?: number;
     /** Consecutive failed checks that take a server out of rotation. @default 2 */
     readonly fall?: number;

@@ -2,6 +2,8 @@
 import { closest, distance } from "fastest-levenshtein";
 
 export const CONFIG_NAMESPACE = "foobar";
+/** Shown instead of any value that may hold a secret. */
+export const SECRET_PLACEHOLDER = "[secret]";
 
 export interface ConfigProblem {
     /** The stack config key, e.g. "foobar:lb.algorithm". */
@@ -57,12 +59,14 @@ export class Problems {
 
     /**
      * A value that must be a plain object (or absent); returns it, or undefined after a problem.
-     * Unknown keys are problems too. key "" is the root of the namespace.
+     * Unknown keys are problems too. key "" is the root of the namespace. With `secret`, values are
+     * never echoed: a misplaced private key must not end up in an error message or a CI log.
      */
-    object(key: string, value: unknown, known: readonly string[]): Record<string, unknown> | undefined {
+    object(key: string, value: unknown, known: readonly string[], options: { secret?: boolean } = {}): Record<string, unknown> | undefined {
+        const shown = (v: unknown) => (options.secret && v !== undefined ? SECRET_PLACEHOLDER : v);
         if (value === undefined) return {};
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
-            this.add(key, value, `must be an object with keys ${known.join(", ")}.`);
+            this.add(key, shown(value), `must be an object with keys ${known.join(", ")}.`);
             return undefined;
         }
         const record = value as Record<string, unknown>;
@@ -71,7 +75,7 @@ export class Problems {
                 const where = key === "" ? "" : ` of ${key}`;
                 this.add(
                     key === "" ? name : `${key}.${name}`,
-                    record[name],
+                    shown(record[name]),
                     `unknown key; known keys${where} are ${known.join(", ")}.${didYouMean(name, known)}`,
                 );
             }

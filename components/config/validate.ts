@@ -18,7 +18,7 @@ import {
     ResolvedArgs,
     TLS_MODES,
 } from "./args";
-import { Problems } from "./problems";
+import { Problems, SECRET_PLACEHOLDER } from "./problems";
 import { isPrivateIpv4Cidr, isIpv4, isDnsName } from "./net";
 
 export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker"] as const;
@@ -53,9 +53,11 @@ export function validateArgs(args: unknown): ResolvedArgs {
         p.add("lb.mode", mode, `needs at least 2 web servers (webServers is ${webServers}); raise webServers or use "active-active".`);
     }
     const hcIn = p.object("lb.healthCheck", lbIn.healthCheck, HEALTH_KEYS) ?? {};
+    const intervalMs = p.integer("lb.healthCheck.intervalMs", hcIn.intervalMs, 100, 60000, DEFAULT_HEALTH_CHECK.intervalMs);
     const healthCheck = {
-        intervalMs: p.integer("lb.healthCheck.intervalMs", hcIn.intervalMs, 100, 60000, DEFAULT_HEALTH_CHECK.intervalMs),
-        timeoutMs: p.integer("lb.healthCheck.timeoutMs", hcIn.timeoutMs, 100, 60000, DEFAULT_HEALTH_CHECK.timeoutMs),
+        intervalMs,
+        // A shorter interval alone must not trip the timeout rule: the default follows it down.
+        timeoutMs: p.integer("lb.healthCheck.timeoutMs", hcIn.timeoutMs, 100, 60000, Math.min(DEFAULT_HEALTH_CHECK.timeoutMs, intervalMs)),
         fall: p.integer("lb.healthCheck.fall", hcIn.fall, 1, 10, DEFAULT_HEALTH_CHECK.fall),
         rise: p.integer("lb.healthCheck.rise", hcIn.rise, 1, 10, DEFAULT_HEALTH_CHECK.rise),
     };
@@ -107,12 +109,12 @@ export function validateArgs(args: unknown): ResolvedArgs {
 }
 
 function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {
-    const tlsIn = p.object("tls", value, TLS_KEYS) ?? {};
+    const tlsIn = p.object("tls", value, TLS_KEYS, { secret: true }) ?? {};
     const mode = p.oneOf("tls.mode", tlsIn.mode, TLS_MODES, "self-signed");
     if (mode === "self-signed") {
         for (const key of ["certificate", "key"] as const) {
             if (tlsIn[key] !== undefined) {
-                p.add(`tls.${key}`, "[secret]", `is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`);
+                p.add(`tls.${key}`, SECRET_PLACEHOLDER, `is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`);
             }
         }
         return {
@@ -129,7 +131,7 @@ function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {
         if (pulumi.Output.isInstance(v)) return v as pulumi.Output<string>;
         if (typeof v !== "string" || !marker.test(v)) {
             // Never echo a secret back: a wrong value is shown only by its shape.
-            const shown = v === undefined ? undefined : "[secret]";
+            const shown = v === undefined ? undefined : SECRET_PLACEHOLDER;
             p.add(
                 `tls.${key}`,
                 shown,

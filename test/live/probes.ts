@@ -91,6 +91,38 @@ export async function waitServing(site: Site, servers: readonly string[], timeou
     throw new Error(`site did not serve from ${servers.join(", ")} within ${timeoutMs} ms (last: ${last})`);
 }
 
+/** Waits until `runs` successive answers all come from `servers` (the others are out of rotation). */
+export async function waitOnlyFrom(site: Site, servers: readonly string[], timeoutMs: number, runs = 6): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let streak = 0;
+    while (Date.now() < deadline) {
+        const r = await getHttps(site).catch(() => undefined);
+        streak = r?.status === 200 && servers.includes(String(r.headers["x-served-by"])) ? streak + 1 : 0;
+        if (streak >= runs) return;
+    }
+    throw new Error(`answers did not come only from ${servers.join(", ")} within ${timeoutMs} ms`);
+}
+
+/** HAProxy's own view of each web server (UP, DOWN, ...), from its stats CSV on the internal port. */
+export async function backendStatus(haproxyContainer: string, statsAddress: string): Promise<Record<string, string>> {
+    const csv = await execIn(haproxyContainer, ["curl", "-fsS", `http://${statsAddress}:8404/stats;csv`]);
+    const rows = csv.split("\n").map((line) => line.split(","));
+    const header = rows[0].map((h) => h.replace(/^# /, ""));
+    const [px, sv, status] = ["pxname", "svname", "status"].map((h) => header.indexOf(h));
+    return Object.fromEntries(rows.filter((r) => r[px] === "web" && r[sv]?.startsWith("server-")).map((r) => [r[sv], r[status]]));
+}
+
+export async function waitBackend(haproxyContainer: string, statsAddress: string, want: Record<string, string>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, string> = {};
+    while (Date.now() < deadline) {
+        last = await backendStatus(haproxyContainer, statsAddress);
+        if (Object.entries(want).every(([server, status]) => last[server] === status)) return;
+        await sleep(200);
+    }
+    throw new Error(`HAProxy never saw ${JSON.stringify(want)} within ${timeoutMs} ms; last ${JSON.stringify(last)}`);
+}
+
 /** Container names of one server of the stack, by label (what "stopping a server" means here). */
 export async function serverContainers(stackName: string, server: string): Promise<string[]> {
     const out = await docker(["ps", "-a", "--format", "{{.Names}}", "--filter", `label=foobar.stack=${stackName}`, "--filter", `label=foobar.server=${server}`]);

@@ -4,7 +4,7 @@ import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, sleep } from "./docker";
-import { Site, canConnect, execIn, getHttp, getHttps, requestLoop, serverContainers, siteOf, waitServing } from "./probes";
+import { Site, canConnect, execIn, getHttp, getHttps, requestLoop, serverContainers, siteOf, waitBackend, waitOnlyFrom, waitServing } from "./probes";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -19,8 +19,16 @@ function addressOf(captured: CapturedStack, service: string, network: string): s
     return address;
 }
 
+/** HAProxy's container name and its internal stats address. */
+function haproxyOf(captured: CapturedStack): [string, string] {
+    const lb = captured.outputs.servers.find((s) => s.role === "lb-db")?.name;
+    return [`${captured.name}-${lb}-haproxy`, addressOf(captured, `${lb}-haproxy`, "web")];
+}
+
+const allUp = (servers: readonly string[]) => Object.fromEntries(servers.map((s) => [s, "UP"]));
+
 /** Deploys a captured stack for the duration of a describe block; removes it afterwards, on failure too. */
-function deployed(stack: string, overrides: Record<string, unknown> = {}) {
+function deployed(stack: string, overrides: Record<string, unknown> = {}, active?: readonly string[]) {
     const state = { captured: undefined as unknown as CapturedStack, site: undefined as unknown as Site };
     const deployer = new DockerDeployer(ROOT);
     before(async function () {
@@ -30,7 +38,9 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}) {
         const started = Date.now();
         await deployer.deploy(state.captured.resources);
         state.site = siteOf(state.captured);
-        await waitServing(state.site, webServers(state.captured));
+        const [haproxy, stats] = haproxyOf(state.captured);
+        await waitBackend(haproxy, stats, allUp(webServers(state.captured)), 90_000);
+        await waitServing(state.site, active ?? webServers(state.captured));
         console.log(`      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`);
     });
     after(async function () {
@@ -41,21 +51,28 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}) {
     return state;
 }
 
-/** Stops a server's containers during a request loop, then starts them; returns what the loop saw. */
-async function failoverRound(site: Site, stackName: string, server: string, others: readonly string[]) {
-    const containers = await serverContainers(stackName, server);
+/**
+ * Stops a server's containers during a request loop, waits until HAProxy has taken it out and only
+ * the others answer, then starts them and waits until it answers again. Returns what the loop saw.
+ */
+async function failoverRound(captured: CapturedStack, site: Site, server: string, others: readonly string[]) {
+    const [haproxy, stats] = haproxyOf(captured);
+    const containers = await serverContainers(captured.name, server);
     assert.ok(containers.length >= 2, `expected ${server}'s containers, found ${containers.join(", ")}`);
     const loop = requestLoop(site);
     await sleep(1500);
+    const stopped = Date.now();
     await docker(["stop", ...containers]);
-    // Every request now lands elsewhere: wait until a run of answers comes only from the others.
-    await waitServing(site, others, 30_000);
+    await waitBackend(haproxy, stats, { [server]: "DOWN" }, 30_000);
+    const downAfterMs = Date.now() - stopped;
+    await waitOnlyFrom(site, others, 10_000);
     await docker(["start", ...containers]);
-    const back = Date.now();
-    await waitServing(site, [server], 60_000);
-    const backAfterMs = Date.now() - back;
+    const started = Date.now();
+    await waitBackend(haproxy, stats, { [server]: "UP" }, 60_000);
+    await waitServing(site, [server], 30_000);
+    const backAfterMs = Date.now() - started;
     await sleep(1000);
-    return { ...(await loop.stop()), backAfterMs };
+    return { ...(await loop.stop()), downAfterMs, backAfterMs };
 }
 
 describe("live: the dev stack on the local Docker engine", function () {
@@ -158,23 +175,29 @@ describe("live: the dev stack on the local Docker engine", function () {
     });
 
     it("loses no request when server-1 stops, and gives it traffic again when it starts", async () => {
-        const result = await failoverRound(dev.site, dev.captured.name, "server-1", ["server-2"]);
-        console.log(`      failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}, server-1 back after ${result.backAfterMs} ms`);
+        const result = await failoverRound(dev.captured, dev.site, "server-1", ["server-2"]);
+        console.log(
+            `      failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}, ` +
+                `server-1 out of rotation ${result.downAfterMs} ms after docker stop began, back ${result.backAfterMs} ms after docker start`,
+        );
         assert.deepEqual(result.failures, []);
         assert.ok(result.ok > 20, `only ${result.ok} requests during the failover`);
     });
 });
 
 describe("live: active-passive", function () {
-    const ap = deployed("ap", { "foobar:lb": { algorithm: "roundrobin", mode: "active-passive" } });
+    const ap = deployed("ap", { "foobar:lb": { algorithm: "roundrobin", mode: "active-passive" } }, ["server-1"]);
 
     it("sends every request to server-1 while it is up", async () => {
         for (let i = 0; i < 10; i++) assert.equal((await getHttps(ap.site)).headers["x-served-by"], "server-1");
     });
 
     it("fails over to server-2 with no failed request and back to server-1 when it returns", async () => {
-        const result = await failoverRound(ap.site, ap.captured.name, "server-1", ["server-2"]);
-        console.log(`      active-passive failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}`);
+        const result = await failoverRound(ap.captured, ap.site, "server-1", ["server-2"]);
+        console.log(
+            `      active-passive failover: ${result.ok} ok, ${result.failures.length} failed, served by ${JSON.stringify([...result.servedBy])}, ` +
+                `back to server-1 ${result.backAfterMs} ms after docker start`,
+        );
         assert.deepEqual(result.failures, []);
         for (let i = 0; i < 5; i++) assert.equal((await getHttps(ap.site)).headers["x-served-by"], "server-1");
     });

@@ -1,0 +1,270 @@
+// validateArgs: every rule, with the exact message a user sees, and the defaults it applies.
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { validateArgs } from "../../components/config/validate";
+import { ConfigError } from "../../components/config/problems";
+
+const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
+const one = (line: string) => `${HEADER_1}\n${line}`;
+const header = (n: number) => `Invalid foobar-infra configuration (${n} problems); nothing was created:`;
+
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIBfakecert\n-----END CERTIFICATE-----\n";
+const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIfakekey\n-----END EC PRIVATE KEY-----\n";
+const PEM_HINT = (key: string, what: string) =>
+    `tls.mode "provided" needs a PEM ${what}; set it with \`pulumi config set --secret --path foobar:tls.${key} "$(cat FILE)"\`.`;
+const WHOLE = (min: number, max: number) => `must be a whole number from ${min} to ${max}.`;
+const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`;
+const SUBNET_FIX =
+    `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
+
+function errorOf(args: unknown): ConfigError {
+    try {
+        validateArgs(args);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+        return err;
+    }
+    assert.fail(`validateArgs accepted ${JSON.stringify(args)}`);
+}
+
+interface BadCase {
+    readonly name: string;
+    readonly args: unknown;
+    readonly message: string;
+}
+
+const BAD: readonly BadCase[] = [
+    { name: "unknown platform", args: { platform: "gcp" }, message: one(`  - foobar:platform: got "gcp"; must be one of "docker", "aws".`) },
+    {
+        name: "platform aws is not built yet",
+        args: { platform: "aws" },
+        message: one(`  - foobar:platform: got "aws"; the aws platform is not built yet (tracked in issue #3); use "docker".`),
+    },
+    { name: "uppercase domain", args: { domain: "WWW.Foobar.com" }, message: one(`  - foobar:domain: got "WWW.Foobar.com"; ${DOMAIN_FIX}`) },
+    { name: "single-label domain", args: { domain: "foobar" }, message: one(`  - foobar:domain: got "foobar"; ${DOMAIN_FIX}`) },
+    { name: "domain with a space", args: { domain: "www foobar.com" }, message: one(`  - foobar:domain: got "www foobar.com"; ${DOMAIN_FIX}`) },
+    { name: "domain not a string", args: { domain: 42 }, message: one(`  - foobar:domain: got 42; ${DOMAIN_FIX}`) },
+    { name: "webServers 0", args: { webServers: 0 }, message: one(`  - foobar:webServers: got 0; ${WHOLE(1, 8)}`) },
+    { name: "webServers 9", args: { webServers: 9 }, message: one(`  - foobar:webServers: got 9; ${WHOLE(1, 8)}`) },
+    { name: 'webServers "two"', args: { webServers: "two" }, message: one(`  - foobar:webServers: got "two"; ${WHOLE(1, 8)}`) },
+    { name: "webServers 2.5", args: { webServers: 2.5 }, message: one(`  - foobar:webServers: got 2.5; ${WHOLE(1, 8)}`) },
+    {
+        name: "lb.algorithm typo",
+        args: { lb: { algorithm: "round-robin" } },
+        message: one(`  - foobar:lb.algorithm: got "round-robin"; must be one of "roundrobin", "leastconn", "source". Did you mean "roundrobin"?`),
+    },
+    {
+        name: "lb.mode typo",
+        args: { lb: { mode: "active-pasive" } },
+        message: one(`  - foobar:lb.mode: got "active-pasive"; must be one of "active-active", "active-passive". Did you mean "active-passive"?`),
+    },
+    {
+        name: "active-passive with one web server",
+        args: { webServers: 1, lb: { mode: "active-passive" } },
+        message: one(
+            `  - foobar:lb.mode: got "active-passive"; needs at least 2 web servers (webServers is 1); raise webServers or use "active-active".`,
+        ),
+    },
+    {
+        name: "health check timeout above the interval",
+        args: { lb: { healthCheck: { intervalMs: 500, timeoutMs: 800 } } },
+        message: one(
+            `  - foobar:lb.healthCheck.timeoutMs: got 800; must not exceed lb.healthCheck.intervalMs (500); lower it or raise the interval.`,
+        ),
+    },
+    {
+        name: "health check fall 0",
+        args: { lb: { healthCheck: { fall: 0 } } },
+        message: one(`  - foobar:lb.healthCheck.fall: got 0; ${WHOLE(1, 10)}`),
+    },
+    {
+        name: "unknown key inside lb",
+        args: { lb: { algoritm: "leastconn" } },
+        message: one(
+            `  - foobar:lb.algoritm: got "leastconn"; unknown key; known keys of lb are algorithm, mode, healthCheck. Did you mean "algorithm"?`,
+        ),
+    },
+    {
+        name: "unknown top-level key",
+        args: { webservers: 3 },
+        message: one(
+            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker. Did you mean "webServers"?`,
+        ),
+    },
+    {
+        name: "tls provided without certificate and key",
+        args: { tls: { mode: "provided" } },
+        message: [
+            header(2),
+            `  - foobar:tls.certificate: got nothing; ${PEM_HINT("certificate", "certificate")}`,
+            `  - foobar:tls.key: got nothing; ${PEM_HINT("key", "private key")}`,
+        ].join("\n"),
+    },
+    {
+        name: "tls provided with values that are not PEM (shown only as [secret])",
+        args: { tls: { mode: "provided", certificate: "hunter2-cert", key: "hunter2-key" } },
+        message: [
+            header(2),
+            `  - foobar:tls.certificate: got "[secret]"; ${PEM_HINT("certificate", "certificate")}`,
+            `  - foobar:tls.key: got "[secret]"; ${PEM_HINT("key", "private key")}`,
+        ].join("\n"),
+    },
+    {
+        name: "tls self-signed with a certificate",
+        args: { tls: { mode: "self-signed", certificate: CERT } },
+        message: one(`  - foobar:tls.certificate: got "[secret]"; is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`),
+    },
+    {
+        name: "tls provided with validityDays",
+        args: { tls: { mode: "provided", certificate: CERT, key: KEY, validityDays: 30 } },
+        message: one(`  - foobar:tls.validityDays: got 30; is only read when tls.mode is "self-signed"; remove it.`),
+    },
+    { name: "tls.validityDays 0", args: { tls: { validityDays: 0 } }, message: one(`  - foobar:tls.validityDays: got 0; ${WHOLE(1, 825)}`) },
+    {
+        name: "managed database on docker",
+        args: { database: { mode: "managed" } },
+        message: one(`  - foobar:database.mode: got "managed"; a managed (RDS) database needs platform "aws"; use "self-managed" on docker.`),
+    },
+    {
+        name: "more replicas than web servers",
+        args: { webServers: 2, database: { replicas: 3 } },
+        message: one(`  - foobar:database.replicas: got 3; ${WHOLE(0, 2)}`),
+    },
+    {
+        name: "docker ports equal",
+        args: { docker: { httpPort: 8443 } },
+        message: one(`  - foobar:docker.httpsPort: got 8443; must differ from docker.httpPort (8443).`),
+    },
+    {
+        name: 'docker.bindAddress "localhost"',
+        args: { docker: { bindAddress: "localhost" } },
+        message: one(`  - foobar:docker.bindAddress: got "localhost"; must be an IPv4 address of this host, like "127.0.0.1".`),
+    },
+    { name: "public subnet", args: { docker: { subnet: "8.8.0.0/16" } }, message: one(`  - foobar:docker.subnet: got "8.8.0.0/16"; ${SUBNET_FIX}`) },
+    { name: "misaligned subnet", args: { docker: { subnet: "10.77.1.0/16" } }, message: one(`  - foobar:docker.subnet: got "10.77.1.0/16"; ${SUBNET_FIX}`) },
+    { name: "subnet prefix /24", args: { docker: { subnet: "10.77.0.0/24" } }, message: one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`) },
+    {
+        name: "lb given as a string",
+        args: { lb: "roundrobin" },
+        message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`),
+    },
+    {
+        name: "several problems at once, in rule order",
+        args: { platform: "gcp", webServers: 0, lb: { algorithm: "round-robin" }, docker: { bindAddress: "localhost", subnet: "8.8.0.0/16" } },
+        message: [
+            header(5),
+            `  - foobar:platform: got "gcp"; must be one of "docker", "aws".`,
+            `  - foobar:webServers: got 0; must be a whole number from 1 to 8.`,
+            `  - foobar:lb.algorithm: got "round-robin"; must be one of "roundrobin", "leastconn", "source". Did you mean "roundrobin"?`,
+            `  - foobar:docker.bindAddress: got "localhost"; must be an IPv4 address of this host, like "127.0.0.1".`,
+            `  - foobar:docker.subnet: got "8.8.0.0/16"; ${SUBNET_FIX}`,
+        ].join("\n"),
+    },
+];
+
+describe("validateArgs", () => {
+    describe("rejects bad configurations with the exact message", () => {
+        for (const c of BAD) {
+            it(c.name, () => {
+                const err = errorOf(c.args);
+                assert.equal(err.name, "ConfigError");
+                assert.equal(err.message, c.message);
+                assert.equal(err.problems.length, c.message.split("\n").length - 1);
+            });
+        }
+    });
+
+    it("never echoes a secret value, only [secret]", () => {
+        for (const tls of [
+            { mode: "provided", certificate: "hunter2-cert", key: "hunter2-key" },
+            { mode: "self-signed", certificate: CERT, key: KEY },
+        ]) {
+            const err = errorOf({ tls });
+            assert.ok(!err.message.includes("hunter2"), err.message);
+            assert.ok(!err.message.includes("fake"), err.message);
+            assert.deepEqual(
+                err.problems.map((p) => p.value),
+                ["[secret]", "[secret]"],
+            );
+        }
+    });
+
+    it("never echoes a key put under a misspelt tls key, or a PEM given as the whole tls object", () => {
+        const misspelt = errorOf({ tls: { mode: "provided", certificate: CERT, privateKey: KEY } });
+        assert.equal(
+            misspelt.message,
+            [
+                header(2),
+                `  - foobar:tls.privateKey: got "[secret]"; unknown key; known keys of tls are mode, validityDays, certificate, key. Did you mean "key"?`,
+                `  - foobar:tls.key: got nothing; ${PEM_HINT("key", "private key")}`,
+            ].join("\n"),
+        );
+        const whole = errorOf({ tls: KEY });
+        assert.equal(whole.message, one(`  - foobar:tls: got "[secret]"; must be an object with keys mode, validityDays, certificate, key.`));
+    });
+
+    it("lets a shorter health-check interval alone bring the timeout default down with it", () => {
+        assert.deepEqual(validateArgs({ lb: { healthCheck: { intervalMs: 500 } } }).lb.healthCheck, { intervalMs: 500, timeoutMs: 500, fall: 2, rise: 2 });
+    });
+
+    it("applies every default to an empty configuration", () => {
+        const expected = {
+            platform: "docker",
+            domain: "www.foobar.com",
+            webServers: 2,
+            lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
+            tls: { mode: "self-signed", validityDays: 365 },
+            database: { mode: "self-managed", replicas: 2 },
+            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16" },
+        };
+        assert.deepEqual(validateArgs({}), expected);
+        assert.deepEqual(validateArgs(undefined), expected);
+    });
+
+    it("accepts whole numbers as strings, as stack config delivers them", () => {
+        const resolved = validateArgs({ webServers: "3", lb: { healthCheck: { intervalMs: "2000", fall: "3" } }, docker: { httpPort: "80" } });
+        assert.equal(resolved.webServers, 3);
+        assert.equal(resolved.database.replicas, 3, "replicas default to webServers");
+        assert.deepEqual(resolved.lb.healthCheck, { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 });
+        assert.equal(resolved.docker.httpPort, 80);
+        assert.equal(validateArgs({ webServers: "3", database: { replicas: "1" } }).database.replicas, 1);
+    });
+
+    it("accepts every documented choice", () => {
+        const resolved = validateArgs({
+            domain: "shop.example.org",
+            webServers: 8,
+            lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            tls: { mode: "self-signed", validityDays: 825 },
+            database: { mode: "self-managed", replicas: 0 },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.4.0/22" },
+        });
+        assert.deepEqual(resolved, {
+            platform: "docker",
+            domain: "shop.example.org",
+            webServers: 8,
+            lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            tls: { mode: "self-signed", validityDays: 825 },
+            database: { mode: "self-managed", replicas: 0 },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.4.0/22" },
+        });
+        for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.252.0/22", "192.168.0.0/16"]) {
+            assert.equal(validateArgs({ docker: { subnet } }).docker.subnet, subnet);
+        }
+    });
+
+    it("wraps provided PEMs as secret Outputs", async () => {
+        const { tls } = validateArgs({ tls: { mode: "provided", certificate: CERT, key: KEY } });
+        assert.equal(tls.mode, "provided");
+        if (tls.mode !== "provided") return;
+        for (const [value, pem] of [
+            [tls.certificate, CERT],
+            [tls.key, KEY],
+        ] as const) {
+            assert.ok(pulumi.Output.isInstance(value));
+            const output = value as pulumi.Output<string>;
+            assert.equal(await pulumi.isSecret(output), true);
+            assert.equal(await new Promise((resolve) => output.apply(resolve)), pem);
+        }
+    });
+});

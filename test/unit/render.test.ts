@@ -1,0 +1,237 @@
+// The renderers: whole files against golden copies, plus the rules each file must keep.
+import assert from "node:assert/strict";
+import { validateArgs } from "../../components/config/validate";
+import { APP_PASSWORD_PATH, appEnvironment } from "../../components/render/app";
+import { haproxyCertBundle, renderHaproxyConfig, HaproxyConfigInput } from "../../components/render/haproxy";
+import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
+import { assertSafeToken, lines, sqlString } from "../../components/render/text";
+import { buildTopology } from "../../components/topology";
+import { FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, GOLDEN_FILES, assertGolden, devTopology, renderAll } from "./golden";
+
+const rendered = renderAll(devTopology());
+const linesOf = (text: string) => text.split("\n");
+
+const HAPROXY_BASE: HaproxyConfigInput = {
+    domain: "www.foobar.com",
+    algorithm: "roundrobin",
+    servers: [{ name: "server-1", address: "10.77.1.11", port: 80, backup: false }],
+    healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 },
+    httpPort: 80,
+    httpsPort: 443,
+    publicHttpsPort: 8443,
+    statsBind: "10.77.1.2:8404",
+};
+
+describe("renderers: golden files of the dev topology", () => {
+    for (const name of GOLDEN_FILES) {
+        it(name, () => assertGolden(name, rendered[name]));
+    }
+});
+
+describe("haproxy.cfg", () => {
+    const cfg = linesOf(rendered["haproxy.cfg"]);
+
+    it("redirects HTTP to the published HTTPS port when it is not 443", () => {
+        const redirects = cfg.filter((l) => l.includes("redirect"));
+        assert.deepEqual(redirects, [
+            "    http-request redirect location https://%[req.hdr(host),field(1,:)]:8443%[capture.req.uri] code 301 unless { ssl_fc }",
+        ]);
+    });
+
+    it("redirects with `redirect scheme https` when the published port is 443", () => {
+        const redirects = linesOf(renderHaproxyConfig({ ...HAPROXY_BASE, publicHttpsPort: 443 })).filter((l) => l.includes("redirect"));
+        assert.deepEqual(redirects, ["    http-request redirect scheme https code 301 unless { ssl_fc }"]);
+    });
+
+    it("replays failed requests on another server", () => {
+        for (const line of ["    retries 3", "    option redispatch 1", "    retry-on all-retryable-errors"]) {
+            assert.equal(cfg.filter((l) => l === line).length, 1, line);
+        }
+    });
+
+    it("binds stats only to HAProxy's internal web-network address", () => {
+        const binds = cfg.filter((l) => l.trimStart().startsWith("bind "));
+        assert.deepEqual(binds, [
+            "    bind :80",
+            "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
+            "    bind 10.77.1.2:8404",
+        ]);
+        assert.equal(cfg[cfg.indexOf("frontend stats") + 1], "    bind 10.77.1.2:8404");
+    });
+
+    it("lists the web servers with the health check settings", () => {
+        assert.deepEqual(
+            cfg.filter((l) => l.startsWith("    server ") || l.startsWith("    default-server") || l.startsWith("    balance")),
+            ["    balance roundrobin", "    default-server check inter 1000ms fall 2 rise 2", "    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80"],
+        );
+    });
+
+    it("marks backup servers and uses the chosen algorithm", () => {
+        const text = renderHaproxyConfig({
+            ...HAPROXY_BASE,
+            algorithm: "leastconn",
+            healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 4 },
+            servers: [
+                { name: "server-1", address: "10.77.1.11", port: 80, backup: false },
+                { name: "server-2", address: "10.77.1.12", port: 80, backup: true },
+            ],
+        });
+        const l = linesOf(text);
+        assert.ok(l.includes("    balance leastconn"));
+        assert.ok(l.includes("    timeout check 500ms"));
+        assert.ok(l.includes("    default-server check inter 2000ms fall 3 rise 4"));
+        assert.deepEqual(
+            l.filter((x) => x.startsWith("    server ")),
+            ["    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80 backup"],
+        );
+    });
+
+    it("refuses unsafe tokens instead of rendering them", () => {
+        assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, domain: "x;y" }), {
+            message: 'refusing to render domain "x;y": only letters, digits and . _ : % / - are allowed',
+        });
+        assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, servers: [{ name: "s 1", address: "10.0.0.1", port: 80, backup: false }] }), {
+            message: 'refusing to render server name "s 1": only letters, digits and . _ : % / - are allowed',
+        });
+    });
+
+    it("bundles certificate and key in one PEM, each trimmed, newline-terminated", () => {
+        assert.equal(haproxyCertBundle("CERT\n\n", "\nKEY\n"), "CERT\nKEY\n");
+    });
+});
+
+describe("text helpers", () => {
+    const REJECTED: ReadonlyArray<[string, string]> = [
+        ["a b", 'refusing to render thing "a b": only letters, digits and . _ : % / - are allowed'],
+        ["x;y", 'refusing to render thing "x;y": only letters, digits and . _ : % / - are allowed'],
+        ["a\nb", 'refusing to render thing "a\\nb": only letters, digits and . _ : % / - are allowed'],
+        ["", 'refusing to render thing "": only letters, digits and . _ : % / - are allowed'],
+        ["a'b", `refusing to render thing "a'b": only letters, digits and . _ : % / - are allowed`],
+        ["a{b}", 'refusing to render thing "a{b}": only letters, digits and . _ : % / - are allowed'],
+    ];
+    for (const [value, message] of REJECTED) {
+        it(`assertSafeToken rejects ${JSON.stringify(value)}`, () => {
+            assert.throws(() => assertSafeToken("thing", value), { message });
+        });
+    }
+
+    it("assertSafeToken accepts plain tokens", () => {
+        for (const ok of ["www.foobar.com", "10.77.3.%", "server-1", "a_b:c/d"]) assertSafeToken("thing", ok);
+    });
+
+    it("sqlString doubles quotes and escapes backslashes", () => {
+        const CASES: ReadonlyArray<[string, string]> = [
+            ["plain", "'plain'"],
+            ["O'Brien", "'O''Brien'"],
+            ["a\\b", "'a\\\\b'"],
+            ["\\'", "'\\\\'''"],
+            ["''", "''''''"],
+        ];
+        for (const [input, expected] of CASES) assert.equal(sqlString(input), expected, input);
+    });
+
+    it("lines ends with exactly one newline", () => {
+        assert.equal(lines("a", "b"), "a\nb\n");
+    });
+});
+
+describe("MariaDB files", () => {
+    it("grants the app and the replicator exactly what they need, from the data network only", () => {
+        const grants = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => l.startsWith("GRANT"));
+        assert.deepEqual(grants, [
+            "GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.3.%';",
+            "GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.3.%';",
+            "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.3.%';",
+        ]);
+        const users = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => /^(CREATE|ALTER) USER/.test(l));
+        assert.deepEqual(users, [
+            `CREATE USER IF NOT EXISTS 'app'@'10.77.3.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
+            `ALTER USER 'app'@'10.77.3.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
+            `CREATE USER IF NOT EXISTS 'replicator'@'10.77.3.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
+            `ALTER USER 'replicator'@'10.77.3.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
+        ]);
+    });
+
+    it("makes replicas read-only GTID replicas that start replication from bootstrap", () => {
+        const cnf = linesOf(rendered["mariadb-replica.cnf"]);
+        for (const line of ["server_id = 101", "read_only = ON", "skip_slave_start = ON", "rpl_semi_sync_slave_enabled = ON"]) {
+            assert.ok(cnf.includes(line), line);
+        }
+        assert.deepEqual(linesOf(rendered["replica-bootstrap.sql"]).slice(2, 5), [
+            "STOP SLAVE;",
+            `CHANGE MASTER TO MASTER_HOST = '10.77.3.3', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${FAKE_REPLICATION_PASSWORD}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;`,
+            "START SLAVE;",
+        ]);
+    });
+
+    it("makes the primary writable, semi-sync only when a replica exists", () => {
+        const cnf = linesOf(rendered["mariadb-primary.cnf"]);
+        for (const line of ["server_id = 1", "read_only = OFF", "rpl_semi_sync_master_enabled = ON", "rpl_semi_sync_master_timeout = 1000"]) {
+            assert.ok(cnf.includes(line), line);
+        }
+        assert.ok(!cnf.includes("skip_slave_start = ON"));
+        const alone = linesOf(renderMariadbConfig({ role: "primary", serverId: 1, port: 3306, semiSync: false, semiSyncTimeoutMs: 1000 }));
+        assert.ok(alone.includes("rpl_semi_sync_master_enabled = OFF"));
+    });
+
+    it("escapes passwords inside SQL literals", () => {
+        const sql = linesOf(
+            renderPrimaryBootstrap({
+                database: "foobar",
+                appUser: "app",
+                appPassword: "a'b\\c",
+                replicationUser: "replicator",
+                replicationPassword: "r'",
+                clientHost: "10.77.3.%",
+            }),
+        );
+        assert.ok(sql.includes("ALTER USER 'app'@'10.77.3.%' IDENTIFIED BY 'a''b\\\\c';"), sql.join("\n"));
+        assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.3.%' IDENTIFIED BY 'r''';"), sql.join("\n"));
+        const replica = renderReplicaBootstrap({ primaryHost: "10.77.3.3", primaryPort: 3306, replicationUser: "replicator", replicationPassword: "r'" });
+        assert.ok(replica.includes("MASTER_PASSWORD = 'r'''"), replica);
+    });
+});
+
+describe("app environment", () => {
+    it("names the password file, never a password", () => {
+        const env = rendered["app.env"];
+        assert.ok(!env.includes(FAKE_APP_PASSWORD) && !env.includes(FAKE_REPLICATION_PASSWORD));
+        const keys = linesOf(env).filter(Boolean).map((l) => l.split("=")[0]);
+        assert.deepEqual(keys.filter((k) => k.includes("PASSWORD")), ["FOOBAR_DB_PASSWORD_FILE"]);
+        assert.ok(linesOf(env).includes(`FOOBAR_DB_PASSWORD_FILE=${APP_PASSWORD_PATH}`));
+        assert.equal(APP_PASSWORD_PATH, "/etc/foobar/secrets/db-password");
+    });
+
+    it("leaves out the reader when the server has no replica to read", () => {
+        const t = buildTopology(validateArgs({ database: { replicas: 0 } }));
+        const keys = linesOf(renderAll(t)["app.env"]).filter(Boolean).map((l) => l.split("=")[0]);
+        assert.deepEqual(keys, [
+            "FOOBAR_SERVER_NAME",
+            "FOOBAR_DOMAIN",
+            "FOOBAR_LISTEN_HOST",
+            "FOOBAR_PORT",
+            "FOOBAR_DB_WRITER_HOST",
+            "FOOBAR_DB_WRITER_PORT",
+            "FOOBAR_DB_NAME",
+            "FOOBAR_DB_USER",
+            "FOOBAR_DB_PASSWORD_FILE",
+        ]);
+    });
+
+    it("refuses a value that could break the environment", () => {
+        const input = {
+            serverName: "server-1",
+            domain: "www.foobar.com",
+            listenHost: "0.0.0.0",
+            port: 3000,
+            writerHost: "10.77.3.3",
+            dbPort: 3306,
+            database: "foobar",
+            user: "app",
+        };
+        assert.equal(appEnvironment(input).length, 9);
+        assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.3.3\nFOOBAR_DB_USER=root" }), {
+            message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.3.3\\nFOOBAR_DB_USER=root"',
+        });
+    });
+});

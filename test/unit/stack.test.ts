@@ -1,0 +1,228 @@
+// defineStack on the dev stack file, under mocks: every resource, network, secret and output.
+import assert from "node:assert/strict";
+import { StackRun, TYPES, byType, findResource } from "../helpers/pulumiMocks";
+import { FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, readGolden } from "./golden";
+import { Outputs, container, containers, countByType, isSecretAt, runDev, stringLeaves, upload } from "./stackHelpers";
+
+const P = "foobar-dev";
+/** Files carrying a key or a password, besides the app's password file (see the pending test). */
+const SECRET_FILES = ["/etc/haproxy/certs/site.pem", "/etc/mysql/foobar/bootstrap.sql"];
+
+/** Graceful stop: HAProxy finishes connections on SIGUSR1, nginx on SIGQUIT; the rest on SIGTERM. */
+const STOP_SIGNAL: Record<string, string> = { haproxy: "SIGUSR1", nginx: "SIGQUIT" };
+
+/** container suffix -> server, service label, networks in attach order [network, address] */
+const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>]> = [
+    ["server-3-mariadb-primary", "server-3", "mariadb-primary", [["data", "10.77.3.3"]]],
+    ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.3.31"]]],
+    ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.3.32"]]],
+    ["server-1-app", "server-1", "app", [["app", "10.77.2.21"], ["data", "10.77.3.21"]]],
+    ["server-2-app", "server-2", "app", [["app", "10.77.2.22"], ["data", "10.77.3.22"]]],
+    ["server-1-nginx", "server-1", "nginx", [["web", "10.77.1.11"], ["app", "10.77.2.11"]]],
+    ["server-2-nginx", "server-2", "nginx", [["web", "10.77.1.12"], ["app", "10.77.2.12"]]],
+    ["server-3-haproxy", "server-3", "haproxy", [["edge", "10.77.0.2"], ["web", "10.77.1.2"]]],
+];
+
+describe("defineStack: the dev stack", () => {
+    let run: StackRun<Outputs>;
+    let passwords: string[];
+    before(async () => {
+        run = await runDev();
+        passwords = ["app", "replication"].map((p) => findResource(run.resources, TYPES.password, `${P}-db-${p}-password`).state.result);
+    });
+
+    it("creates exactly the expected resources", () => {
+        assert.deepEqual(countByType(run.resources), {
+            component: 1,
+            container: 8,
+            network: 4,
+            image: 4,
+            volume: 3,
+            password: 2,
+            privateKey: 2,
+            selfSignedCert: 1,
+            certRequest: 1,
+            locallySignedCert: 1,
+        });
+        assert.equal(run.resources.length, 27);
+    });
+
+    it("names every child after the component", () => {
+        assert.equal(findResource(run.resources, "foobar:index:FoobarInfra", P).type, "foobar:index:FoobarInfra");
+        assert.deepEqual(
+            run.resources.filter((r) => r.name !== P && !r.name.startsWith(`${P}-`)).map((r) => r.name),
+            [],
+        );
+        assert.deepEqual(containers(run).map((c) => c.name), CONTAINERS.map(([suffix]) => `${P}-${suffix}`), "creation order");
+        assert.deepEqual(
+            byType(run.resources, TYPES.password).map((r) => [r.name, r.inputs.length, r.inputs.special]).sort(),
+            [[`${P}-db-app-password`, 32, false], [`${P}-db-replication-password`, 32, false]],
+        );
+    });
+
+    it("builds one local image per kind, never pushed", () => {
+        assert.deepEqual(
+            byType(run.resources, TYPES.image).map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
+            ["haproxy", "nginx", "app", "mariadb"].map((k) => [`${P}-image-${k}`, `foobar-infra/${k}:local`, true]),
+        );
+        for (const c of containers(run)) {
+            const kind = c.name.includes("mariadb") ? "mariadb" : c.name.split("-").pop();
+            assert.equal(c.inputs.image, `foobar-infra/${kind}:local`, c.name);
+        }
+    });
+
+    for (const [suffix, server, kind, networks] of CONTAINERS) {
+        it(`${suffix}: labels, networks, addresses and ports`, () => {
+            const c = container(run, `${P}-${suffix}`);
+            assert.deepEqual(c.inputs.labels, [
+                { label: "foobar.stack", value: P },
+                { label: "foobar.server", value: server },
+                { label: "foobar.service", value: kind },
+            ]);
+            assert.equal(c.inputs.hostname, suffix);
+            assert.deepEqual(
+                c.inputs.networksAdvanced,
+                networks.map(([n, ip]) => ({ name: `${P}-${n}`, ipv4Address: ip })),
+            );
+            // The first attached network, never the default bridge.
+            assert.equal(c.inputs.networkMode, `${P}-${networks[0][0]}`);
+            const ports =
+                kind === "haproxy"
+                    ? [
+                          { internal: 80, external: 8080, ip: "127.0.0.1", protocol: "tcp" },
+                          { internal: 443, external: 8443, ip: "127.0.0.1", protocol: "tcp" },
+                      ]
+                    : [];
+            assert.deepEqual(c.inputs.ports, ports);
+            assert.deepEqual(
+                c.inputs.volumes,
+                kind.startsWith("mariadb") ? [{ volumeName: `${P}-${suffix}-data`, containerPath: "/var/lib/mysql" }] : [],
+            );
+            assert.equal(c.inputs.wait, kind === "mariadb-primary");
+            assert.equal(c.inputs.stopSignal, STOP_SIGNAL[kind] ?? "SIGTERM");
+        });
+    }
+
+    it("makes only the edge network reachable from outside, with HAProxy alone on it", () => {
+        assert.deepEqual(
+            byType(run.resources, TYPES.network).map((n) => [n.name, n.inputs.name, n.inputs.driver, n.inputs.internal, n.inputs.ipamConfigs]),
+            ["edge", "web", "app", "data"].map((s, i) => [
+                `${P}-${s}`,
+                `${P}-${s}`,
+                "bridge",
+                s !== "edge",
+                [{ subnet: `10.77.${i}.0/24`, gateway: `10.77.${i}.1` }],
+            ]),
+        );
+        const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
+        assert.deepEqual(onEdge.map((c) => c.name), [`${P}-server-3-haproxy`]);
+    });
+
+    it("delivers the rendered files of the golden copies", () => {
+        const sub = (text: string) =>
+            text.split(passwords[0]).join(FAKE_APP_PASSWORD).split(passwords[1]).join(FAKE_REPLICATION_PASSWORD);
+        const haproxy = container(run, `${P}-server-3-haproxy`);
+        const primary = container(run, `${P}-server-3-mariadb-primary`);
+        const replica = container(run, `${P}-server-1-mariadb-replica`);
+        assert.equal(upload(haproxy, "/etc/haproxy/haproxy.cfg"), readGolden("haproxy.cfg"));
+        assert.equal(upload(container(run, `${P}-server-1-nginx`), "/etc/nginx/nginx.conf"), readGolden("nginx.conf"));
+        assert.equal(upload(primary, "/etc/mysql/mariadb.conf.d/90-foobar.cnf"), readGolden("mariadb-primary.cnf"));
+        assert.equal(upload(replica, "/etc/mysql/mariadb.conf.d/90-foobar.cnf"), readGolden("mariadb-replica.cnf"));
+        assert.equal(sub(upload(primary, "/etc/mysql/foobar/bootstrap.sql")), readGolden("primary-bootstrap.sql"));
+        assert.equal(sub(upload(replica, "/etc/mysql/foobar/bootstrap.sql")), readGolden("replica-bootstrap.sql"));
+        assert.equal(`${container(run, `${P}-server-1-app`).inputs.envs.join("\n")}\n`, readGolden("app.env"));
+        assert.equal(
+            upload(container(run, `${P}-server-2-mariadb-replica`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf"),
+            readGolden("mariadb-replica.cnf").replace("server_id = 101", "server_id = 102"),
+        );
+        assert.equal(upload(container(run, `${P}-server-1-app`), "/etc/foobar/secrets/db-password"), passwords[0]);
+        assert.equal(
+            upload(haproxy, "/etc/haproxy/certs/site.pem"),
+            `-----BEGIN CERTIFICATE-----\nFAKE-${P}-site-cert\n-----END CERTIFICATE-----\n` +
+                `-----BEGIN EC PRIVATE KEY-----\nFAKE-${P}-site-key\n-----END EC PRIVATE KEY-----\n`,
+        );
+    });
+
+    it("uploads the certificate bundle and the bootstrap SQL as secrets", () => {
+        let checked = 0;
+        for (const c of containers(run)) {
+            (c.inputs.uploads as Array<{ file: string }>).forEach((u, i) => {
+                if (!SECRET_FILES.includes(u.file)) return;
+                checked++;
+                assert.ok(isSecretAt(c, `uploads[${i}].content`), `${c.name} ${u.file} is not secret (${c.secretPaths.join(", ")})`);
+            });
+        }
+        assert.equal(checked, 4, "haproxy's bundle and three bootstrap files");
+        assert.ok(isSecretAt(container(run, `${P}-server-3-haproxy`), "uploads[1].content"));
+        assert.ok(isSecretAt(container(run, `${P}-server-3-mariadb-primary`), "uploads[1].content"));
+        assert.ok(isSecretAt(container(run, `${P}-server-2-mariadb-replica`), "uploads[1].content"));
+    });
+
+    // credentials.ts wraps RandomPassword.result in pulumi.secret itself, so this holds under mocks
+    // too (which do not model the provider's additionalSecretOutputs).
+    it("uploads the app's password file as a secret", () => {
+        for (const n of [1, 2]) assert.ok(isSecretAt(container(run, `${P}-server-${n}-app`), "uploads[0].content"));
+    });
+
+    it("puts generated passwords and keys in no non-secret input and in no environment", () => {
+        const keys = byType(run.resources, TYPES.privateKey).map((k) => k.state.privateKeyPem as string);
+        const secrets = [...passwords, ...keys];
+        assert.equal(secrets.length, 4);
+        for (const r of run.resources) {
+            for (const [path, value] of stringLeaves(r.inputs)) {
+                assert.ok(isSecretAt(r, path) || !secrets.some((s) => value.includes(s)), `${r.name} ${path} carries a secret in the clear`);
+            }
+        }
+        for (const c of containers(run)) {
+            for (const e of (c.inputs.envs ?? []) as string[]) {
+                assert.ok(!secrets.some((s) => e.includes(s)), `${c.name} env ${e}`);
+            }
+        }
+    });
+
+    it("exports the outputs", async () => {
+        const o = run.outputs;
+        const value = <T>(x: { apply<U>(f: (v: T) => U): unknown }) => new Promise<T>((resolve) => x.apply((v) => resolve(v)));
+        assert.equal(await value(o.url), "https://www.foobar.com:8443/");
+        assert.equal(await value(o.loadBalancerAddress), "127.0.0.1:8443");
+        assert.equal(await value(o.databaseWriterEndpoint), "10.77.3.3:3306");
+        assert.deepEqual(await value(o.databaseReaderEndpoints), ["10.77.3.31:3306", "10.77.3.32:3306"]);
+        assert.equal(await value(o.caCertificatePem), `-----BEGIN CERTIFICATE-----\nFAKE-${P}-ca\n-----END CERTIFICATE-----\n`);
+        assert.equal(await value(o.diagram), readGolden("diagram.mmd"));
+        const svc = (service: string, kind: string, addresses: Record<string, string>) => ({ service, kind, addresses });
+        const web = (n: number) => ({
+            name: `server-${n}`,
+            role: "web",
+            services: [
+                svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, app: `10.77.2.1${n}` }),
+                svc(`server-${n}-app`, "app", { app: `10.77.2.2${n}`, data: `10.77.3.2${n}` }),
+                svc(`server-${n}-mariadb-replica`, "mariadb-replica", { data: `10.77.3.3${n}` }),
+            ],
+        });
+        assert.deepEqual(await value(o.servers), [
+            web(1),
+            web(2),
+            {
+                name: "server-3",
+                role: "lb-db",
+                services: [
+                    svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2" }),
+                    svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.3.3" }),
+                ],
+            },
+        ]);
+    });
+
+    it("makes the CA and a P-256 site certificate for the domain and localhost", () => {
+        const csr = findResource(run.resources, TYPES.certRequest, `${P}-site-csr`);
+        assert.deepEqual(csr.inputs.dnsNames, ["www.foobar.com", "localhost"]);
+        assert.deepEqual(csr.inputs.ipAddresses, ["127.0.0.1"]);
+        for (const k of byType(run.resources, TYPES.privateKey)) assert.deepEqual([k.inputs.algorithm, k.inputs.ecdsaCurve], ["ECDSA", "P256"]);
+        const ca = findResource(run.resources, TYPES.selfSignedCert, `${P}-ca`);
+        assert.equal(ca.inputs.isCaCertificate, true);
+        assert.equal(ca.inputs.validityPeriodHours, 365 * 24);
+        const cert = findResource(run.resources, TYPES.locallySignedCert, `${P}-site-cert`);
+        assert.deepEqual(cert.inputs.allowedUses, ["digital_signature", "key_encipherment", "server_auth"]);
+        assert.equal(cert.inputs.caCertPem, ca.state.certPem);
+    });
+});

@@ -1,0 +1,198 @@
+// defineStack on variants of the dev stack file: sizes, LB modes, no replicas, provided TLS, bad config.
+import assert from "node:assert/strict";
+import { ConfigError } from "../../components/config/problems";
+import { defineStack } from "../../components/stack";
+import { TYPES, byType, loadStackConfig, runUnderMocks, unwrap } from "../helpers/pulumiMocks";
+import { container, containers, countByType, haproxyLines, isSecretAt, runDev, upload } from "./stackHelpers";
+
+const P = "foobar-dev";
+const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
+const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
+const counts = (containers: number, volumes: number, tls: object = TLS_RESOURCES) => ({
+    component: 1,
+    container: containers,
+    network: 4,
+    image: 4,
+    volume: volumes,
+    password: 2,
+    ...tls,
+});
+
+const CERT = "-----BEGIN CERTIFICATE-----\nMIIBprovidedcert\n-----END CERTIFICATE-----\n";
+const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIprovidedkey\n-----END EC PRIVATE KEY-----\n";
+
+const VARIANTS: ReadonlyArray<{
+    name: string;
+    config: Record<string, unknown>;
+    counts: Record<string, number>;
+    servers: string[];
+    readers: string[];
+}> = [
+    { name: "dev", config: {}, counts: counts(8, 3), servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"], readers: ["10.77.3.31:3306", "10.77.3.32:3306"] },
+    {
+        name: "1 web server, 1 replica",
+        config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
+        counts: counts(5, 2),
+        servers: ["server-1 10.77.1.11:80"],
+        readers: ["10.77.3.31:3306"],
+    },
+    {
+        name: "3 web servers, 2 replicas",
+        config: { "foobar:webServers": 3 },
+        counts: counts(10, 3),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
+        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+    },
+    {
+        name: "active-passive",
+        config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
+        counts: counts(8, 3),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
+        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+    },
+    {
+        name: "active-passive, 3 web servers",
+        config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
+        counts: counts(10, 3),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
+        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+    },
+    {
+        name: "leastconn",
+        config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
+        counts: counts(8, 3),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
+        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+    },
+    {
+        name: "no replicas",
+        config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
+        counts: counts(6, 1),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
+        readers: [],
+    },
+    {
+        name: "provided TLS",
+        config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
+        counts: counts(8, 3, {}),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
+        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+    },
+];
+
+describe("defineStack: variants of the dev stack", () => {
+    for (const v of VARIANTS) {
+        it(`${v.name}: resources, backend servers and reader endpoints`, async () => {
+            const run = await runDev(v.config);
+            assert.deepEqual(countByType(run.resources), v.counts);
+            const lb = `${P}-server-${v.servers.length + 1}-haproxy`;
+            assert.deepEqual(
+                haproxyLines(run, lb, "    server ").map((l) => l.slice("    server ".length)),
+                v.servers,
+            );
+            const balance = v.name === "leastconn" ? "leastconn" : "roundrobin";
+            assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
+            assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
+            // Still only HAProxy publishes ports and sits on edge.
+            const publishing = containers(run).filter((c) => c.inputs.ports.length > 0 || c.inputs.networkMode === `${P}-edge`);
+            assert.deepEqual(publishing.map((c) => c.name), [lb]);
+        });
+    }
+
+    it("3 web servers: server-3 reads from server-1's replica", async () => {
+        const run = await runDev({ "foobar:webServers": 3 });
+        const env = container(run, `${P}-server-3-app`).inputs.envs as string[];
+        assert.ok(env.includes("FOOBAR_DB_READER_HOST=10.77.3.31"), env.join(" "));
+        assert.ok(env.includes("FOOBAR_DB_WRITER_HOST=10.77.3.3"));
+        assert.deepEqual(container(run, `${P}-server-3-nginx`).inputs.networksAdvanced, [
+            { name: `${P}-web`, ipv4Address: "10.77.1.13" },
+            { name: `${P}-app`, ipv4Address: "10.77.2.13" },
+        ]);
+    });
+
+    it("no replicas: apps read from the primary and the primary does not wait for semi-sync", async () => {
+        const run = await runDev({ "foobar:database": { mode: "self-managed", replicas: 0 } });
+        for (const n of [1, 2]) {
+            const env = container(run, `${P}-server-${n}-app`).inputs.envs as string[];
+            assert.deepEqual(env.filter((e) => e.startsWith("FOOBAR_DB_")).map((e) => e.split("=")[0]), [
+                "FOOBAR_DB_WRITER_HOST",
+                "FOOBAR_DB_WRITER_PORT",
+                "FOOBAR_DB_NAME",
+                "FOOBAR_DB_USER",
+                "FOOBAR_DB_PASSWORD_FILE",
+            ]);
+        }
+        const cnf = upload(container(run, `${P}-server-3-mariadb-primary`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf");
+        assert.ok(cnf.split("\n").includes("rpl_semi_sync_master_enabled = OFF"));
+    });
+
+    it("provided TLS: no TLS resources, the bundle holds both PEMs as a secret, the CA output is the certificate", async () => {
+        const run = await runDev({ "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } });
+        assert.equal(run.resources.filter((r) => r.type.startsWith("tls:")).length, 0);
+        const haproxy = container(run, `${P}-server-3-haproxy`);
+        assert.equal(upload(haproxy, "/etc/haproxy/certs/site.pem"), `${CERT}${KEY}`);
+        assert.equal(haproxy.inputs.uploads[1].file, "/etc/haproxy/certs/site.pem");
+        assert.ok(isSecretAt(haproxy, "uploads[1].content"));
+        assert.equal(await unwrap(run.outputs.caCertificatePem), CERT);
+    });
+
+    it("names everything after the stack", async () => {
+        const run = await runDev({}, "staging");
+        assert.ok(run.resources.every((r) => r.name === "foobar-staging" || r.name.startsWith("foobar-staging-")));
+        const haproxy = container(run, "foobar-staging-server-3-haproxy");
+        assert.deepEqual(haproxy.inputs.labels[0], { label: "foobar.stack", value: "foobar-staging" });
+        assert.equal(haproxy.inputs.networkMode, "foobar-staging-edge");
+        assert.equal(byType(run.resources, TYPES.network).length, 4);
+    });
+
+    it("publishes on 443 without a port in the URL", async () => {
+        const run = await runDev({ "foobar:docker": { httpPort: 80, httpsPort: 443, bindAddress: "127.0.0.1" } });
+        assert.equal(await unwrap(run.outputs.url), "https://www.foobar.com/");
+        assert.equal(await unwrap(run.outputs.loadBalancerAddress), "127.0.0.1:443");
+        assert.deepEqual(haproxyLines(run, `${P}-server-3-haproxy`, "    http-request redirect"), [
+            "    http-request redirect scheme https code 301 unless { ssl_fc }",
+        ]);
+    });
+});
+
+describe("defineStack: invalid stack config", () => {
+    const HEADER = "Invalid foobar-infra configuration (1 problem); nothing was created:";
+    const CASES: ReadonlyArray<[string, Record<string, unknown>, string]> = [
+        ["webServers 0", { "foobar:webServers": "0" }, `  - foobar:webServers: got "0"; must be a whole number from 1 to 8.`],
+        [
+            "a misspelt key",
+            { "foobar:webservers": "3" },
+            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker. Did you mean "webServers"?`,
+        ],
+        ["lb that is not JSON", { "foobar:lb": "roundrobin" }, `  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`],
+        ["1 web server with the dev file's 2 replicas", { "foobar:webServers": 1 }, `  - foobar:database.replicas: got 2; must be a whole number from 0 to 1.`],
+    ];
+    for (const [name, overrides, line] of CASES) {
+        it(`${name}: throws the ConfigError and registers nothing`, async () => {
+            let caught: unknown;
+            const run = await runUnderMocks({ ...loadStackConfig("dev"), ...overrides }, () => {
+                try {
+                    return defineStack();
+                } catch (err) {
+                    caught = err;
+                    return undefined;
+                }
+            });
+            assert.ok(caught instanceof ConfigError, String(caught));
+            assert.equal(caught.message, `${HEADER}\n${line}`);
+            assert.deepEqual(run.resources, []);
+        });
+    }
+
+    it("makes runUnderMocks reject with the ConfigError", async () => {
+        await assert.rejects(runUnderMocks({ ...loadStackConfig("dev"), "foobar:webServers": "0" }, defineStack), {
+            name: "ConfigError",
+            message: `${HEADER}\n  - foobar:webServers: got "0"; must be a whole number from 1 to 8.`,
+        });
+    });
+
+    it("ignores other namespaces", async () => {
+        const run = await runDev({ "docker:host": "unix:///var/run/docker.sock", "pulumi:template": "x" });
+        assert.equal(byType(run.resources, TYPES.container).length, 8);
+    });
+});
