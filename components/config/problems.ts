@@ -33,13 +33,18 @@ function show(value: unknown): string {
     return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
-/** "did you mean" for a misspelt name, only when it is close enough to be a likely typo. */
+/**
+ * "did you mean" for a misspelt name: a near spelling, or a known name the given one contains
+ * ("privateKey" for "key"); nothing when no guess is likely.
+ */
 export function didYouMean(given: string, known: readonly string[]): string {
     if (known.length === 0) return "";
+    const lower = given.toLowerCase();
     const best = closest(given, [...known]);
-    return distance(given.toLowerCase(), best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3))
-        ? ` Did you mean "${best}"?`
-        : "";
+    const near = distance(lower, best.toLowerCase()) <= Math.max(2, Math.floor(best.length / 3));
+    const contained = known.filter((k) => lower.includes(k.toLowerCase())).sort((a, b) => b.length - a.length)[0];
+    const guess = near ? best : contained;
+    return guess === undefined ? "" : ` Did you mean "${guess}"?`;
 }
 
 export class Problems {
