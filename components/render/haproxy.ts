@@ -80,7 +80,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    option httpchk",
         `    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host ${input.domain}`,
         "    http-check expect status 200",
-        `    default-server check inter ${hc.intervalMs}ms fall ${hc.fall} rise ${hc.rise}`,
+        // A connection refused on live traffic takes the server out at once, not after `fall`
+        // checks: only then can a retry land on a backup server (redispatch never picks one
+        // while an active server is still up).
+        `    default-server check inter ${hc.intervalMs}ms fall ${hc.fall} rise ${hc.rise} observe layer4 error-limit 1 on-error mark-down`,
         ...input.servers.map((s) => `    server ${s.name} ${s.address}:${s.port}${s.backup ? " backup" : ""}`),
         "",
         "frontend stats",

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
-import { docker, sleep } from "./docker";
+import { docker, dockerRun, sleep } from "./docker";
 import { Site, canConnect, execIn, getHttp, getHttps, requestLoop, serverContainers, siteOf, waitBackend, waitOnlyFrom, waitServing } from "./probes";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -72,7 +72,14 @@ async function failoverRound(captured: CapturedStack, site: Site, server: string
     await waitServing(site, [server], 30_000);
     const backAfterMs = Date.now() - started;
     await sleep(1000);
-    return { ...(await loop.stop()), downAfterMs, backAfterMs };
+    const result = { ...(await loop.stop()), downAfterMs, backAfterMs };
+    if (result.failures.length > 0) {
+        // HAProxy's log says which server and which termination state each failure had.
+        const logs = await dockerRun(["logs", "--since", `${Math.ceil((Date.now() - stopped) / 1000) + 5}s`, haproxy]);
+        const unusual = `${logs.stdout}${logs.stderr}`.split("\n").filter((l) => l.includes("www") && !/ 200 \d+ - - ---- /.test(l));
+        console.log(`      HAProxy log lines of unusual requests:\n${unusual.slice(0, 20).join("\n")}`);
+    }
+    return result;
 }
 
 describe("live: the dev stack on the local Docker engine", function () {

@@ -62,7 +62,7 @@ describe("haproxy.cfg", () => {
     it("lists the web servers with the health check settings", () => {
         assert.deepEqual(
             cfg.filter((l) => l.startsWith("    server ") || l.startsWith("    default-server") || l.startsWith("    balance")),
-            ["    balance roundrobin", "    default-server check inter 1000ms fall 2 rise 2", "    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80"],
+            ["    balance roundrobin", "    default-server check inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down", "    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80"],
         );
     });
 
@@ -79,7 +79,7 @@ describe("haproxy.cfg", () => {
         const l = linesOf(text);
         assert.ok(l.includes("    balance leastconn"));
         assert.ok(l.includes("    timeout check 500ms"));
-        assert.ok(l.includes("    default-server check inter 2000ms fall 3 rise 4"));
+        assert.ok(l.includes("    default-server check inter 2000ms fall 3 rise 4 observe layer4 error-limit 1 on-error mark-down"));
         assert.deepEqual(
             l.filter((x) => x.startsWith("    server ")),
             ["    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80 backup"],
