@@ -2,7 +2,7 @@
 // check, from the shared renderers. Both platforms deliver exactly this; only the delivery differs.
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./credentials";
-import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, ServicePlan, Topology } from "./topology";
+import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, ServicePlan, Topology, webServerOf } from "./topology";
 import { APP_PASSWORD_PATH, appEnvironment } from "./render/app";
 import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, haproxyCertBundle, renderHaproxyConfig } from "./render/haproxy";
 import {
@@ -66,8 +66,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             };
         }
         case "nginx": {
-            const web = topology.web.find((w) => w.nginx === svc.key);
-            if (!web) throw new Error(`${svc.key} is not a web server's nginx`);
+            const web = webServerOf(topology, svc.key);
             const config = renderNginxConfig({
                 serverName: svc.server,
                 domain: args.domain,
@@ -81,8 +80,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             };
         }
         case "app": {
-            const web = topology.web.find((w) => w.app === svc.key);
-            if (!web) throw new Error(`${svc.key} is not a web server's app`);
+            const web = webServerOf(topology, svc.key);
             const env = appEnvironment({
                 serverName: svc.server,
                 domain: args.domain,

@@ -124,3 +124,10 @@ export function service(topology: Topology, key: string): ServicePlan {
     if (!found) throw new Error(`topology has no service "${key}"`);
     return found;
 }
+
+/** The web server a service (its nginx or its app) belongs to. */
+export function webServerOf(topology: Topology, serviceKey: string): WebServerPlan {
+    const found = topology.web.find((w) => w.nginx === serviceKey || w.app === serviceKey);
+    if (!found) throw new Error(`${serviceKey} is not a web server's nginx or app`);
+    return found;
+}

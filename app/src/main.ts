@@ -3,9 +3,12 @@
 import { Config, ConfigError, loadConfig } from "./config";
 import { createServer } from "./server";
 
-// Docker's default stop timeout is also 10 s: the container's stop grace
-// period must be longer than this for the drain to finish before SIGKILL.
+// The container's stop timeout must exceed DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS for the drain
+// to finish before SIGKILL (the docker backend sets 20 s).
 const SHUTDOWN_GRACE_MS = 10_000;
+// How long /healthz says "draining" before the port closes: longer than the load balancer needs
+// to take the server out (2 failed checks 1 s apart by default).
+const DRAIN_DELAY_MS = 3_000;
 
 function describeDb(config: Config): string {
   const { writer, reader, database, user } = config.db;
@@ -48,14 +51,14 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    console.log(`${config.serverName}: ${signal} received, draining (at most ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    console.log(`${config.serverName}: ${signal} received, draining (${DRAIN_DELAY_MS / 1000} s, then at most ${SHUTDOWN_GRACE_MS / 1000} s)`);
     // The grace period bounds the connections, not the pools' close: never
     // hang on a database that stopped answering.
     setTimeout(() => {
       console.error(`${config.serverName}: shutdown took too long, exiting`);
       process.exit(1);
-    }, SHUTDOWN_GRACE_MS + 5000).unref();
-    void server.shutdown(SHUTDOWN_GRACE_MS).then(() => {
+    }, DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS + 5000).unref();
+    void server.shutdown(SHUTDOWN_GRACE_MS, DRAIN_DELAY_MS).then(() => {
       console.log(`${config.serverName}: stopped`);
       process.exit(0);
     });

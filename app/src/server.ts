@@ -14,12 +14,13 @@ export interface ServerDeps {
 
 export interface FoobarServer extends http.Server {
   /**
-   * Drains and stops: /healthz turns 503, no new connections are accepted,
+   * Drains and stops: /healthz turns 503 at once; new connections are still
+   * taken for drainDelayMs (default 0), then no new connections are accepted,
    * idle keep-alive sockets close, requests in flight finish (their responses
    * carry `Connection: close`); sockets still open after graceMs are cut.
    * Then the store is closed. Safe to call more than once.
    */
-  shutdown(graceMs: number): Promise<void>;
+  shutdown(graceMs: number, drainDelayMs?: number): Promise<void>;
 }
 
 const TEXT = "text/plain; charset=utf-8";
@@ -102,10 +103,14 @@ export function createServer(deps: ServerDeps): FoobarServer {
     req.resume();
   });
 
-  function shutdown(graceMs: number): Promise<void> {
+  function shutdown(graceMs: number, drainDelayMs = 0): Promise<void> {
     if (stopped !== undefined) return stopped;
     draining = true;
-    const connectionsClosed = new Promise<void>((resolve) => {
+    // During the drain delay the server still takes new connections while /healthz says
+    // "draining": the load balancer takes it out first, so no request meets a closed port
+    // (nginx in front would turn that into a 502 the balancer may not replay elsewhere).
+    const delay = drainDelayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, drainDelayMs)) : Promise.resolve();
+    const connectionsClosed = delay.then(() => new Promise<void>((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       // The callback runs once every connection has ended (or at once, with
       // an error we ignore, when the server was not listening).
@@ -115,7 +120,7 @@ export function createServer(deps: ServerDeps): FoobarServer {
       });
       // Node 18's close() leaves idle keep-alive sockets open; node 19+ closes them too.
       server.closeIdleConnections();
-    });
+    }));
     stopped = connectionsClosed.then(() =>
       deps.store.close().catch((err: unknown) => logError(`${deps.serverName}: closing the store failed: ${describe(err)}`)),
     );

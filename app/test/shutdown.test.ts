@@ -30,6 +30,19 @@ describe("graceful shutdown", () => {
     port = await listen(server);
   });
 
+  it("keeps taking new connections during the drain delay while /healthz says draining", async () => {
+    const stopping = server.shutdown(10_000, 300);
+    const health = await request(port, { path: "/healthz" });
+    assert.equal(health.status, 503);
+    assert.equal(health.body, JSON.stringify({ status: "draining" }));
+    const page = await request(port, { path: "/" });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers["connection"], "close");
+    await stopping;
+    assert.equal((await connectError(port)).code, "ECONNREFUSED");
+    assert.equal(store.closed, 1);
+  });
+
   it("finishes requests in flight, says draining, refuses new connections, then closes the store", async () => {
     const gate = deferred<void>();
     store.gate = gate.promise;

@@ -100,7 +100,8 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
                 healthcheck: { tests: rendered.healthcheck, interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
                 restart: "unless-stopped",
                 stopSignal: GRACEFUL_STOP[svc.kind],
-                stopTimeout: 15,
+                // Longer than the app's drain: 3 s delay + 10 s grace (app/src/main.ts).
+                stopTimeout: 20,
                 volumes,
                 logDriver: "json-file",
                 logOpts: { "max-size": "10m", "max-file": "3" },
