@@ -1,11 +1,14 @@
 // The docker platform's network layout, derived from the topology's flows. Pure.
 // Each container is one service; user-defined networks are the firewall: two containers can talk
 // only where they share a network, and every network but "edge" is `internal` (no route out).
+// nginx -> app uses the web server's own network, which stands for the loopback of a real
+// machine: no other server's services are on it.
+import { DOCKER_SHARED_NETWORKS } from "./config/args";
 import { formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
 import { Flow, ServiceKind, Topology, service } from "./topology";
 
-export type SegmentName = "edge" | "web" | "app" | "data";
-export const SEGMENTS: readonly SegmentName[] = ["edge", "web", "app", "data"];
+/** "edge", "web", "data", or a server's own network named after it ("server-1"). */
+export type SegmentName = string;
 
 export interface SegmentPlan {
     readonly name: SegmentName;
@@ -25,17 +28,26 @@ export interface DockerPlan {
     segmentsOf(serviceKey: string): readonly SegmentPlan[];
 }
 
-/** Which network carries a flow: decided by the service it goes to. */
-function segmentFor(flow: Flow, kind: ServiceKind): SegmentName {
+/**
+ * Which network carries a flow: database traffic always the data network (so MariaDB users can be
+ * limited to its range), nginx -> app the web server's own network, the rest by the service it
+ * goes to.
+ */
+function segmentFor(topology: Topology, flow: Flow): SegmentName {
     if (flow.from === "internet") return "edge";
+    const to = service(topology, flow.to);
+    const kind: ServiceKind = to.kind;
     switch (kind) {
-        case "nginx":
-            return "web";
-        case "app":
-            return "app";
         case "mariadb-primary":
         case "mariadb-replica":
             return "data";
+        case "nginx":
+            return "web";
+        case "app":
+            if (service(topology, flow.from).server !== to.server) {
+                throw new Error(`an app is only reached from its own server (from ${flow.from})`);
+            }
+            return to.server;
         case "haproxy":
             throw new Error(`no internal flow should end at HAProxy (from ${flow.from})`);
         default: {
@@ -70,13 +82,14 @@ function hostNumber(topology: Topology, key: string): number {
 export function planDockerNetworks(topology: Topology): DockerPlan {
     const range = parseCidr(topology.args.docker.subnet);
     if (!range) throw new Error(`docker.subnet ${topology.args.docker.subnet} passed validation but does not parse`);
-    const memberKeys = new Map<SegmentName, Set<string>>(SEGMENTS.map((s) => [s, new Set<string>()]));
+    const names = [...DOCKER_SHARED_NETWORKS, ...topology.web.map((w) => w.server)];
+    const memberKeys = new Map<SegmentName, Set<string>>(names.map((s) => [s, new Set<string>()]));
     for (const flow of topology.flows) {
-        const members = memberKeys.get(segmentFor(flow, service(topology, flow.to).kind)) as Set<string>;
+        const members = memberKeys.get(segmentFor(topology, flow)) as Set<string>;
         if (flow.from !== "internet") members.add(flow.from);
         members.add(flow.to);
     }
-    const segments = SEGMENTS.map((name, i): SegmentPlan => {
+    const segments = names.map((name, i): SegmentPlan => {
         const cidr = nthSlash24(range, i);
         const keys = [...(memberKeys.get(name) as Set<string>)].sort();
         return {

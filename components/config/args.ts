@@ -28,6 +28,11 @@ export const DEFAULT_DOCKER = {
     subnet: "10.77.0.0/16",
 } as const;
 
+/** The docker platform's shared networks, in address order; each web server's own follows them. */
+export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data"] as const;
+/** /24 networks one docker subnet must hold: the shared ones and one per web server. */
+export const dockerNetworkCount = (webServers: number): number => DOCKER_SHARED_NETWORKS.length + webServers;
+
 /** How HAProxy decides that a web server is up or down. */
 export interface HealthCheckArgs {
     /** Time between two checks of one server, in milliseconds. @default 1000 */

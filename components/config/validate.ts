@@ -11,6 +11,7 @@ import {
     DEFAULT_PLATFORM,
     DEFAULT_TLS_VALIDITY_DAYS,
     DEFAULT_WEB_SERVERS,
+    dockerNetworkCount,
     LB_ALGORITHMS,
     LB_MODES,
     MAX_WEB_SERVERS,
@@ -19,7 +20,7 @@ import {
     TLS_MODES,
 } from "./args";
 import { Problems, SECRET_PLACEHOLDER } from "./problems";
-import { isPrivateIpv4Cidr, isIpv4, isDnsName } from "./net";
+import { Cidr, isDnsName, isIpv4, isPrivateIpv4Cidr, parseCidr } from "./net";
 
 export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker"] as const;
 const LB_KEYS = ["algorithm", "mode", "healthCheck"];
@@ -102,6 +103,17 @@ export function validateArgs(args: unknown): ResolvedArgs {
             docker.subnet,
             `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`,
         );
+    } else {
+        const room = 2 ** (24 - (parseCidr(docker.subnet) as Cidr).prefix);
+        const needed = dockerNetworkCount(webServers);
+        if (room < needed) {
+            const prefix = 24 - Math.ceil(Math.log2(needed));
+            p.add(
+                "docker.subnet",
+                docker.subnet,
+                `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`,
+            );
+        }
     }
 
     p.throwIfAny();

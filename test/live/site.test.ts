@@ -170,7 +170,8 @@ describe("live: the dev stack on the local Docker engine", function () {
         const targets = [
             [addressOf(dev.captured, "server-3-mariadb-primary", "data"), 3306],
             [addressOf(dev.captured, "server-1-mariadb-replica", "data"), 3306],
-            [addressOf(dev.captured, "server-1-app", "app"), 3000],
+            [addressOf(dev.captured, "server-1-app", "server-1"), 3000],
+            [addressOf(dev.captured, "server-1-app", "data"), 3000],
             [addressOf(dev.captured, "server-1-nginx", "web"), 80],
         ] as const;
         // The same probe on the stack's data network reaches the primary: the probe itself works.
@@ -179,6 +180,9 @@ describe("live: the dev stack on the local Docker engine", function () {
             assert.equal(await canConnect(image, "bridge", host, port), false, `${host}:${port} reachable from the default bridge`);
         }
         assert.equal(await canConnect(image, `${dev.captured.name}-edge`, targets[0][0], 3306), false, "primary reachable from the edge network");
+        // One web server's own network does not reach another's app (stands for its loopback).
+        const app2 = addressOf(dev.captured, "server-2-app", "server-2");
+        assert.equal(await canConnect(image, `${dev.captured.name}-server-1`, app2, 3000), false, "server-2's app reachable from server-1's network");
     });
 
     it("loses no request when server-1 stops, and gives it traffic again when it starts", async () => {

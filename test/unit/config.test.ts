@@ -16,6 +16,8 @@ const WHOLE = (min: number, max: number) => `must be a whole number from ${min} 
 const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`;
 const SUBNET_FIX =
     `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
+const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
+    `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
 
 function errorOf(args: unknown): ConfigError {
     try {
@@ -144,6 +146,26 @@ const BAD: readonly BadCase[] = [
     { name: "misaligned subnet", args: { docker: { subnet: "10.77.1.0/16" } }, message: one(`  - foobar:docker.subnet: got "10.77.1.0/16"; ${SUBNET_FIX}`) },
     { name: "subnet prefix /24", args: { docker: { subnet: "10.77.0.0/24" } }, message: one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`) },
     {
+        name: "subnet /22 too small for 2 web servers",
+        args: { webServers: 2, docker: { subnet: "10.77.0.0/22" } },
+        message: one(`  - foobar:docker.subnet: got "10.77.0.0/22"; ${SUBNET_ROOM(4, 2, 5, 21)}`),
+    },
+    {
+        name: "subnet /22 too small for the default 2 web servers",
+        args: { docker: { subnet: "172.31.252.0/22" } },
+        message: one(`  - foobar:docker.subnet: got "172.31.252.0/22"; ${SUBNET_ROOM(4, 2, 5, 21)}`),
+    },
+    {
+        name: "subnet /21 too small for 6 web servers",
+        args: { webServers: 6, docker: { subnet: "10.77.0.0/21" } },
+        message: one(`  - foobar:docker.subnet: got "10.77.0.0/21"; ${SUBNET_ROOM(8, 6, 9, 20)}`),
+    },
+    {
+        name: "subnet /22 too small for 8 web servers",
+        args: { webServers: 8, docker: { subnet: "192.168.4.0/22" } },
+        message: one(`  - foobar:docker.subnet: got "192.168.4.0/22"; ${SUBNET_ROOM(4, 8, 11, 20)}`),
+    },
+    {
         name: "lb given as a string",
         args: { lb: "roundrobin" },
         message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`),
@@ -237,7 +259,7 @@ describe("validateArgs", () => {
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 825 },
             database: { mode: "self-managed", replicas: 0 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.4.0/22" },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20" },
         });
         assert.deepEqual(resolved, {
             platform: "docker",
@@ -246,11 +268,37 @@ describe("validateArgs", () => {
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 825 },
             database: { mode: "self-managed", replicas: 0 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.4.0/22" },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20" },
         });
-        for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.252.0/22", "192.168.0.0/16"]) {
+        for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.248.0/21", "192.168.0.0/16"]) {
             assert.equal(validateArgs({ docker: { subnet } }).docker.subnet, subnet);
         }
+        // A /22 still fits one web server (edge, web, data, server-1).
+        assert.equal(validateArgs({ webServers: 1, docker: { subnet: "172.31.252.0/22" } }).docker.subnet, "172.31.252.0/22");
+    });
+
+    it("needs room in docker.subnet for edge, web, data and one /24 per web server", () => {
+        // /22 holds 4 networks: one web server (4) fits, two (5) do not.
+        assert.equal(validateArgs({ webServers: 1, docker: { subnet: "10.77.0.0/22" } }).docker.subnet, "10.77.0.0/22");
+        assert.equal(
+            errorOf({ webServers: 2, docker: { subnet: "10.77.0.0/22" } }).message,
+            one(`  - foobar:docker.subnet: got "10.77.0.0/22"; holds 4 /24 networks but 2 web servers need 5 (edge, web, data and one per web server); use a /21 or larger range.`),
+        );
+        // /21 holds 8 networks: five web servers (8) fit, six (9) do not.
+        const five = validateArgs({ webServers: 5, docker: { subnet: "10.77.0.0/21" } });
+        assert.deepEqual([five.webServers, five.docker.subnet], [5, "10.77.0.0/21"]);
+        assert.equal(
+            errorOf({ webServers: 6, docker: { subnet: "10.77.0.0/21" } }).message,
+            one(`  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 6 web servers need 9 (edge, web, data and one per web server); use a /20 or larger range.`),
+        );
+        // /20 holds 16: the most web servers (8, needing 11) fit.
+        assert.equal(validateArgs({ webServers: 8, docker: { subnet: "10.77.0.0/20" } }).docker.subnet, "10.77.0.0/20");
+        assert.equal(
+            errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/21" } }).message,
+            one(`  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 8 web servers need 11 (edge, web, data and one per web server); use a /20 or larger range.`),
+        );
+        // A malformed subnet gets only the shape rule, not the room rule as well.
+        assert.equal(errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/24" } }).message, one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`));
     });
 
     it("wraps provided PEMs as secret Outputs", async () => {

@@ -116,7 +116,7 @@ describe("text helpers", () => {
     }
 
     it("assertSafeToken accepts plain tokens", () => {
-        for (const ok of ["www.foobar.com", "10.77.3.%", "server-1", "a_b:c/d"]) assertSafeToken("thing", ok);
+        for (const ok of ["www.foobar.com", "10.77.2.%", "server-1", "a_b:c/d"]) assertSafeToken("thing", ok);
     });
 
     it("sqlString doubles quotes and escapes backslashes", () => {
@@ -139,16 +139,16 @@ describe("MariaDB files", () => {
     it("grants the app and the replicator exactly what they need, from the data network only", () => {
         const grants = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => l.startsWith("GRANT"));
         assert.deepEqual(grants, [
-            "GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.3.%';",
-            "GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.3.%';",
-            "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.3.%';",
+            "GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.2.%';",
+            "GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.2.%';",
+            "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.2.%';",
         ]);
         const users = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => /^(CREATE|ALTER) USER/.test(l));
         assert.deepEqual(users, [
-            `CREATE USER IF NOT EXISTS 'app'@'10.77.3.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
-            `ALTER USER 'app'@'10.77.3.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
-            `CREATE USER IF NOT EXISTS 'replicator'@'10.77.3.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
-            `ALTER USER 'replicator'@'10.77.3.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
+            `CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
+            `ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
+            `CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
+            `ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
         ]);
     });
 
@@ -159,7 +159,7 @@ describe("MariaDB files", () => {
         }
         assert.deepEqual(linesOf(rendered["replica-bootstrap.sql"]).slice(2, 5), [
             "STOP SLAVE;",
-            `CHANGE MASTER TO MASTER_HOST = '10.77.3.3', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${FAKE_REPLICATION_PASSWORD}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;`,
+            `CHANGE MASTER TO MASTER_HOST = '10.77.2.3', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${FAKE_REPLICATION_PASSWORD}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;`,
             "START SLAVE;",
         ]);
     });
@@ -182,12 +182,12 @@ describe("MariaDB files", () => {
                 appPassword: "a'b\\c",
                 replicationUser: "replicator",
                 replicationPassword: "r'",
-                clientHost: "10.77.3.%",
+                clientHost: "10.77.2.%",
             }),
         );
-        assert.ok(sql.includes("ALTER USER 'app'@'10.77.3.%' IDENTIFIED BY 'a''b\\\\c';"), sql.join("\n"));
-        assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.3.%' IDENTIFIED BY 'r''';"), sql.join("\n"));
-        const replica = renderReplicaBootstrap({ primaryHost: "10.77.3.3", primaryPort: 3306, replicationUser: "replicator", replicationPassword: "r'" });
+        assert.ok(sql.includes("ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'a''b\\\\c';"), sql.join("\n"));
+        assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'r''';"), sql.join("\n"));
+        const replica = renderReplicaBootstrap({ primaryHost: "10.77.2.3", primaryPort: 3306, replicationUser: "replicator", replicationPassword: "r'" });
         assert.ok(replica.includes("MASTER_PASSWORD = 'r'''"), replica);
     });
 });
@@ -224,14 +224,14 @@ describe("app environment", () => {
             domain: "www.foobar.com",
             listenHost: "0.0.0.0",
             port: 3000,
-            writerHost: "10.77.3.3",
+            writerHost: "10.77.2.3",
             dbPort: 3306,
             database: "foobar",
             user: "app",
         };
         assert.equal(appEnvironment(input).length, 9);
-        assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.3.3\nFOOBAR_DB_USER=root" }), {
-            message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.3.3\\nFOOBAR_DB_USER=root"',
+        assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.2.3\nFOOBAR_DB_USER=root" }), {
+            message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.2.3\\nFOOBAR_DB_USER=root"',
         });
     });
 });

@@ -13,13 +13,13 @@ const STOP_SIGNAL: Record<string, string> = { haproxy: "SIGUSR1", nginx: "SIGQUI
 
 /** container suffix -> server, service label, networks in attach order [network, address] */
 const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>]> = [
-    ["server-3-mariadb-primary", "server-3", "mariadb-primary", [["data", "10.77.3.3"]]],
-    ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.3.31"]]],
-    ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.3.32"]]],
-    ["server-1-app", "server-1", "app", [["app", "10.77.2.21"], ["data", "10.77.3.21"]]],
-    ["server-2-app", "server-2", "app", [["app", "10.77.2.22"], ["data", "10.77.3.22"]]],
-    ["server-1-nginx", "server-1", "nginx", [["web", "10.77.1.11"], ["app", "10.77.2.11"]]],
-    ["server-2-nginx", "server-2", "nginx", [["web", "10.77.1.12"], ["app", "10.77.2.12"]]],
+    ["server-3-mariadb-primary", "server-3", "mariadb-primary", [["data", "10.77.2.3"]]],
+    ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.2.31"]]],
+    ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.2.32"]]],
+    ["server-1-app", "server-1", "app", [["data", "10.77.2.21"], ["server-1", "10.77.3.21"]]],
+    ["server-2-app", "server-2", "app", [["data", "10.77.2.22"], ["server-2", "10.77.4.22"]]],
+    ["server-1-nginx", "server-1", "nginx", [["web", "10.77.1.11"], ["server-1", "10.77.3.11"]]],
+    ["server-2-nginx", "server-2", "nginx", [["web", "10.77.1.12"], ["server-2", "10.77.4.12"]]],
     ["server-3-haproxy", "server-3", "haproxy", [["edge", "10.77.0.2"], ["web", "10.77.1.2"]]],
 ];
 
@@ -35,7 +35,7 @@ describe("defineStack: the dev stack", () => {
         assert.deepEqual(countByType(run.resources), {
             component: 1,
             container: 8,
-            network: 4,
+            network: 5,
             image: 4,
             volume: 3,
             password: 2,
@@ -44,7 +44,7 @@ describe("defineStack: the dev stack", () => {
             certRequest: 1,
             locallySignedCert: 1,
         });
-        assert.equal(run.resources.length, 27);
+        assert.equal(run.resources.length, 28);
     });
 
     it("names every child after the component", () => {
@@ -106,7 +106,7 @@ describe("defineStack: the dev stack", () => {
     it("makes only the edge network reachable from outside, with HAProxy alone on it", () => {
         assert.deepEqual(
             byType(run.resources, TYPES.network).map((n) => [n.name, n.inputs.name, n.inputs.driver, n.inputs.internal, n.inputs.ipamConfigs]),
-            ["edge", "web", "app", "data"].map((s, i) => [
+            ["edge", "web", "data", "server-1", "server-2"].map((s, i) => [
                 `${P}-${s}`,
                 `${P}-${s}`,
                 "bridge",
@@ -116,6 +116,11 @@ describe("defineStack: the dev stack", () => {
         );
         const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
         assert.deepEqual(onEdge.map((c) => c.name), [`${P}-server-3-haproxy`]);
+        // A web server's own network joins only its nginx and its app.
+        for (const n of [1, 2]) {
+            const on = containers(run).filter((c) => c.inputs.networksAdvanced.some((x: { name: string }) => x.name === `${P}-server-${n}`));
+            assert.deepEqual(on.map((c) => c.name), [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`]);
+        }
     });
 
     it("delivers the rendered files of the golden copies", () => {
@@ -185,8 +190,8 @@ describe("defineStack: the dev stack", () => {
         const value = <T>(x: { apply<U>(f: (v: T) => U): unknown }) => new Promise<T>((resolve) => x.apply((v) => resolve(v)));
         assert.equal(await value(o.url), "https://www.foobar.com:8443/");
         assert.equal(await value(o.loadBalancerAddress), "127.0.0.1:8443");
-        assert.equal(await value(o.databaseWriterEndpoint), "10.77.3.3:3306");
-        assert.deepEqual(await value(o.databaseReaderEndpoints), ["10.77.3.31:3306", "10.77.3.32:3306"]);
+        assert.equal(await value(o.databaseWriterEndpoint), "10.77.2.3:3306");
+        assert.deepEqual(await value(o.databaseReaderEndpoints), ["10.77.2.31:3306", "10.77.2.32:3306"]);
         assert.equal(await value(o.caCertificatePem), `-----BEGIN CERTIFICATE-----\nFAKE-${P}-ca\n-----END CERTIFICATE-----\n`);
         assert.equal(await value(o.diagram), readGolden("diagram.mmd"));
         const svc = (service: string, kind: string, addresses: Record<string, string>) => ({ service, kind, addresses });
@@ -194,9 +199,9 @@ describe("defineStack: the dev stack", () => {
             name: `server-${n}`,
             role: "web",
             services: [
-                svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, app: `10.77.2.1${n}` }),
-                svc(`server-${n}-app`, "app", { app: `10.77.2.2${n}`, data: `10.77.3.2${n}` }),
-                svc(`server-${n}-mariadb-replica`, "mariadb-replica", { data: `10.77.3.3${n}` }),
+                svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, [`server-${n}`]: `10.77.${n + 2}.1${n}` }),
+                svc(`server-${n}-app`, "app", { data: `10.77.2.2${n}`, [`server-${n}`]: `10.77.${n + 2}.2${n}` }),
+                svc(`server-${n}-mariadb-replica`, "mariadb-replica", { data: `10.77.2.3${n}` }),
             ],
         });
         assert.deepEqual(await value(o.servers), [
@@ -207,7 +212,7 @@ describe("defineStack: the dev stack", () => {
                 role: "lb-db",
                 services: [
                     svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2" }),
-                    svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.3.3" }),
+                    svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
                 ],
             },
         ]);

@@ -8,10 +8,11 @@ import { container, containers, countByType, haproxyLines, isSecretAt, runDev, u
 const P = "foobar-dev";
 const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
 const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
-const counts = (containers: number, volumes: number, tls: object = TLS_RESOURCES) => ({
+/** networks: edge, web, data and one per web server */
+const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES) => ({
     component: 1,
     container: containers,
-    network: 4,
+    network: networks,
     image: 4,
     volume: volumes,
     password: 2,
@@ -28,55 +29,55 @@ const VARIANTS: ReadonlyArray<{
     servers: string[];
     readers: string[];
 }> = [
-    { name: "dev", config: {}, counts: counts(8, 3), servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"], readers: ["10.77.3.31:3306", "10.77.3.32:3306"] },
+    { name: "dev", config: {}, counts: counts(8, 3, 5), servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"], readers: ["10.77.2.31:3306", "10.77.2.32:3306"] },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
-        counts: counts(5, 2),
+        counts: counts(5, 2, 4),
         servers: ["server-1 10.77.1.11:80"],
-        readers: ["10.77.3.31:3306"],
+        readers: ["10.77.2.31:3306"],
     },
     {
         name: "3 web servers, 2 replicas",
         config: { "foobar:webServers": 3 },
-        counts: counts(10, 3),
+        counts: counts(10, 3, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
-        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive",
         config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(8, 3),
+        counts: counts(8, 3, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
-        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive, 3 web servers",
         config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(10, 3),
+        counts: counts(10, 3, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
-        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "leastconn",
         config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
-        counts: counts(8, 3),
+        counts: counts(8, 3, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
-        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "no replicas",
         config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
-        counts: counts(6, 1),
+        counts: counts(6, 1, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: [],
     },
     {
         name: "provided TLS",
         config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
-        counts: counts(8, 3, {}),
+        counts: counts(8, 3, 5, {}),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
-        readers: ["10.77.3.31:3306", "10.77.3.32:3306"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
 ];
 
@@ -102,12 +103,20 @@ describe("defineStack: variants of the dev stack", () => {
     it("3 web servers: server-3 reads from server-1's replica", async () => {
         const run = await runDev({ "foobar:webServers": 3 });
         const env = container(run, `${P}-server-3-app`).inputs.envs as string[];
-        assert.ok(env.includes("FOOBAR_DB_READER_HOST=10.77.3.31"), env.join(" "));
-        assert.ok(env.includes("FOOBAR_DB_WRITER_HOST=10.77.3.3"));
+        assert.ok(env.includes("FOOBAR_DB_READER_HOST=10.77.2.31"), env.join(" "));
+        assert.ok(env.includes("FOOBAR_DB_WRITER_HOST=10.77.2.3"));
         assert.deepEqual(container(run, `${P}-server-3-nginx`).inputs.networksAdvanced, [
             { name: `${P}-web`, ipv4Address: "10.77.1.13" },
-            { name: `${P}-app`, ipv4Address: "10.77.2.13" },
+            { name: `${P}-server-3`, ipv4Address: "10.77.5.13" },
         ]);
+        assert.deepEqual(container(run, `${P}-server-3-app`).inputs.networksAdvanced, [
+            { name: `${P}-data`, ipv4Address: "10.77.2.23" },
+            { name: `${P}-server-3`, ipv4Address: "10.77.5.23" },
+        ]);
+        assert.deepEqual(
+            upload(container(run, `${P}-server-3-nginx`), "/etc/nginx/nginx.conf").split("\n").filter((l) => l.includes(":3000")),
+            ["        server 10.77.5.23:3000 max_fails=0;"],
+        );
     });
 
     it("no replicas: apps read from the primary and the primary does not wait for semi-sync", async () => {
@@ -142,7 +151,11 @@ describe("defineStack: variants of the dev stack", () => {
         const haproxy = container(run, "foobar-staging-server-3-haproxy");
         assert.deepEqual(haproxy.inputs.labels[0], { label: "foobar.stack", value: "foobar-staging" });
         assert.equal(haproxy.inputs.networkMode, "foobar-staging-edge");
-        assert.equal(byType(run.resources, TYPES.network).length, 4);
+        assert.equal(byType(run.resources, TYPES.network).length, 5);
+        assert.deepEqual(
+            byType(run.resources, TYPES.network).map((n) => n.inputs.name),
+            ["edge", "web", "data", "server-1", "server-2"].map((s) => `foobar-staging-${s}`),
+        );
     });
 
     it("publishes on 443 without a port in the URL", async () => {

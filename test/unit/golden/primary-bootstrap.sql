@@ -3,11 +3,11 @@ CREATE DATABASE IF NOT EXISTS foobar CHARACTER SET utf8mb4 COLLATE utf8mb4_unico
 CREATE TABLE IF NOT EXISTS foobar.visits (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, server VARCHAR(64) NOT NULL, visited_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB;
 CREATE TABLE IF NOT EXISTS foobar.visit_totals (server VARCHAR(64) PRIMARY KEY, total BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB;
 -- The app records and counts visits, nothing more.
-CREATE USER IF NOT EXISTS 'app'@'10.77.3.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
-ALTER USER 'app'@'10.77.3.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
-GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.3.%';
-GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.3.%';
+CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
+ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
+GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.2.%';
+GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.2.%';
 -- Replicas stream the binary log, nothing more.
-CREATE USER IF NOT EXISTS 'replicator'@'10.77.3.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
-ALTER USER 'replicator'@'10.77.3.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
-GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.3.%';
+CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
+ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
+GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.2.%';
