@@ -91,8 +91,8 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
                 image: (images.get(IMAGE_OF[svc.kind]) as docker.Image).repoDigest,
                 hostname: svc.key,
                 labels,
-                // Without an explicit mode Docker also joins its default bridge, a path out of the firewall.
-                networkMode: attached[0].name,
+                // With networksAdvanced set, the provider takes the container off Docker's default
+                // bridge before connecting these: no path around the firewall.
                 networksAdvanced: attached,
                 ports: publishedPorts(topology, svc),
                 uploads: rendered.files.map((f) => ({ file: f.path, content: f.content })),

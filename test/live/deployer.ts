@@ -16,7 +16,7 @@ const KNOWN: Record<string, readonly string[]> = {
     "network.ipamConfigs": ["subnet", "gateway"],
     [TYPES.volume]: ["name", "labels"],
     [TYPES.container]: [
-        "name", "image", "hostname", "labels", "networkMode", "networksAdvanced", "ports", "uploads", "envs", "healthcheck",
+        "name", "image", "hostname", "labels", "networksAdvanced", "ports", "uploads", "envs", "healthcheck",
         "restart", "stopSignal", "stopTimeout", "volumes", "logDriver", "logOpts", "wait", "waitTimeout",
     ],
     "container.networksAdvanced": ["name", "ipv4Address"],
@@ -114,28 +114,33 @@ export class DockerDeployer {
         const body = containerCreateBody(r.name, c);
         const created = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
         this.containers.push(c.name);
-        for (const net of (c.networksAdvanced ?? []).filter((n: Inputs) => n.name !== c.networkMode)) {
+        // As the provider does: with networksAdvanced, leave the default bridge, then join each one.
+        const networks: Inputs[] = c.networksAdvanced ?? [];
+        if (networks.length > 0) await dockerApi("POST", "/networks/bridge/disconnect", { Container: created.Id });
+        for (const net of networks) {
             await dockerApi("POST", `/networks/${encodeURIComponent(net.name)}/connect`, {
                 Container: created.Id,
                 EndpointConfig: { IPAMConfig: { IPv4Address: net.ipv4Address } },
             });
         }
-        const uploads = (c.uploads ?? []).map((u: Inputs) => {
-            assertUnderstood(r.name, "container.uploads", u);
-            return { path: u.file, content: u.content, mode: u.executable ? 0o755 : 0o644 };
-        });
-        if (uploads.length > 0) await dockerApi("PUT", `/containers/${created.Id}/archive?path=/`, await tarFiles(uploads), "application/x-tar");
+        await upload(r.name, created.Id, c.uploads);
         await dockerApi("POST", `/containers/${created.Id}/start`);
         if (c.wait) await waitHealthy(c.name, (c.waitTimeout ?? 60) * 1000);
     }
 }
 
+/** Copies a container's uploads in before it starts, with the provider's modes (0744 executable, else 0644). */
+async function upload(where: string, containerId: string, uploads: Inputs[] | undefined): Promise<void> {
+    const files = (uploads ?? []).map((u) => {
+        assertUnderstood(where, "container.uploads", u);
+        return { path: u.file, content: u.content, mode: u.executable ? 0o744 : 0o644 };
+    });
+    if (files.length > 0) await dockerApi("PUT", `/containers/${containerId}/archive?path=/`, await tarFiles(files), "application/x-tar");
+}
+
 /** The Engine API body the docker provider would send for these inputs. */
 export function containerCreateBody(where: string, c: Inputs): Inputs {
-    const networks: Inputs[] = c.networksAdvanced ?? [];
-    networks.forEach((n) => assertUnderstood(where, "container.networksAdvanced", n));
-    const first = networks.find((n) => n.name === c.networkMode);
-    if (networks.length > 0 && !first) throw new Error(`${where}: networkMode ${c.networkMode} is not among networksAdvanced`);
+    (c.networksAdvanced ?? []).forEach((n: Inputs) => assertUnderstood(where, "container.networksAdvanced", n));
     const ports: Inputs[] = c.ports ?? [];
     ports.forEach((p) => assertUnderstood(where, "container.ports", p));
     const hc = c.healthcheck;
@@ -157,7 +162,6 @@ export function containerCreateBody(where: string, c: Inputs): Inputs {
         },
         ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),
         HostConfig: {
-            NetworkMode: c.networkMode,
             PortBindings: Object.fromEntries(
                 ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "", HostPort: String(p.external) }]]),
             ),
@@ -165,7 +169,6 @@ export function containerCreateBody(where: string, c: Inputs): Inputs {
             Mounts: (c.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath })),
             LogConfig: c.logDriver ? { Type: c.logDriver, Config: c.logOpts ?? {} } : undefined,
         },
-        NetworkingConfig: first ? { EndpointsConfig: { [first.name]: { IPAMConfig: { IPv4Address: first.ipv4Address } } } } : undefined,
     };
 }
 
@@ -194,8 +197,7 @@ export async function runWithUploads(c: Inputs, command: readonly string[] | und
         Labels: labelsOf("check", c.labels),
         HostConfig: { NetworkMode: "none" },
     });
-    const uploads = (c.uploads ?? []).map((u: Inputs) => ({ path: u.file, content: u.content, mode: u.executable ? 0o755 : 0o644 }));
-    if (uploads.length > 0) await dockerApi("PUT", `/containers/${created.Id}/archive?path=/`, await tarFiles(uploads), "application/x-tar");
+    await upload("check", created.Id, c.uploads);
     await dockerApi("POST", `/containers/${created.Id}/start`);
     if (keepRunning) return { id: created.Id, logs: "" };
     const { StatusCode } = await dockerApi("POST", `/containers/${created.Id}/wait`);

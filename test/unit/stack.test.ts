@@ -84,8 +84,8 @@ describe("defineStack: the dev stack", () => {
                 c.inputs.networksAdvanced,
                 networks.map(([n, ip]) => ({ name: `${P}-${n}`, ipv4Address: ip })),
             );
-            // The first attached network, never the default bridge.
-            assert.equal(c.inputs.networkMode, `${P}-${networks[0][0]}`);
+            // No network mode: the provider then leaves the default bridge for networksAdvanced alone.
+            assert.equal(c.inputs.networkMode, undefined);
             const ports =
                 kind === "haproxy"
                     ? [

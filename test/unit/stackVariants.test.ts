@@ -95,7 +95,7 @@ describe("defineStack: variants of the dev stack", () => {
             assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
             assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
             // Still only HAProxy publishes ports and sits on edge.
-            const publishing = containers(run).filter((c) => c.inputs.ports.length > 0 || c.inputs.networkMode === `${P}-edge`);
+            const publishing = containers(run).filter((c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
             assert.deepEqual(publishing.map((c) => c.name), [lb]);
         });
     }
@@ -150,7 +150,7 @@ describe("defineStack: variants of the dev stack", () => {
         assert.ok(run.resources.every((r) => r.name === "foobar-staging" || r.name.startsWith("foobar-staging-")));
         const haproxy = container(run, "foobar-staging-server-3-haproxy");
         assert.deepEqual(haproxy.inputs.labels[0], { label: "foobar.stack", value: "foobar-staging" });
-        assert.equal(haproxy.inputs.networkMode, "foobar-staging-edge");
+        assert.equal(haproxy.inputs.networksAdvanced[0].name, "foobar-staging-edge");
         assert.equal(byType(run.resources, TYPES.network).length, 5);
         assert.deepEqual(
             byType(run.resources, TYPES.network).map((n) => n.inputs.name),
