@@ -10,4 +10,5 @@ export const {
     databaseReaderEndpoints,
     caCertificatePem,
     diagram,
+    ssmParameterNames,
 } = defineStack();

@@ -4,6 +4,8 @@ import { FoobarInfraArgs, ResolvedArgs } from "./config/args";
 import { validateArgs } from "./config/validate";
 import { createCredentials } from "./credentials";
 import { deployDocker } from "./backends/docker";
+import { deployAws } from "./backends/aws";
+import { ConfigError } from "./config/problems";
 import { renderDiagram } from "./render/diagram";
 import { PORTS, Topology, buildTopology } from "./topology";
 
@@ -22,7 +24,17 @@ export interface ServerSummary {
     readonly services: ServiceSummary[];
 }
 
+/** The aws provider's region, required before anything is created on platform aws. */
+function awsRegion(): string {
+    const region = new pulumi.Config("aws").get("region");
+    if (!region) {
+        throw new ConfigError([{ key: "aws:region", value: undefined, fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`." }]);
+    }
+    return region;
+}
+
 export class FoobarInfra extends pulumi.ComponentResource {
+    private readonly region: string;
     /** The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it). */
     public readonly url!: pulumi.Output<string>;
     /** Where the load balancer accepts HTTPS: host:port. */
@@ -36,11 +48,15 @@ export class FoobarInfra extends pulumi.ComponentResource {
     public readonly caCertificatePem!: pulumi.Output<string>;
     /** Mermaid flowchart of servers, services and allowed flows. */
     public readonly diagram!: pulumi.Output<string>;
+    /** aws: names of the SSM parameters holding the secrets (never their values); docker: none. */
+    public readonly ssmParameterNames!: pulumi.Output<string[]>;
 
     constructor(name: string, args: FoobarInfraArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): an invalid config must not register even the component.
         const resolved: ResolvedArgs = validateArgs(args);
+        const region = resolved.platform === "aws" ? awsRegion() : "";
         super(FOOBAR_INFRA_TYPE, name, {}, opts);
+        this.region = region;
         const topology = buildTopology(resolved);
         const credentials = createCredentials(name, resolved, this);
         const outputs = this.deploy(name, topology, credentials);
@@ -74,11 +90,33 @@ export class FoobarInfra extends pulumi.ComponentResource {
                     databaseReaderEndpoints: pulumi.output(topology.replicas.map((r) => `${plan.reach(topology.primary, r)}:${PORTS.mysql}`)),
                     caCertificatePem: credentials.caCertificatePem,
                     diagram: pulumi.output(renderDiagram(topology)),
+                    ssmParameterNames: pulumi.output([] as string[]),
                 };
             }
-            case "aws":
-                // validateArgs refuses "aws" until that platform exists (issue #3).
-                throw new Error("platform aws is not built yet");
+            case "aws": {
+                const deployment = deployAws(name, pulumi.getStack(), this.region, topology, credentials, this);
+                const servers: ServerSummary[] = topology.servers.map((server) => ({
+                    name: server.name,
+                    role: server.role,
+                    services: server.services.map((key) => ({
+                        service: key,
+                        kind: topology.services.find((s) => s.key === key)?.kind ?? "",
+                        addresses: { private: deployment.plan.instance(server.name).privateIp },
+                    })),
+                }));
+                const host = deployment.publicIp;
+                return {
+                    // The certificate names the domain: point its DNS record at loadBalancerAddress.
+                    url: pulumi.output(`https://${args.domain}/`),
+                    loadBalancerAddress: pulumi.interpolate`${host}:${PORTS.https}`,
+                    servers: pulumi.output(servers),
+                    databaseWriterEndpoint: deployment.writerEndpoint,
+                    databaseReaderEndpoints: deployment.readerEndpoints,
+                    caCertificatePem: credentials.caCertificatePem,
+                    diagram: pulumi.output(renderDiagram(topology)),
+                    ssmParameterNames: deployment.parameterNames,
+                };
+            }
             default: {
                 const never: never = args.platform;
                 throw new Error(`unknown platform ${String(never)}`);

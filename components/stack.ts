@@ -15,5 +15,6 @@ export function defineStack() {
         databaseReaderEndpoints: infra.databaseReaderEndpoints,
         caCertificatePem: infra.caCertificatePem,
         diagram: infra.diagram,
+        ssmParameterNames: infra.ssmParameterNames,
     };
 }

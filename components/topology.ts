@@ -9,7 +9,10 @@ export const APP_DB_USER = "app";
 export const REPLICATION_USER = "replicator";
 
 export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica";
-export type ServerRole = "web" | "lb-db";
+export type ServerRole = "web" | "lb-db" | "lb";
+
+/** Where managed (RDS) database services live: no server of ours, so no instance and no config. */
+export const MANAGED_SERVER = "rds";
 
 export interface ServerPlan {
     /** "server-1" .. "server-N" are web servers; the last one holds HAProxy and the primary. */
@@ -72,12 +75,20 @@ export function buildTopology(args: ResolvedArgs): Topology {
     const web: WebServerPlan[] = [];
     const replicas: string[] = [];
     const lbServer = serverName(args.webServers + 1);
+    const managed = args.database.mode === "managed";
     for (let i = 1; i <= args.webServers; i++) {
         const server = serverName(i);
         services.push({ key: `${server}-nginx`, kind: "nginx", server }, { key: `${server}-app`, kind: "app", server });
-        if (i <= args.database.replicas) {
+        if (!managed && i <= args.database.replicas) {
             const key = `${server}-mariadb-replica`;
             services.push({ key, kind: "mariadb-replica", server, serverId: replicaServerId(i) });
+            replicas.push(key);
+        }
+    }
+    if (managed) {
+        for (let i = 1; i <= args.database.replicas; i++) {
+            const key = `${MANAGED_SERVER}-replica-${i}`;
+            services.push({ key, kind: "mariadb-replica", server: MANAGED_SERVER });
             replicas.push(key);
         }
     }
@@ -89,17 +100,22 @@ export function buildTopology(args: ResolvedArgs): Topology {
         web.push({ server, nginx: `${server}-nginx`, app: `${server}-app`, reader, backup });
     }
     const haproxy = `${lbServer}-haproxy`;
-    const primary = `${lbServer}-mariadb-primary`;
+    const primary = managed ? `${MANAGED_SERVER}-primary` : `${lbServer}-mariadb-primary`;
     services.push(
         { key: haproxy, kind: "haproxy", server: lbServer },
-        { key: primary, kind: "mariadb-primary", server: lbServer, serverId: PRIMARY_SERVER_ID },
+        managed
+            ? { key: primary, kind: "mariadb-primary", server: MANAGED_SERVER }
+            : { key: primary, kind: "mariadb-primary", server: lbServer, serverId: PRIMARY_SERVER_ID },
     );
+    const lbRole: ServerRole = managed ? "lb" : "lb-db";
     const servers: ServerPlan[] = [...web.map((w) => w.server), lbServer].map((name) => ({
         name,
-        role: name === lbServer ? "lb-db" : "web",
+        role: name === lbServer ? lbRole : "web",
         services: services.filter((s) => s.server === name).map((s) => s.key),
     }));
-    return { args, servers, services, web, lbServer, haproxy, primary, replicas, flows: buildFlows(web, haproxy, primary, replicas) };
+    // RDS replicates by itself, over no path of ours.
+    const flows = buildFlows(web, haproxy, primary, managed ? [] : replicas);
+    return { args, servers, services, web, lbServer, haproxy, primary, replicas, flows };
 }
 
 function buildFlows(web: readonly WebServerPlan[], haproxy: string, primary: string, replicas: readonly string[]): Flow[] {

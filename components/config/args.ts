@@ -1,5 +1,6 @@
 // The typed arguments of FoobarInfra and their defaults. Pure: no Pulumi resources here.
 import * as pulumi from "@pulumi/pulumi";
+import { AwsArgs, ResolvedAws } from "./awsArgs";
 
 export type Platform = "docker" | "aws";
 export type LbAlgorithm = "roundrobin" | "leastconn" | "source";
@@ -84,7 +85,11 @@ export interface DatabaseArgs {
      * @default "self-managed"
      */
     readonly mode?: DatabaseMode;
-    /** Read replicas, at most one per web server, placed on server-1, server-2, ... @default webServers */
+    /**
+     * Read replicas. Self-managed: at most one per web server, placed on server-1, server-2, ...
+     * Managed: RDS read replicas, 0 to 5.
+     * @default webServers (self-managed), 1 (managed)
+     */
     readonly replicas?: number;
 }
 
@@ -115,6 +120,8 @@ export interface FoobarInfraArgs {
     readonly database?: DatabaseArgs;
     /** @default DEFAULT_DOCKER */
     readonly docker?: DockerArgs;
+    /** @default DEFAULT_AWS */
+    readonly aws?: AwsArgs;
 }
 
 /** FoobarInfraArgs with every default applied; what topology and renderers read. */
@@ -132,4 +139,5 @@ export interface ResolvedArgs {
         | { readonly mode: "provided"; readonly certificate: pulumi.Input<string>; readonly key: pulumi.Input<string> };
     readonly database: { readonly mode: DatabaseMode; readonly replicas: number };
     readonly docker: Required<DockerArgs>;
+    readonly aws: ResolvedAws;
 }

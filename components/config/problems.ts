@@ -96,6 +96,15 @@ export class Problems {
         return fallback;
     }
 
+    boolean(key: string, value: unknown, fallback: boolean): boolean {
+        if (value === undefined) return fallback;
+        // Stack config delivers scalars as strings ("true").
+        if (value === true || value === "true") return true;
+        if (value === false || value === "false") return false;
+        this.add(key, value, "must be true or false.");
+        return fallback;
+    }
+
     integer(key: string, value: unknown, min: number, max: number, fallback: number): number {
         if (value === undefined) return fallback;
         // Stack config delivers scalars as strings ("2"); accept those when they are whole numbers.

@@ -20,9 +20,13 @@ import {
     TLS_MODES,
 } from "./args";
 import { Problems, SECRET_PLACEHOLDER } from "./problems";
+import { validateAws } from "./awsArgs";
+
+/** RDS allows up to 5 read replicas of one source instance. */
+const MAX_RDS_REPLICAS = 5;
 import { Cidr, isDnsName, isIpv4, isPrivateIpv4Cidr, parseCidr } from "./net";
 
-export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker"] as const;
+export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker", "aws"] as const;
 const LB_KEYS = ["algorithm", "mode", "healthCheck"];
 const HEALTH_KEYS = ["intervalMs", "timeoutMs", "fall", "rise"];
 const TLS_KEYS = ["mode", "validityDays", "certificate", "key"];
@@ -39,9 +43,6 @@ export function validateArgs(args: unknown): ResolvedArgs {
     const top = p.object("", args, [...TOP_LEVEL_KEYS]) ?? {};
 
     const platform = p.oneOf("platform", top.platform, PLATFORMS, DEFAULT_PLATFORM);
-    if (platform === "aws") {
-        p.add("platform", "aws", `the aws platform is not built yet (tracked in issue #3); use "docker".`);
-    }
     const domain = top.domain ?? DEFAULT_DOMAIN;
     if (typeof domain !== "string" || !isDnsName(domain)) {
         p.add("domain", domain, `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`);
@@ -74,9 +75,13 @@ export function validateArgs(args: unknown): ResolvedArgs {
     const tls = validateTls(p, top.tls);
 
     const dbIn = p.object("database", top.database, DATABASE_KEYS) ?? {};
+    const dbMode = p.oneOf("database.mode", dbIn.mode, DATABASE_MODES, DEFAULT_DATABASE_MODE);
     const database = {
-        mode: p.oneOf("database.mode", dbIn.mode, DATABASE_MODES, DEFAULT_DATABASE_MODE),
-        replicas: p.integer("database.replicas", dbIn.replicas, 0, webServers, webServers),
+        mode: dbMode,
+        replicas:
+            dbMode === "managed"
+                ? p.integer("database.replicas", dbIn.replicas, 0, MAX_RDS_REPLICAS, 1)
+                : p.integer("database.replicas", dbIn.replicas, 0, webServers, webServers),
     };
     if (database.mode === "managed" && platform !== "aws") {
         p.add("database.mode", "managed", `a managed (RDS) database needs platform "aws"; use "self-managed" on ${platform}.`);
@@ -116,8 +121,10 @@ export function validateArgs(args: unknown): ResolvedArgs {
         }
     }
 
+    const aws = validateAws(p, top.aws);
+
     p.throwIfAny();
-    return { platform, domain: domain as string, webServers, lb, tls, database, docker };
+    return { platform, domain: domain as string, webServers, lb, tls, database, docker, aws };
 }
 
 function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {

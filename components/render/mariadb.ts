@@ -60,34 +60,44 @@ export interface PrimaryBootstrapInput {
     readonly database: string;
     readonly appUser: string;
     readonly appPassword: string;
-    readonly replicationUser: string;
-    readonly replicationPassword: string;
+    /** Absent where the database replicates by itself (RDS). */
+    readonly replicationUser?: string;
+    readonly replicationPassword?: string;
     /** Host pattern the app and the replicas connect from, e.g. "10.77.3.%". */
     readonly clientHost: string;
+    /** MySQL 8.4 only: the plugin users authenticate with (Debian's node-mysql needs mysql_native_password). */
+    readonly authPlugin?: "mysql_native_password";
 }
 
 export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
     assertSafeToken("database", input.database);
     assertSafeToken("app user", input.appUser);
-    assertSafeToken("replication user", input.replicationUser);
     assertSafeToken("client host", input.clientHost);
     const app = `${sqlString(input.appUser)}@${sqlString(input.clientHost)}`;
-    const repl = `${sqlString(input.replicationUser)}@${sqlString(input.clientHost)}`;
     const db = input.database;
+    const identified = (password: string) => `IDENTIFIED ${input.authPlugin ? `WITH ${input.authPlugin} ` : ""}BY ${sqlString(password)}`;
+    const replication: string[] = [];
+    if (input.replicationUser !== undefined) {
+        assertSafeToken("replication user", input.replicationUser);
+        const repl = `${sqlString(input.replicationUser)}@${sqlString(input.clientHost)}`;
+        replication.push(
+            "-- Replicas stream the binary log, nothing more.",
+            `CREATE USER IF NOT EXISTS ${repl} ${identified(input.replicationPassword ?? "")};`,
+            `ALTER USER ${repl} ${identified(input.replicationPassword ?? "")};`,
+            `GRANT REPLICATION SLAVE ON *.* TO ${repl};`,
+        );
+    }
     return lines(
         "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
         `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
         `CREATE TABLE IF NOT EXISTS ${db}.visits (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, server VARCHAR(64) NOT NULL, visited_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB;`,
         `CREATE TABLE IF NOT EXISTS ${db}.visit_totals (server VARCHAR(64) PRIMARY KEY, total BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB;`,
         "-- The app records and counts visits, nothing more.",
-        `CREATE USER IF NOT EXISTS ${app} IDENTIFIED BY ${sqlString(input.appPassword)};`,
-        `ALTER USER ${app} IDENTIFIED BY ${sqlString(input.appPassword)};`,
+        `CREATE USER IF NOT EXISTS ${app} ${identified(input.appPassword)};`,
+        `ALTER USER ${app} ${identified(input.appPassword)};`,
         `GRANT SELECT, INSERT ON ${db}.visits TO ${app};`,
         `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${app};`,
-        "-- Replicas stream the binary log, nothing more.",
-        `CREATE USER IF NOT EXISTS ${repl} IDENTIFIED BY ${sqlString(input.replicationPassword)};`,
-        `ALTER USER ${repl} IDENTIFIED BY ${sqlString(input.replicationPassword)};`,
-        `GRANT REPLICATION SLAVE ON *.* TO ${repl};`,
+        ...replication,
     );
 }
 

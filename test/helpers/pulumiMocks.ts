@@ -3,6 +3,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { certRequestPem, locallySignedCertPem, privateKeyPem, selfSignedCertPem } from "./tlsMaterial";
@@ -69,12 +70,66 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>, mat
         case "docker:index/container:Container":
             return {};
         default:
+            if (type in AWS_OUTPUTS) return AWS_OUTPUTS[type](name, inputs);
             throw new Error(`mock: resource type ${type} (${name}) is not modelled; add it to test/helpers/pulumiMocks.ts`);
+    }
+}
+
+const arn = (service: string, what: string) => `arn:aws:${service}:eu-west-1:123456789012:${what}`;
+
+/** What AWS computes for each resource type the program creates; anything else is an error. */
+const AWS_OUTPUTS: Record<string, (name: string, inputs: Record<string, any>) => Record<string, any>> = {
+    "aws:ec2/vpc:Vpc": () => ({}),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": () => ({}),
+    "aws:ec2/subnet:Subnet": () => ({}),
+    "aws:ec2/internetGateway:InternetGateway": () => ({}),
+    "aws:ec2/routeTable:RouteTable": () => ({}),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": () => ({}),
+    "aws:ec2/natGateway:NatGateway": () => ({}),
+    "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
+    "aws:ec2/securityGroup:SecurityGroup": (name) => ({ arn: arn("ec2", `security-group/${name}`) }),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": () => ({}),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": () => ({}),
+    "aws:ec2/instance:Instance": () => ({}),
+    "aws:ssm/parameter:Parameter": (_name, inputs) => ({ arn: arn("ssm", `parameter${inputs.name}`) }),
+    "aws:iam/role:Role": (name) => ({ arn: `arn:aws:iam::123456789012:role/${name}`, name }),
+    "aws:iam/rolePolicy:RolePolicy": () => ({}),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": () => ({}),
+    "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}`, name }),
+    "aws:rds/subnetGroup:SubnetGroup": (name) => ({ name }),
+    "aws:rds/parameterGroup:ParameterGroup": (name) => ({ name }),
+    "aws:rds/instance:Instance": (name) => ({ identifier: name, address: `${name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`, port: 3306 }),
+};
+
+/** The Debian AMI lookup, answered only for exactly the query the program is meant to make. */
+export const DEBIAN_AMI_QUERY = {
+    mostRecent: true,
+    owners: ["136693071363"],
+    filters: [
+        { name: "name", values: ["debian-12-amd64-*"] },
+        { name: "architecture", values: ["x86_64"] },
+        { name: "virtualization-type", values: ["hvm"] },
+    ],
+};
+export const MOCK_AMI_ID = "ami-0d3b1e2a4c5f60718";
+
+function callResult(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "aws:ec2/getAmi:getAmi": {
+            if (!isDeepStrictEqual(inputs, DEBIAN_AMI_QUERY)) throw new Error(`mock: unexpected AMI query ${JSON.stringify(inputs)}`);
+            return { id: MOCK_AMI_ID, name: "debian-12-amd64-20261101-1234", ownerId: "136693071363", architecture: "x86_64" };
+        }
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+            return { id: "eu-west-1", names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
+        default:
+            throw new Error(`mock: unexpected call ${token}`);
     }
 }
 
 export interface StackRun<T> {
     readonly resources: RecordedResource[];
+    /** Every provider function the program called, with its inputs. */
+    readonly calls: Array<{ token: string; inputs: Record<string, any> }>;
     readonly outputs: T;
 }
 
@@ -88,6 +143,7 @@ export async function runUnderMocks<T>(
     options: { material?: Material; stack?: string } = {},
 ): Promise<StackRun<T>> {
     const resources: RecordedResource[] = [];
+    const calls: Array<{ token: string; inputs: Record<string, any> }> = [];
     const material = options.material ?? "fake";
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -103,7 +159,8 @@ export async function runUnderMocks<T>(
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
-                throw new Error(`mock: unexpected call ${args.token}`);
+                calls.push({ token: args.token, inputs: args.inputs });
+                return callResult(args.token, args.inputs);
             },
         },
         "foobar-infra",
@@ -115,7 +172,7 @@ export async function runUnderMocks<T>(
     // Registrations whose inputs are not in the outputs are still in flight; the SDK exports the wait
     // at runtime but not in its typings.
     await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-    return { resources, outputs };
+    return { resources, calls, outputs };
 }
 
 /** Resolves every Output inside a value (objects and arrays included). */

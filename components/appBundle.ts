@@ -1,0 +1,55 @@
+// The application code base as files, for platforms that install it on a plain VM (aws): the app
+// transpiled to JavaScript (as images/app/transpile.js does in the image: CommonJS, ES2020, no
+// type check, which `npm test` does), without comments so a web server's user data stays well
+// under EC2's 16 KiB; and the static assets nginx serves. Read once from the repository.
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+
+export const APP_ROOT = "/opt/foobar-app";
+export const STATIC_SOURCE = "app/public";
+
+export interface BundleFile {
+    /** Path relative to the repository root, e.g. "app/src/main.ts". */
+    readonly source: string;
+    readonly content: string;
+}
+
+const REPO_ROOT = path.join(__dirname, "..");
+
+function read(source: string): BundleFile {
+    return { source, content: fs.readFileSync(path.join(REPO_ROOT, source), "utf8") };
+}
+
+function filesUnder(dir: string, keep: (name: string) => boolean): BundleFile[] {
+    const found = fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((e): BundleFile[] => {
+        const source = path.join(dir, e.name);
+        if (e.isDirectory()) return filesUnder(source, keep);
+        return keep(e.name) ? [read(source)] : [];
+    });
+    return found.sort((a, b) => a.source.localeCompare(b.source));
+}
+
+/** source "app/src/main.ts" -> { source: "app/dist/main.js", content: JavaScript }. */
+function transpile(file: BundleFile): BundleFile {
+    const out = ts.transpileModule(file.content, {
+        fileName: file.source,
+        reportDiagnostics: true,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: false, removeComments: true },
+    });
+    if (out.diagnostics && out.diagnostics.length > 0) {
+        throw new Error(`${file.source}: ${ts.flattenDiagnosticMessageText(out.diagnostics[0].messageText, "\n")}`);
+    }
+    return { source: file.source.replace(/^app\/src\//, "app/dist/").replace(/\.ts$/, ".js"), content: out.outputText };
+}
+
+let cached: { app: BundleFile[]; statics: BundleFile[]; secretsHelper: string } | undefined;
+
+export function appBundle() {
+    cached ??= {
+        app: filesUnder("app/src", (n) => n.endsWith(".ts")).map(transpile),
+        statics: filesUnder(STATIC_SOURCE, () => true),
+        secretsHelper: read("components/render/files/foobar-secrets.py").content,
+    };
+    return cached;
+}

@@ -1,0 +1,83 @@
+// The managed database: RDS MySQL 8.4 and its read replicas, private and encrypted. Thin.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsPlan } from "../awsPlan";
+import { Topology } from "../topology";
+import { AwsNetwork } from "./awsNetwork";
+
+export interface ManagedDatabase {
+    readonly writer: aws.rds.Instance;
+    readonly readers: readonly aws.rds.Instance[];
+}
+
+export function createDatabase(
+    name: string,
+    plan: AwsPlan,
+    topology: Topology,
+    network: AwsNetwork,
+    adminPassword: pulumi.Output<string>,
+    adminUser: string,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+): ManagedDatabase {
+    const opts = { parent };
+    const rds = plan.aws.rds;
+    const subnets = new aws.rds.SubnetGroup(
+        `${name}-db`,
+        { subnetIds: plan.databaseSubnets.map((key) => network.subnetIds.get(key) as pulumi.Input<string>), tags },
+        opts,
+    );
+    const parameters = new aws.rds.ParameterGroup(
+        `${name}-db`,
+        {
+            family: `mysql${rds.engineVersion}`,
+            description: `foobar-infra ${name}`,
+            parameters: [
+                // Debian's node-mysql speaks mysql_native_password only; 8.4 must offer it.
+                { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
+                { name: "require_secure_transport", value: "0" },
+            ],
+            tags,
+        },
+        opts,
+    );
+    const common = {
+        instanceClass: rds.instanceClass,
+        storageType: "gp3",
+        storageEncrypted: true,
+        publiclyAccessible: false,
+        vpcSecurityGroupIds: [network.securityGroupIds.get("db") as pulumi.Output<string>],
+        parameterGroupName: parameters.name,
+        autoMinorVersionUpgrade: true,
+        tags,
+    };
+    const writer = new aws.rds.Instance(
+        `${name}-db`,
+        {
+            ...common,
+            engine: "mysql",
+            engineVersion: rds.engineVersion,
+            allocatedStorage: rds.allocatedStorageGb,
+            dbSubnetGroupName: subnets.name,
+            username: adminUser,
+            // Not manageMasterUserPassword: AWS refuses MySQL read replicas of such a source.
+            password: adminPassword,
+            multiAz: rds.multiAz,
+            backupRetentionPeriod: rds.backupRetentionDays,
+            deletionProtection: rds.deletionProtection,
+            skipFinalSnapshot: !rds.finalSnapshot,
+            finalSnapshotIdentifier: rds.finalSnapshot ? `${name}-db-final` : undefined,
+            copyTagsToSnapshot: true,
+        },
+        opts,
+    );
+    const readers = topology.replicas.map(
+        (_key, i) =>
+            new aws.rds.Instance(
+                `${name}-db-replica-${i + 1}`,
+                { ...common, replicateSourceDb: writer.identifier, skipFinalSnapshot: true, backupRetentionPeriod: 0 },
+                { parent, dependsOn: [writer] },
+            ),
+    );
+    return { writer, readers };
+}

@@ -1,0 +1,101 @@
+// The aws platform's network: a dedicated VPC (or an existing one), its subnets, routes and
+// security groups. Thin: the layout and every rule come from awsPlan.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsPlan, SECURITY_GROUPS, SecurityGroupName } from "../awsPlan";
+
+export interface AwsNetwork {
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetIds: ReadonlyMap<string, pulumi.Input<string>>;
+    readonly securityGroupIds: ReadonlyMap<SecurityGroupName, pulumi.Output<string>>;
+}
+
+export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource): AwsNetwork {
+    const opts = { parent };
+    const { vpcId, subnetIds } = plan.aws.existingVpc
+        ? { vpcId: plan.aws.existingVpc.vpcId, subnetIds: new Map(plan.subnets.map((s) => [s.key, s.existingId as string])) }
+        : createVpc(name, plan, tags, parent);
+
+    const securityGroupIds = new Map(
+        SECURITY_GROUPS.map((group) => {
+            const sg = new aws.ec2.SecurityGroup(
+                `${name}-${group}`,
+                { vpcId, description: `foobar-infra ${name}: ${group}`, tags: { ...tags, Name: `${name}-${group}` } },
+                opts,
+            );
+            return [group, sg.id] as const;
+        }),
+    );
+    for (const rule of plan.rules) {
+        const peer = "group" in rule.peer ? { referencedSecurityGroupId: securityGroupIds.get(rule.peer.group) } : { cidrIpv4: rule.peer.cidr };
+        const args = {
+            securityGroupId: securityGroupIds.get(rule.group) as pulumi.Output<string>,
+            ipProtocol: "tcp",
+            fromPort: rule.port,
+            toPort: rule.port,
+            description: rule.description,
+            tags,
+            ...peer,
+        };
+        // Named by what the rule is, so reordering rules never replaces one.
+        const peerName = "group" in rule.peer ? rule.peer.group : rule.peer.cidr.replace(/[./]/g, "-");
+        const ruleName = `${name}-${rule.group}-${rule.direction}-${rule.port}-${peerName}`;
+        if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, args, opts);
+        else new aws.vpc.SecurityGroupEgressRule(ruleName, args, opts);
+    }
+    return { vpcId, subnetIds, securityGroupIds };
+}
+
+function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource) {
+    const opts = { parent };
+    const vpc = new aws.ec2.Vpc(
+        `${name}-vpc`,
+        { cidrBlock: plan.aws.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } },
+        opts,
+    );
+    // Take over the VPC's default security group with no rules: it allows nothing.
+    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-default-deny` } }, opts);
+    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, opts);
+    const subnetIds = new Map<string, pulumi.Output<string>>();
+    for (const s of plan.subnets) {
+        const subnet = new aws.ec2.Subnet(
+            `${name}-${s.key}`,
+            {
+                vpcId: vpc.id,
+                cidrBlock: s.cidr,
+                availabilityZone: zones.names[s.az],
+                // Addresses are given per instance; nothing gets one by accident.
+                mapPublicIpOnLaunch: false,
+                tags: { ...tags, Name: `${name}-${s.key}`, "foobar:tier": s.tier },
+            },
+            opts,
+        );
+        subnetIds.set(s.key, subnet.id);
+    }
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } }, opts);
+    const publicRoutes = new aws.ec2.RouteTable(
+        `${name}-public`,
+        { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
+        opts,
+    );
+    let privateRoutes: aws.ec2.RouteTable | undefined;
+    if (plan.natGateway) {
+        const natIp = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, opts);
+        const nat = new aws.ec2.NatGateway(
+            `${name}-nat`,
+            { allocationId: natIp.id, subnetId: subnetIds.get("public-a") as pulumi.Output<string>, tags: { ...tags, Name: `${name}-nat` } },
+            { parent, dependsOn: [igw] },
+        );
+        privateRoutes = new aws.ec2.RouteTable(
+            `${name}-private`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private` } },
+            opts,
+        );
+    }
+    for (const s of plan.subnets) {
+        const table = s.tier === "public" ? publicRoutes : privateRoutes;
+        if (!table) continue;
+        new aws.ec2.RouteTableAssociation(`${name}-${s.key}`, { subnetId: subnetIds.get(s.key) as pulumi.Output<string>, routeTableId: table.id }, opts);
+    }
+    return { vpcId: vpc.id, subnetIds };
+}

@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+# foobar-secrets: the aws platform's boot helper. cloud-init installs it at
+# /usr/local/sbin/foobar-secrets and runs it once from runcmd, as root, after `packages:` and the
+# deferred write_files. Database passwords and the TLS private key never travel in user data
+# (anyone who may describe the instance can read it): the config files there hold
+# @@FOOBAR_SECRET:<key>@@ placeholders, and this helper fetches the listed SSM parameters
+# (SecureString, decrypted) through the instance role and writes the values in.
+#
+# /etc/foobar/secrets.json: {"region": "eu-west-1", "parameters": {"<key>": "<parameter name>"},
+#   "files": [{"path": "/etc/...", "owner": "mysql", "group": "mysql", "mode": "0400"}, ...]}
+#
+# THE SEAM (README, "Boot rehearsal seam"): if /etc/foobar/ssm-endpoint exists, its trimmed
+# content is the SSM endpoint URL (the live tests' stand-in; fake credentials in /root/.aws).
+# On EC2 it does not exist: botocore uses the regional endpoint and the instance role's
+# credentials from IMDSv2. Nothing else differs.
+#
+# Every file is checked before anything is fetched, and rendered before anything is written,
+# so a failure leaves every file as it was. Errors: stderr, exit 1; no secret is ever printed.
+import grp
+import json
+import os
+import pwd
+import re
+import sys
+import tempfile
+
+MANIFEST = "/etc/foobar/secrets.json"
+ENDPOINT_FILE = "/etc/foobar/ssm-endpoint"
+KEY = r"[A-Za-z0-9_.-]+"
+PLACEHOLDER = re.compile(r"@@FOOBAR_SECRET:(" + KEY + r")@@")
+
+
+class Failure(Exception):
+    pass
+
+
+def load_manifest(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = json.load(f)
+    except (OSError, ValueError) as e:
+        raise Failure("cannot read manifest %s: %s" % (path, e))
+    if not (isinstance(m, dict) and m.get("region") and isinstance(m.get("parameters"), dict) and isinstance(m.get("files"), list)):
+        raise Failure("manifest %s needs a region, a parameters object and a files list" % path)
+    for key, name in m["parameters"].items():
+        if not re.fullmatch(KEY, key) or not isinstance(name, str) or not name:
+            raise Failure("manifest %s: bad parameter entry %r" % (path, key))
+    for f in m["files"]:
+        if not (isinstance(f, dict) and all(isinstance(f.get(k), str) for k in ("path", "owner", "group", "mode"))
+                and os.path.isabs(f["path"]) and re.fullmatch(r"0?[0-7]{3,4}", f["mode"])):
+            raise Failure("manifest %s: bad file entry %r (needs absolute path, owner, group, octal mode)" % (path, f))
+    return m
+
+
+def ssm_endpoint():
+    if not os.path.exists(ENDPOINT_FILE):
+        return None  # EC2: the regional endpoint
+    try:
+        with open(ENDPOINT_FILE, encoding="utf-8") as f:
+            url = f.read().strip()
+    except OSError as e:
+        raise Failure("cannot read %s: %s" % (ENDPOINT_FILE, e))
+    if not url:
+        raise Failure("%s exists but is empty" % ENDPOINT_FILE)
+    return url
+
+
+def fetch(region, parameters, endpoint_url):
+    import botocore.session
+    from botocore.exceptions import BotoCoreError, ClientError
+    client = botocore.session.get_session().create_client("ssm", region_name=region, endpoint_url=endpoint_url)
+    values = {}
+    for key, name in sorted(parameters.items()):
+        try:
+            values[key] = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        except ClientError as e:  # only the error code: a message could quote the request
+            raise Failure("cannot get SSM parameter %s (key %s): %s" % (name, key, e.response.get("Error", {}).get("Code")))
+        except BotoCoreError as e:  # no credentials, endpoint unreachable, ...
+            raise Failure("cannot get SSM parameter %s (key %s): %s" % (name, key, e))
+    return values
+
+
+def write_atomically(path, text, uid, gid, mode):
+    # The temp file gets its owner and mode before any secret is in it, and replaces the
+    # original in one rename (same directory, same filesystem).
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")
+    try:
+        os.fchown(fd, uid, gid)
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main():
+    m = load_manifest(MANIFEST)
+    plans = []
+    for f in m["files"]:
+        try:
+            with open(f["path"], encoding="utf-8", newline="") as fh:  # bytes as they are
+                text = fh.read()
+            uid, gid = pwd.getpwnam(f["owner"]).pw_uid, grp.getgrnam(f["group"]).gr_gid
+        except (OSError, KeyError) as e:
+            raise Failure("%s: %s" % (f["path"], e))
+        keys = PLACEHOLDER.findall(text)
+        if len(keys) != text.count("@@FOOBAR_SECRET:"):
+            raise Failure("%s: malformed placeholder (want @@FOOBAR_SECRET:<key>@@, key %s)" % (f["path"], KEY))
+        unknown = sorted(set(keys) - set(m["parameters"]))
+        if unknown:
+            raise Failure("%s: placeholder key(s) not in the manifest's parameters: %s" % (f["path"], ", ".join(unknown)))
+        plans.append((f, text, uid, gid))
+    values = fetch(m["region"], m["parameters"], ssm_endpoint())
+    rendered = [(f, PLACEHOLDER.sub(lambda mt: values[mt.group(1)], text), uid, gid) for f, text, uid, gid in plans]
+    for f, text, uid, gid in rendered:
+        try:
+            write_atomically(f["path"], text, uid, gid, int(f["mode"], 8))
+        except OSError as e:
+            raise Failure("cannot write %s: %s" % (f["path"], e))
+    print("foobar-secrets: %d parameter(s) into %d file(s)" % (len(values), len(plans)))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Failure as e:
+        print("foobar-secrets: error: %s" % e, file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,179 @@
+// EC2 stand-in instances: containers of images/ec2-standin (Debian 12, systemd as PID 1,
+// Debian's cloud-init) that boot from the user data the program would give an EC2 instance,
+// delivered as a NoCloud seed instead of through the metadata service. Each is attached only
+// to one docker network at a fixed address: it stands for an instance at the private address
+// the plan gives it.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as yaml from "js-yaml";
+import * as os from "os";
+import * as path from "path";
+import { docker, dockerApi, dockerRun, RunResult, sleep } from "./docker";
+
+/**
+ * What systemd needs to run as PID 1 here (docker 20.10, cgroup v1 host), and no more:
+ * - a private cgroup namespace: the container sees only its own cgroup subtree;
+ * - CAP_SYS_ADMIN: docker mounts the cgroup hierarchies read-only, and systemd must mount the
+ *   cgroup2 hierarchy it tracks services with. Without it systemd stops at "Failed to create
+ *   /init.scope control group: Read-only file system". (The usual alternative,
+ *   `-v /sys/fs/cgroup:/sys/fs/cgroup:ro`, needs no capability but is worse: that `:ro` is
+ *   not recursive on this engine, so the host's whole cgroup tree, every other container's
+ *   included, becomes writable inside. --privileged is not needed either.)
+ * - /run and /run/lock as tmpfs, as on a booted machine;
+ * - a tty, so the console (systemd's and cloud-init's messages) lands in `docker logs`, the
+ *   stand-in for EC2's console output.
+ * systemd still warns once per unit that it cannot create its v1 "compat" cgroup (read-only);
+ * harmless: it tracks units in the cgroup2 hierarchy.
+ */
+export const SYSTEMD_FLAGS: readonly string[] = ["--cgroupns=private", "--cap-add", "SYS_ADMIN", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tty"];
+
+/** Fake credentials for the SSM stand-in: botocore signs with them, nobody checks. */
+export const FAKE_ACCESS_KEY_ID = "AKIAFOOBARSTANDIN000";
+const FAKE_SECRET_ACCESS_KEY = "foobar-standin-not-a-secret";
+
+export interface BootOptions {
+    /** Container name; also the instance's hostname. */
+    readonly name: string;
+    readonly image: string;
+    /** An existing docker network: the instance's only network. */
+    readonly network: string;
+    readonly ipv4Address: string;
+    /** A cloud-config (or any user data cloud-init accepts), plain or gzip-compressed. */
+    readonly userData: Buffer | string;
+    /** meta-data keys over the defaults (instance-id: i-<name>, local-hostname: <name>). */
+    readonly metaData?: Readonly<Record<string, string>>;
+    /** The boot rehearsal seam: the SSM endpoint the boot helper uses instead of AWS's. */
+    readonly ssmEndpoint?: string;
+    /** Region for /root/.aws/config (with ssmEndpoint); default eu-west-1. */
+    readonly region?: string;
+    readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface Instance {
+    readonly name: string;
+    readonly ipv4Address: string;
+    /** The console: what `aws ec2 get-console-output` would show (escape codes removed). */
+    logs(): Promise<string>;
+    /** Runs a command as root; its stdout, or throws with its stderr. */
+    exec(cmd: readonly string[]): Promise<string>;
+    /** Runs a command as root; never throws. */
+    run(cmd: readonly string[]): Promise<RunResult>;
+    remove(): Promise<void>;
+}
+
+interface Entry {
+    readonly path: string;
+    readonly mode: number;
+    /** Absent for a directory. */
+    readonly content?: Buffer | string;
+}
+
+/** Creates, seeds and starts one instance; it is booting when this returns (see waitForCloudInit). */
+export async function bootInstance(o: BootOptions): Promise<Instance> {
+    const labels = Object.entries(o.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    // --network with --ip attaches the container to this network only (not the default bridge).
+    await docker(["create", "--name", o.name, "--hostname", o.name, ...labels, "--network", o.network, "--ip", o.ipv4Address, ...SYSTEMD_FLAGS, o.image]);
+    const instance = handle(o.name, o.ipv4Address);
+    try {
+        const metaData = { "instance-id": `i-${o.name}`, "local-hostname": o.name, ...o.metaData };
+        const entries: Entry[] = [
+            { path: "/var/lib/cloud/seed/nocloud/user-data", mode: 0o600, content: o.userData },
+            { path: "/var/lib/cloud/seed/nocloud/meta-data", mode: 0o644, content: yaml.dump(metaData) },
+        ];
+        if (o.ssmEndpoint !== undefined) {
+            entries.push(
+                { path: "/etc/foobar/ssm-endpoint", mode: 0o644, content: `${o.ssmEndpoint}\n` },
+                { path: "/root/.aws", mode: 0o700 },
+                { path: "/root/.aws/credentials", mode: 0o600, content: `[default]\naws_access_key_id = ${FAKE_ACCESS_KEY_ID}\naws_secret_access_key = ${FAKE_SECRET_ACCESS_KEY}\n` },
+                { path: "/root/.aws/config", mode: 0o600, content: `[default]\nregion = ${o.region ?? "eu-west-1"}\n` },
+            );
+        }
+        // In before start: cloud-init-local reads the seed early in boot.
+        await dockerApi("PUT", `/containers/${encodeURIComponent(o.name)}/archive?path=/`, await tarEntries(entries), "application/x-tar");
+        await docker(["start", o.name]);
+    } catch (err) {
+        await instance.remove();
+        throw err;
+    }
+    return instance;
+}
+
+function handle(name: string, ipv4Address: string): Instance {
+    const run = (cmd: readonly string[]) => dockerRun(["exec", name, ...cmd], { timeoutMs: 5 * 60_000 });
+    return {
+        name,
+        ipv4Address,
+        logs: async () => {
+            const r = await dockerRun(["logs", name]);
+            // eslint-disable-next-line no-control-regex
+            return (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\r/g, "");
+        },
+        exec: async (cmd) => {
+            const r = await run(cmd);
+            if (r.code !== 0) throw new Error(`${name}: ${cmd.join(" ")} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+            return r.stdout;
+        },
+        run,
+        remove: async () => {
+            await dockerRun(["rm", "-f", "-v", name]);
+        },
+    };
+}
+
+/**
+ * Waits until cloud-init has finished every stage (init-local, init, modules:config,
+ * modules:final). `cloud-init status --wait` would block one exec for the whole boot, so this
+ * polls `cloud-init status --long` instead. Returns that long status when it is done; throws
+ * with the tail of /var/log/cloud-init-output.log when it reports error (or degraded, in newer
+ * cloud-init), when the container stops, or on timeout.
+ */
+export async function waitForCloudInit(instance: Instance, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let long = "";
+    while (Date.now() < deadline) {
+        const state = await dockerRun(["inspect", "-f", "{{.State.Status}}", instance.name]);
+        if (state.stdout.trim() !== "running") {
+            throw new Error(`${instance.name} is ${state.stdout.trim() || state.stderr.trim()}, not running; console:\n${tail(await instance.logs(), 40)}`);
+        }
+        const r = await instance.run(["cloud-init", "status", "--long"]);
+        long = r.stdout.trim() || r.stderr.trim();
+        const status = /^status:\s*(\S+)/m.exec(long)?.[1];
+        if (status === "done") return long;
+        if (status === "error" || status === "degraded") {
+            throw new Error(`cloud-init on ${instance.name}: ${status}\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`);
+        }
+        await sleep(1000);
+    }
+    throw new Error(`cloud-init on ${instance.name} not done within ${timeoutMs} ms\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`);
+}
+
+async function outputTail(instance: Instance): Promise<string> {
+    const r = await instance.run(["tail", "-n", "60", "/var/log/cloud-init-output.log"]);
+    return r.code === 0 ? r.stdout : `(unreadable: ${r.stderr.trim()})`;
+}
+
+function tail(text: string, lines: number): string {
+    return text.split("\n").slice(-lines).join("\n");
+}
+
+/** A tar of exact entries (root-owned, exact modes, Buffers as they are) for PUT /archive. */
+function tarEntries(entries: readonly Entry[]): Promise<Buffer> {
+    // Only the listed entries go in (no parents), so existing directories such as /etc or /root
+    // keep their owner and mode; missing parents are created by the engine.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-seed-"));
+    const rel = entries.map((e) => {
+        const relPath = e.path.replace(/^\/+/, "");
+        const full = path.join(dir, relPath);
+        fs.mkdirSync(e.content === undefined ? full : path.dirname(full), { recursive: true });
+        if (e.content !== undefined) fs.writeFileSync(full, e.content);
+        fs.chmodSync(full, e.mode);
+        return relPath;
+    });
+    return new Promise((resolve, reject) => {
+        execFile("tar", ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel], { encoding: "buffer", maxBuffer: 64 << 20 }, (err, stdout) => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            if (err) reject(err);
+            else resolve(stdout);
+        });
+    });
+}
