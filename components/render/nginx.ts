@@ -30,7 +30,9 @@ export function renderNginxConfig(input: NginxConfigInput): string {
         "user www-data;",
         "worker_processes auto;",
         "pid /run/nginx.pid;",
-        "error_log stderr warn;",
+        // Files, not /dev/stdout: under systemd stdout is the journal's socket, which nginx cannot
+        // open. The nginx image links these two files to the container's stdout and stderr.
+        "error_log /var/log/nginx/error.log warn;",
         "",
         "events {",
         "    worker_connections 1024;",
@@ -42,7 +44,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
         "    server_tokens off;",
         "    sendfile on;",
         "    keepalive_timeout 65s;",
-        "    access_log /dev/stdout;",
+        "    access_log /var/log/nginx/access.log;",
         "",
         "    upstream app {",
         `        server ${input.appAddress}:${input.appPort} max_fails=0;`,

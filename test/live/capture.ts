@@ -13,9 +13,9 @@ export interface CapturedStack {
     readonly name: string;
 }
 
-/** The dev stack file's config, with `overrides` (full keys) laid over it. */
-export async function captureStack(stack: string, overrides: Record<string, unknown> = {}): Promise<CapturedStack> {
-    const config = { ...loadStackConfig("dev"), ...overrides };
+/** A stack file's config (dev by default), with `overrides` (full keys) laid over it. */
+export async function captureStack(stack: string, overrides: Record<string, unknown> = {}, stackFile = "dev"): Promise<CapturedStack> {
+    const config = { ...loadStackConfig(stackFile), ...overrides };
     const run = await runUnderMocks(config, defineStack, { material: "real", stack });
     return { stack, resources: run.resources, outputs: await unwrap(run.outputs), name: `foobar-${stack}` };
 }

@@ -105,7 +105,6 @@ function handle(name: string, ipv4Address: string): Instance {
         ipv4Address,
         logs: async () => {
             const r = await dockerRun(["logs", name]);
-            // eslint-disable-next-line no-control-regex
             return (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\r/g, "");
         },
         exec: async (cmd) => {

@@ -19,6 +19,26 @@ const SUBNET_FIX =
 const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
     `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
 
+/** The aws block every resolved configuration carries, with nothing set under foobar:aws. */
+const DEFAULT_AWS_RESOLVED = {
+    vpcCidr: "10.0.0.0/16",
+    existingVpc: undefined,
+    privateSubnets: false,
+    amiId: undefined,
+    amiOwner: "136693071363",
+    instanceTypes: { lb: "t3.small", web: "t3.micro" },
+    adminCidr: undefined,
+    rds: {
+        engineVersion: "8.4",
+        instanceClass: "db.t4g.micro",
+        allocatedStorageGb: 20,
+        multiAz: false,
+        backupRetentionDays: 7,
+        deletionProtection: false,
+        finalSnapshot: false,
+    },
+};
+
 function errorOf(args: unknown): ConfigError {
     try {
         validateArgs(args);
@@ -37,11 +57,6 @@ interface BadCase {
 
 const BAD: readonly BadCase[] = [
     { name: "unknown platform", args: { platform: "gcp" }, message: one(`  - foobar:platform: got "gcp"; must be one of "docker", "aws".`) },
-    {
-        name: "platform aws is not built yet",
-        args: { platform: "aws" },
-        message: one(`  - foobar:platform: got "aws"; the aws platform is not built yet (tracked in issue #3); use "docker".`),
-    },
     { name: "uppercase domain", args: { domain: "WWW.Foobar.com" }, message: one(`  - foobar:domain: got "WWW.Foobar.com"; ${DOMAIN_FIX}`) },
     { name: "single-label domain", args: { domain: "foobar" }, message: one(`  - foobar:domain: got "foobar"; ${DOMAIN_FIX}`) },
     { name: "domain with a space", args: { domain: "www foobar.com" }, message: one(`  - foobar:domain: got "www foobar.com"; ${DOMAIN_FIX}`) },
@@ -90,7 +105,7 @@ const BAD: readonly BadCase[] = [
         name: "unknown top-level key",
         args: { webservers: 3 },
         message: one(
-            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker. Did you mean "webServers"?`,
+            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker, aws. Did you mean "webServers"?`,
         ),
     },
     {
@@ -238,9 +253,23 @@ describe("validateArgs", () => {
             tls: { mode: "self-signed", validityDays: 365 },
             database: { mode: "self-managed", replicas: 2 },
             docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16" },
+            aws: DEFAULT_AWS_RESOLVED,
         };
         assert.deepEqual(validateArgs({}), expected);
         assert.deepEqual(validateArgs(undefined), expected);
+    });
+
+    it("accepts platform aws, with the same defaults and the aws block", () => {
+        assert.deepEqual(validateArgs({ platform: "aws" }), {
+            platform: "aws",
+            domain: "www.foobar.com",
+            webServers: 2,
+            lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
+            tls: { mode: "self-signed", validityDays: 365 },
+            database: { mode: "self-managed", replicas: 2 },
+            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16" },
+            aws: DEFAULT_AWS_RESOLVED,
+        });
     });
 
     it("accepts whole numbers as strings, as stack config delivers them", () => {
@@ -269,6 +298,7 @@ describe("validateArgs", () => {
             tls: { mode: "self-signed", validityDays: 825 },
             database: { mode: "self-managed", replicas: 0 },
             docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20" },
+            aws: DEFAULT_AWS_RESOLVED,
         });
         for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.248.0/21", "192.168.0.0/16"]) {
             assert.equal(validateArgs({ docker: { subnet } }).docker.subnet, subnet);

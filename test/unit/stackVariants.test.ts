@@ -175,7 +175,7 @@ describe("defineStack: invalid stack config", () => {
         [
             "a misspelt key",
             { "foobar:webservers": "3" },
-            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker. Did you mean "webServers"?`,
+            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker, aws. Did you mean "webServers"?`,
         ],
         ["lb that is not JSON", { "foobar:lb": "roundrobin" }, `  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`],
         ["1 web server with the dev file's 2 replicas", { "foobar:webServers": 1 }, `  - foobar:database.replicas: got 2; must be a whole number from 0 to 1.`],

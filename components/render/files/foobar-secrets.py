@@ -14,8 +14,9 @@
 # On EC2 it does not exist: botocore uses the regional endpoint and the instance role's
 # credentials from IMDSv2. Nothing else differs.
 #
-# Every file is checked before anything is fetched, and rendered before anything is written,
-# so a failure leaves every file as it was. Errors: stderr, exit 1; no secret is ever printed.
+# Every file is checked before anything is fetched, and rendered before anything is written:
+# a bad placeholder or a missing parameter leaves every file as it was. Errors go to stderr
+# with exit status 1; no secret value is ever printed.
 import grp
 import json
 import os
@@ -40,7 +41,8 @@ def load_manifest(path):
             m = json.load(f)
     except (OSError, ValueError) as e:
         raise Failure("cannot read manifest %s: %s" % (path, e))
-    if not (isinstance(m, dict) and m.get("region") and isinstance(m.get("parameters"), dict) and isinstance(m.get("files"), list)):
+    if not (isinstance(m, dict) and isinstance(m.get("region"), str) and m["region"]
+            and isinstance(m.get("parameters"), dict) and isinstance(m.get("files"), list)):
         raise Failure("manifest %s needs a region, a parameters object and a files list" % path)
     for key, name in m["parameters"].items():
         if not re.fullmatch(KEY, key) or not isinstance(name, str) or not name:
@@ -55,11 +57,8 @@ def load_manifest(path):
 def ssm_endpoint():
     if not os.path.exists(ENDPOINT_FILE):
         return None  # EC2: the regional endpoint
-    try:
-        with open(ENDPOINT_FILE, encoding="utf-8") as f:
-            url = f.read().strip()
-    except OSError as e:
-        raise Failure("cannot read %s: %s" % (ENDPOINT_FILE, e))
+    with open(ENDPOINT_FILE, encoding="utf-8") as f:
+        url = f.read().strip()
     if not url:
         raise Failure("%s exists but is empty" % ENDPOINT_FILE)
     return url
@@ -101,12 +100,12 @@ def main():
     m = load_manifest(MANIFEST)
     plans = []
     for f in m["files"]:
+        with open(f["path"], encoding="utf-8", newline="") as fh:  # line ends as they are
+            text = fh.read()
         try:
-            with open(f["path"], encoding="utf-8", newline="") as fh:  # bytes as they are
-                text = fh.read()
             uid, gid = pwd.getpwnam(f["owner"]).pw_uid, grp.getgrnam(f["group"]).gr_gid
-        except (OSError, KeyError) as e:
-            raise Failure("%s: %s" % (f["path"], e))
+        except KeyError:
+            raise Failure("%s: no user %s or no group %s on this machine" % (f["path"], f["owner"], f["group"]))
         keys = PLACEHOLDER.findall(text)
         if len(keys) != text.count("@@FOOBAR_SECRET:"):
             raise Failure("%s: malformed placeholder (want @@FOOBAR_SECRET:<key>@@, key %s)" % (f["path"], KEY))
@@ -117,16 +116,13 @@ def main():
     values = fetch(m["region"], m["parameters"], ssm_endpoint())
     rendered = [(f, PLACEHOLDER.sub(lambda mt: values[mt.group(1)], text), uid, gid) for f, text, uid, gid in plans]
     for f, text, uid, gid in rendered:
-        try:
-            write_atomically(f["path"], text, uid, gid, int(f["mode"], 8))
-        except OSError as e:
-            raise Failure("cannot write %s: %s" % (f["path"], e))
-    print("foobar-secrets: %d parameter(s) into %d file(s)" % (len(values), len(plans)))
+        write_atomically(f["path"], text, uid, gid, int(f["mode"], 8))
+    print("foobar-secrets: %d parameter(s) into %d file(s)" % (len(values), len(rendered)))
 
 
 if __name__ == "__main__":
     try:
         main()
-    except Failure as e:
+    except (Failure, OSError) as e:  # an OSError names its file
         print("foobar-secrets: error: %s" % e, file=sys.stderr)
         sys.exit(1)

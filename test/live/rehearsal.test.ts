@@ -1,0 +1,142 @@
+// The boot rehearsal: the staging stack's EC2 user data, run the way EC2 would run it (Debian's
+// cloud-init, NoCloud seed) in systemd containers standing in for the three instances, at the
+// private addresses the plan gives them, on a docker network standing in for the VPC. The SSM
+// reads go to a local stand-in through the boot helper's documented seam. Then the site is
+// probed through server-3 as the docker live test probes it.
+import * as assert from "node:assert/strict";
+import * as yaml from "js-yaml";
+import * as path from "path";
+import { gunzipSync } from "zlib";
+import { Cidr, intToIpv4, parseCidr } from "../../components/config/net";
+import { RecordedResource } from "../helpers/pulumiMocks";
+import { CapturedStack, captureStack } from "./capture";
+import { docker, dockerRun, sleep } from "./docker";
+import { Instance, bootInstance, waitForCloudInit } from "./instances";
+import { Site, execIn, getHttp, getHttps, requestLoop, waitOnlyFrom, waitServing } from "./probes";
+import { SsmStandin, startSsmStandin } from "./ssmStandin";
+
+const ROOT = path.join(__dirname, "..", "..");
+const IMAGE = "foobar-infra/ec2-standin:local";
+const NETWORK = "foobar-rehearsal-vpc";
+const LABELS = { "foobar.stack": "foobar-rehearsal" };
+const INSTANCE = "aws:ec2/instance:Instance";
+const PARAMETER = "aws:ssm/parameter:Parameter";
+
+const serverOf = (r: RecordedResource) => r.inputs.tags["foobar:server"] as string;
+
+async function removeLeftovers(): Promise<void> {
+    const ids = (await dockerRun(["ps", "-aq", "--filter", "label=foobar.stack=foobar-rehearsal"])).stdout.split(/\s+/).filter(Boolean);
+    if (ids.length > 0) await dockerRun(["rm", "-f", "-v", ...ids]);
+    await dockerRun(["network", "rm", NETWORK]);
+}
+
+describe("live: boot rehearsal of the staging stack's EC2 user data", function () {
+    let captured: CapturedStack;
+    let ssm: SsmStandin | undefined;
+    const instances = new Map<string, Instance>();
+    let site: Site;
+    let vpcGateway = "";
+
+    before(async function () {
+        this.timeout(40 * 60_000);
+        captured = await captureStack("staging", {}, "staging");
+        await removeLeftovers();
+        await docker(["build", "-q", "-t", IMAGE, "-f", path.join(ROOT, "images/ec2-standin/Dockerfile"), ROOT], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, timeoutMs: 15 * 60_000 });
+        // The VPC stand-in: one network over the VPC's range, with a route out for Debian's archive.
+        const vpcCidr = captured.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock as string;
+        const range = parseCidr(vpcCidr) as Cidr;
+        // The host's side of the network: the range's last usable address, clear of any instance.
+        vpcGateway = intToIpv4(range.base + 2 ** (32 - range.prefix) - 2);
+        await docker(["network", "create", "--driver", "bridge", "--subnet", vpcCidr, "--gateway", vpcGateway, "--label", "foobar.stack=foobar-rehearsal", NETWORK]);
+        const parameters = Object.fromEntries(captured.resources.filter((r) => r.type === PARAMETER).map((r) => [r.inputs.name, r.inputs.value]));
+        ssm = await startSsmStandin({ host: vpcGateway, port: 0, parameters });
+        const started = Date.now();
+        for (const r of captured.resources.filter((x) => x.type === INSTANCE)) {
+            const instance = await bootInstance({
+                name: `foobar-rehearsal-${serverOf(r)}`,
+                image: IMAGE,
+                network: NETWORK,
+                ipv4Address: r.inputs.privateIp,
+                userData: Buffer.from(r.inputs.userDataBase64, "base64"),
+                ssmEndpoint: ssm.url,
+                labels: { ...LABELS, "foobar.server": serverOf(r) },
+            });
+            instances.set(serverOf(r), instance);
+        }
+        await Promise.all([...instances.values()].map((i) => waitForCloudInit(i, 30 * 60_000)));
+        console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
+        const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
+        site = { domain: "www.foobar.com", address: lb.inputs.privateIp, httpsPort: 443, httpPort: 80, ca: captured.outputs.caCertificatePem };
+        await waitServing(site, ["server-1", "server-2"], 180_000);
+    });
+
+    after(async function () {
+        this.timeout(5 * 60_000);
+        for (const i of instances.values()) await i.remove();
+        await ssm?.close();
+        await removeLeftovers();
+    });
+
+    it("read each instance's secrets from SSM, exactly those its own files need", () => {
+        const byInstance = new Map<string, string[]>();
+        for (const req of ssm?.requests ?? []) byInstance.set(req.sourceAddress, [...(byInstance.get(req.sourceAddress) ?? []), req.name].sort());
+        const expected = new Map(
+            captured.resources
+                .filter((r) => r.type === INSTANCE)
+                .map((r) => [r.inputs.privateIp as string, readsOf(r)]),
+        );
+        assert.deepEqual(Object.fromEntries(byInstance), Object.fromEntries(expected));
+        assert.ok((ssm?.requests ?? []).every((r) => r.operation === "GetParameter" && r.withDecryption));
+    });
+
+    it("serves HTTPS through server-3 that verifies against the CA from the outputs, and redirects HTTP", async () => {
+        const r = await getHttps(site);
+        assert.equal(r.status, 200);
+        assert.match(r.body, /<title>www\.foobar\.com<\/title>/);
+        const http = await getHttp({ ...site }, "/a?b=1");
+        assert.equal(http.status, 301);
+        assert.match(String(http.headers.location), /^https:\/\/www\.foobar\.com(:80)?\/a\?b=1$/);
+    });
+
+    it("balances round-robin over the two web servers", async () => {
+        const order: string[] = [];
+        for (let i = 0; i < 10; i++) order.push(String((await getHttps(site)).headers["x-served-by"]));
+        assert.equal(order.filter((o) => o === "server-1").length, 5, order.join(" "));
+        assert.equal(order.filter((o) => o === "server-2").length, 5, order.join(" "));
+    });
+
+    it("replicates a visit to the replica on every web server within 2 s", async () => {
+        const id = Number((await getHttps(site)).headers["x-visit-id"]);
+        assert.ok(id > 0);
+        const started = Date.now();
+        for (const server of ["server-1", "server-2"]) {
+            const name = (instances.get(server) as Instance).name;
+            while ((await execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`])) !== "1") {
+                assert.ok(Date.now() - started < 2000, `visit ${id} not on ${server} after 2 s`);
+                await sleep(50);
+            }
+        }
+        console.log(`      visit ${id} on both replicas after ${Date.now() - started} ms`);
+    });
+
+    it("loses no request when the server-1 instance stops, and serves from it again when it starts", async () => {
+        const name = (instances.get("server-1") as Instance).name;
+        const loop = requestLoop(site);
+        await sleep(1500);
+        await docker(["stop", name]);
+        await waitOnlyFrom(site, ["server-2"], 30_000);
+        await docker(["start", name]);
+        const started = Date.now();
+        await waitServing(site, ["server-1"], 180_000);
+        const result = await loop.stop();
+        console.log(`      instance failover: ${result.ok} ok, ${result.failures.length} failed, server-1 back ${Date.now() - started} ms after start`);
+        assert.deepEqual(result.failures, []);
+    });
+});
+
+/** The SSM parameter names an instance's secrets manifest lists (from its own user data). */
+function readsOf(instance: RecordedResource): string[] {
+    const config = yaml.load(gunzipSync(Buffer.from(instance.inputs.userDataBase64, "base64")).toString()) as { write_files: Array<{ path: string; content: string }> };
+    const manifest = JSON.parse((config.write_files.find((f) => f.path === "/etc/foobar/secrets.json") as { content: string }).content);
+    return (Object.values(manifest.parameters) as string[]).sort();
+}

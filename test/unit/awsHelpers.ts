@@ -1,0 +1,160 @@
+// Shared by the aws stack tests: runs defineStack under mocks on the staging or prod stack file,
+// names the AWS resource types, decodes user data and resolves security group rules.
+import assert from "node:assert/strict";
+import { gunzipSync } from "zlib";
+import * as yaml from "js-yaml";
+import { defineStack } from "../../components/stack";
+import { RecordedResource, StackRun, TYPES, byType, findResource, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
+import { Outputs, countByType, withPlainStackTraces } from "./stackHelpers";
+
+export const AWS_TYPES = {
+    vpc: "aws:ec2/vpc:Vpc",
+    defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    subnet: "aws:ec2/subnet:Subnet",
+    internetGateway: "aws:ec2/internetGateway:InternetGateway",
+    routeTable: "aws:ec2/routeTable:RouteTable",
+    routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    natGateway: "aws:ec2/natGateway:NatGateway",
+    eip: "aws:ec2/eip:Eip",
+    securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+    ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    instance: "aws:ec2/instance:Instance",
+    parameter: "aws:ssm/parameter:Parameter",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    rolePolicyAttachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
+    dbSubnetGroup: "aws:rds/subnetGroup:SubnetGroup",
+    dbParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+    db: "aws:rds/instance:Instance",
+} as const;
+
+export const AMI_CALL = "aws:ec2/getAmi:getAmi";
+export const ZONES_CALL = "aws:index/getAvailabilityZones:getAvailabilityZones";
+
+const runs = new Map<string, Promise<StackRun<Outputs>>>();
+
+/** A stack file with some keys replaced (or removed when undefined), run as that stack; one run per distinct config. */
+export function runStack(file: "staging" | "prod", overrides: Record<string, unknown> = {}): Promise<StackRun<Outputs>> {
+    const key = JSON.stringify([file, overrides]);
+    let run = runs.get(key);
+    if (!run) {
+        const config = Object.fromEntries(
+            Object.entries({ ...loadStackConfig(file), ...overrides }).filter(([, v]) => v !== undefined),
+        );
+        run = withPlainStackTraces(() => runUnderMocks(config, defineStack, { stack: file }));
+        runs.set(key, run);
+    }
+    return run;
+}
+
+/** The stack file's `foobar:aws` object with some keys replaced: the override of the whole key. */
+export function awsConfig(file: "staging" | "prod", changes: Record<string, unknown>): Record<string, unknown> {
+    return { "foobar:aws": { ...(loadStackConfig(file)["foobar:aws"] as object), ...changes } };
+}
+
+/** Resources per short type name (TYPES and AWS_TYPES), plus "component". */
+export function countAws(resources: readonly RecordedResource[]): Record<string, number> {
+    const short = new Map<string, string>(Object.entries(AWS_TYPES).map(([k, v]) => [v, k]));
+    return Object.fromEntries(Object.entries(countByType(resources)).map(([k, n]) => [short.get(k) ?? k, n]));
+}
+
+/** The expected counts for a stack: `counts` plus the TLS resources every self-signed stack has. */
+export const withTls = (counts: Record<string, number>): Record<string, number> => ({
+    component: 1,
+    privateKey: 2,
+    selfSignedCert: 1,
+    certRequest: 1,
+    locallySignedCert: 1,
+    ...counts,
+});
+
+export const instances = (run: StackRun<Outputs>) => byType(run.resources, AWS_TYPES.instance);
+
+export function instance(run: StackRun<Outputs>, prefix: string, server: string): RecordedResource {
+    return findResource(run.resources, AWS_TYPES.instance, `${prefix}-${server}`);
+}
+
+export interface WriteFile {
+    readonly path: string;
+    readonly content: string;
+    readonly permissions: string;
+    readonly owner: string;
+    readonly defer: boolean;
+}
+
+export interface CloudConfig {
+    readonly hostname: string;
+    readonly packages: string[];
+    readonly write_files: WriteFile[];
+    readonly runcmd: string[][];
+}
+
+export interface DecodedUserData {
+    /** Gzipped size: what EC2 limits to 16 KiB. */
+    readonly gzipBytes: number;
+    readonly text: string;
+    readonly config: CloudConfig;
+}
+
+/** userDataBase64 -> gunzip -> the cloud-config text and its YAML. */
+export function userData(r: RecordedResource): DecodedUserData {
+    const gz = Buffer.from(r.inputs.userDataBase64 as string, "base64");
+    const text = gunzipSync(gz).toString("utf8");
+    return { gzipBytes: gz.length, text, config: yaml.load(text) as CloudConfig };
+}
+
+export function writtenFile(config: CloudConfig, path: string): string {
+    const found = config.write_files.find((f) => f.path === path);
+    assert.ok(found, `${config.hostname} writes no ${path}; has ${config.write_files.map((f) => f.path).join(", ")}`);
+    return found.content;
+}
+
+export interface SecretsManifest {
+    readonly region: string;
+    readonly parameters: Record<string, string>;
+    readonly files: Array<{ path: string; owner: string; group: string; mode: string }>;
+}
+
+export const manifestOf = (config: CloudConfig): SecretsManifest => JSON.parse(writtenFile(config, "/etc/foobar/secrets.json"));
+
+/** Every security group rule as "direction group port peer" (peer "sg:<group>" or a CIDR), sorted: registration order follows output resolution. */
+export function sgRules(run: StackRun<Outputs>, prefix: string): string[] {
+    const groupOfId = new Map(byType(run.resources, AWS_TYPES.securityGroup).map((g) => [`${g.name}-id`, g.name.slice(prefix.length + 1)]));
+    const group = (id: string) => {
+        const found = groupOfId.get(id);
+        assert.ok(found, `no security group has id ${id}`);
+        return found;
+    };
+    return (["ingress", "egress"] as const).flatMap((direction) =>
+        byType(run.resources, AWS_TYPES[direction]).map((r) => {
+            const { securityGroupId, referencedSecurityGroupId, cidrIpv4, fromPort, toPort, ipProtocol } = r.inputs;
+            assert.equal(ipProtocol, "tcp", r.name);
+            assert.equal(fromPort, toPort, r.name);
+            assert.ok((referencedSecurityGroupId === undefined) !== (cidrIpv4 === undefined), `${r.name}: exactly one peer`);
+            const peer = cidrIpv4 ?? `sg:${group(referencedSecurityGroupId)}`;
+            return `${direction} ${group(securityGroupId)} ${fromPort} ${peer}`;
+        }),
+    ).sort();
+}
+
+/** The generated passwords and private keys of a run: what must never ride in user data. */
+export function generatedSecrets(run: StackRun<Outputs>): { passwords: Record<string, string>; keys: string[] } {
+    const passwords = Object.fromEntries(byType(run.resources, TYPES.password).map((p) => [p.name, p.state.result as string]));
+    const keys = byType(run.resources, TYPES.privateKey).map((k) => k.state.privateKeyPem as string);
+    return { passwords, keys };
+}
+
+/** The ARNs an instance role's inline policy allows ssm:GetParameter on. */
+export function policyResources(run: StackRun<Outputs>, prefix: string, server: string): string[] {
+    const policy = findResource(run.resources, AWS_TYPES.rolePolicy, `${prefix}-${server}-parameters`);
+    assert.equal(policy.inputs.role, `${prefix}-${server}-id`);
+    const doc = JSON.parse(policy.inputs.policy as string);
+    assert.equal(doc.Statement.length, 1);
+    assert.deepEqual([doc.Statement[0].Effect, doc.Statement[0].Action], ["Allow", ["ssm:GetParameter"]]);
+    return doc.Statement[0].Resource as string[];
+}
+
+export const parameterArn = (run: StackRun<Outputs>, prefix: string, key: string): string =>
+    findResource(run.resources, AWS_TYPES.parameter, `${prefix}-${key}`).state.arn as string;

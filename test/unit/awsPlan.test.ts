@@ -1,0 +1,169 @@
+// planAws: subnets carved from the VPC range, one instance per server at a fixed address, and
+// security group rules derived from the topology's flows. Pure.
+import assert from "node:assert/strict";
+import { validateArgs } from "../../components/config/validate";
+import { AwsPlan, RulePlan, groupOf, planAws } from "../../components/awsPlan";
+import { buildTopology } from "../../components/topology";
+
+const planOf = (args: Record<string, unknown>): AwsPlan => planAws(buildTopology(validateArgs({ platform: "aws", ...args })));
+const rule = (r: RulePlan) => `${r.direction} ${r.group} ${r.port} ${"group" in r.peer ? `sg:${r.peer.group}` : r.peer.cidr}`;
+const instanceRow = (p: AwsPlan) => p.instances.map((i) => [i.server, i.role, i.subnet, i.privateIp, i.publicIp, i.securityGroups.join(","), i.instanceType]);
+
+const PUBLIC = [
+    { key: "public-a", tier: "public", az: 0, cidr: "10.20.0.0/24" },
+    { key: "public-b", tier: "public", az: 1, cidr: "10.20.1.0/24" },
+];
+const PRIVATE = [
+    { key: "private-a", tier: "private", az: 0, cidr: "10.20.2.0/24" },
+    { key: "private-b", tier: "private", az: 1, cidr: "10.20.3.0/24" },
+];
+const HOST_EGRESS = ["egress host 80 0.0.0.0/0", "egress host 443 0.0.0.0/0"];
+
+describe("planAws", () => {
+    it("carves two public /24s from 10.20.0.0/16, and places every server in them", () => {
+        const p = planOf({ aws: { vpcCidr: "10.20.0.0/16" } });
+        assert.deepEqual(p.subnets, PUBLIC);
+        assert.deepEqual(instanceRow(p), [
+            ["server-1", "web", "public-a", "10.20.0.11", true, "host,web,db", "t3.micro"],
+            ["server-2", "web", "public-b", "10.20.1.12", true, "host,web,db", "t3.micro"],
+            ["server-3", "lb-db", "public-a", "10.20.0.10", false, "host,lb,db", "t3.small"],
+        ]);
+        assert.deepEqual([p.natGateway, p.databaseSubnets], [false, ["public-a", "public-b"]]);
+        assert.equal(p.instance("server-3").privateIp, "10.20.0.10");
+        assert.throws(() => p.instance("server-4"), { message: "no instance for server-4" });
+    });
+
+    it("adds two private /24s with privateSubnets: web servers and the database go there, behind a NAT gateway", () => {
+        const p = planOf({ webServers: 3, database: { mode: "managed" }, aws: { vpcCidr: "10.20.0.0/16", privateSubnets: true } });
+        assert.deepEqual(p.subnets, [...PUBLIC, ...PRIVATE]);
+        assert.deepEqual(instanceRow(p), [
+            ["server-1", "web", "private-a", "10.20.2.11", false, "host,web", "t3.micro"],
+            ["server-2", "web", "private-b", "10.20.3.12", false, "host,web", "t3.micro"],
+            ["server-3", "web", "private-a", "10.20.2.13", false, "host,web", "t3.micro"],
+            ["server-4", "lb", "public-a", "10.20.0.10", false, "host,lb", "t3.small"],
+        ]);
+        assert.deepEqual([p.natGateway, p.databaseSubnets], [true, ["private-a", "private-b"]]);
+    });
+
+    it("carves the first /24s of any allowed range", () => {
+        assert.deepEqual(
+            planOf({ aws: { vpcCidr: "172.16.16.0/20", privateSubnets: true } }).subnets.map((s) => s.cidr),
+            ["172.16.16.0/24", "172.16.17.0/24", "172.16.18.0/24", "172.16.19.0/24"],
+        );
+        assert.deepEqual(planOf({}).subnets.map((s) => s.cidr), ["10.0.0.0/24", "10.0.1.0/24"], "default vpcCidr 10.0.0.0/16");
+    });
+
+    it("uses an existing VPC's subnets as given, and plans no NAT gateway", () => {
+        const pub = [
+            { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" },
+            { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" },
+        ];
+        const priv = [
+            { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/24" },
+            { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/24" },
+        ];
+        const p = planOf({ aws: { vpcCidr: "10.20.0.0/16", privateSubnets: true, existingVpc: { vpcId: "vpc-0123456789abcdef0", publicSubnets: pub, privateSubnets: priv } } });
+        assert.deepEqual(p.subnets, [
+            { key: "public-a", tier: "public", az: 0, cidr: "10.20.10.0/24", existingId: "subnet-0aaaaaaaaaaaaaaa1" },
+            { key: "public-b", tier: "public", az: 1, cidr: "10.20.11.0/24", existingId: "subnet-0bbbbbbbbbbbbbbb2" },
+            { key: "private-a", tier: "private", az: 0, cidr: "10.20.20.0/24", existingId: "subnet-0ccccccccccccccc3" },
+            { key: "private-b", tier: "private", az: 1, cidr: "10.20.21.0/24", existingId: "subnet-0ddddddddddddddd4" },
+        ]);
+        assert.deepEqual(
+            p.instances.map((i) => [i.server, i.subnet, i.privateIp]),
+            [
+                ["server-1", "private-a", "10.20.20.11"],
+                ["server-2", "private-b", "10.20.21.12"],
+                ["server-3", "public-a", "10.20.10.10"],
+            ],
+        );
+        assert.equal(p.natGateway, false);
+    });
+
+    it("puts each service kind in its group", () => {
+        assert.deepEqual(
+            (["haproxy", "nginx", "app", "mariadb-primary", "mariadb-replica"] as const).map(groupOf),
+            ["lb", "web", "web", "db", "db"],
+        );
+    });
+
+    const RULES: ReadonlyArray<[string, Record<string, unknown>, string[]]> = [
+        [
+            "self-managed (staging)",
+            { aws: { vpcCidr: "10.20.0.0/16" } },
+            [
+                "ingress lb 80 0.0.0.0/0",
+                "ingress lb 443 0.0.0.0/0",
+                "ingress web 80 sg:lb",
+                "egress lb 80 sg:web",
+                "ingress db 3306 sg:web",
+                "egress web 3306 sg:db",
+                "ingress db 3306 sg:db",
+                "egress db 3306 sg:db",
+                "ingress lb 8404 10.20.0.0/16",
+                ...HOST_EGRESS,
+            ],
+        ],
+        [
+            "self-managed without replicas: no replication rule",
+            { database: { replicas: 0 }, aws: { vpcCidr: "10.20.0.0/16" } },
+            [
+                "ingress lb 80 0.0.0.0/0",
+                "ingress lb 443 0.0.0.0/0",
+                "ingress web 80 sg:lb",
+                "egress lb 80 sg:web",
+                "ingress db 3306 sg:web",
+                "egress web 3306 sg:db",
+                "ingress lb 8404 10.20.0.0/16",
+                ...HOST_EGRESS,
+            ],
+        ],
+        [
+            "managed (prod)",
+            { database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } },
+            [
+                "ingress lb 80 0.0.0.0/0",
+                "ingress lb 443 0.0.0.0/0",
+                "ingress web 80 sg:lb",
+                "egress lb 80 sg:web",
+                "ingress db 3306 sg:web",
+                "egress web 3306 sg:db",
+                "ingress lb 8404 10.30.0.0/16",
+                ...HOST_EGRESS,
+            ],
+        ],
+        [
+            "adminCidr opens SSH from that range only",
+            { aws: { vpcCidr: "10.20.0.0/16", adminCidr: "203.0.113.7/32" } },
+            [
+                "ingress lb 80 0.0.0.0/0",
+                "ingress lb 443 0.0.0.0/0",
+                "ingress web 80 sg:lb",
+                "egress lb 80 sg:web",
+                "ingress db 3306 sg:web",
+                "egress web 3306 sg:db",
+                "ingress db 3306 sg:db",
+                "egress db 3306 sg:db",
+                "ingress lb 8404 10.20.0.0/16",
+                ...HOST_EGRESS,
+                "ingress host 22 203.0.113.7/32",
+            ],
+        ],
+    ];
+    for (const [name, args, expected] of RULES) {
+        it(`security group rules: ${name}`, () => {
+            const rules = planOf(args).rules;
+            assert.deepEqual(rules.map(rule), expected);
+            // The internet reaches HAProxy's 80 and 443, nothing else.
+            assert.deepEqual(
+                rules.filter((r) => r.direction === "ingress" && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").map(rule),
+                ["ingress lb 80 0.0.0.0/0", "ingress lb 443 0.0.0.0/0"],
+            );
+        });
+    }
+
+    it("needs no rule for loopback flows: 3 web servers with their own replicas need the same rules as 1", () => {
+        const rulesFor = (webServers: number) => planOf({ webServers, aws: { vpcCidr: "10.20.0.0/16" } }).rules.map(rule);
+        assert.deepEqual(rulesFor(3), rulesFor(1));
+    });
+});

@@ -1,0 +1,213 @@
+// What each EC2 instance boots with, on staging and prod: the files in its user data are exactly
+// what the shared renderers produce for the aws view, with secrets as placeholders.
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { appBundle } from "../../components/appBundle";
+import { DEFAULT_HEALTH_CHECK } from "../../components/config/args";
+import { appEnvironment, renderEnvFile } from "../../components/render/app";
+import { secretPlaceholder } from "../../components/render/cloudInit";
+import { renderHaproxyConfig } from "../../components/render/haproxy";
+import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
+import { renderNginxConfig } from "../../components/render/nginx";
+import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
+import { StackRun } from "../helpers/pulumiMocks";
+import { CloudConfig, instance, manifestOf, runStack, userData, writtenFile } from "./awsHelpers";
+import { Outputs } from "./stackHelpers";
+
+const REPO = path.join(__dirname, "..", "..");
+const APP_PW = secretPlaceholder("db-app-password");
+const REPL_PW = secretPlaceholder("db-replication-password");
+const HELPER = "/usr/local/sbin/foobar-secrets";
+const MANIFEST = "/etc/foobar/secrets.json";
+const MY_CNF = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
+const BOOTSTRAP = "/etc/mysql/foobar/bootstrap.sql";
+const APP_FILES = appBundle().app.map((f) => `/opt/foobar-app/${f.source.slice("app/".length)}`);
+const STATIC_FILES = ["/srv/foobar/static/favicon.svg", "/srv/foobar/static/style.css"];
+const WEB_FILES = ["/etc/foobar/secrets/db-password", ...APP_FILES, "/etc/foobar/app.env", "/etc/systemd/system/foobar-app.service", "/etc/nginx/nginx.conf", ...STATIC_FILES];
+const APP_RUNCMD = [
+    ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"],
+    [HELPER],
+];
+const WEB_COMMANDS = [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "enable", "--now", "foobar-app"],
+    ["rm", "-f", "/etc/nginx/sites-enabled/default"],
+    ["systemctl", "restart", "nginx"],
+];
+
+const env = (server: string, writerHost: string, readerHost: string) =>
+    renderEnvFile(
+        appEnvironment({ serverName: server, domain: "www.foobar.com", listenHost: "127.0.0.1", port: 3000, writerHost, readerHost, dbPort: 3306, database: "foobar", user: "app" }),
+    );
+const nginx = (server: string) => renderNginxConfig({ serverName: server, domain: "www.foobar.com", listenPort: 80, appAddress: "127.0.0.1", appPort: 3000 });
+const haproxy = (algorithm: "roundrobin" | "leastconn", web: string[], lb: string) =>
+    renderHaproxyConfig({
+        domain: "www.foobar.com",
+        algorithm,
+        healthCheck: DEFAULT_HEALTH_CHECK,
+        servers: web.map((address, i) => ({ name: `server-${i + 1}`, address, port: 80, backup: false })),
+        httpPort: 80,
+        httpsPort: 443,
+        publicHttpsPort: 443,
+        statsBind: `${lb}:8404`,
+    });
+const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n${secretPlaceholder("tls-private-key")}\n`;
+const lines = (text: string, prefix: string) => text.split("\n").filter((l) => l.startsWith(prefix));
+
+function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudConfig {
+    return userData(instance(run, `foobar-${stack}`, server)).config;
+}
+
+describe("aws user data: staging", () => {
+    let s1: CloudConfig;
+    let s2: CloudConfig;
+    let s3: CloudConfig;
+    before(async () => {
+        const run = await runStack("staging");
+        [s1, s2, s3] = ["server-1", "server-2", "server-3"].map((s) => configOf(run, "staging", s));
+    });
+
+    it("web servers: packages, files in order, commands in start order", () => {
+        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+            assert.equal(c.hostname, name);
+            assert.deepEqual(c.packages, ["mariadb-server", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
+            assert.deepEqual(c.write_files.map((f) => f.path), [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...WEB_FILES]);
+            assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], ...WEB_COMMANDS]);
+        }
+    });
+
+    it("server-3: HAProxy and the primary", () => {
+        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "python3-botocore"]);
+        assert.deepEqual(s3.write_files.map((f) => f.path), [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem"]);
+        assert.deepEqual(s3.runcmd, [[HELPER], ["systemctl", "restart", "mariadb"], ["systemctl", "restart", "haproxy"]]);
+    });
+
+    it("haproxy.cfg balances over the web servers' private addresses on port 80; stats on the private address", () => {
+        const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
+        assert.equal(cfg, haproxy("roundrobin", ["10.20.0.11", "10.20.1.12"], "10.20.0.10"));
+        assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
+        assert.deepEqual(lines(cfg, "    bind "), ["    bind :80", "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1", "    bind 10.20.0.10:8404"]);
+        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("staging"));
+    });
+
+    it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
+        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+            const conf = writtenFile(c, "/etc/nginx/nginx.conf");
+            assert.equal(conf, nginx(name));
+            assert.deepEqual(lines(conf, "        server 127.0.0.1"), ["        server 127.0.0.1:3000 max_fails=0;"]);
+            // Reads go to the server's own replica over loopback.
+            assert.equal(writtenFile(c, "/etc/foobar/app.env"), env(name, "10.20.0.10", "127.0.0.1"));
+            assert.ok(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_").includes("FOOBAR_LISTEN_HOST=127.0.0.1"));
+            assert.equal(writtenFile(c, "/etc/foobar/secrets/db-password"), APP_PW);
+        }
+    });
+
+    it("MariaDB: the primary's and the replicas' config and bootstrap, replicating from server-3's private address", () => {
+        const cnf = (role: "primary" | "replica", serverId: number) =>
+            renderMariadbConfig({ role, serverId, port: 3306, semiSync: role === "primary", semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS });
+        assert.equal(writtenFile(s3, MY_CNF), cnf("primary", 1));
+        assert.equal(writtenFile(s1, MY_CNF), cnf("replica", 101));
+        assert.equal(writtenFile(s2, MY_CNF), cnf("replica", 102));
+        assert.equal(
+            writtenFile(s3, BOOTSTRAP),
+            renderPrimaryBootstrap({
+                database: "foobar",
+                appUser: "app",
+                appPassword: APP_PW,
+                replicationUser: "replicator",
+                replicationPassword: REPL_PW,
+                clientHost: "10.20.0.0/255.255.0.0",
+            }),
+        );
+        const replica = renderReplicaBootstrap({ primaryHost: "10.20.0.10", primaryPort: 3306, replicationUser: "replicator", replicationPassword: REPL_PW });
+        assert.equal(writtenFile(s1, BOOTSTRAP), replica);
+        assert.equal(writtenFile(s2, BOOTSTRAP), replica);
+        assert.ok(replica.includes("MASTER_HOST = '10.20.0.10'"));
+    });
+
+    it("installs the app bundle, the statics and the boot helper as in the repository", () => {
+        for (const f of appBundle().app) assert.equal(writtenFile(s1, `/opt/foobar-app/${f.source.slice("app/".length)}`), f.content, f.source);
+        assert.ok(APP_FILES.includes("/opt/foobar-app/dist/main.js"));
+        for (const name of ["favicon.svg", "style.css"]) {
+            assert.equal(writtenFile(s2, `/srv/foobar/static/${name}`), fs.readFileSync(path.join(REPO, "app/public", name), "utf8"));
+        }
+        assert.equal(writtenFile(s3, HELPER), fs.readFileSync(path.join(REPO, "components/render/files/foobar-secrets.py"), "utf8"));
+        assert.deepEqual(
+            s3.write_files.map((f) => [f.path, f.permissions]),
+            [[HELPER, "0755"], [MANIFEST, "0600"], [MY_CNF, "0644"], [BOOTSTRAP, "0600"], ["/etc/haproxy/haproxy.cfg", "0644"], ["/etc/haproxy/certs/site.pem", "0600"]],
+        );
+    });
+
+    it("hands each secret-bearing file to its owner", () => {
+        assert.deepEqual(manifestOf(s1).files, [
+            { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            { path: "/etc/foobar/secrets/db-password", owner: "foobar", group: "foobar", mode: "0400" },
+        ]);
+        assert.deepEqual(manifestOf(s3).files, [
+            { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
+        ]);
+    });
+});
+
+describe("aws user data: prod", () => {
+    const RDS = "foobar-prod-db.abcdefghijkl.eu-west-1.rds.amazonaws.com";
+    const RDS_REPLICA = "foobar-prod-db-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com";
+    let s1: CloudConfig;
+    let s3: CloudConfig;
+    before(async () => {
+        const run = await runStack("prod");
+        [s1, s3] = ["server-1", "server-3"].map((s) => configOf(run, "prod", s));
+    });
+
+    it("web servers run nginx and the app only, reading and writing on RDS", () => {
+        assert.deepEqual(s1.packages, ["nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
+        assert.deepEqual(s1.write_files.map((f) => f.path), [HELPER, MANIFEST, ...WEB_FILES]);
+        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, ...WEB_COMMANDS]);
+        assert.equal(writtenFile(s1, "/etc/foobar/app.env"), env("server-1", RDS, RDS_REPLICA));
+        assert.equal(writtenFile(s1, "/etc/nginx/nginx.conf"), nginx("server-1"));
+        assert.deepEqual(manifestOf(s1), {
+            region: "eu-west-1",
+            parameters: { "db-app-password": "/foobar/prod/db-app-password" },
+            files: [{ path: "/etc/foobar/secrets/db-password", owner: "foobar", group: "foobar", mode: "0400" }],
+        });
+    });
+
+    it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
+        assert.deepEqual(s3.packages, ["haproxy", "mariadb-client", "python3-botocore"]);
+        assert.deepEqual(s3.write_files.map((f) => f.path), [
+            HELPER,
+            MANIFEST,
+            "/etc/foobar/rds-admin.cnf",
+            "/etc/foobar/rds-bootstrap.sql",
+            "/etc/haproxy/haproxy.cfg",
+            "/etc/haproxy/certs/site.pem",
+        ]);
+        assert.equal(writtenFile(s3, "/etc/haproxy/haproxy.cfg"), haproxy("leastconn", ["10.30.2.11", "10.30.3.12"], "10.30.0.10"));
+        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("prod"));
+        assert.equal(
+            writtenFile(s3, "/etc/foobar/rds-admin.cnf"),
+            `[client]\nhost=${RDS}\nuser=foobar_admin\npassword=${secretPlaceholder("rds-admin-password")}\n`,
+        );
+        assert.equal(
+            writtenFile(s3, "/etc/foobar/rds-bootstrap.sql"),
+            renderPrimaryBootstrap({ database: "foobar", appUser: "app", appPassword: APP_PW, clientHost: "10.30.0.0/255.255.0.0", authPlugin: "mysql_native_password" }),
+        );
+        assert.ok(!writtenFile(s3, "/etc/foobar/rds-bootstrap.sql").includes("replicator"), "RDS replicates by itself");
+        assert.deepEqual(s3.runcmd, [
+            [HELPER],
+            [
+                "sh",
+                "-c",
+                "for i in $(seq 120); do mariadb --defaults-extra-file=/etc/foobar/rds-admin.cnf < /etc/foobar/rds-bootstrap.sql && exit 0; sleep 10; done; exit 1",
+            ],
+            ["systemctl", "restart", "haproxy"],
+        ]);
+        assert.deepEqual(manifestOf(s3).files, [
+            { path: "/etc/foobar/rds-admin.cnf", owner: "root", group: "root", mode: "0400" },
+            { path: "/etc/foobar/rds-bootstrap.sql", owner: "root", group: "root", mode: "0400" },
+            { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
+        ]);
+    });
+});
