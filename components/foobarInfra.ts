@@ -7,7 +7,7 @@ import { deployDocker } from "./backends/docker";
 import { deployAws } from "./backends/aws";
 import { ConfigError } from "./config/problems";
 import { renderDiagram } from "./render/diagram";
-import { PORTS, Topology, buildTopology } from "./topology";
+import { PORTS, Topology, buildTopology, service } from "./topology";
 
 export const FOOBAR_INFRA_TYPE = "foobar:index:FoobarInfra";
 
@@ -71,15 +71,9 @@ export class FoobarInfra extends pulumi.ComponentResource {
                 const { plan, containers } = deployDocker(name, topology, credentials, this);
                 const dataAddress = (key: string) => plan.reach(topology.web[0].app, key);
                 const httpsPort = args.docker.httpsPort;
-                const servers: ServerSummary[] = topology.servers.map((server) => ({
-                    name: server.name,
-                    role: server.role,
-                    services: server.services.map((key) => ({
-                        service: key,
-                        kind: topology.services.find((s) => s.key === key)?.kind ?? "",
-                        addresses: Object.fromEntries(plan.segmentsOf(key).map((s) => [s.name, s.members.get(key) as string])),
-                    })),
-                }));
+                const servers = summarize(topology, (_server, key) =>
+                    Object.fromEntries(plan.segmentsOf(key).map((s) => [s.name, s.members.get(key) as string])),
+                );
                 // The outputs wait for the containers: a URL is only reported for a running site.
                 const ready = pulumi.all([...containers.values()].map((c) => c.id));
                 return {
@@ -95,21 +89,18 @@ export class FoobarInfra extends pulumi.ComponentResource {
             }
             case "aws": {
                 const deployment = deployAws(name, pulumi.getStack(), this.region, topology, credentials, this);
-                const servers: ServerSummary[] = topology.servers.map((server) => ({
-                    name: server.name,
-                    role: server.role,
-                    services: server.services.map((key) => ({
-                        service: key,
-                        kind: topology.services.find((s) => s.key === key)?.kind ?? "",
-                        addresses: { private: deployment.plan.instance(server.name).privateIp },
-                    })),
-                }));
                 const host = deployment.publicIp;
+                const servers = host.apply((publicIp) =>
+                    summarize(topology, (server) => ({
+                        private: deployment.plan.instance(server).privateIp,
+                        ...(server === topology.lbServer ? { public: publicIp } : {}),
+                    })),
+                );
                 return {
                     // The certificate names the domain: point its DNS record at loadBalancerAddress.
                     url: pulumi.output(`https://${args.domain}/`),
                     loadBalancerAddress: pulumi.interpolate`${host}:${PORTS.https}`,
-                    servers: pulumi.output(servers),
+                    servers,
                     databaseWriterEndpoint: deployment.writerEndpoint,
                     databaseReaderEndpoints: deployment.readerEndpoints,
                     caCertificatePem: credentials.caCertificatePem,
@@ -123,4 +114,13 @@ export class FoobarInfra extends pulumi.ComponentResource {
             }
         }
     }
+}
+
+/** Each server with its services and their addresses, as the `servers` output shows them. */
+function summarize(topology: Topology, addressesOf: (server: string, serviceKey: string) => Record<string, string>): ServerSummary[] {
+    return topology.servers.map((server) => ({
+        name: server.name,
+        role: server.role,
+        services: server.services.map((key) => ({ service: key, kind: service(topology, key).kind, addresses: addressesOf(server.name, key) })),
+    }));
 }

@@ -19,6 +19,8 @@ import {
 import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 
 const P = "foobar-staging";
+/** The elastic IP the mocks give the load balancer. */
+const LB_IP = "203.0.113.10";
 const KEYS = ["db-app-password", "db-replication-password", "tls-private-key"];
 
 /** server, subnet, private address, public address, instance type, groups, role */
@@ -173,11 +175,15 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
     it("exports the outputs: private addresses, the elastic IP, parameter names and never a value", async () => {
         const o = await unwrap(run.outputs);
         assert.equal(o.url, "https://www.foobar.com/");
-        assert.equal(o.loadBalancerAddress, "203.0.113.10:443");
+        assert.equal(o.loadBalancerAddress, `${LB_IP}:443`);
         assert.equal(o.databaseWriterEndpoint, "10.20.0.10:3306");
         assert.deepEqual(o.databaseReaderEndpoints, ["10.20.0.11:3306", "10.20.1.12:3306"]);
         assert.deepEqual(o.ssmParameterNames, ["/foobar/staging/db-app-password", "/foobar/staging/db-replication-password", "/foobar/staging/tls-private-key"]);
-        const svc = (service: string, kind: string, ip: string) => ({ service, kind, addresses: { private: ip } });
+        const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
+            service,
+            kind,
+            addresses: publicIp === undefined ? { private: ip } : { private: ip, public: publicIp },
+        });
         const web = (n: number, ip: string) => ({
             name: `server-${n}`,
             role: "web",
@@ -186,7 +192,11 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         assert.deepEqual(o.servers, [
             web(1, "10.20.0.11"),
             web(2, "10.20.1.12"),
-            { name: "server-3", role: "lb-db", services: [svc("server-3-haproxy", "haproxy", "10.20.0.10"), svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10")] },
+            {
+                name: "server-3",
+                role: "lb-db",
+                services: [svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP), svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP)],
+            },
         ]);
         const { passwords, keys } = generatedSecrets(run);
         const json = JSON.stringify(o);

@@ -1,0 +1,186 @@
+// defineStack on the prod stack file (aws, RDS MySQL with a read replica, private subnets), under
+// mocks: network, firewall, RDS, secrets and outputs.
+import assert from "node:assert/strict";
+import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, byType, findResource, unwrap } from "../helpers/pulumiMocks";
+import { AMI_CALL, AWS_TYPES, generatedSecrets, instance, instances, manifestOf, parameterArn, policyResources, runStack, sgRules, userData } from "./awsHelpers";
+import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
+
+const P = "foobar-prod";
+const RDS = `${P}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
+const RDS_REPLICA = `${P}-db-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
+const KEYS = ["db-app-password", "db-replication-password", "tls-private-key", "rds-admin-password"];
+
+/** server, subnet, private address, groups */
+const INSTANCES: ReadonlyArray<[string, string, string, string[]]> = [
+    ["server-1", "private-a", "10.30.2.11", ["host", "web"]],
+    ["server-2", "private-b", "10.30.3.12", ["host", "web"]],
+    ["server-3", "public-a", "10.30.0.10", ["host", "lb"]],
+];
+
+const SECRETS_OF: Record<string, string[]> = {
+    "server-1": ["db-app-password"],
+    "server-2": ["db-app-password"],
+    "server-3": ["db-app-password", "rds-admin-password", "tls-private-key"],
+};
+
+// No replication rule: RDS replicates by itself.
+const RULES = [
+    "ingress lb 80 0.0.0.0/0",
+    "ingress lb 443 0.0.0.0/0",
+    "ingress web 80 sg:lb",
+    "ingress db 3306 sg:web",
+    "ingress lb 8404 10.30.0.0/16",
+    "egress host 80 0.0.0.0/0",
+    "egress host 443 0.0.0.0/0",
+    "egress lb 80 sg:web",
+    "egress web 3306 sg:db",
+];
+
+describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () => {
+    let run: StackRun<Outputs>;
+    before(async () => {
+        run = await runStack("prod");
+    });
+
+    it("puts web servers in private subnets behind a NAT gateway, the load balancer in a public one", () => {
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.subnet).map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.tags["foobar:tier"]]),
+            [
+                [`${P}-public-a`, "10.30.0.0/24", "eu-west-1a", "public"],
+                [`${P}-public-b`, "10.30.1.0/24", "eu-west-1b", "public"],
+                [`${P}-private-a`, "10.30.2.0/24", "eu-west-1a", "private"],
+                [`${P}-private-b`, "10.30.3.0/24", "eu-west-1b", "private"],
+            ],
+        );
+        const nat = findResource(run.resources, AWS_TYPES.natGateway, `${P}-nat`);
+        assert.deepEqual([nat.inputs.subnetId, nat.inputs.allocationId], [`${P}-public-a-id`, `${P}-nat-id`]);
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.routeTable).map((t) => [t.name, t.inputs.routes]),
+            [
+                [`${P}-public`, [{ cidrBlock: "0.0.0.0/0", gatewayId: `${P}-igw-id` }]],
+                [`${P}-private`, [{ cidrBlock: "0.0.0.0/0", natGatewayId: `${P}-nat-id` }]],
+            ],
+        );
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.routeTableAssociation).map((a) => [a.inputs.subnetId, a.inputs.routeTableId]).sort(),
+            [
+                [`${P}-private-a-id`, `${P}-private-id`],
+                [`${P}-private-b-id`, `${P}-private-id`],
+                [`${P}-public-a-id`, `${P}-public-id`],
+                [`${P}-public-b-id`, `${P}-public-id`],
+            ],
+        );
+        for (const [server, subnet, ip, groups] of INSTANCES) {
+            const i = instance(run, P, server);
+            assert.deepEqual(
+                [i.inputs.subnetId, i.inputs.privateIp, i.inputs.associatePublicIpAddress, i.inputs.vpcSecurityGroupIds, i.inputs.instanceType, i.inputs.ami],
+                [`${P}-${subnet}-id`, ip, false, groups.map((g) => `${P}-${g}-id`), "t3.small", MOCK_AMI_ID],
+                server,
+            );
+            assert.deepEqual(i.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+            assert.deepEqual([i.inputs.rootBlockDevice.encrypted, i.inputs.rootBlockDevice.volumeType], [true, "gp3"]);
+            assert.equal(i.inputs.iamInstanceProfile, `${P}-${server}`);
+        }
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.eip).map((e) => [e.name, e.inputs.instance]),
+            [[`${P}-nat`, undefined], [`${P}-lb`, `${P}-server-3-id`]],
+        );
+        assert.deepEqual(run.calls.filter((c) => c.token === AMI_CALL).map((c) => c.inputs), [DEBIAN_AMI_QUERY]);
+    });
+
+    it("allows exactly the flows' rules; the internet reaches only HAProxy's 80 and 443; no SSH", () => {
+        assert.deepEqual(sgRules(run, P), [...RULES].sort());
+        assert.deepEqual(sgRules(run, P).filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")), ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"]);
+        assert.deepEqual(Object.keys(findResource(run.resources, AWS_TYPES.defaultSecurityGroup, `${P}-default-sg`).inputs).sort(), ["tags", "vpcId"]);
+    });
+
+    it("runs RDS MySQL 8.4: encrypted, private, multi-AZ, backed up, protected, with a final snapshot and an own admin password", () => {
+        const dbs = byType(run.resources, AWS_TYPES.db);
+        assert.deepEqual(dbs.map((d) => d.name), [`${P}-db`, `${P}-db-replica-1`]);
+        const writer = findResource(run.resources, AWS_TYPES.db, `${P}-db`);
+        const w = writer.inputs;
+        assert.deepEqual(
+            [w.engine, w.engineVersion, w.instanceClass, w.allocatedStorage, w.storageType, w.storageEncrypted, w.publiclyAccessible, w.multiAz],
+            ["mysql", "8.4", "db.t4g.small", 20, "gp3", true, false, true],
+        );
+        assert.deepEqual(
+            [w.backupRetentionPeriod, w.deletionProtection, w.skipFinalSnapshot, w.finalSnapshotIdentifier, w.copyTagsToSnapshot],
+            [14, true, false, `${P}-db-final`, true],
+        );
+        assert.deepEqual([w.username, w.dbSubnetGroupName, w.parameterGroupName, w.vpcSecurityGroupIds], ["foobar_admin", `${P}-db`, `${P}-db`, [`${P}-db-id`]]);
+        // AWS refuses MySQL read replicas of a source whose master password it manages.
+        assert.ok(!("manageMasterUserPassword" in w));
+        assert.equal(w.password, generatedSecrets(run).passwords[`${P}-rds-admin-password`]);
+        assert.equal(w.password, findResource(run.resources, AWS_TYPES.parameter, `${P}-rds-admin-password`).inputs.value);
+        assert.deepEqual(writer.secretPaths, ["password"]);
+
+        const r = findResource(run.resources, AWS_TYPES.db, `${P}-db-replica-1`).inputs;
+        assert.equal(r.replicateSourceDb, writer.state.identifier);
+        assert.equal(r.replicateSourceDb, `${P}-db`);
+        assert.deepEqual([r.storageEncrypted, r.publiclyAccessible, r.instanceClass, r.vpcSecurityGroupIds], [true, false, "db.t4g.small", [`${P}-db-id`]]);
+        assert.deepEqual([r.engine, r.username, r.password, r.dbSubnetGroupName], [undefined, undefined, undefined, undefined], "all from the source");
+
+        const subnets = findResource(run.resources, AWS_TYPES.dbSubnetGroup, `${P}-db`);
+        assert.deepEqual(subnets.inputs.subnetIds, [`${P}-private-a-id`, `${P}-private-b-id`]);
+        const params = findResource(run.resources, AWS_TYPES.dbParameterGroup, `${P}-db`);
+        assert.equal(params.inputs.family, "mysql8.4");
+        assert.deepEqual(params.inputs.parameters, [
+            { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
+            { name: "require_secure_transport", value: "0" },
+        ]);
+    });
+
+    it("keeps four SecureString parameters; each role reads exactly what its manifest lists", () => {
+        const { passwords } = generatedSecrets(run);
+        assert.deepEqual(byType(run.resources, AWS_TYPES.parameter).map((p) => p.inputs.name).sort(), KEYS.map((k) => `/foobar/prod/${k}`).sort());
+        for (const key of KEYS) {
+            const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);
+            assert.deepEqual([p.inputs.type, p.secretPaths], ["SecureString", ["value"]]);
+            if (key !== "tls-private-key") assert.equal(p.inputs.value, passwords[`${P}-${key}`]);
+        }
+        for (const [server] of INSTANCES) {
+            const manifest = manifestOf(userData(instance(run, P, server)).config);
+            assert.deepEqual(manifest.parameters, Object.fromEntries(SECRETS_OF[server].map((k) => [k, `/foobar/prod/${k}`])), server);
+            assert.deepEqual(policyResources(run, P, server), SECRETS_OF[server].map((k) => parameterArn(run, P, k)), server);
+        }
+    });
+
+    it("puts no password (the RDS admin's included) or key in user data or in any non-secret input", () => {
+        const { passwords, keys } = generatedSecrets(run);
+        assert.equal(Object.keys(passwords).length, 3);
+        const secretLines = [...Object.values(passwords), ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----")))];
+        for (const i of instances(run)) {
+            const { text, gzipBytes } = userData(i);
+            for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
+            assert.ok(gzipBytes <= 16384, `${i.name}: ${gzipBytes} bytes`);
+        }
+        const secrets = [...Object.values(passwords), ...keys];
+        for (const r of run.resources) {
+            for (const [path, value] of stringLeaves(r.inputs)) {
+                assert.ok(isSecretAt(r, path) || !secrets.some((s) => value.includes(s)), `${r.name} ${path} carries a secret in the clear`);
+            }
+        }
+    });
+
+    it("exports the RDS endpoints, the elastic IP and the parameter names", async () => {
+        const o = await unwrap(run.outputs);
+        assert.equal(o.url, "https://www.foobar.com/");
+        assert.equal(o.loadBalancerAddress, "203.0.113.10:443");
+        assert.equal(o.databaseWriterEndpoint, `${RDS}:3306`);
+        assert.deepEqual(o.databaseReaderEndpoints, [`${RDS_REPLICA}:3306`]);
+        assert.deepEqual(o.ssmParameterNames, ["/foobar/prod/db-app-password", "/foobar/prod/db-replication-password", "/foobar/prod/tls-private-key", "/foobar/prod/rds-admin-password"]);
+        const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
+            service,
+            kind,
+            addresses: publicIp === undefined ? { private: ip } : { private: ip, public: publicIp },
+        });
+        assert.deepEqual(o.servers, [
+            { name: "server-1", role: "web", services: [svc("server-1-nginx", "nginx", "10.30.2.11"), svc("server-1-app", "app", "10.30.2.11")] },
+            { name: "server-2", role: "web", services: [svc("server-2-nginx", "nginx", "10.30.3.12"), svc("server-2-app", "app", "10.30.3.12")] },
+            { name: "server-3", role: "lb", services: [svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10")] },
+        ]);
+        const json = JSON.stringify(o);
+        const { passwords, keys } = generatedSecrets(run);
+        for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");
+    });
+});
