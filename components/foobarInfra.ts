@@ -96,9 +96,10 @@ export class FoobarInfra extends pulumi.ComponentResource {
                         ...(server === topology.lbServer ? { public: publicIp } : {}),
                     })),
                 );
+                const ready = pulumi.all([...deployment.instances.values()].map((i) => i.id));
                 return {
                     // The certificate names the domain: point its DNS record at loadBalancerAddress.
-                    url: pulumi.output(`https://${args.domain}/`),
+                    url: ready.apply(() => `https://${args.domain}/`),
                     loadBalancerAddress: pulumi.interpolate`${host}:${PORTS.https}`,
                     servers,
                     databaseWriterEndpoint: deployment.writerEndpoint,

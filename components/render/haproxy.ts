@@ -34,11 +34,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         assertSafeToken("server address", s.address);
     });
     const hc = input.healthCheck;
-    const redirect =
-        input.publicHttpsPort === 443
-            ? "http-request redirect scheme https code 301 unless { ssl_fc }"
-            : // Host may carry the published HTTP port; rebuild it with the published HTTPS port.
-              `http-request redirect location https://%[req.hdr(host),field(1,:)]:${input.publicHttpsPort}%[capture.req.uri] code 301 unless { ssl_fc }`;
+    // The Host header may carry the HTTP port (":80", or the published one); rebuild it with the
+    // HTTPS port clients see, left out when it is 443. (`redirect scheme` would keep ":80".)
+    const httpsSuffix = input.publicHttpsPort === 443 ? "" : `:${input.publicHttpsPort}`;
+    const redirect = `http-request redirect location https://%[req.hdr(host),field(1,:)]${httpsSuffix}%[capture.req.uri] code 301 unless { ssl_fc }`;
     return lines(
         "# Rendered by foobar-infra (components/render/haproxy.ts). Do not edit by hand.",
         "global",

@@ -38,9 +38,9 @@ describe("haproxy.cfg", () => {
         ]);
     });
 
-    it("redirects with `redirect scheme https` when the published port is 443", () => {
+    it("redirects to the host without any port when the published port is 443 (never keeps \":80\")", () => {
         const redirects = linesOf(renderHaproxyConfig({ ...HAPROXY_BASE, publicHttpsPort: 443 })).filter((l) => l.includes("redirect"));
-        assert.deepEqual(redirects, ["    http-request redirect scheme https code 301 unless { ssl_fc }"]);
+        assert.deepEqual(redirects, ["    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }"]);
     });
 
     it("replays failed requests on another server", () => {

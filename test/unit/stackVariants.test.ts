@@ -163,7 +163,7 @@ describe("defineStack: variants of the dev stack", () => {
         assert.equal(await unwrap(run.outputs.url), "https://www.foobar.com/");
         assert.equal(await unwrap(run.outputs.loadBalancerAddress), "127.0.0.1:443");
         assert.deepEqual(haproxyLines(run, `${P}-server-3-haproxy`, "    http-request redirect"), [
-            "    http-request redirect scheme https code 301 unless { ssl_fc }",
+            "    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }",
         ]);
     });
 });
