@@ -130,7 +130,13 @@ export function planAws(topology: Topology): AwsPlan {
 /** Least privilege, by source group: each cross-server flow becomes one ingress and one egress rule. */
 function planRules(topology: Topology): RulePlan[] {
     const rules = new Map<string, RulePlan>();
-    const add = (r: RulePlan) => rules.set(`${r.group}|${r.direction}|${r.port}|${JSON.stringify(r.peer)}`, r);
+    // Flows that land on the same rule share it; its description names every purpose.
+    const add = (r: RulePlan) => {
+        const key = `${r.group}|${r.direction}|${r.port}|${JSON.stringify(r.peer)}`;
+        const before = rules.get(key);
+        const purposes = new Set([...(before ? before.description.split("; ") : []), r.description]);
+        rules.set(key, { ...r, description: [...purposes].sort().join("; ") });
+    };
     for (const flow of topology.flows) {
         const to = service(topology, flow.to);
         if (flow.from === "internet") {
@@ -142,6 +148,12 @@ function planRules(topology: Topology): RulePlan[] {
         const [src, dst] = [groupOf(from.kind), groupOf(to.kind)];
         add({ group: dst, direction: "ingress", port: flow.port, peer: { group: src }, description: flow.purpose });
         add({ group: src, direction: "egress", port: flow.port, peer: { group: dst }, description: flow.purpose });
+    }
+    if (topology.args.database.mode === "managed") {
+        // server-3 creates the schema and the app user on RDS at first boot.
+        const purpose = "schema and users on RDS, at first boot";
+        add({ group: "db", direction: "ingress", port: PORTS.mysql, peer: { group: "lb" }, description: purpose });
+        add({ group: "lb", direction: "egress", port: PORTS.mysql, peer: { group: "db" }, description: purpose });
     }
     // With aws.existingVpc, aws.vpcCidr must be that VPC's range (documented in the README).
     add({ group: "lb", direction: "ingress", port: PORTS.stats, peer: { cidr: topology.args.aws.vpcCidr }, description: "HAProxy stats and Prometheus metrics, from inside the VPC only" });

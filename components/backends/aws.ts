@@ -49,9 +49,10 @@ export function deployAws(name: string, stack: string, region: string, topology:
     // Secrets live in SSM Parameter Store; user data only carries placeholders for them.
     const values: Record<string, pulumi.Output<string>> = {
         [SECRET_KEYS.appPassword]: credentials.appPassword,
-        [SECRET_KEYS.replicationPassword]: credentials.replicationPassword,
         [SECRET_KEYS.tlsKey]: credentials.privateKeyPem,
     };
+    // RDS replicates by itself: no replication user, so no password for one.
+    if (!managed) values[SECRET_KEYS.replicationPassword] = credentials.replicationPassword;
     if (managed) {
         values[SECRET_KEYS.rdsAdminPassword] = pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result);
     }
@@ -163,7 +164,10 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
         reach(from, to) {
             const [a, b] = [service(topology, from), service(topology, to)];
             if (b.server === MANAGED_SERVER) return managedHost(to);
-            return a.server === b.server ? "127.0.0.1" : plan.instance(b.server).privateIp;
+            // MariaDB users accept the VPC range only, so even a local replica is reached on the
+            // private address (the kernel still keeps that traffic on the instance).
+            const local = a.server === b.server && !b.kind.startsWith("mariadb");
+            return local ? "127.0.0.1" : plan.instance(b.server).privateIp;
         },
         // nginx is on the same instance: the app need not listen beyond loopback.
         appListenHost: "127.0.0.1",

@@ -1,6 +1,6 @@
 // The aws platform's arguments, defaults and validation. Pure.
 import { Problems } from "./problems";
-import { isPrivateIpv4Cidr, parseCidr } from "./net";
+import { Cidr, isPrivateIpv4Cidr, parseCidr } from "./net";
 
 export const DEBIAN_AMI_OWNER = "136693071363";
 export const DEFAULT_AWS = {
@@ -90,7 +90,7 @@ export function validateAws(p: Problems, value: unknown): ResolvedAws {
         p.add("aws.vpcCidr", vpcCidr, `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`);
     }
     const privateSubnets = p.boolean("aws.privateSubnets", a.privateSubnets, DEFAULT_AWS.privateSubnets);
-    const existingVpc = validateExistingVpc(p, a.existingVpc, privateSubnets);
+    const existingVpc = validateExistingVpc(p, a.existingVpc, privateSubnets, vpcCidr);
     const types = p.object("aws.instanceTypes", a.instanceTypes, ["lb", "web"]) ?? {};
     const instanceTypes = {
         lb: instanceType(p, "aws.instanceTypes.lb", types.lb ?? DEFAULT_AWS.instanceTypes.lb),
@@ -142,7 +142,7 @@ function instanceType(p: Problems, key: string, value: unknown): string {
     return "t3.micro";
 }
 
-function validateExistingVpc(p: Problems, value: unknown, privateSubnets: boolean): ResolvedAws["existingVpc"] {
+function validateExistingVpc(p: Problems, value: unknown, privateSubnets: boolean, vpcCidr: string): ResolvedAws["existingVpc"] {
     if (value === undefined) return undefined;
     const v = p.object("aws.existingVpc", value, ["vpcId", "publicSubnets", "privateSubnets"]);
     if (!v) return undefined;
@@ -156,8 +156,18 @@ function validateExistingVpc(p: Problems, value: unknown, privateSubnets: boolea
             list.length >= min &&
             list.every((s) => typeof s?.id === "string" && /^subnet-[0-9a-f]{8,17}$/.test(s.id) && typeof s?.cidr === "string" && parseCidr(s.cidr) !== undefined);
         if (!ok) {
-            p.add(`aws.existingVpc.${key}`, list, `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`);
+            p.add(`aws.existingVpc.${key}`, v[key], `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`);
             return [];
+        }
+        // Instances take fixed addresses from .10 up (one per server), and the VPC range is what
+        // the security groups and database users trust: each subnet must fit both.
+        const vpc = parseCidr(vpcCidr);
+        for (const s of list as ExistingSubnet[]) {
+            const c = parseCidr(s.cidr) as Cidr;
+            const inside = vpc !== undefined && c.prefix >= vpc.prefix && c.base >= vpc.base && c.base < vpc.base + 2 ** (32 - vpc.prefix);
+            if (!inside || c.prefix > 27) {
+                p.add(`aws.existingVpc.${key}`, s.cidr, `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`);
+            }
         }
         return list as ExistingSubnet[];
     };

@@ -99,9 +99,14 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.equal(http.headers.location, "https://www.foobar.com/a?b=1");
     });
 
-    it("balances round-robin over the two web servers", async () => {
+    it("balances round-robin over the two web servers, each reading from its replica", async () => {
         const order: string[] = [];
-        for (let i = 0; i < 10; i++) order.push(String((await getHttps(site)).headers["x-served-by"]));
+        for (let i = 0; i < 10; i++) {
+            const r = await getHttps(site);
+            order.push(String(r.headers["x-served-by"]));
+            // A refused replica would only show here: the app falls back to the primary quietly.
+            assert.equal(r.headers["x-read-from"], "replica");
+        }
         assert.equal(order.filter((o) => o === "server-1").length, 5, order.join(" "));
         assert.equal(order.filter((o) => o === "server-2").length, 5, order.join(" "));
     });
