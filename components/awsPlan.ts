@@ -158,7 +158,7 @@ function planRules(topology: Topology): RulePlan[] {
     // With aws.existingVpc, aws.vpcCidr must be that VPC's range (documented in the README).
     add({ group: "lb", direction: "ingress", port: PORTS.stats, peer: { cidr: topology.args.aws.vpcCidr }, description: "HAProxy stats and Prometheus metrics, from inside the VPC only" });
     for (const port of [80, 443]) {
-        add({ group: "host", direction: "egress", port, peer: { cidr: ANYWHERE }, description: port === 80 ? "Debian's archive" : "SSM, the AWS APIs and Debian's security archive" });
+        add({ group: "host", direction: "egress", port, peer: { cidr: ANYWHERE }, description: port === 80 ? "the Debian archive" : "SSM, the AWS APIs and the Debian security archive" });
     }
     if (topology.args.aws.adminCidr) {
         add({ group: "host", direction: "ingress", port: 22, peer: { cidr: topology.args.aws.adminCidr }, description: "SSH from aws.adminCidr only" });

@@ -110,7 +110,6 @@ export class DockerDeployer {
 
     async createContainer(r: RecordedResource): Promise<void> {
         const c = r.inputs;
-        assertUnderstood(r.name, TYPES.container, c);
         const body = containerCreateBody(r.name, c);
         const created = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
         this.containers.push(c.name);
@@ -140,6 +139,7 @@ async function upload(where: string, containerId: string, uploads: Inputs[] | un
 
 /** The Engine API body the docker provider would send for these inputs. */
 export function containerCreateBody(where: string, c: Inputs): Inputs {
+    assertUnderstood(where, TYPES.container, c);
     (c.networksAdvanced ?? []).forEach((n: Inputs) => assertUnderstood(where, "container.networksAdvanced", n));
     const ports: Inputs[] = c.ports ?? [];
     ports.forEach((p) => assertUnderstood(where, "container.ports", p));

@@ -13,11 +13,14 @@ const header = (n: number) => `Invalid foobar-infra configuration (${n} problems
 const VPC_FIX = `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`;
 const ADMIN_FIX = `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`;
 const SUBNETS_FIX = (min: number) => `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
+const INSIDE_FIX = (vpcCidr: string) => `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
 const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, rds";
 
 const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" };
 const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" };
 const VPC_ID = "vpc-0123456789abcdef0";
+/** The existing VPC's range: SUBNET_A and SUBNET_B lie inside it. */
+const VPC_CIDR = "10.20.0.0/16";
 
 function errorOf(args: unknown): ConfigError {
     try {
@@ -85,27 +88,60 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ["aws given as a string", aws("10.0.0.0/16"), one(`  - foobar:aws: got "10.0.0.0/16"; must be an object with keys ${AWS_KEYS}.`)],
     [
         "existingVpc with a bad vpcId",
-        aws({ existingVpc: { vpcId: "vpc-xyz", publicSubnets: [SUBNET_A, SUBNET_B] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: "vpc-xyz", publicSubnets: [SUBNET_A, SUBNET_B] } }),
         one(`  - foobar:aws.existingVpc.vpcId: got "vpc-xyz"; must be a VPC id like "vpc-0123456789abcdef0".`),
     ],
     [
         "existingVpc with one public subnet",
-        aws({ existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A] } }),
         one(`  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"}]; ${SUBNETS_FIX(2)}`),
     ],
     [
         "existingVpc with a subnet that has no cidr",
-        aws({ existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id }] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id }] } }),
         one(`  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"},{"id":"subnet-0bbbb...; ${SUBNETS_FIX(2)}`),
     ],
     [
         "existingVpc without privateSubnets while privateSubnets is true",
-        aws({ privateSubnets: true, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } }),
-        one(`  - foobar:aws.existingVpc.privateSubnets: got []; ${SUBNETS_FIX(2)}`),
+        aws({ vpcCidr: VPC_CIDR, privateSubnets: true, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } }),
+        one(`  - foobar:aws.existingVpc.privateSubnets: got nothing; ${SUBNETS_FIX(2)}`),
+    ],
+    [
+        "existingVpc with a subnet list that is not a list: the value received",
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: SUBNET_A.id } }),
+        one(`  - foobar:aws.existingVpc.publicSubnets: got "subnet-0aaaaaaaaaaaaaaa1"; ${SUBNETS_FIX(2)}`),
+    ],
+    [
+        "existingVpc with a subnet outside aws.vpcCidr",
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id, cidr: "10.21.11.0/24" }] } }),
+        one(`  - foobar:aws.existingVpc.publicSubnets: got "10.21.11.0/24"; ${INSIDE_FIX(VPC_CIDR)}`),
+    ],
+    [
+        "existingVpc subnets left inside the default aws.vpcCidr",
+        aws({ existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } }),
+        [
+            header(2),
+            `  - foobar:aws.existingVpc.publicSubnets: got "10.20.10.0/24"; ${INSIDE_FIX("10.0.0.0/16")}`,
+            `  - foobar:aws.existingVpc.publicSubnets: got "10.20.11.0/24"; ${INSIDE_FIX("10.0.0.0/16")}`,
+        ].join("\n"),
+    ],
+    [
+        "existingVpc with a subnet larger than aws.vpcCidr",
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id, cidr: "10.20.0.0/15" }] } }),
+        one(`  - foobar:aws.existingVpc.publicSubnets: got "10.20.0.0/15"; ${INSIDE_FIX(VPC_CIDR)}`),
+    ],
+    [
+        "existingVpc with a /28 private subnet",
+        aws({
+            vpcCidr: VPC_CIDR,
+            privateSubnets: true,
+            existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B], privateSubnets: [{ id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/28" }, { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/27" }] },
+        }),
+        one(`  - foobar:aws.existingVpc.privateSubnets: got "10.20.20.0/28"; ${INSIDE_FIX(VPC_CIDR)}`),
     ],
     [
         "unknown existingVpc key",
-        aws({ existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B], privateSubnet: [] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B], privateSubnet: [] } }),
         one(
             `  - foobar:aws.existingVpc.privateSubnet: got []; unknown key; known keys of aws.existingVpc are vpcId, publicSubnets, privateSubnets. Did you mean "privateSubnets"?`,
         ),
@@ -184,7 +220,18 @@ describe("validateArgs: aws", () => {
     });
 
     it("accepts every documented aws choice, strings as stack config delivers them", () => {
-        const existingVpc = { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B], privateSubnets: [SUBNET_B, SUBNET_A] };
+        // Subnets inside the /20, the private ones /27: the smallest allowed.
+        const existingVpc = {
+            vpcId: VPC_ID,
+            publicSubnets: [
+                { id: SUBNET_A.id, cidr: "172.20.10.0/24" },
+                { id: SUBNET_B.id, cidr: "172.20.11.0/24" },
+            ],
+            privateSubnets: [
+                { id: "subnet-0ccccccccccccccc3", cidr: "172.20.15.224/27" },
+                { id: "subnet-0ddddddddddddddd4", cidr: "172.20.0.0/27" },
+            ],
+        };
         const resolved = validateArgs(
             aws({
                 vpcCidr: "172.20.0.0/20",
@@ -208,7 +255,7 @@ describe("validateArgs: aws", () => {
             rds: { engineVersion: "8.4", instanceClass: "db.r6g.large", allocatedStorageGb: 100, multiAz: true, backupRetentionDays: 35, deletionProtection: true, finalSnapshot: true },
         });
         // Without private subnets, an existing VPC needs no private subnet list.
-        assert.deepEqual(validateArgs(aws({ existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } })).aws.existingVpc, {
+        assert.deepEqual(validateArgs(aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } })).aws.existingVpc, {
             vpcId: VPC_ID,
             publicSubnets: [SUBNET_A, SUBNET_B],
             privateSubnets: [],

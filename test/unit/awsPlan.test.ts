@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { validateArgs } from "../../components/config/validate";
 import { AwsPlan, RulePlan, groupOf, planAws } from "../../components/awsPlan";
 import { buildTopology } from "../../components/topology";
+import { defineStack } from "../../components/stack";
+import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
 
 const planOf = (args: Record<string, unknown>): AwsPlan => planAws(buildTopology(validateArgs({ platform: "aws", ...args })));
 const rule = (r: RulePlan) => `${r.direction} ${r.group} ${r.port} ${"group" in r.peer ? `sg:${r.peer.group}` : r.peer.cidr}`;
@@ -128,6 +130,9 @@ describe("planAws", () => {
                 "egress lb 80 sg:web",
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
+                // server-3 bootstraps RDS (schema and app user) at first boot.
+                "ingress db 3306 sg:lb",
+                "egress lb 3306 sg:db",
                 "ingress lb 8404 10.30.0.0/16",
                 ...HOST_EGRESS,
             ],
@@ -165,5 +170,66 @@ describe("planAws", () => {
     it("needs no rule for loopback flows: 3 web servers with their own replicas need the same rules as 1", () => {
         const rulesFor = (webServers: number) => planOf({ webServers, aws: { vpcCidr: "10.20.0.0/16" } }).rules.map(rule);
         assert.deepEqual(rulesFor(3), rulesFor(1));
+    });
+
+    const described = (p: AwsPlan, port: number) => p.rules.filter((r) => r.port === port).map((r) => [rule(r), r.description]);
+
+    it("managed: server-3 (lb) may reach RDS (db) on 3306 to create the schema and users, and nothing else is added", () => {
+        const lbOn3306 = (p: AwsPlan) => p.rules.filter((r) => r.port === 3306 && (r.group === "lb" || ("group" in r.peer && r.peer.group === "lb")));
+        assert.deepEqual(
+            lbOn3306(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } })),
+            [
+                { group: "db", direction: "ingress", port: 3306, peer: { group: "lb" }, description: "schema and users on RDS, at first boot" },
+                { group: "lb", direction: "egress", port: 3306, peer: { group: "db" }, description: "schema and users on RDS, at first boot" },
+            ],
+        );
+        // The self-managed primary runs on server-3 itself: no lb <-> db rule there.
+        assert.deepEqual(lbOn3306(planOf({ aws: { vpcCidr: "10.20.0.0/16" } })), []);
+    });
+
+    it("a rule several flows map to names all their purposes, de-duplicated, sorted, joined with \"; \"", () => {
+        // Managed: the apps' writes and reads both go from web to db on 3306.
+        assert.deepEqual(described(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306), [
+            ["ingress db 3306 sg:web", "reads; writes (and reads when no replica answers)"],
+            ["egress web 3306 sg:db", "reads; writes (and reads when no replica answers)"],
+            ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
+            ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
+        ]);
+        // Managed without a replica: writes only.
+        assert.deepEqual(described(planOf({ database: { mode: "managed", replicas: 0 }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306), [
+            ["ingress db 3306 sg:web", "writes (and reads when no replica answers)"],
+            ["egress web 3306 sg:db", "writes (and reads when no replica answers)"],
+            ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
+            ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
+        ]);
+        // Self-managed with 3 web servers: one purpose per rule, named once however many flows share it;
+        // the reads stay on each instance and name no rule.
+        const staging = planOf({ webServers: 3, aws: { vpcCidr: "10.20.0.0/16" } });
+        assert.deepEqual(described(staging, 3306), [
+            ["ingress db 3306 sg:web", "writes (and reads when no replica answers)"],
+            ["egress web 3306 sg:db", "writes (and reads when no replica answers)"],
+            ["ingress db 3306 sg:db", "GTID replication"],
+            ["egress db 3306 sg:db", "GTID replication"],
+        ]);
+        assert.deepEqual(described(staging, 80), [
+            ["ingress lb 80 0.0.0.0/0", "HTTP, redirected to HTTPS"],
+            ["ingress web 80 sg:lb", "load-balanced requests and health checks"],
+            ["egress lb 80 sg:web", "load-balanced requests and health checks"],
+            ["egress host 80 0.0.0.0/0", "the Debian archive"],
+        ]);
+    });
+});
+
+describe("security group descriptions", () => {
+    // EC2 refuses other characters in group and rule descriptions (an apostrophe fails `pulumi up`).
+    const AWS_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
+
+    it("use only the characters EC2 accepts, on staging and prod", async () => {
+        for (const stack of ["staging", "prod"]) {
+            const run = await runUnderMocks(loadStackConfig(stack), defineStack, { stack });
+            const described = run.resources.filter((r) => /securityGroup|SecurityGroup(Ingress|Egress)Rule/.test(r.type) && r.inputs.description !== undefined);
+            assert.ok(described.length > 10, `${stack}: ${described.length} described`);
+            for (const r of described) assert.match(r.inputs.description, AWS_DESCRIPTION, `${stack} ${r.name}`);
+        }
     });
 });

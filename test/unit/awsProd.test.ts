@@ -8,7 +8,8 @@ import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 const P = "foobar-prod";
 const RDS = `${P}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
 const RDS_REPLICA = `${P}-db-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
-const KEYS = ["db-app-password", "db-replication-password", "tls-private-key", "rds-admin-password"];
+// No replication password: RDS replicates by itself.
+const KEYS = ["db-app-password", "tls-private-key", "rds-admin-password"];
 
 /** server, subnet, private address, groups */
 const INSTANCES: ReadonlyArray<[string, string, string, string[]]> = [
@@ -23,17 +24,19 @@ const SECRETS_OF: Record<string, string[]> = {
     "server-3": ["db-app-password", "rds-admin-password", "tls-private-key"],
 };
 
-// No replication rule: RDS replicates by itself.
+// No replication rule: RDS replicates by itself. server-3 (lb) reaches RDS to create the schema and users.
 const RULES = [
     "ingress lb 80 0.0.0.0/0",
     "ingress lb 443 0.0.0.0/0",
     "ingress web 80 sg:lb",
     "ingress db 3306 sg:web",
+    "ingress db 3306 sg:lb",
     "ingress lb 8404 10.30.0.0/16",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
     "egress web 3306 sg:db",
+    "egress lb 3306 sg:db",
 ];
 
 describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () => {
@@ -94,6 +97,20 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.deepEqual(Object.keys(findResource(run.resources, AWS_TYPES.defaultSecurityGroup, `${P}-default-sg`).inputs).sort(), ["tags", "vpcId"]);
     });
 
+    it("lets server-3 reach RDS on 3306 for its first-boot bootstrap; the apps' rule names both their purposes", () => {
+        const rule = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) => {
+            const r = findResource(run.resources, type, `${P}-${name}`).inputs;
+            return [r.securityGroupId, r.referencedSecurityGroupId, r.fromPort, r.toPort, r.ipProtocol, r.description];
+        };
+        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-lb"), [`${P}-db-id`, `${P}-lb-id`, 3306, 3306, "tcp", "schema and users on RDS, at first boot"]);
+        assert.deepEqual(rule(AWS_TYPES.egress, "lb-egress-3306-db"), [`${P}-lb-id`, `${P}-db-id`, 3306, 3306, "tcp", "schema and users on RDS, at first boot"]);
+        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-web"), [`${P}-db-id`, `${P}-web-id`, 3306, 3306, "tcp", "reads; writes (and reads when no replica answers)"]);
+        assert.deepEqual(rule(AWS_TYPES.egress, "web-egress-3306-db"), [`${P}-web-id`, `${P}-db-id`, 3306, 3306, "tcp", "reads; writes (and reads when no replica answers)"]);
+        // RDS sits in the db group, server-3 in lb: the rules above are what lets the bootstrap through.
+        assert.deepEqual(findResource(run.resources, AWS_TYPES.db, `${P}-db`).inputs.vpcSecurityGroupIds, [`${P}-db-id`]);
+        assert.deepEqual(instance(run, P, "server-3").inputs.vpcSecurityGroupIds, [`${P}-host-id`, `${P}-lb-id`]);
+    });
+
     it("runs RDS MySQL 8.4: encrypted, private, multi-AZ, backed up, protected, with a final snapshot and an own admin password", () => {
         const dbs = byType(run.resources, AWS_TYPES.db);
         assert.deepEqual(dbs.map((d) => d.name), [`${P}-db`, `${P}-db-replica-1`]);
@@ -130,7 +147,7 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         ]);
     });
 
-    it("keeps four SecureString parameters; each role reads exactly what its manifest lists", () => {
+    it("keeps three SecureString parameters (no replication password); each role reads exactly what its manifest lists", () => {
         const { passwords } = generatedSecrets(run);
         assert.deepEqual(byType(run.resources, AWS_TYPES.parameter).map((p) => p.inputs.name).sort(), KEYS.map((k) => `/foobar/prod/${k}`).sort());
         for (const key of KEYS) {
@@ -168,7 +185,7 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.equal(o.loadBalancerAddress, "203.0.113.10:443");
         assert.equal(o.databaseWriterEndpoint, `${RDS}:3306`);
         assert.deepEqual(o.databaseReaderEndpoints, [`${RDS_REPLICA}:3306`]);
-        assert.deepEqual(o.ssmParameterNames, ["/foobar/prod/db-app-password", "/foobar/prod/db-replication-password", "/foobar/prod/tls-private-key", "/foobar/prod/rds-admin-password"]);
+        assert.deepEqual(o.ssmParameterNames, ["/foobar/prod/db-app-password", "/foobar/prod/tls-private-key", "/foobar/prod/rds-admin-password"]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
             kind,

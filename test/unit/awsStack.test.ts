@@ -178,7 +178,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         assert.equal(o.loadBalancerAddress, `${LB_IP}:443`);
         assert.equal(o.databaseWriterEndpoint, "10.20.0.10:3306");
         assert.deepEqual(o.databaseReaderEndpoints, ["10.20.0.11:3306", "10.20.1.12:3306"]);
-        assert.deepEqual(o.ssmParameterNames, ["/foobar/staging/db-app-password", "/foobar/staging/db-replication-password", "/foobar/staging/tls-private-key"]);
+        assert.deepEqual(o.ssmParameterNames, ["/foobar/staging/db-app-password", "/foobar/staging/tls-private-key", "/foobar/staging/db-replication-password"]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
             kind,

@@ -11,8 +11,8 @@ import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
 import { renderNginxConfig } from "../../components/render/nginx";
 import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
-import { StackRun } from "../helpers/pulumiMocks";
-import { CloudConfig, instance, manifestOf, runStack, userData, writtenFile } from "./awsHelpers";
+import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
+import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
 
 const REPO = path.join(__dirname, "..", "..");
@@ -60,11 +60,12 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
 }
 
 describe("aws user data: staging", () => {
+    let run: StackRun<Outputs>;
     let s1: CloudConfig;
     let s2: CloudConfig;
     let s3: CloudConfig;
     before(async () => {
-        const run = await runStack("staging");
+        run = await runStack("staging");
         [s1, s2, s3] = ["server-1", "server-2", "server-3"].map((s) => configOf(run, "staging", s));
     });
 
@@ -92,15 +93,44 @@ describe("aws user data: staging", () => {
     });
 
     it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
-        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+        for (const [c, name, ip] of [[s1, "server-1", "10.20.0.11"], [s2, "server-2", "10.20.1.12"]] as const) {
             const conf = writtenFile(c, "/etc/nginx/nginx.conf");
             assert.equal(conf, nginx(name));
             assert.deepEqual(lines(conf, "        server 127.0.0.1"), ["        server 127.0.0.1:3000 max_fails=0;"]);
-            // Reads go to the server's own replica over loopback.
-            assert.equal(writtenFile(c, "/etc/foobar/app.env"), env(name, "10.20.0.10", "127.0.0.1"));
+            // Reads go to the server's own replica, at the instance's private address: MariaDB users accept the VPC range only.
+            assert.equal(writtenFile(c, "/etc/foobar/app.env"), env(name, "10.20.0.10", ip));
             assert.ok(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_").includes("FOOBAR_LISTEN_HOST=127.0.0.1"));
             assert.equal(writtenFile(c, "/etc/foobar/secrets/db-password"), APP_PW);
         }
+    });
+
+    it("the app reads from its own instance's private address, which is loopback traffic: no new security group rule", async () => {
+        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+            const ip = instance(run, "foobar-staging", name).inputs.privateIp;
+            assert.deepEqual(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_DB_READER_HOST="), [`FOOBAR_DB_READER_HOST=${ip}`], name);
+            // That address is the replica on the same instance, listening on every address.
+            assert.ok((await unwrap(run.outputs.databaseReaderEndpoints)).includes(`${ip}:3306`), name);
+            assert.ok(writtenFile(c, MY_CNF).split("\n").includes("bind_address = 0.0.0.0"), name);
+        }
+        // The kernel keeps traffic to an instance's own address on the instance: the rules are exactly
+        // the cross-instance flows', unchanged, and the apps' 3306 rule is for their writes only.
+        assert.deepEqual(sgRules(run, "foobar-staging"), [
+            "egress db 3306 sg:db",
+            "egress host 443 0.0.0.0/0",
+            "egress host 80 0.0.0.0/0",
+            "egress lb 80 sg:web",
+            "egress web 3306 sg:db",
+            "ingress db 3306 sg:db",
+            "ingress db 3306 sg:web",
+            "ingress lb 443 0.0.0.0/0",
+            "ingress lb 80 0.0.0.0/0",
+            "ingress lb 8404 10.20.0.0/16",
+            "ingress web 80 sg:lb",
+        ]);
+        const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
+            findResource(run.resources, type, `foobar-staging-${name}`).inputs.description;
+        assert.equal(description(AWS_TYPES.ingress, "db-ingress-3306-web"), "writes (and reads when no replica answers)");
+        assert.equal(description(AWS_TYPES.egress, "web-egress-3306-db"), "writes (and reads when no replica answers)");
     });
 
     it("MariaDB: the primary's and the replicas' config and bootstrap, replicating from server-3's private address", () => {
