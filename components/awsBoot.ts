@@ -83,9 +83,15 @@ function stepsFor(service: ResolvedService, bundle: Bundle): Steps {
         case "nginx":
             return {
                 packages: ["nginx-light"],
-                files: [...files, ...bundle.statics.map((f) => ({ path: path.posix.join(STATIC_ROOT, path.basename(f.source)), content: f.content }))],
+                files: [
+                    ...files,
+                    ...bundle.statics.map((f) => ({ path: path.posix.join(STATIC_ROOT, path.basename(f.source)), content: f.content })),
+                ],
                 before: [],
-                commands: [["rm", "-f", "/etc/nginx/sites-enabled/default"], ["systemctl", "restart", "nginx"]],
+                commands: [
+                    ["rm", "-f", "/etc/nginx/sites-enabled/default"],
+                    ["systemctl", "restart", "nginx"],
+                ],
             };
         case "app":
             return {

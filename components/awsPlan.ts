@@ -75,8 +75,12 @@ function planSubnets(aws: ResolvedAws): SubnetPlan[] {
     if (aws.existingVpc) {
         const { publicSubnets, privateSubnets } = aws.existingVpc;
         return [
-            ...publicSubnets.slice(0, 2).map((s, i) => ({ key: `public-${"ab"[i]}`, tier: "public" as const, az: i, cidr: s.cidr, existingId: s.id })),
-            ...privateSubnets.slice(0, 2).map((s, i) => ({ key: `private-${"ab"[i]}`, tier: "private" as const, az: i, cidr: s.cidr, existingId: s.id })),
+            ...publicSubnets
+                .slice(0, 2)
+                .map((s, i) => ({ key: `public-${"ab"[i]}`, tier: "public" as const, az: i, cidr: s.cidr, existingId: s.id })),
+            ...privateSubnets
+                .slice(0, 2)
+                .map((s, i) => ({ key: `private-${"ab"[i]}`, tier: "private" as const, az: i, cidr: s.cidr, existingId: s.id })),
         ];
     }
     const vpc = parseCidr(aws.vpcCidr) as Cidr;
@@ -156,12 +160,30 @@ function planRules(topology: Topology): RulePlan[] {
         add({ group: "lb", direction: "egress", port: PORTS.mysql, peer: { group: "db" }, description: purpose });
     }
     // With aws.existingVpc, aws.vpcCidr must be that VPC's range (documented in the README).
-    add({ group: "lb", direction: "ingress", port: PORTS.stats, peer: { cidr: topology.args.aws.vpcCidr }, description: "HAProxy stats and Prometheus metrics, from inside the VPC only" });
+    add({
+        group: "lb",
+        direction: "ingress",
+        port: PORTS.stats,
+        peer: { cidr: topology.args.aws.vpcCidr },
+        description: "HAProxy stats and Prometheus metrics, from inside the VPC only",
+    });
     for (const port of [80, 443]) {
-        add({ group: "host", direction: "egress", port, peer: { cidr: ANYWHERE }, description: port === 80 ? "the Debian archive" : "SSM, the AWS APIs and the Debian security archive" });
+        add({
+            group: "host",
+            direction: "egress",
+            port,
+            peer: { cidr: ANYWHERE },
+            description: port === 80 ? "the Debian archive" : "SSM, the AWS APIs and the Debian security archive",
+        });
     }
     if (topology.args.aws.adminCidr) {
-        add({ group: "host", direction: "ingress", port: 22, peer: { cidr: topology.args.aws.adminCidr }, description: "SSH from aws.adminCidr only" });
+        add({
+            group: "host",
+            direction: "ingress",
+            port: 22,
+            peer: { cidr: topology.args.aws.adminCidr },
+            description: "SSH from aws.adminCidr only",
+        });
     }
     return [...rules.values()];
 }

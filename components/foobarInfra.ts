@@ -28,7 +28,13 @@ export interface ServerSummary {
 function awsRegion(): string {
     const region = new pulumi.Config("aws").get("region");
     if (!region) {
-        throw new ConfigError([{ key: "aws:region", value: undefined, fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`." }]);
+        throw new ConfigError([
+            {
+                key: "aws:region",
+                value: undefined,
+                fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`.",
+            },
+        ]);
     }
     return region;
 }
@@ -81,7 +87,9 @@ export class FoobarInfra extends pulumi.ComponentResource {
                     loadBalancerAddress: pulumi.output(`${args.docker.bindAddress}:${httpsPort}`),
                     servers: pulumi.output(servers),
                     databaseWriterEndpoint: pulumi.output(`${dataAddress(topology.primary)}:${PORTS.mysql}`),
-                    databaseReaderEndpoints: pulumi.output(topology.replicas.map((r) => `${plan.reach(topology.primary, r)}:${PORTS.mysql}`)),
+                    databaseReaderEndpoints: pulumi.output(
+                        topology.replicas.map((r) => `${plan.reach(topology.primary, r)}:${PORTS.mysql}`),
+                    ),
                     caCertificatePem: credentials.caCertificatePem,
                     diagram: pulumi.output(renderDiagram(topology)),
                     ssmParameterNames: pulumi.output([] as string[]),
@@ -122,6 +130,10 @@ function summarize(topology: Topology, addressesOf: (server: string, serviceKey:
     return topology.servers.map((server) => ({
         name: server.name,
         role: server.role,
-        services: server.services.map((key) => ({ service: key, kind: service(topology, key).kind, addresses: addressesOf(server.name, key) })),
+        services: server.services.map((key) => ({
+            service: key,
+            kind: service(topology, key).kind,
+            addresses: addressesOf(server.name, key),
+        })),
     }));
 }

@@ -50,7 +50,12 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                 domain: args.domain,
                 algorithm: args.lb.algorithm,
                 healthCheck: args.lb.healthCheck,
-                servers: topology.web.map((w) => ({ name: w.server, address: view.reach(svc.key, w.nginx), port: PORTS.nginx, backup: w.backup })),
+                servers: topology.web.map((w) => ({
+                    name: w.server,
+                    address: view.reach(svc.key, w.nginx),
+                    port: PORTS.nginx,
+                    backup: w.backup,
+                })),
                 httpPort: PORTS.http,
                 httpsPort: PORTS.https,
                 publicHttpsPort: view.publicHttpsPort,

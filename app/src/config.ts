@@ -158,10 +158,20 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
-  const database = text("FOOBAR_DB_NAME", "foobar", (v) => DB_NAME.test(v), "is not a valid MySQL database name",
-    "use letters, digits, '_' or '$' (at most 64), or unset it for foobar");
-  const user = text("FOOBAR_DB_USER", "app", (v) => DB_USER.test(v), "is not a valid MySQL user name",
-    "use letters, digits, '_', '.' or '-' (at most 32), or unset it for app");
+  const database = text(
+    "FOOBAR_DB_NAME",
+    "foobar",
+    (v) => DB_NAME.test(v),
+    "is not a valid MySQL database name",
+    "use letters, digits, '_' or '$' (at most 64), or unset it for foobar",
+  );
+  const user = text(
+    "FOOBAR_DB_USER",
+    "app",
+    (v) => DB_USER.test(v),
+    "is not a valid MySQL user name",
+    "use letters, digits, '_', '.' or '-' (at most 32), or unset it for app",
+  );
 
   let password = "";
   const passwordFix = "set it to the path of a readable file holding only the app user's MySQL password";

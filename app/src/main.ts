@@ -38,9 +38,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   server.listen(config.port, config.listenHost, () => {
-    console.log(
-      `${config.serverName}: serving ${config.domain} on http://${config.listenHost}:${config.port}; ${describeDb(config)}`,
-    );
+    console.log(`${config.serverName}: serving ${config.domain} on http://${config.listenHost}:${config.port}; ${describeDb(config)}`);
   });
 
   let stopping = false;
@@ -51,13 +49,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     stopping = true;
-    console.log(`${config.serverName}: ${signal} received, draining (${DRAIN_DELAY_MS / 1000} s, then at most ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    console.log(
+      `${config.serverName}: ${signal} received, draining (${DRAIN_DELAY_MS / 1000} s, then at most ${SHUTDOWN_GRACE_MS / 1000} s)`,
+    );
     // The grace period bounds the connections, not the pools' close: never
     // hang on a database that stopped answering.
-    setTimeout(() => {
-      console.error(`${config.serverName}: shutdown took too long, exiting`);
-      process.exit(1);
-    }, DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS + 5000).unref();
+    setTimeout(
+      () => {
+        console.error(`${config.serverName}: shutdown took too long, exiting`);
+        process.exit(1);
+      },
+      DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS + 5000,
+    ).unref();
     void server.shutdown(SHUTDOWN_GRACE_MS, DRAIN_DELAY_MS).then(() => {
       console.log(`${config.serverName}: stopped`);
       process.exit(0);

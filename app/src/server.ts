@@ -110,17 +110,20 @@ export function createServer(deps: ServerDeps): FoobarServer {
     // "draining": the load balancer takes it out first, so no request meets a closed port
     // (nginx in front would turn that into a 502 the balancer may not replay elsewhere).
     const delay = drainDelayMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, drainDelayMs)) : Promise.resolve();
-    const connectionsClosed = delay.then(() => new Promise<void>((resolve) => {
-      const force = setTimeout(() => server.closeAllConnections(), graceMs);
-      // The callback runs once every connection has ended (or at once, with
-      // an error we ignore, when the server was not listening).
-      server.close(() => {
-        clearTimeout(force);
-        resolve();
-      });
-      // Node 18's close() leaves idle keep-alive sockets open; node 19+ closes them too.
-      server.closeIdleConnections();
-    }));
+    const connectionsClosed = delay.then(
+      () =>
+        new Promise<void>((resolve) => {
+          const force = setTimeout(() => server.closeAllConnections(), graceMs);
+          // The callback runs once every connection has ended (or at once, with
+          // an error we ignore, when the server was not listening).
+          server.close(() => {
+            clearTimeout(force);
+            resolve();
+          });
+          // Node 18's close() leaves idle keep-alive sockets open; node 19+ closes them too.
+          server.closeIdleConnections();
+        }),
+    );
     stopped = connectionsClosed.then(() =>
       deps.store.close().catch((err: unknown) => logError(`${deps.serverName}: closing the store failed: ${describe(err)}`)),
     );

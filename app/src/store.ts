@@ -26,8 +26,7 @@ export interface VisitStoreOptions {
 }
 
 export const INSERT_VISIT = "INSERT INTO visits (server) VALUES (?)";
-export const BUMP_TOTAL =
-  "INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1";
+export const BUMP_TOTAL = "INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1";
 export const SELECT_TOTAL = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
 
 /** mysql returns BIGINT as a number, or as a string once it exceeds 2^53 / with bigNumberStrings. */

@@ -121,37 +121,91 @@ describe("config", () => {
 
   const missingFile = path.join(tmp, "missing");
   const cases: Array<[string, Env, string]> = [
-    ["an upper-case server name", { FOOBAR_SERVER_NAME: "Server-1" }, `FOOBAR_SERVER_NAME="Server-1" is not a valid server name. ${NAME_FIX}`],
-    ["a server name starting with '-'", { FOOBAR_SERVER_NAME: "-web" }, `FOOBAR_SERVER_NAME="-web" is not a valid server name. ${NAME_FIX}`],
-    ["a 64-character server name", { FOOBAR_SERVER_NAME: "a".repeat(64) }, `FOOBAR_SERVER_NAME="${"a".repeat(64)}" is not a valid server name. ${NAME_FIX}`],
-    ["a domain with a space", { FOOBAR_DOMAIN: "www foobar.com" },
-      'FOOBAR_DOMAIN="www foobar.com" is not a host name or IP address. Fix: set it to the site\'s public host name, or unset it for www.foobar.com.'],
-    ["a listen address with a port", { FOOBAR_LISTEN_HOST: "0.0.0.0:3000" },
-      'FOOBAR_LISTEN_HOST="0.0.0.0:3000" is not a host name or IP address. Fix: set it to the address to listen on, or unset it for 0.0.0.0.'],
-    ["a named port", { FOOBAR_PORT: "http" },
-      'FOOBAR_PORT="http" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
-    ["port 0", { FOOBAR_PORT: "0" },
-      'FOOBAR_PORT="0" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
-    ["port 65536", { FOOBAR_PORT: "65536" },
-      'FOOBAR_PORT="65536" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.'],
-    ["a writer URL instead of a host", { FOOBAR_DB_WRITER_HOST: "mysql://db-primary" },
-      'FOOBAR_DB_WRITER_HOST="mysql://db-primary" is not a host name or IP address. Fix: set it to the host name of the MySQL primary, e.g. db-primary.'],
-    ["a writer port with a suffix", { FOOBAR_DB_WRITER_PORT: "3306/tcp" },
-      'FOOBAR_DB_WRITER_PORT="3306/tcp" is not a TCP port. Fix: set it to the MySQL primary\'s port, an integer from 1 to 65535, or unset it for 3306.'],
-    ["a bad replica host", { FOOBAR_DB_READER_HOST: "db replica" },
-      'FOOBAR_DB_READER_HOST="db replica" is not a host name or IP address. Fix: set it to the host name of the MySQL replica, or unset it to read from the primary.'],
-    ["a bad replica port", { FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_READER_PORT: "-1" },
-      'FOOBAR_DB_READER_PORT="-1" is not a TCP port. Fix: set it to the MySQL replica\'s port, an integer from 1 to 65535, or unset it for 3306.'],
-    ["a replica port without a replica host", { FOOBAR_DB_READER_PORT: "3307" },
-      'FOOBAR_DB_READER_PORT="3307" is set but FOOBAR_DB_READER_HOST is not. Fix: set FOOBAR_DB_READER_HOST to the replica\'s host name, or unset FOOBAR_DB_READER_PORT.'],
-    ["a database name with '-'", { FOOBAR_DB_NAME: "foo-bar" },
-      'FOOBAR_DB_NAME="foo-bar" is not a valid MySQL database name. Fix: use letters, digits, \'_\' or \'$\' (at most 64), or unset it for foobar.'],
-    ["a user name with a space", { FOOBAR_DB_USER: "app user" },
-      'FOOBAR_DB_USER="app user" is not a valid MySQL user name. Fix: use letters, digits, \'_\', \'.\' or \'-\' (at most 32), or unset it for app.'],
-    ["a missing password file", { FOOBAR_DB_PASSWORD_FILE: missingFile },
-      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(missingFile)} cannot be read (ENOENT). ${PASSWORD_FIX}`],
-    ["a directory as password file", { FOOBAR_DB_PASSWORD_FILE: tmp },
-      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(tmp)} cannot be read (EISDIR). ${PASSWORD_FIX}`],
+    [
+      "an upper-case server name",
+      { FOOBAR_SERVER_NAME: "Server-1" },
+      `FOOBAR_SERVER_NAME="Server-1" is not a valid server name. ${NAME_FIX}`,
+    ],
+    [
+      "a server name starting with '-'",
+      { FOOBAR_SERVER_NAME: "-web" },
+      `FOOBAR_SERVER_NAME="-web" is not a valid server name. ${NAME_FIX}`,
+    ],
+    [
+      "a 64-character server name",
+      { FOOBAR_SERVER_NAME: "a".repeat(64) },
+      `FOOBAR_SERVER_NAME="${"a".repeat(64)}" is not a valid server name. ${NAME_FIX}`,
+    ],
+    [
+      "a domain with a space",
+      { FOOBAR_DOMAIN: "www foobar.com" },
+      'FOOBAR_DOMAIN="www foobar.com" is not a host name or IP address. Fix: set it to the site\'s public host name, or unset it for www.foobar.com.',
+    ],
+    [
+      "a listen address with a port",
+      { FOOBAR_LISTEN_HOST: "0.0.0.0:3000" },
+      'FOOBAR_LISTEN_HOST="0.0.0.0:3000" is not a host name or IP address. Fix: set it to the address to listen on, or unset it for 0.0.0.0.',
+    ],
+    [
+      "a named port",
+      { FOOBAR_PORT: "http" },
+      'FOOBAR_PORT="http" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
+    ],
+    [
+      "port 0",
+      { FOOBAR_PORT: "0" },
+      'FOOBAR_PORT="0" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
+    ],
+    [
+      "port 65536",
+      { FOOBAR_PORT: "65536" },
+      'FOOBAR_PORT="65536" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
+    ],
+    [
+      "a writer URL instead of a host",
+      { FOOBAR_DB_WRITER_HOST: "mysql://db-primary" },
+      'FOOBAR_DB_WRITER_HOST="mysql://db-primary" is not a host name or IP address. Fix: set it to the host name of the MySQL primary, e.g. db-primary.',
+    ],
+    [
+      "a writer port with a suffix",
+      { FOOBAR_DB_WRITER_PORT: "3306/tcp" },
+      'FOOBAR_DB_WRITER_PORT="3306/tcp" is not a TCP port. Fix: set it to the MySQL primary\'s port, an integer from 1 to 65535, or unset it for 3306.',
+    ],
+    [
+      "a bad replica host",
+      { FOOBAR_DB_READER_HOST: "db replica" },
+      'FOOBAR_DB_READER_HOST="db replica" is not a host name or IP address. Fix: set it to the host name of the MySQL replica, or unset it to read from the primary.',
+    ],
+    [
+      "a bad replica port",
+      { FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_READER_PORT: "-1" },
+      'FOOBAR_DB_READER_PORT="-1" is not a TCP port. Fix: set it to the MySQL replica\'s port, an integer from 1 to 65535, or unset it for 3306.',
+    ],
+    [
+      "a replica port without a replica host",
+      { FOOBAR_DB_READER_PORT: "3307" },
+      'FOOBAR_DB_READER_PORT="3307" is set but FOOBAR_DB_READER_HOST is not. Fix: set FOOBAR_DB_READER_HOST to the replica\'s host name, or unset FOOBAR_DB_READER_PORT.',
+    ],
+    [
+      "a database name with '-'",
+      { FOOBAR_DB_NAME: "foo-bar" },
+      "FOOBAR_DB_NAME=\"foo-bar\" is not a valid MySQL database name. Fix: use letters, digits, '_' or '$' (at most 64), or unset it for foobar.",
+    ],
+    [
+      "a user name with a space",
+      { FOOBAR_DB_USER: "app user" },
+      "FOOBAR_DB_USER=\"app user\" is not a valid MySQL user name. Fix: use letters, digits, '_', '.' or '-' (at most 32), or unset it for app.",
+    ],
+    [
+      "a missing password file",
+      { FOOBAR_DB_PASSWORD_FILE: missingFile },
+      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(missingFile)} cannot be read (ENOENT). ${PASSWORD_FIX}`,
+    ],
+    [
+      "a directory as password file",
+      { FOOBAR_DB_PASSWORD_FILE: tmp },
+      `FOOBAR_DB_PASSWORD_FILE=${JSON.stringify(tmp)} cannot be read (EISDIR). ${PASSWORD_FIX}`,
+    ],
   ];
   for (const [what, override, line] of cases) {
     it(`rejects ${what} with an exact message`, () => {

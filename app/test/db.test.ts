@@ -103,7 +103,10 @@ describe("poolDatabase (mysql adapter)", () => {
   it("rolls back when COMMIT fails", async () => {
     const { pool, db } = setup();
     pool.conn.fail.commit = new Error("ER_LOCK_DEADLOCK");
-    await assert.rejects(db.transaction(async () => 1), { message: "ER_LOCK_DEADLOCK" });
+    await assert.rejects(
+      db.transaction(async () => 1),
+      { message: "ER_LOCK_DEADLOCK" },
+    );
     assert.deepEqual(pool.conn.log, ["begin", "commit", "rollback", "release"]);
   });
 
@@ -111,14 +114,20 @@ describe("poolDatabase (mysql adapter)", () => {
     const { pool, db } = setup();
     pool.conn.fail.query = new Error("PROTOCOL_CONNECTION_LOST");
     pool.conn.fail.rollback = new Error("Cannot enqueue Query after fatal error.");
-    await assert.rejects(db.transaction((tx) => tx.query("SELECT 1", [])), { message: "PROTOCOL_CONNECTION_LOST" });
+    await assert.rejects(
+      db.transaction((tx) => tx.query("SELECT 1", [])),
+      { message: "PROTOCOL_CONNECTION_LOST" },
+    );
     assert.deepEqual(pool.conn.log, ["begin", "query SELECT 1 [] timeout=1500", "rollback", "destroy"]);
   });
 
   it("rejects without touching a connection when none can be opened", async () => {
     const { pool, db } = setup();
     pool.connectError = new Error("connect ECONNREFUSED 127.0.0.1:3306");
-    await assert.rejects(db.transaction(async () => 1), { message: "connect ECONNREFUSED 127.0.0.1:3306" });
+    await assert.rejects(
+      db.transaction(async () => 1),
+      { message: "connect ECONNREFUSED 127.0.0.1:3306" },
+    );
     assert.deepEqual(pool.conn.log, []);
   });
 

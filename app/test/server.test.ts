@@ -121,7 +121,12 @@ describe("HTTP server routes", () => {
     });
   }
 
-  for (const [method, path] of [["POST", "/"], ["PUT", "/"], ["DELETE", "/healthz"], ["OPTIONS", "/healthz"]]) {
+  for (const [method, path] of [
+    ["POST", "/"],
+    ["PUT", "/"],
+    ["DELETE", "/healthz"],
+    ["OPTIONS", "/healthz"],
+  ]) {
     it(`answers 405 with Allow for ${method} ${path}`, async () => {
       await start("server-1");
       const res = await request(port, { method, path });

@@ -37,15 +37,21 @@ class FakeDb implements Database {
 }
 
 const SELECT = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
-const rows = (total: unknown): Responder => () => [{ total }];
-const failing = (message: string): Responder => () => {
-  throw new Error(message);
-};
+const rows =
+  (total: unknown): Responder =>
+  () => [{ total }];
+const failing =
+  (message: string): Responder =>
+  () => {
+    throw new Error(message);
+  };
 
 describe("VisitStore", () => {
   describe("recordVisit", () => {
     it("inserts the visit and bumps the server's total in one transaction on the writer", async () => {
-      const writer = new FakeDb((sql) => (sql.startsWith("INSERT INTO visits ") ? { insertId: 101, affectedRows: 1 } : { affectedRows: 2 }));
+      const writer = new FakeDb((sql) =>
+        sql.startsWith("INSERT INTO visits ") ? { insertId: 101, affectedRows: 1 } : { affectedRows: 2 },
+      );
       const reader = new FakeDb(rows(0));
       const store = new VisitStore(writer, reader);
       assert.deepEqual(await store.recordVisit("server-2"), { visitId: 101 });

@@ -39,7 +39,14 @@ function hostPatternOf(cidr: string): string {
     return `${base}/${[24, 16, 8, 0].map((s) => (mask >>> s) & 255).join(".")}`;
 }
 
-export function deployAws(name: string, stack: string, region: string, topology: Topology, credentials: Credentials, parent: pulumi.Resource): AwsDeployment {
+export function deployAws(
+    name: string,
+    stack: string,
+    region: string,
+    topology: Topology,
+    credentials: Credentials,
+    parent: pulumi.Resource,
+): AwsDeployment {
     const plan = planAws(topology);
     const opts = { parent };
     const tags = { "foobar:stack": name, "managed-by": "pulumi" };
@@ -54,7 +61,9 @@ export function deployAws(name: string, stack: string, region: string, topology:
     // RDS replicates by itself: no replication user, so no password for one.
     if (!managed) values[SECRET_KEYS.replicationPassword] = credentials.replicationPassword;
     if (managed) {
-        values[SECRET_KEYS.rdsAdminPassword] = pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result);
+        values[SECRET_KEYS.rdsAdminPassword] = pulumi.secret(
+            new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result,
+        );
     }
     const parameters = new Map(
         Object.entries(values).map(([key, value]) => [
@@ -64,7 +73,9 @@ export function deployAws(name: string, stack: string, region: string, topology:
     );
     const parameterNames = Object.fromEntries(Object.keys(values).map((key) => [key, `/foobar/${stack}/${key}`]));
 
-    const database = managed ? createDatabase(name, plan, topology, network, values[SECRET_KEYS.rdsAdminPassword], RDS_ADMIN_USER, tags, parent) : undefined;
+    const database = managed
+        ? createDatabase(name, plan, topology, network, values[SECRET_KEYS.rdsAdminPassword], RDS_ADMIN_USER, tags, parent)
+        : undefined;
     const ami = plan.aws.amiId
         ? pulumi.output(plan.aws.amiId)
         : aws.ec2.getAmiOutput(
@@ -88,32 +99,39 @@ export function deployAws(name: string, stack: string, region: string, topology:
         certificatePem: pulumi.unsecret(credentials.certificatePem),
         caCertificatePem: credentials.caCertificatePem,
     };
-    const endpoints = database ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)]) : pulumi.output([] as string[]);
+    const endpoints = database
+        ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)])
+        : pulumi.output([] as string[]);
 
     const instances = new Map<string, aws.ec2.Instance>();
     for (const server of topology.servers) {
         const instance = plan.instance(server.name);
-        const boot = pulumi
-            .all([endpoints, placeholders.certificatePem])
-            .apply(([dbHosts, certificate]) => {
-                const view = awsView(topology, plan, dbHosts);
-                const rendered = server.services.map((key) => {
-                    const svc = service(topology, key);
-                    return { svc, out: renderService(topology, svc, { ...placeholders, certificatePem: pulumi.output(certificate) }, view) };
-                });
-                return pulumi.all(rendered.map((r) => pulumi.all(r.out.files.map((f) => pulumi.output(f.content))))).apply((contents) => {
-                    const services: ResolvedService[] = rendered.map((r, i) => ({
-                        kind: r.svc.kind,
-                        files: r.out.files.map((f, j) => ({ path: f.path, content: contents[i][j] })),
-                        env: r.out.env,
-                    }));
-                    const bootstrap = server.name === topology.lbServer && managed ? managedBootstrap(plan, dbHosts[0]) : undefined;
-                    const config = bootConfig({ hostname: server.name, region, services, bundle: appBundle(), parameters: parameterNames, managed: bootstrap });
-                    // The instance may read exactly the secrets its own files hold.
-                    const keys = [...new Set(config.files.flatMap((f) => placeholdersIn(f.content)))].sort();
-                    return { userData: compressUserData(renderCloudConfig(config)).toString("base64"), keys };
-                });
+        const boot = pulumi.all([endpoints, placeholders.certificatePem]).apply(([dbHosts, certificate]) => {
+            const view = awsView(topology, plan, dbHosts);
+            const rendered = server.services.map((key) => {
+                const svc = service(topology, key);
+                return { svc, out: renderService(topology, svc, { ...placeholders, certificatePem: pulumi.output(certificate) }, view) };
             });
+            return pulumi.all(rendered.map((r) => pulumi.all(r.out.files.map((f) => pulumi.output(f.content))))).apply((contents) => {
+                const services: ResolvedService[] = rendered.map((r, i) => ({
+                    kind: r.svc.kind,
+                    files: r.out.files.map((f, j) => ({ path: f.path, content: contents[i][j] })),
+                    env: r.out.env,
+                }));
+                const bootstrap = server.name === topology.lbServer && managed ? managedBootstrap(plan, dbHosts[0]) : undefined;
+                const config = bootConfig({
+                    hostname: server.name,
+                    region,
+                    services,
+                    bundle: appBundle(),
+                    parameters: parameterNames,
+                    managed: bootstrap,
+                });
+                // The instance may read exactly the secrets its own files hold.
+                const keys = [...new Set(config.files.flatMap((f) => placeholdersIn(f.content)))].sort();
+                return { userData: compressUserData(renderCloudConfig(config)).toString("base64"), keys };
+            });
+        });
         const role = instanceRole(name, server.name, boot.keys, parameters, tags, parent);
         instances.set(
             server.name,
@@ -212,14 +230,21 @@ function instanceRole(
         },
         opts,
     );
-    new aws.iam.RolePolicyAttachment(`${name}-${server}-ssm-core`, { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" }, opts);
+    new aws.iam.RolePolicyAttachment(
+        `${name}-${server}-ssm-core`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        opts,
+    );
     const arns = keys.apply((ks) => pulumi.all(ks.map((k) => (parameters.get(k) as aws.ssm.Parameter).arn)));
     new aws.iam.RolePolicy(
         `${name}-${server}-parameters`,
         {
             role: role.id,
             policy: arns.apply((resources) =>
-                JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: resources }] }),
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: resources }],
+                }),
             ),
         },
         opts,

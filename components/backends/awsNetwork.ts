@@ -27,7 +27,8 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
         }),
     );
     for (const rule of plan.rules) {
-        const peer = "group" in rule.peer ? { referencedSecurityGroupId: securityGroupIds.get(rule.peer.group) } : { cidrIpv4: rule.peer.cidr };
+        const peer =
+            "group" in rule.peer ? { referencedSecurityGroupId: securityGroupIds.get(rule.peer.group) } : { cidrIpv4: rule.peer.cidr };
         const args = {
             securityGroupId: securityGroupIds.get(rule.group) as pulumi.Output<string>,
             ipProtocol: "tcp",
@@ -83,7 +84,11 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
         const natIp = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, opts);
         const nat = new aws.ec2.NatGateway(
             `${name}-nat`,
-            { allocationId: natIp.id, subnetId: subnetIds.get("public-a") as pulumi.Output<string>, tags: { ...tags, Name: `${name}-nat` } },
+            {
+                allocationId: natIp.id,
+                subnetId: subnetIds.get("public-a") as pulumi.Output<string>,
+                tags: { ...tags, Name: `${name}-nat` },
+            },
             { parent, dependsOn: [igw] },
         );
         privateRoutes = new aws.ec2.RouteTable(
@@ -95,7 +100,11 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
     for (const s of plan.subnets) {
         const table = s.tier === "public" ? publicRoutes : privateRoutes;
         if (!table) continue;
-        new aws.ec2.RouteTableAssociation(`${name}-${s.key}`, { subnetId: subnetIds.get(s.key) as pulumi.Output<string>, routeTableId: table.id }, opts);
+        new aws.ec2.RouteTableAssociation(
+            `${name}-${s.key}`,
+            { subnetId: subnetIds.get(s.key) as pulumi.Output<string>, routeTableId: table.id },
+            opts,
+        );
     }
     return { vpcId: vpc.id, subnetIds };
 }

@@ -48,7 +48,11 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
                 `${name}-image-${kind}`,
                 {
                     imageName: `foobar-infra/${kind}:local`,
-                    build: { context: REPO_ROOT, dockerfile: path.join(REPO_ROOT, "images", kind, "Dockerfile"), builderVersion: "BuilderV1" },
+                    build: {
+                        context: REPO_ROOT,
+                        dockerfile: path.join(REPO_ROOT, "images", kind, "Dockerfile"),
+                        builderVersion: "BuilderV1",
+                    },
                     skipPush: true,
                 },
                 opts,
@@ -82,7 +86,16 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
             ipv4Address: segment.members.get(svc.key) as string,
         }));
         const volumes = svc.kind.startsWith("mariadb")
-            ? [{ volumeName: new docker.Volume(`${name}-${svc.key}-data`, { name: `${name}-${svc.key}-data`, labels: [stackLabel] }, opts).name, containerPath: "/var/lib/mysql" }]
+            ? [
+                  {
+                      volumeName: new docker.Volume(
+                          `${name}-${svc.key}-data`,
+                          { name: `${name}-${svc.key}-data`, labels: [stackLabel] },
+                          opts,
+                      ).name,
+                      containerPath: "/var/lib/mysql",
+                  },
+              ]
             : [];
         const container = new docker.Container(
             `${name}-${svc.key}`,

@@ -107,14 +107,19 @@ export function validateAws(p: Problems, value: unknown): ResolvedAws {
     if (adminCidr !== undefined) {
         const cidr = typeof adminCidr === "string" ? parseCidr(adminCidr) : undefined;
         if (!cidr || cidr.prefix === 0) {
-            p.add("aws.adminCidr", adminCidr, `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`);
+            p.add(
+                "aws.adminCidr",
+                adminCidr,
+                `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`,
+            );
         }
     }
     const r = p.object("aws.rds", a.rds, RDS_KEYS) ?? {};
     const d = DEFAULT_AWS.rds;
     const rds = {
         engineVersion: d.engineVersion,
-        instanceClass: typeof r.instanceClass === "string" && /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(r.instanceClass) ? r.instanceClass : d.instanceClass,
+        instanceClass:
+            typeof r.instanceClass === "string" && /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(r.instanceClass) ? r.instanceClass : d.instanceClass,
         allocatedStorageGb: p.integer("aws.rds.allocatedStorageGb", r.allocatedStorageGb, 20, 65536, d.allocatedStorageGb),
         multiAz: p.boolean("aws.rds.multiAz", r.multiAz, d.multiAz),
         backupRetentionDays: p.integer("aws.rds.backupRetentionDays", r.backupRetentionDays, 7, 35, d.backupRetentionDays),
@@ -154,9 +159,19 @@ function validateExistingVpc(p: Problems, value: unknown, privateSubnets: boolea
         const ok =
             Array.isArray(list) &&
             list.length >= min &&
-            list.every((s) => typeof s?.id === "string" && /^subnet-[0-9a-f]{8,17}$/.test(s.id) && typeof s?.cidr === "string" && parseCidr(s.cidr) !== undefined);
+            list.every(
+                (s) =>
+                    typeof s?.id === "string" &&
+                    /^subnet-[0-9a-f]{8,17}$/.test(s.id) &&
+                    typeof s?.cidr === "string" &&
+                    parseCidr(s.cidr) !== undefined,
+            );
         if (!ok) {
-            p.add(`aws.existingVpc.${key}`, v[key], `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`);
+            p.add(
+                `aws.existingVpc.${key}`,
+                v[key],
+                `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`,
+            );
             return [];
         }
         // Instances take fixed addresses from .10 up (one per server), and the VPC range is what
@@ -166,10 +181,18 @@ function validateExistingVpc(p: Problems, value: unknown, privateSubnets: boolea
             const c = parseCidr(s.cidr) as Cidr;
             const inside = vpc !== undefined && c.prefix >= vpc.prefix && c.base >= vpc.base && c.base < vpc.base + 2 ** (32 - vpc.prefix);
             if (!inside || c.prefix > 27) {
-                p.add(`aws.existingVpc.${key}`, s.cidr, `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`);
+                p.add(
+                    `aws.existingVpc.${key}`,
+                    s.cidr,
+                    `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`,
+                );
             }
         }
         return list as ExistingSubnet[];
     };
-    return { vpcId: v.vpcId as string, publicSubnets: subnets("publicSubnets", 2), privateSubnets: subnets("privateSubnets", privateSubnets ? 2 : 0) };
+    return {
+        vpcId: v.vpcId as string,
+        publicSubnets: subnets("publicSubnets", 2),
+        privateSubnets: subnets("privateSubnets", privateSubnets ? 2 : 0),
+    };
 }

@@ -39,10 +39,7 @@ function within(inner: Cidr, outer: Cidr): boolean {
 export function isPrivateIpv4Cidr(value: string, minPrefix: number, maxPrefix: number): boolean {
     const cidr = parseCidr(value);
     return (
-        cidr !== undefined &&
-        cidr.prefix >= minPrefix &&
-        cidr.prefix <= maxPrefix &&
-        PRIVATE_RANGES.some((range) => within(cidr, range))
+        cidr !== undefined && cidr.prefix >= minPrefix && cidr.prefix <= maxPrefix && PRIVATE_RANGES.some((range) => within(cidr, range))
     );
 }
 

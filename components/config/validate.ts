@@ -133,7 +133,11 @@ function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {
     if (mode === "self-signed") {
         for (const key of ["certificate", "key"] as const) {
             if (tlsIn[key] !== undefined) {
-                p.add(`tls.${key}`, SECRET_PLACEHOLDER, `is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`);
+                p.add(
+                    `tls.${key}`,
+                    SECRET_PLACEHOLDER,
+                    `is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`,
+                );
             }
         }
         return {

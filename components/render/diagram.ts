@@ -9,6 +9,8 @@ export function renderDiagram(topology: Topology): string {
         ...server.services.map((key) => `        ${id(key)}["${key.slice(server.name.length + 1)}"]`),
         "    end",
     ]);
-    const flows = topology.flows.map((f) => `    ${f.from === "internet" ? "internet((internet))" : id(f.from)} -->|${f.port}| ${id(f.to)}`);
+    const flows = topology.flows.map(
+        (f) => `    ${f.from === "internet" ? "internet((internet))" : id(f.from)} -->|${f.port}| ${id(f.to)}`,
+    );
     return lines("flowchart LR", ...servers, ...flows);
 }

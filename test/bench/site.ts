@@ -26,7 +26,9 @@ async function evaluationMs(): Promise<number[]> {
 
 /** wrk's own summary lines, reduced to the numbers that matter. */
 function wrk(url: string, host: string): Record<string, string> {
-    const r = spawnSync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION}s`, "--latency", "-H", `Host: ${host}`, url], { encoding: "utf8" });
+    const r = spawnSync("wrk", ["-t2", `-c${CONNECTIONS}`, `-d${DURATION}s`, "--latency", "-H", `Host: ${host}`, url], {
+        encoding: "utf8",
+    });
     if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
     const out = r.stdout;
     const pick = (re: RegExp) => re.exec(out)?.[1] ?? "-";
@@ -43,7 +45,9 @@ function wrk(url: string, host: string): Record<string, string> {
 async function main(): Promise<void> {
     spawnSync("bash", [path.join(ROOT, "scripts", "ensure-base-image.sh")], { stdio: "inherit" });
     const evals = await evaluationMs();
-    console.log(`program evaluation under mocks (dev stack, 5 runs): min ${evals[0].toFixed(0)} ms, median ${evals[2].toFixed(0)} ms, max ${evals[4].toFixed(0)} ms`);
+    console.log(
+        `program evaluation under mocks (dev stack, 5 runs): min ${evals[0].toFixed(0)} ms, median ${evals[2].toFixed(0)} ms, max ${evals[4].toFixed(0)} ms`,
+    );
 
     const captured = await captureStack("bench");
     await removeLeftovers(captured.name);
@@ -60,7 +64,13 @@ async function main(): Promise<void> {
         ];
         console.log(`\nwrk over loopback, ${CONNECTIONS} connections, 2 threads, ${DURATION} s each:`);
         console.table(Object.fromEntries(rows));
-        const stats = await docker(["stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}", ...(await containerNames(captured.name))]);
+        const stats = await docker([
+            "stats",
+            "--no-stream",
+            "--format",
+            "{{.Name}}\t{{.MemUsage}}\t{{.CPUPerc}}",
+            ...(await containerNames(captured.name)),
+        ]);
         console.log(`\ncontainer memory and CPU right after the load:\n${stats}`);
     } finally {
         await deployer.destroy();
@@ -69,7 +79,10 @@ async function main(): Promise<void> {
 }
 
 async function containerNames(stack: string): Promise<string[]> {
-    return (await dockerRun(["ps", "--format", "{{.Names}}", "--filter", `label=foobar.stack=${stack}`])).stdout.split(/\s+/).filter(Boolean).sort();
+    return (await dockerRun(["ps", "--format", "{{.Names}}", "--filter", `label=foobar.stack=${stack}`])).stdout
+        .split(/\s+/)
+        .filter(Boolean)
+        .sort();
 }
 
 main().catch((err) => {

@@ -8,12 +8,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { certRequestPem, locallySignedCertPem, privateKeyPem, selfSignedCertPem } from "./tlsMaterial";
 
+/**
+ * Resource inputs and outputs as the mock monitor hands them over: untyped JSON-like values (the
+ * SDK's own MockResourceArgs.inputs is `any`), which tests and the live deployer index freely.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped engine data, as in the SDK's MockResourceArgs
+export type Props = Record<string, any>;
+
 export interface RecordedResource {
     readonly type: string;
     readonly name: string;
     /** Resolved inputs, secrets unwrapped to their values. */
-    readonly inputs: Record<string, any>;
-    readonly state: Record<string, any>;
+    readonly inputs: Props;
+    readonly state: Props;
     /** Paths of the inputs that arrived as secrets, e.g. "uploads[1].content". */
     readonly secretPaths: readonly string[];
 }
@@ -22,12 +29,13 @@ const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** The mock monitor hands secrets over wrapped; unwrap them and remember where they were. */
-function unwrapSecrets(value: any, at: string, secretPaths: string[]): any {
+function unwrapSecrets(value: unknown, at: string, secretPaths: string[]): unknown {
     if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${at}[${i}]`, secretPaths));
     if (value === null || typeof value !== "object") return value;
-    if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+    const wrapped = value as Props;
+    if (wrapped[SECRET_SIG_KEY] === SECRET_SIG) {
         secretPaths.push(at);
-        return unwrapSecrets(value.value, at, []);
+        return unwrapSecrets(wrapped.value, at, []);
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, secretPaths)]));
 }
@@ -38,7 +46,7 @@ export type Material = "fake" | "real";
 export const FOOBAR_COMPONENT = "foobar:index:FoobarInfra";
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-function randomPassword(inputs: Record<string, any>): string {
+function randomPassword(inputs: Props): string {
     if (inputs.special !== false) throw new Error("random mock: only special=false passwords are modelled");
     const bytes = crypto.randomBytes(inputs.length);
     return [...bytes].map((b) => ALNUM[b % ALNUM.length]).join("");
@@ -49,7 +57,7 @@ function fakePem(label: string, name: string): string {
 }
 
 /** Outputs each resource type adds to its inputs; any other type is an error, never a guess. */
-function outputsFor(type: string, name: string, inputs: Record<string, any>, material: Material): Record<string, any> {
+function outputsFor(type: string, name: string, inputs: Props, material: Material): Props {
     const real = material === "real";
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
@@ -78,7 +86,7 @@ function outputsFor(type: string, name: string, inputs: Record<string, any>, mat
 const arn = (service: string, what: string) => `arn:aws:${service}:eu-west-1:123456789012:${what}`;
 
 /** What AWS computes for each resource type the program creates; anything else is an error. */
-const AWS_OUTPUTS: Record<string, (name: string, inputs: Record<string, any>) => Record<string, any>> = {
+const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/vpc:Vpc": () => ({}),
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": () => ({}),
     "aws:ec2/subnet:Subnet": () => ({}),
@@ -113,7 +121,7 @@ export const DEBIAN_AMI_QUERY = {
 };
 export const MOCK_AMI_ID = "ami-0d3b1e2a4c5f60718";
 
-function callResult(token: string, inputs: Record<string, any>): Record<string, any> {
+function callResult(token: string, inputs: Props): Props {
     switch (token) {
         case "aws:ec2/getAmi:getAmi": {
             if (!isDeepStrictEqual(inputs, DEBIAN_AMI_QUERY)) throw new Error(`mock: unexpected AMI query ${JSON.stringify(inputs)}`);
@@ -129,7 +137,7 @@ function callResult(token: string, inputs: Record<string, any>): Record<string, 
 export interface StackRun<T> {
     readonly resources: RecordedResource[];
     /** Every provider function the program called, with its inputs. */
-    readonly calls: Array<{ token: string; inputs: Record<string, any> }>;
+    readonly calls: Array<{ token: string; inputs: Props }>;
     readonly outputs: T;
 }
 
@@ -143,7 +151,7 @@ export async function runUnderMocks<T>(
     options: { material?: Material; stack?: string } = {},
 ): Promise<StackRun<T>> {
     const resources: RecordedResource[] = [];
-    const calls: Array<{ token: string; inputs: Record<string, any> }> = [];
+    const calls: Array<{ token: string; inputs: Props }> = [];
     const material = options.material ?? "fake";
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -152,7 +160,7 @@ export async function runUnderMocks<T>(
         {
             newResource(args) {
                 const secretPaths: string[] = [];
-                const inputs = unwrapSecrets(args.inputs, "", secretPaths);
+                const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Props;
                 const extra = args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material);
                 const state = { ...inputs, ...extra };
                 resources.push({ type: args.type, name: args.name, inputs, state, secretPaths });

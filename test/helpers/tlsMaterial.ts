@@ -5,8 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-type Inputs = Record<string, any>;
+import type { Props as Inputs } from "./pulumiMocks";
 
 const OPENSSL_USES: Record<string, string> = {
     cert_signing: "keyCertSign",
@@ -65,8 +64,20 @@ export function selfSignedCertPem(inputs: Inputs): string {
         fs.writeFileSync(path.join(dir, "key.pem"), inputs.privateKeyPem);
         fs.writeFileSync(path.join(dir, "ext.cnf"), extensions(inputs, inputs.isCaCertificate === true));
         // A CSR signed by its own key is a self-signed certificate with exactly the extensions asked for.
-        openssl(["x509", "-req", "-in", csr(dir, inputs), "-signkey", path.join(dir, "key.pem"), "-days", days(inputs),
-            "-extfile", path.join(dir, "ext.cnf"), "-out", path.join(dir, "cert.pem")]);
+        openssl([
+            "x509",
+            "-req",
+            "-in",
+            csr(dir, inputs),
+            "-signkey",
+            path.join(dir, "key.pem"),
+            "-days",
+            days(inputs),
+            "-extfile",
+            path.join(dir, "ext.cnf"),
+            "-out",
+            path.join(dir, "cert.pem"),
+        ]);
         return fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
     });
 }
@@ -80,10 +91,22 @@ function csr(dir: string, inputs: Inputs): string {
 export function certRequestPem(inputs: Inputs): string {
     return withTempDir((dir) => {
         fs.writeFileSync(path.join(dir, "key.pem"), inputs.privateKeyPem);
-        const sans = [...(inputs.dnsNames ?? []).map((d: string) => `DNS:${d}`), ...(inputs.ipAddresses ?? []).map((ip: string) => `IP:${ip}`)];
+        const sans = [
+            ...(inputs.dnsNames ?? []).map((d: string) => `DNS:${d}`),
+            ...(inputs.ipAddresses ?? []).map((ip: string) => `IP:${ip}`),
+        ];
         const out = path.join(dir, "req.csr");
-        openssl(["req", "-new", "-key", path.join(dir, "key.pem"), "-subj", subjectArg(inputs.subject),
-            ...(sans.length ? ["-addext", `subjectAltName=${sans.join(",")}`] : []), "-out", out]);
+        openssl([
+            "req",
+            "-new",
+            "-key",
+            path.join(dir, "key.pem"),
+            "-subj",
+            subjectArg(inputs.subject),
+            ...(sans.length ? ["-addext", `subjectAltName=${sans.join(",")}`] : []),
+            "-out",
+            out,
+        ]);
         return fs.readFileSync(out, "utf8");
     });
 }
@@ -94,9 +117,26 @@ export function locallySignedCertPem(inputs: Inputs): string {
         fs.writeFileSync(path.join(dir, "ca.pem"), inputs.caCertPem);
         fs.writeFileSync(path.join(dir, "ca.key"), inputs.caPrivateKeyPem);
         fs.writeFileSync(path.join(dir, "ext.cnf"), extensions(inputs, inputs.isCaCertificate === true) + "\nauthorityKeyIdentifier=keyid");
-        openssl(["x509", "-req", "-in", path.join(dir, "req.csr"), "-CA", path.join(dir, "ca.pem"), "-CAkey", path.join(dir, "ca.key"),
-            "-set_serial", `0x${crypto.randomBytes(8).toString("hex")}`, "-days", days(inputs), "-copy_extensions", "copy",
-            "-extfile", path.join(dir, "ext.cnf"), "-out", path.join(dir, "cert.pem")]);
+        openssl([
+            "x509",
+            "-req",
+            "-in",
+            path.join(dir, "req.csr"),
+            "-CA",
+            path.join(dir, "ca.pem"),
+            "-CAkey",
+            path.join(dir, "ca.key"),
+            "-set_serial",
+            `0x${crypto.randomBytes(8).toString("hex")}`,
+            "-days",
+            days(inputs),
+            "-copy_extensions",
+            "copy",
+            "-extfile",
+            path.join(dir, "ext.cnf"),
+            "-out",
+            path.join(dir, "cert.pem"),
+        ]);
         return fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
     });
 }

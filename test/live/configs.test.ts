@@ -15,7 +15,8 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     "active-passive-leastconn": { "foobar:lb": { algorithm: "leastconn", mode: "active-passive" } },
 };
 
-const serviceOf = (r: RecordedResource) => r.inputs.labels.find((l: any) => l.label === "foobar.service").value as string;
+const serviceOf = (r: RecordedResource) =>
+    r.inputs.labels.find((l: { label: string; value: string }) => l.label === "foobar.service").value as string;
 
 async function sql(container: string, query: string): Promise<string> {
     const r = await dockerRun(["exec", container, "mariadb", "-N", "-B", "-e", query]);
@@ -79,10 +80,16 @@ describe("live: rendered configs pass their real daemons", function () {
                 try {
                     const replicas = containers.filter((r) => serviceOf(r) === "mariadb-replica").length;
                     assert.equal(
-                        await sql(id, "SELECT @@server_id, @@read_only, @@log_bin, @@gtid_strict_mode, @@sync_binlog, @@rpl_semi_sync_master_enabled"),
+                        await sql(
+                            id,
+                            "SELECT @@server_id, @@read_only, @@log_bin, @@gtid_strict_mode, @@sync_binlog, @@rpl_semi_sync_master_enabled",
+                        ),
                         `1\t0\t1\t1\t1\t${replicas > 0 ? 1 : 0}`,
                     );
-                    const grants = await sql(id, "SELECT CONCAT(user, '@', host) FROM mysql.user WHERE user IN ('app', 'replicator') ORDER BY user");
+                    const grants = await sql(
+                        id,
+                        "SELECT CONCAT(user, '@', host) FROM mysql.user WHERE user IN ('app', 'replicator') ORDER BY user",
+                    );
                     assert.equal(grants, `app@${clientHost()}\nreplicator@${clientHost()}`);
                     assert.match(await sql(id, `SHOW GRANTS FOR 'app'@'${clientHost()}'`), /GRANT SELECT, INSERT ON `foobar`\.`visits`/);
                     assert.equal(await sql(id, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'foobar'"), "2");

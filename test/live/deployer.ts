@@ -2,10 +2,12 @@
 // local Docker engine, the way the docker provider would. An input it does not understand is an
 // error, never silently dropped: what runs here is what `pulumi up` would run.
 import * as path from "path";
-import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
+import { Props as Inputs, RecordedResource, TYPES } from "../helpers/pulumiMocks";
 import { docker, dockerApi, dockerRun, sleep, tarFiles } from "./docker";
 
-type Inputs = Record<string, any>;
+/** The parts of the Engine API's replies this deployer reads. */
+type Created = { Id: string };
+type Inspected = { State?: { Status?: string; Health?: { Status?: string } } };
 
 /** Every input key this deployer maps, per resource type (and per nested block). */
 const KNOWN: Record<string, readonly string[]> = {
@@ -16,8 +18,23 @@ const KNOWN: Record<string, readonly string[]> = {
     "network.ipamConfigs": ["subnet", "gateway"],
     [TYPES.volume]: ["name", "labels"],
     [TYPES.container]: [
-        "name", "image", "hostname", "labels", "networksAdvanced", "ports", "uploads", "envs", "healthcheck",
-        "restart", "stopSignal", "stopTimeout", "volumes", "logDriver", "logOpts", "wait", "waitTimeout",
+        "name",
+        "image",
+        "hostname",
+        "labels",
+        "networksAdvanced",
+        "ports",
+        "uploads",
+        "envs",
+        "healthcheck",
+        "restart",
+        "stopSignal",
+        "stopTimeout",
+        "volumes",
+        "logDriver",
+        "logOpts",
+        "wait",
+        "waitTimeout",
     ],
     "container.networksAdvanced": ["name", "ipv4Address"],
     "container.ports": ["internal", "external", "ip", "protocol"],
@@ -111,7 +128,7 @@ export class DockerDeployer {
     async createContainer(r: RecordedResource): Promise<void> {
         const c = r.inputs;
         const body = containerCreateBody(r.name, c);
-        const created = await dockerApi("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
+        const created = await dockerApi<Created>("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
         this.containers.push(c.name);
         // As the provider does: with networksAdvanced, leave the default bridge, then join each one.
         const networks: Inputs[] = c.networksAdvanced ?? [];
@@ -174,9 +191,9 @@ export function containerCreateBody(where: string, c: Inputs): Inputs {
 
 export async function waitHealthy(name: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let last = "";
+    let last: string | undefined = "";
     while (Date.now() < deadline) {
-        const info = await dockerApi("GET", `/containers/${encodeURIComponent(name)}/json`);
+        const info = await dockerApi<Inspected>("GET", `/containers/${encodeURIComponent(name)}/json`);
         last = info.State?.Health?.Status ?? info.State?.Status;
         if (last === "healthy") return;
         if (info.State?.Status === "exited") break;
@@ -190,8 +207,12 @@ export async function waitHealthy(name: string, timeoutMs: number): Promise<void
  * Runs `command` in a throwaway container of a registered container's image, with its uploads
  * in place and no network: the real daemon checks the exact files the stack would deliver.
  */
-export async function runWithUploads(c: Inputs, command: readonly string[] | undefined, keepRunning: boolean): Promise<{ id: string; code?: number; logs: string }> {
-    const created = await dockerApi("POST", "/containers/create", {
+export async function runWithUploads(
+    c: Inputs,
+    command: readonly string[] | undefined,
+    keepRunning: boolean,
+): Promise<{ id: string; code?: number; logs: string }> {
+    const created = await dockerApi<Created>("POST", "/containers/create", {
         Image: c.image,
         Cmd: command,
         Labels: labelsOf("check", c.labels),
@@ -200,7 +221,7 @@ export async function runWithUploads(c: Inputs, command: readonly string[] | und
     await upload("check", created.Id, c.uploads);
     await dockerApi("POST", `/containers/${created.Id}/start`);
     if (keepRunning) return { id: created.Id, logs: "" };
-    const { StatusCode } = await dockerApi("POST", `/containers/${created.Id}/wait`);
+    const { StatusCode } = await dockerApi<{ StatusCode: number }>("POST", `/containers/${created.Id}/wait`);
     const logs = await dockerRun(["logs", created.Id]);
     await dockerRun(["rm", "-f", "-v", created.Id]);
     return { id: created.Id, code: StatusCode, logs: logs.stdout + logs.stderr };

@@ -15,7 +15,10 @@ export interface RunResult {
 }
 
 /** Runs `docker ...`; never throws, the caller decides what a failure means. */
-export function dockerRun(args: readonly string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+export function dockerRun(
+    args: readonly string[],
+    options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<RunResult> {
     return new Promise((resolve) => {
         const child = spawn("docker", args, { env: options.env ?? process.env });
         const out: Buffer[] = [];
@@ -32,18 +35,26 @@ export function dockerRun(args: readonly string[], options: { input?: Buffer | s
 }
 
 /** Runs `docker ...` and throws with its stderr when it fails. */
-export async function docker(args: readonly string[], options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+export async function docker(
+    args: readonly string[],
+    options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string> {
     const r = await dockerRun(args, options);
     if (r.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} ... failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout;
 }
 
-/** One Engine API call; JSON in, JSON (or nothing) out. */
-export function dockerApi(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<any> {
+/** One Engine API call; JSON in, JSON (or nothing) out. T is what the caller expects back (not checked). */
+export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
         const req = http.request(
-            { socketPath: DOCKER_SOCKET, method, path: apiPath, headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {} },
+            {
+                socketPath: DOCKER_SOCKET,
+                method,
+                path: apiPath,
+                headers: payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {},
+            },
             (res) => {
                 const chunks: Buffer[] = [];
                 res.on("data", (c) => chunks.push(c));
@@ -53,7 +64,7 @@ export function dockerApi(method: string, apiPath: string, body?: unknown, conte
                         reject(new Error(`docker API ${method} ${apiPath}: ${res.statusCode} ${text.trim()}`));
                         return;
                     }
-                    resolve(text ? JSON.parse(text) : undefined);
+                    resolve((text ? JSON.parse(text) : undefined) as T);
                 });
             },
         );
@@ -75,11 +86,16 @@ export function tarFiles(files: ReadonlyArray<{ path: string; content: string; m
         return relPath;
     });
     return new Promise((resolve, reject) => {
-        execFile("tar", ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel], { encoding: "buffer", maxBuffer: 64 << 20 }, (err, stdout) => {
-            fs.rmSync(dir, { recursive: true, force: true });
-            if (err) reject(err);
-            else resolve(stdout);
-        });
+        execFile(
+            "tar",
+            ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel],
+            { encoding: "buffer", maxBuffer: 64 << 20 },
+            (err, stdout) => {
+                fs.rmSync(dir, { recursive: true, force: true });
+                if (err) reject(err);
+                else resolve(stdout);
+            },
+        );
     });
 }
 

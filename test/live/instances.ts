@@ -25,7 +25,16 @@ import { docker, dockerApi, dockerRun, RunResult, sleep } from "./docker";
  * systemd still warns once per unit that it cannot create its v1 "compat" cgroup (read-only);
  * harmless: it tracks units in the cgroup2 hierarchy.
  */
-export const SYSTEMD_FLAGS: readonly string[] = ["--cgroupns=private", "--cap-add", "SYS_ADMIN", "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tty"];
+export const SYSTEMD_FLAGS: readonly string[] = [
+    "--cgroupns=private",
+    "--cap-add",
+    "SYS_ADMIN",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "--tty",
+];
 
 /** Fake credentials for the SSM stand-in: botocore signs with them, nobody checks. */
 export const FAKE_ACCESS_KEY_ID = "AKIAFOOBARSTANDIN000";
@@ -72,7 +81,20 @@ interface Entry {
 export async function bootInstance(o: BootOptions): Promise<Instance> {
     const labels = Object.entries(o.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
     // --network with --ip attaches the container to this network only (not the default bridge).
-    await docker(["create", "--name", o.name, "--hostname", o.name, ...labels, "--network", o.network, "--ip", o.ipv4Address, ...SYSTEMD_FLAGS, o.image]);
+    await docker([
+        "create",
+        "--name",
+        o.name,
+        "--hostname",
+        o.name,
+        ...labels,
+        "--network",
+        o.network,
+        "--ip",
+        o.ipv4Address,
+        ...SYSTEMD_FLAGS,
+        o.image,
+    ]);
     const instance = handle(o.name, o.ipv4Address);
     try {
         const metaData = { "instance-id": `i-${o.name}`, "local-hostname": o.name, ...o.metaData };
@@ -84,7 +106,11 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
             entries.push(
                 { path: "/etc/foobar/ssm-endpoint", mode: 0o644, content: `${o.ssmEndpoint}\n` },
                 { path: "/root/.aws", mode: 0o700 },
-                { path: "/root/.aws/credentials", mode: 0o600, content: `[default]\naws_access_key_id = ${FAKE_ACCESS_KEY_ID}\naws_secret_access_key = ${FAKE_SECRET_ACCESS_KEY}\n` },
+                {
+                    path: "/root/.aws/credentials",
+                    mode: 0o600,
+                    content: `[default]\naws_access_key_id = ${FAKE_ACCESS_KEY_ID}\naws_secret_access_key = ${FAKE_SECRET_ACCESS_KEY}\n`,
+                },
                 { path: "/root/.aws/config", mode: 0o600, content: `[default]\nregion = ${o.region ?? "eu-west-1"}\n` },
             );
         }
@@ -105,6 +131,7 @@ function handle(name: string, ipv4Address: string): Instance {
         ipv4Address,
         logs: async () => {
             const r = await dockerRun(["logs", name]);
+            // eslint-disable-next-line no-control-regex -- strips ANSI escape sequences, which start with ESC (\x1b)
             return (r.stdout + r.stderr).replace(/\x1b\[[0-9;]*[A-Za-z]/g, "").replace(/\r/g, "");
         },
         exec: async (cmd) => {
@@ -132,18 +159,24 @@ export async function waitForCloudInit(instance: Instance, timeoutMs: number): P
     while (Date.now() < deadline) {
         const state = await dockerRun(["inspect", "-f", "{{.State.Status}}", instance.name]);
         if (state.stdout.trim() !== "running") {
-            throw new Error(`${instance.name} is ${state.stdout.trim() || state.stderr.trim()}, not running; console:\n${tail(await instance.logs(), 40)}`);
+            throw new Error(
+                `${instance.name} is ${state.stdout.trim() || state.stderr.trim()}, not running; console:\n${tail(await instance.logs(), 40)}`,
+            );
         }
         const r = await instance.run(["cloud-init", "status", "--long"]);
         long = r.stdout.trim() || r.stderr.trim();
         const status = /^status:\s*(\S+)/m.exec(long)?.[1];
         if (status === "done") return long;
         if (status === "error" || status === "degraded") {
-            throw new Error(`cloud-init on ${instance.name}: ${status}\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`);
+            throw new Error(
+                `cloud-init on ${instance.name}: ${status}\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`,
+            );
         }
         await sleep(1000);
     }
-    throw new Error(`cloud-init on ${instance.name} not done within ${timeoutMs} ms\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`);
+    throw new Error(
+        `cloud-init on ${instance.name} not done within ${timeoutMs} ms\n${long}\n--- /var/log/cloud-init-output.log (tail) ---\n${await outputTail(instance)}`,
+    );
 }
 
 async function outputTail(instance: Instance): Promise<string> {
@@ -169,10 +202,15 @@ function tarEntries(entries: readonly Entry[]): Promise<Buffer> {
         return relPath;
     });
     return new Promise((resolve, reject) => {
-        execFile("tar", ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel], { encoding: "buffer", maxBuffer: 64 << 20 }, (err, stdout) => {
-            fs.rmSync(dir, { recursive: true, force: true });
-            if (err) reject(err);
-            else resolve(stdout);
-        });
+        execFile(
+            "tar",
+            ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel],
+            { encoding: "buffer", maxBuffer: 64 << 20 },
+            (err, stdout) => {
+                fs.rmSync(dir, { recursive: true, force: true });
+                if (err) reject(err);
+                else resolve(stdout);
+            },
+        );
     });
 }

@@ -23,8 +23,10 @@ export interface Site {
 export function siteOf(captured: CapturedStack): Site {
     const url = new URL(captured.outputs.url);
     const [address, port] = captured.outputs.loadBalancerAddress.split(":");
-    const haproxy = captured.resources.find((r) => r.type === TYPES.container && r.inputs.labels.some((l: any) => l.value === "haproxy"));
-    const http = haproxy?.inputs.ports.find((p: any) => p.internal === 80);
+    const haproxy = captured.resources.find(
+        (r) => r.type === TYPES.container && r.inputs.labels.some((l: { label: string; value: string }) => l.value === "haproxy"),
+    );
+    const http = haproxy?.inputs.ports.find((p: { internal: number; external: number }) => p.internal === 80);
     if (!http) throw new Error("the haproxy container publishes no HTTP port");
     return { domain: url.hostname, address, httpsPort: Number(port), httpPort: http.external, ca: captured.outputs.caCertificatePem };
 }
@@ -54,7 +56,14 @@ export function getHttps(site: Site, path = "/", options: { ca?: string | null; 
 export function getHttp(site: Site, path = "/"): Promise<Reply> {
     return new Promise((resolve, reject) => {
         const req = http.request(
-            { host: site.address, port: site.httpPort, path, headers: { Host: `${site.domain}:${site.httpPort}` }, agent: false, timeout: 10_000 },
+            {
+                host: site.address,
+                port: site.httpPort,
+                path,
+                headers: { Host: `${site.domain}:${site.httpPort}` },
+                agent: false,
+                timeout: 10_000,
+            },
             (res) => collect(res, resolve, reject),
         );
         req.on("timeout", () => req.destroy(new Error("request timed out")));
@@ -112,7 +121,12 @@ export async function backendStatus(haproxyContainer: string, statsAddress: stri
     return Object.fromEntries(rows.filter((r) => r[px] === "web" && r[sv]?.startsWith("server-")).map((r) => [r[sv], r[status]]));
 }
 
-export async function waitBackend(haproxyContainer: string, statsAddress: string, want: Record<string, string>, timeoutMs: number): Promise<void> {
+export async function waitBackend(
+    haproxyContainer: string,
+    statsAddress: string,
+    want: Record<string, string>,
+    timeoutMs: number,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last: Record<string, string> = {};
     while (Date.now() < deadline) {
@@ -125,7 +139,16 @@ export async function waitBackend(haproxyContainer: string, statsAddress: string
 
 /** Container names of one server of the stack, by label (what "stopping a server" means here). */
 export async function serverContainers(stackName: string, server: string): Promise<string[]> {
-    const out = await docker(["ps", "-a", "--format", "{{.Names}}", "--filter", `label=foobar.stack=${stackName}`, "--filter", `label=foobar.server=${server}`]);
+    const out = await docker([
+        "ps",
+        "-a",
+        "--format",
+        "{{.Names}}",
+        "--filter",
+        `label=foobar.stack=${stackName}`,
+        "--filter",
+        `label=foobar.server=${server}`,
+    ]);
     return out.split(/\s+/).filter(Boolean).sort();
 }
 

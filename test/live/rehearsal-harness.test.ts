@@ -103,7 +103,19 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             timeoutMs: 15 * 60_000,
         });
         timings["image build"] = Date.now() - t;
-        await docker(["network", "create", "--driver", "bridge", "--subnet", SUBNET, "--gateway", GATEWAY, "--label", `${LABEL.key}=${LABEL.value}`, NETWORK]);
+        await docker([
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--subnet",
+            SUBNET,
+            "--gateway",
+            GATEWAY,
+            "--label",
+            `${LABEL.key}=${LABEL.value}`,
+            NETWORK,
+        ]);
         ssm = await startSsmStandin({
             host: GATEWAY,
             port: 0,
@@ -141,12 +153,20 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
         assert.match(status, /^status: done$/m);
         assert.match(status, /DataSourceNoCloud/);
         const output = await first.exec(["cat", "/var/log/cloud-init-output.log"]);
-        for (const stage of ["init-local", "init", "modules:config", "modules:final"]) assert.match(output, new RegExp(`running '${stage}'`));
-        assert.equal((await first.run(["grep", "-E", "WARNING|ERROR", "/var/log/cloud-init.log"])).stdout, "", "cloud-init logged warnings");
+        for (const stage of ["init-local", "init", "modules:config", "modules:final"])
+            assert.match(output, new RegExp(`running '${stage}'`));
+        assert.equal(
+            (await first.run(["grep", "-E", "WARNING|ERROR", "/var/log/cloud-init.log"])).stdout,
+            "",
+            "cloud-init logged warnings",
+        );
         assert.equal((await first.exec(["systemctl", "is-system-running"])).trim(), "running");
         assert.equal((await first.exec(["hostname"])).trim(), "foobar-harness-server-1");
         // On its one network only, at the fixed address.
-        const addresses = (await first.exec(["ip", "-4", "-o", "addr"])).split("\n").filter(Boolean).map((l) => l.split(/\s+/).slice(1, 4).join(" "));
+        const addresses = (await first.exec(["ip", "-4", "-o", "addr"]))
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => l.split(/\s+/).slice(1, 4).join(" "));
         assert.deepEqual(addresses, ["lo inet 127.0.0.1/8", "eth0 inet 10.99.0.10/24"]);
         assert.equal((await first.exec(["dpkg-query", "-W", "-f", "${Status}", OWNER])).trim(), "install ok installed");
     });
@@ -170,7 +190,13 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             calls.sort((a, b) => a.name.localeCompare(b.name)),
             Object.values(s1.names)
                 .sort()
-                .map((name) => ({ operation: "GetParameter", name, withDecryption: true, sourceAddress: "10.99.0.10", accessKeyId: FAKE_ACCESS_KEY_ID })),
+                .map((name) => ({
+                    operation: "GetParameter",
+                    name,
+                    withDecryption: true,
+                    sourceAddress: "10.99.0.10",
+                    accessKeyId: FAKE_ACCESS_KEY_ID,
+                })),
         );
     });
 
@@ -178,11 +204,21 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
         const bad = "/etc/foobar/harness/bad.conf";
         const badTemplate = "a = @@FOOBAR_SECRET:db_password@@\nb = @@FOOBAR_SECRET:no_such_key@@\n";
         await writeIn(first, bad, badTemplate);
-        await writeIn(first, "/etc/foobar/secrets.json", manifest(s1, [{ path: CONF, owner: OWNER, group: OWNER, mode: "0400" }, { path: bad, owner: "root", group: "root", mode: "0600" }]));
+        await writeIn(
+            first,
+            "/etc/foobar/secrets.json",
+            manifest(s1, [
+                { path: CONF, owner: OWNER, group: OWNER, mode: "0400" },
+                { path: bad, owner: "root", group: "root", mode: "0600" },
+            ]),
+        );
         const before = ssm!.requests.length;
         const r = await first.run(["/usr/local/sbin/foobar-secrets"]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stderr, /^foobar-secrets: error: \/etc\/foobar\/harness\/bad\.conf: placeholder key\(s\) not in the manifest's parameters: no_such_key$/m);
+        assert.match(
+            r.stderr,
+            /^foobar-secrets: error: \/etc\/foobar\/harness\/bad\.conf: placeholder key\(s\) not in the manifest's parameters: no_such_key$/m,
+        );
         assertNoSecret(r.stdout + r.stderr, s1, "the helper's output");
         assert.equal(ssm!.requests.length, before, "it fetched before checking every file");
         assert.equal(await first.exec(["cat", bad]), badTemplate);
@@ -194,7 +230,10 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
         await writeIn(first, "/etc/foobar/secrets.json", manifest(missing));
         let r = await first.run(["/usr/local/sbin/foobar-secrets"]);
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stderr, /^foobar-secrets: error: cannot get SSM parameter \/foobar\/harness\/server-1\/gone \(key gone\): ParameterNotFound$/m);
+        assert.match(
+            r.stderr,
+            /^foobar-secrets: error: cannot get SSM parameter \/foobar\/harness\/server-1\/gone \(key gone\): ParameterNotFound$/m,
+        );
         assert.ok(ssm!.requests.some((q) => q.name === "/foobar/harness/server-1/gone" && q.sourceAddress === "10.99.0.10"));
         await writeIn(first, "/etc/foobar/secrets.json", "{not json");
         r = await first.run(["/usr/local/sbin/foobar-secrets"]);

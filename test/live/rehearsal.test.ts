@@ -41,14 +41,31 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         this.timeout(40 * 60_000);
         captured = await captureStack("staging", {}, "staging");
         await removeLeftovers();
-        await docker(["build", "-q", "-t", IMAGE, "-f", path.join(ROOT, "images/ec2-standin/Dockerfile"), ROOT], { env: { ...process.env, DOCKER_BUILDKIT: "0" }, timeoutMs: 15 * 60_000 });
+        await docker(["build", "-q", "-t", IMAGE, "-f", path.join(ROOT, "images/ec2-standin/Dockerfile"), ROOT], {
+            env: { ...process.env, DOCKER_BUILDKIT: "0" },
+            timeoutMs: 15 * 60_000,
+        });
         // The VPC stand-in: one network over the VPC's range, with a route out for Debian's archive.
         const vpcCidr = captured.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock as string;
         const range = parseCidr(vpcCidr) as Cidr;
         // The host's side of the network: the range's last usable address, clear of any instance.
         vpcGateway = intToIpv4(range.base + 2 ** (32 - range.prefix) - 2);
-        await docker(["network", "create", "--driver", "bridge", "--subnet", vpcCidr, "--gateway", vpcGateway, "--label", "foobar.stack=foobar-rehearsal", NETWORK]);
-        const parameters = Object.fromEntries(captured.resources.filter((r) => r.type === PARAMETER).map((r) => [r.inputs.name, r.inputs.value]));
+        await docker([
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "--subnet",
+            vpcCidr,
+            "--gateway",
+            vpcGateway,
+            "--label",
+            "foobar.stack=foobar-rehearsal",
+            NETWORK,
+        ]);
+        const parameters = Object.fromEntries(
+            captured.resources.filter((r) => r.type === PARAMETER).map((r) => [r.inputs.name, r.inputs.value]),
+        );
         ssm = await startSsmStandin({ host: vpcGateway, port: 0, parameters });
         const started = Date.now();
         for (const r of captured.resources.filter((x) => x.type === INSTANCE)) {
@@ -66,7 +83,13 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         await Promise.all([...instances.values()].map((i) => waitForCloudInit(i, 30 * 60_000)));
         console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
         const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
-        site = { domain: "www.foobar.com", address: lb.inputs.privateIp, httpsPort: 443, httpPort: 80, ca: captured.outputs.caCertificatePem };
+        site = {
+            domain: "www.foobar.com",
+            address: lb.inputs.privateIp,
+            httpsPort: 443,
+            httpPort: 80,
+            ca: captured.outputs.caCertificatePem,
+        };
         await waitServing(site, ["server-1", "server-2"], 180_000);
     });
 
@@ -79,11 +102,10 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
 
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
         const byInstance = new Map<string, string[]>();
-        for (const req of ssm?.requests ?? []) byInstance.set(req.sourceAddress, [...(byInstance.get(req.sourceAddress) ?? []), req.name].sort());
+        for (const req of ssm?.requests ?? [])
+            byInstance.set(req.sourceAddress, [...(byInstance.get(req.sourceAddress) ?? []), req.name].sort());
         const expected = new Map(
-            captured.resources
-                .filter((r) => r.type === INSTANCE)
-                .map((r) => [r.inputs.privateIp as string, readsOf(r)]),
+            captured.resources.filter((r) => r.type === INSTANCE).map((r) => [r.inputs.privateIp as string, readsOf(r)]),
         );
         assert.deepEqual(Object.fromEntries(byInstance), Object.fromEntries(expected));
         assert.ok((ssm?.requests ?? []).every((r) => r.operation === "GetParameter" && r.withDecryption));
@@ -135,14 +157,18 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         const started = Date.now();
         await waitServing(site, ["server-1"], 180_000);
         const result = await loop.stop();
-        console.log(`      instance failover: ${result.ok} ok, ${result.failures.length} failed, server-1 back ${Date.now() - started} ms after start`);
+        console.log(
+            `      instance failover: ${result.ok} ok, ${result.failures.length} failed, server-1 back ${Date.now() - started} ms after start`,
+        );
         assert.deepEqual(result.failures, []);
     });
 });
 
 /** The SSM parameter names an instance's secrets manifest lists (from its own user data). */
 function readsOf(instance: RecordedResource): string[] {
-    const config = yaml.load(gunzipSync(Buffer.from(instance.inputs.userDataBase64, "base64")).toString()) as { write_files: Array<{ path: string; content: string }> };
+    const config = yaml.load(gunzipSync(Buffer.from(instance.inputs.userDataBase64, "base64")).toString()) as {
+        write_files: Array<{ path: string; content: string }>;
+    };
     const manifest = JSON.parse((config.write_files.find((f) => f.path === "/etc/foobar/secrets.json") as { content: string }).content);
     return (Object.values(manifest.parameters) as string[]).sort();
 }

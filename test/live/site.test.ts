@@ -4,7 +4,19 @@ import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
-import { Site, canConnect, execIn, getHttp, getHttps, requestLoop, serverContainers, siteOf, waitBackend, waitOnlyFrom, waitServing } from "./probes";
+import {
+    Site,
+    canConnect,
+    execIn,
+    getHttp,
+    getHttps,
+    requestLoop,
+    serverContainers,
+    siteOf,
+    waitBackend,
+    waitOnlyFrom,
+    waitServing,
+} from "./probes";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -41,7 +53,9 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}, active
         const [haproxy, stats] = haproxyOf(state.captured);
         await waitBackend(haproxy, stats, allUp(webServers(state.captured)), 90_000);
         await waitServing(state.site, active ?? webServers(state.captured));
-        console.log(`      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`);
+        console.log(
+            `      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`,
+        );
     });
     after(async function () {
         this.timeout(5 * 60_000);
@@ -123,7 +137,19 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.equal(replicas, 2);
         const started = Date.now();
         const lag: number[] = [];
-        for (const name of (await docker(["ps", "--format", "{{.Names}}", "--filter", "label=foobar.service=mariadb-replica", "--filter", `label=foobar.stack=${dev.captured.name}`])).split(/\s+/).filter(Boolean)) {
+        for (const name of (
+            await docker([
+                "ps",
+                "--format",
+                "{{.Names}}",
+                "--filter",
+                "label=foobar.service=mariadb-replica",
+                "--filter",
+                `label=foobar.stack=${dev.captured.name}`,
+            ])
+        )
+            .split(/\s+/)
+            .filter(Boolean)) {
             while ((await execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`])) !== "1") {
                 assert.ok(Date.now() - started < 2000, `visit ${id} not on ${name} after 2 s`);
                 await sleep(50);
@@ -179,10 +205,18 @@ describe("live: the dev stack on the local Docker engine", function () {
         for (const [host, port] of targets) {
             assert.equal(await canConnect(image, "bridge", host, port), false, `${host}:${port} reachable from the default bridge`);
         }
-        assert.equal(await canConnect(image, `${dev.captured.name}-edge`, targets[0][0], 3306), false, "primary reachable from the edge network");
+        assert.equal(
+            await canConnect(image, `${dev.captured.name}-edge`, targets[0][0], 3306),
+            false,
+            "primary reachable from the edge network",
+        );
         // One web server's own network does not reach another's app (stands for its loopback).
         const app2 = addressOf(dev.captured, "server-2-app", "server-2");
-        assert.equal(await canConnect(image, `${dev.captured.name}-server-1`, app2, 3000), false, "server-2's app reachable from server-1's network");
+        assert.equal(
+            await canConnect(image, `${dev.captured.name}-server-1`, app2, 3000),
+            false,
+            "server-2's app reachable from server-1's network",
+        );
     });
 
     it("loses no request when server-1 stops, and gives it traffic again when it starts", async () => {

@@ -55,7 +55,7 @@ export function startSsmStandin(options: {
                 res.end(payload);
             };
             const target = String(req.headers["x-amz-target"] ?? "");
-            let body: any = {};
+            let body: { Name?: unknown; WithDecryption?: unknown };
             try {
                 body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString()) : {};
             } catch {
@@ -72,7 +72,10 @@ export function startSsmStandin(options: {
                 accessKeyId: credential?.[1],
             });
             if (req.method !== "POST" || target !== "AmazonSSM.GetParameter") {
-                reply(400, { __type: "InvalidAction", message: `the SSM stand-in implements only GetParameter, not ${target || "(no X-Amz-Target)"}` });
+                reply(400, {
+                    __type: "InvalidAction",
+                    message: `the SSM stand-in implements only GetParameter, not ${target || "(no X-Amz-Target)"}`,
+                });
                 return;
             }
             const value = parameters.get(name);

@@ -12,8 +12,10 @@ const header = (n: number) => `Invalid foobar-infra configuration (${n} problems
 
 const VPC_FIX = `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`;
 const ADMIN_FIX = `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`;
-const SUBNETS_FIX = (min: number) => `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
-const INSIDE_FIX = (vpcCidr: string) => `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
+const SUBNETS_FIX = (min: number) =>
+    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
+const INSIDE_FIX = (vpcCidr: string) =>
+    `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
 const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, rds";
 
 const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" };
@@ -99,7 +101,9 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     [
         "existingVpc with a subnet that has no cidr",
         aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id }] } }),
-        one(`  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"},{"id":"subnet-0bbbb...; ${SUBNETS_FIX(2)}`),
+        one(
+            `  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"},{"id":"subnet-0bbbb...; ${SUBNETS_FIX(2)}`,
+        ),
     ],
     [
         "existingVpc without privateSubnets while privateSubnets is true",
@@ -135,7 +139,14 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
         aws({
             vpcCidr: VPC_CIDR,
             privateSubnets: true,
-            existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B], privateSubnets: [{ id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/28" }, { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/27" }] },
+            existingVpc: {
+                vpcId: VPC_ID,
+                publicSubnets: [SUBNET_A, SUBNET_B],
+                privateSubnets: [
+                    { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/28" },
+                    { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/27" },
+                ],
+            },
         }),
         one(`  - foobar:aws.existingVpc.privateSubnets: got "10.20.20.0/28"; ${INSIDE_FIX(VPC_CIDR)}`),
     ],
@@ -197,7 +208,15 @@ describe("validateArgs: aws", () => {
             amiOwner: "136693071363",
             instanceTypes: { lb: "t3.small", web: "t3.micro" },
             adminCidr: undefined,
-            rds: { engineVersion: "8.4", instanceClass: "db.t4g.micro", allocatedStorageGb: 20, multiAz: false, backupRetentionDays: 7, deletionProtection: false, finalSnapshot: false },
+            rds: {
+                engineVersion: "8.4",
+                instanceClass: "db.t4g.micro",
+                allocatedStorageGb: 20,
+                multiAz: false,
+                backupRetentionDays: 7,
+                deletionProtection: false,
+                finalSnapshot: false,
+            },
         });
         const prod = validateArgs(foobar("prod"));
         assert.deepEqual([prod.platform, prod.database, prod.lb.algorithm], ["aws", { mode: "managed", replicas: 1 }, "leastconn"]);
@@ -209,14 +228,28 @@ describe("validateArgs: aws", () => {
             amiOwner: "136693071363",
             instanceTypes: { lb: "t3.small", web: "t3.small" },
             adminCidr: undefined,
-            rds: { engineVersion: "8.4", instanceClass: "db.t4g.small", allocatedStorageGb: 20, multiAz: true, backupRetentionDays: 14, deletionProtection: true, finalSnapshot: true },
+            rds: {
+                engineVersion: "8.4",
+                instanceClass: "db.t4g.small",
+                allocatedStorageGb: 20,
+                multiAz: true,
+                backupRetentionDays: 14,
+                deletionProtection: true,
+                finalSnapshot: true,
+            },
         });
     });
 
     it("accepts a managed database on aws: 1 replica by default, up to 5 whatever the web servers", () => {
         assert.deepEqual(validateArgs({ platform: "aws", database: { mode: "managed" } }).database, { mode: "managed", replicas: 1 });
-        assert.deepEqual(validateArgs({ platform: "aws", webServers: 1, database: { mode: "managed", replicas: 5 } }).database, { mode: "managed", replicas: 5 });
-        assert.deepEqual(validateArgs({ platform: "aws", database: { mode: "managed", replicas: "0" } }).database, { mode: "managed", replicas: 0 });
+        assert.deepEqual(validateArgs({ platform: "aws", webServers: 1, database: { mode: "managed", replicas: 5 } }).database, {
+            mode: "managed",
+            replicas: 5,
+        });
+        assert.deepEqual(validateArgs({ platform: "aws", database: { mode: "managed", replicas: "0" } }).database, {
+            mode: "managed",
+            replicas: 0,
+        });
     });
 
     it("accepts every documented aws choice, strings as stack config delivers them", () => {
@@ -241,7 +274,14 @@ describe("validateArgs: aws", () => {
                 amiOwner: "123456789012",
                 instanceTypes: { lb: "c7g.large", web: "t3a.small" },
                 adminCidr: "203.0.113.7/32",
-                rds: { instanceClass: "db.r6g.large", allocatedStorageGb: "100", multiAz: "true", backupRetentionDays: 35, deletionProtection: true, finalSnapshot: "true" },
+                rds: {
+                    instanceClass: "db.r6g.large",
+                    allocatedStorageGb: "100",
+                    multiAz: "true",
+                    backupRetentionDays: 35,
+                    deletionProtection: true,
+                    finalSnapshot: "true",
+                },
             }),
         );
         assert.deepEqual(resolved.aws, {
@@ -252,14 +292,25 @@ describe("validateArgs: aws", () => {
             amiOwner: "123456789012",
             instanceTypes: { lb: "c7g.large", web: "t3a.small" },
             adminCidr: "203.0.113.7/32",
-            rds: { engineVersion: "8.4", instanceClass: "db.r6g.large", allocatedStorageGb: 100, multiAz: true, backupRetentionDays: 35, deletionProtection: true, finalSnapshot: true },
+            rds: {
+                engineVersion: "8.4",
+                instanceClass: "db.r6g.large",
+                allocatedStorageGb: 100,
+                multiAz: true,
+                backupRetentionDays: 35,
+                deletionProtection: true,
+                finalSnapshot: true,
+            },
         });
         // Without private subnets, an existing VPC needs no private subnet list.
-        assert.deepEqual(validateArgs(aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } })).aws.existingVpc, {
-            vpcId: VPC_ID,
-            publicSubnets: [SUBNET_A, SUBNET_B],
-            privateSubnets: [],
-        });
+        assert.deepEqual(
+            validateArgs(aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, SUBNET_B] } })).aws.existingVpc,
+            {
+                vpcId: VPC_ID,
+                publicSubnets: [SUBNET_A, SUBNET_B],
+                privateSubnets: [],
+            },
+        );
     });
 });
 
@@ -281,9 +332,16 @@ describe("FoobarInfra: platform aws without aws:region", () => {
             { stack: "staging" },
         );
         assert.ok(caught instanceof ConfigError, String(caught));
-        assert.equal(caught.message, one("  - aws:region: got nothing; platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`."));
+        assert.equal(
+            caught.message,
+            one("  - aws:region: got nothing; platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`."),
+        );
         assert.deepEqual(caught.problems, [
-            { key: "aws:region", value: undefined, fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`." },
+            {
+                key: "aws:region",
+                value: undefined,
+                fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`.",
+            },
         ]);
         assert.deepEqual(run.resources, []);
         assert.deepEqual(run.calls, []);

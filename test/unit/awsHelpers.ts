@@ -40,9 +40,7 @@ export function runStack(file: "staging" | "prod", overrides: Record<string, unk
     const key = JSON.stringify([file, overrides]);
     let run = runs.get(key);
     if (!run) {
-        const config = Object.fromEntries(
-            Object.entries({ ...loadStackConfig(file), ...overrides }).filter(([, v]) => v !== undefined),
-        );
+        const config = Object.fromEntries(Object.entries({ ...loadStackConfig(file), ...overrides }).filter(([, v]) => v !== undefined));
         run = withPlainStackTraces(() => runUnderMocks(config, defineStack, { stack: file }));
         runs.set(key, run);
     }
@@ -127,16 +125,18 @@ export function sgRules(run: StackRun<Outputs>, prefix: string): string[] {
         assert.ok(found, `no security group has id ${id}`);
         return found;
     };
-    return (["ingress", "egress"] as const).flatMap((direction) =>
-        byType(run.resources, AWS_TYPES[direction]).map((r) => {
-            const { securityGroupId, referencedSecurityGroupId, cidrIpv4, fromPort, toPort, ipProtocol } = r.inputs;
-            assert.equal(ipProtocol, "tcp", r.name);
-            assert.equal(fromPort, toPort, r.name);
-            assert.ok((referencedSecurityGroupId === undefined) !== (cidrIpv4 === undefined), `${r.name}: exactly one peer`);
-            const peer = cidrIpv4 ?? `sg:${group(referencedSecurityGroupId)}`;
-            return `${direction} ${group(securityGroupId)} ${fromPort} ${peer}`;
-        }),
-    ).sort();
+    return (["ingress", "egress"] as const)
+        .flatMap((direction) =>
+            byType(run.resources, AWS_TYPES[direction]).map((r) => {
+                const { securityGroupId, referencedSecurityGroupId, cidrIpv4, fromPort, toPort, ipProtocol } = r.inputs;
+                assert.equal(ipProtocol, "tcp", r.name);
+                assert.equal(fromPort, toPort, r.name);
+                assert.ok((referencedSecurityGroupId === undefined) !== (cidrIpv4 === undefined), `${r.name}: exactly one peer`);
+                const peer = cidrIpv4 ?? `sg:${group(referencedSecurityGroupId)}`;
+                return `${direction} ${group(securityGroupId)} ${fromPort} ${peer}`;
+            }),
+        )
+        .sort();
 }
 
 /** The generated passwords and private keys of a run: what must never ride in user data. */

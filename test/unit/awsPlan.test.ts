@@ -9,7 +9,8 @@ import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
 
 const planOf = (args: Record<string, unknown>): AwsPlan => planAws(buildTopology(validateArgs({ platform: "aws", ...args })));
 const rule = (r: RulePlan) => `${r.direction} ${r.group} ${r.port} ${"group" in r.peer ? `sg:${r.peer.group}` : r.peer.cidr}`;
-const instanceRow = (p: AwsPlan) => p.instances.map((i) => [i.server, i.role, i.subnet, i.privateIp, i.publicIp, i.securityGroups.join(","), i.instanceType]);
+const instanceRow = (p: AwsPlan) =>
+    p.instances.map((i) => [i.server, i.role, i.subnet, i.privateIp, i.publicIp, i.securityGroups.join(","), i.instanceType]);
 
 const PUBLIC = [
     { key: "public-a", tier: "public", az: 0, cidr: "10.20.0.0/24" },
@@ -52,7 +53,11 @@ describe("planAws", () => {
             planOf({ aws: { vpcCidr: "172.16.16.0/20", privateSubnets: true } }).subnets.map((s) => s.cidr),
             ["172.16.16.0/24", "172.16.17.0/24", "172.16.18.0/24", "172.16.19.0/24"],
         );
-        assert.deepEqual(planOf({}).subnets.map((s) => s.cidr), ["10.0.0.0/24", "10.0.1.0/24"], "default vpcCidr 10.0.0.0/16");
+        assert.deepEqual(
+            planOf({}).subnets.map((s) => s.cidr),
+            ["10.0.0.0/24", "10.0.1.0/24"],
+            "default vpcCidr 10.0.0.0/16",
+        );
     });
 
     it("uses an existing VPC's subnets as given, and plans no NAT gateway", () => {
@@ -64,7 +69,13 @@ describe("planAws", () => {
             { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/24" },
             { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/24" },
         ];
-        const p = planOf({ aws: { vpcCidr: "10.20.0.0/16", privateSubnets: true, existingVpc: { vpcId: "vpc-0123456789abcdef0", publicSubnets: pub, privateSubnets: priv } } });
+        const p = planOf({
+            aws: {
+                vpcCidr: "10.20.0.0/16",
+                privateSubnets: true,
+                existingVpc: { vpcId: "vpc-0123456789abcdef0", publicSubnets: pub, privateSubnets: priv },
+            },
+        });
         assert.deepEqual(p.subnets, [
             { key: "public-a", tier: "public", az: 0, cidr: "10.20.10.0/24", existingId: "subnet-0aaaaaaaaaaaaaaa1" },
             { key: "public-b", tier: "public", az: 1, cidr: "10.20.11.0/24", existingId: "subnet-0bbbbbbbbbbbbbbb2" },
@@ -83,10 +94,13 @@ describe("planAws", () => {
     });
 
     it("puts each service kind in its group", () => {
-        assert.deepEqual(
-            (["haproxy", "nginx", "app", "mariadb-primary", "mariadb-replica"] as const).map(groupOf),
-            ["lb", "web", "web", "db", "db"],
-        );
+        assert.deepEqual((["haproxy", "nginx", "app", "mariadb-primary", "mariadb-replica"] as const).map(groupOf), [
+            "lb",
+            "web",
+            "web",
+            "db",
+            "db",
+        ]);
     });
 
     const RULES: ReadonlyArray<[string, Record<string, unknown>, string[]]> = [
@@ -160,10 +174,10 @@ describe("planAws", () => {
             const rules = planOf(args).rules;
             assert.deepEqual(rules.map(rule), expected);
             // The internet reaches HAProxy's 80 and 443, nothing else.
-            assert.deepEqual(
-                rules.filter((r) => r.direction === "ingress" && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").map(rule),
-                ["ingress lb 80 0.0.0.0/0", "ingress lb 443 0.0.0.0/0"],
-            );
+            assert.deepEqual(rules.filter((r) => r.direction === "ingress" && "cidr" in r.peer && r.peer.cidr === "0.0.0.0/0").map(rule), [
+                "ingress lb 80 0.0.0.0/0",
+                "ingress lb 443 0.0.0.0/0",
+            ]);
         });
     }
 
@@ -175,33 +189,37 @@ describe("planAws", () => {
     const described = (p: AwsPlan, port: number) => p.rules.filter((r) => r.port === port).map((r) => [rule(r), r.description]);
 
     it("managed: server-3 (lb) may reach RDS (db) on 3306 to create the schema and users, and nothing else is added", () => {
-        const lbOn3306 = (p: AwsPlan) => p.rules.filter((r) => r.port === 3306 && (r.group === "lb" || ("group" in r.peer && r.peer.group === "lb")));
-        assert.deepEqual(
-            lbOn3306(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } })),
-            [
-                { group: "db", direction: "ingress", port: 3306, peer: { group: "lb" }, description: "schema and users on RDS, at first boot" },
-                { group: "lb", direction: "egress", port: 3306, peer: { group: "db" }, description: "schema and users on RDS, at first boot" },
-            ],
-        );
+        const lbOn3306 = (p: AwsPlan) =>
+            p.rules.filter((r) => r.port === 3306 && (r.group === "lb" || ("group" in r.peer && r.peer.group === "lb")));
+        assert.deepEqual(lbOn3306(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } })), [
+            { group: "db", direction: "ingress", port: 3306, peer: { group: "lb" }, description: "schema and users on RDS, at first boot" },
+            { group: "lb", direction: "egress", port: 3306, peer: { group: "db" }, description: "schema and users on RDS, at first boot" },
+        ]);
         // The self-managed primary runs on server-3 itself: no lb <-> db rule there.
         assert.deepEqual(lbOn3306(planOf({ aws: { vpcCidr: "10.20.0.0/16" } })), []);
     });
 
-    it("a rule several flows map to names all their purposes, de-duplicated, sorted, joined with \"; \"", () => {
+    it('a rule several flows map to names all their purposes, de-duplicated, sorted, joined with "; "', () => {
         // Managed: the apps' writes and reads both go from web to db on 3306.
-        assert.deepEqual(described(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306), [
-            ["ingress db 3306 sg:web", "reads; writes (and reads when no replica answers)"],
-            ["egress web 3306 sg:db", "reads; writes (and reads when no replica answers)"],
-            ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
-            ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
-        ]);
+        assert.deepEqual(
+            described(planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306),
+            [
+                ["ingress db 3306 sg:web", "reads; writes (and reads when no replica answers)"],
+                ["egress web 3306 sg:db", "reads; writes (and reads when no replica answers)"],
+                ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
+                ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
+            ],
+        );
         // Managed without a replica: writes only.
-        assert.deepEqual(described(planOf({ database: { mode: "managed", replicas: 0 }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306), [
-            ["ingress db 3306 sg:web", "writes (and reads when no replica answers)"],
-            ["egress web 3306 sg:db", "writes (and reads when no replica answers)"],
-            ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
-            ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
-        ]);
+        assert.deepEqual(
+            described(planOf({ database: { mode: "managed", replicas: 0 }, aws: { vpcCidr: "10.30.0.0/16", privateSubnets: true } }), 3306),
+            [
+                ["ingress db 3306 sg:web", "writes (and reads when no replica answers)"],
+                ["egress web 3306 sg:db", "writes (and reads when no replica answers)"],
+                ["ingress db 3306 sg:lb", "schema and users on RDS, at first boot"],
+                ["egress lb 3306 sg:db", "schema and users on RDS, at first boot"],
+            ],
+        );
         // Self-managed with 3 web servers: one purpose per rule, named once however many flows share it;
         // the reads stay on each instance and name no rule.
         const staging = planOf({ webServers: 3, aws: { vpcCidr: "10.20.0.0/16" } });
@@ -227,7 +245,9 @@ describe("security group descriptions", () => {
     it("use only the characters EC2 accepts, on staging and prod", async () => {
         for (const stack of ["staging", "prod"]) {
             const run = await runUnderMocks(loadStackConfig(stack), defineStack, { stack });
-            const described = run.resources.filter((r) => /securityGroup|SecurityGroup(Ingress|Egress)Rule/.test(r.type) && r.inputs.description !== undefined);
+            const described = run.resources.filter(
+                (r) => /securityGroup|SecurityGroup(Ingress|Egress)Rule/.test(r.type) && r.inputs.description !== undefined,
+            );
             assert.ok(described.length > 10, `${stack}: ${described.length} described`);
             for (const r of described) assert.match(r.inputs.description, AWS_DESCRIPTION, `${stack} ${r.name}`);
         }

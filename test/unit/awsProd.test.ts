@@ -2,7 +2,19 @@
 // mocks: network, firewall, RDS, secrets and outputs.
 import assert from "node:assert/strict";
 import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, byType, findResource, unwrap } from "../helpers/pulumiMocks";
-import { AMI_CALL, AWS_TYPES, generatedSecrets, instance, instances, manifestOf, parameterArn, policyResources, runStack, sgRules, userData } from "./awsHelpers";
+import {
+    AMI_CALL,
+    AWS_TYPES,
+    generatedSecrets,
+    instance,
+    instances,
+    manifestOf,
+    parameterArn,
+    policyResources,
+    runStack,
+    sgRules,
+    userData,
+} from "./awsHelpers";
 import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 
 const P = "foobar-prod";
@@ -47,7 +59,12 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("puts web servers in private subnets behind a NAT gateway, the load balancer in a public one", () => {
         assert.deepEqual(
-            byType(run.resources, AWS_TYPES.subnet).map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.tags["foobar:tier"]]),
+            byType(run.resources, AWS_TYPES.subnet).map((s) => [
+                s.name,
+                s.inputs.cidrBlock,
+                s.inputs.availabilityZone,
+                s.inputs.tags["foobar:tier"],
+            ]),
             [
                 [`${P}-public-a`, "10.30.0.0/24", "eu-west-1a", "public"],
                 [`${P}-public-b`, "10.30.1.0/24", "eu-west-1b", "public"],
@@ -65,7 +82,9 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
             ],
         );
         assert.deepEqual(
-            byType(run.resources, AWS_TYPES.routeTableAssociation).map((a) => [a.inputs.subnetId, a.inputs.routeTableId]).sort(),
+            byType(run.resources, AWS_TYPES.routeTableAssociation)
+                .map((a) => [a.inputs.subnetId, a.inputs.routeTableId])
+                .sort(),
             [
                 [`${P}-private-a-id`, `${P}-private-id`],
                 [`${P}-private-b-id`, `${P}-private-id`],
@@ -76,7 +95,14 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         for (const [server, subnet, ip, groups] of INSTANCES) {
             const i = instance(run, P, server);
             assert.deepEqual(
-                [i.inputs.subnetId, i.inputs.privateIp, i.inputs.associatePublicIpAddress, i.inputs.vpcSecurityGroupIds, i.inputs.instanceType, i.inputs.ami],
+                [
+                    i.inputs.subnetId,
+                    i.inputs.privateIp,
+                    i.inputs.associatePublicIpAddress,
+                    i.inputs.vpcSecurityGroupIds,
+                    i.inputs.instanceType,
+                    i.inputs.ami,
+                ],
                 [`${P}-${subnet}-id`, ip, false, groups.map((g) => `${P}-${g}-id`), "t3.small", MOCK_AMI_ID],
                 server,
             );
@@ -86,15 +112,27 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         }
         assert.deepEqual(
             byType(run.resources, AWS_TYPES.eip).map((e) => [e.name, e.inputs.instance]),
-            [[`${P}-nat`, undefined], [`${P}-lb`, `${P}-server-3-id`]],
+            [
+                [`${P}-nat`, undefined],
+                [`${P}-lb`, `${P}-server-3-id`],
+            ],
         );
-        assert.deepEqual(run.calls.filter((c) => c.token === AMI_CALL).map((c) => c.inputs), [DEBIAN_AMI_QUERY]);
+        assert.deepEqual(
+            run.calls.filter((c) => c.token === AMI_CALL).map((c) => c.inputs),
+            [DEBIAN_AMI_QUERY],
+        );
     });
 
     it("allows exactly the flows' rules; the internet reaches only HAProxy's 80 and 443; no SSH", () => {
         assert.deepEqual(sgRules(run, P), [...RULES].sort());
-        assert.deepEqual(sgRules(run, P).filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")), ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"]);
-        assert.deepEqual(Object.keys(findResource(run.resources, AWS_TYPES.defaultSecurityGroup, `${P}-default-sg`).inputs).sort(), ["tags", "vpcId"]);
+        assert.deepEqual(
+            sgRules(run, P).filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
+            ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
+        );
+        assert.deepEqual(Object.keys(findResource(run.resources, AWS_TYPES.defaultSecurityGroup, `${P}-default-sg`).inputs).sort(), [
+            "tags",
+            "vpcId",
+        ]);
     });
 
     it("lets server-3 reach RDS on 3306 for its first-boot bootstrap; the apps' rule names both their purposes", () => {
@@ -102,10 +140,38 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
             const r = findResource(run.resources, type, `${P}-${name}`).inputs;
             return [r.securityGroupId, r.referencedSecurityGroupId, r.fromPort, r.toPort, r.ipProtocol, r.description];
         };
-        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-lb"), [`${P}-db-id`, `${P}-lb-id`, 3306, 3306, "tcp", "schema and users on RDS, at first boot"]);
-        assert.deepEqual(rule(AWS_TYPES.egress, "lb-egress-3306-db"), [`${P}-lb-id`, `${P}-db-id`, 3306, 3306, "tcp", "schema and users on RDS, at first boot"]);
-        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-web"), [`${P}-db-id`, `${P}-web-id`, 3306, 3306, "tcp", "reads; writes (and reads when no replica answers)"]);
-        assert.deepEqual(rule(AWS_TYPES.egress, "web-egress-3306-db"), [`${P}-web-id`, `${P}-db-id`, 3306, 3306, "tcp", "reads; writes (and reads when no replica answers)"]);
+        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-lb"), [
+            `${P}-db-id`,
+            `${P}-lb-id`,
+            3306,
+            3306,
+            "tcp",
+            "schema and users on RDS, at first boot",
+        ]);
+        assert.deepEqual(rule(AWS_TYPES.egress, "lb-egress-3306-db"), [
+            `${P}-lb-id`,
+            `${P}-db-id`,
+            3306,
+            3306,
+            "tcp",
+            "schema and users on RDS, at first boot",
+        ]);
+        assert.deepEqual(rule(AWS_TYPES.ingress, "db-ingress-3306-web"), [
+            `${P}-db-id`,
+            `${P}-web-id`,
+            3306,
+            3306,
+            "tcp",
+            "reads; writes (and reads when no replica answers)",
+        ]);
+        assert.deepEqual(rule(AWS_TYPES.egress, "web-egress-3306-db"), [
+            `${P}-web-id`,
+            `${P}-db-id`,
+            3306,
+            3306,
+            "tcp",
+            "reads; writes (and reads when no replica answers)",
+        ]);
         // RDS sits in the db group, server-3 in lb: the rules above are what lets the bootstrap through.
         assert.deepEqual(findResource(run.resources, AWS_TYPES.db, `${P}-db`).inputs.vpcSecurityGroupIds, [`${P}-db-id`]);
         assert.deepEqual(instance(run, P, "server-3").inputs.vpcSecurityGroupIds, [`${P}-host-id`, `${P}-lb-id`]);
@@ -113,18 +179,33 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("runs RDS MySQL 8.4: encrypted, private, multi-AZ, backed up, protected, with a final snapshot and an own admin password", () => {
         const dbs = byType(run.resources, AWS_TYPES.db);
-        assert.deepEqual(dbs.map((d) => d.name), [`${P}-db`, `${P}-db-replica-1`]);
+        assert.deepEqual(
+            dbs.map((d) => d.name),
+            [`${P}-db`, `${P}-db-replica-1`],
+        );
         const writer = findResource(run.resources, AWS_TYPES.db, `${P}-db`);
         const w = writer.inputs;
         assert.deepEqual(
-            [w.engine, w.engineVersion, w.instanceClass, w.allocatedStorage, w.storageType, w.storageEncrypted, w.publiclyAccessible, w.multiAz],
+            [
+                w.engine,
+                w.engineVersion,
+                w.instanceClass,
+                w.allocatedStorage,
+                w.storageType,
+                w.storageEncrypted,
+                w.publiclyAccessible,
+                w.multiAz,
+            ],
             ["mysql", "8.4", "db.t4g.small", 20, "gp3", true, false, true],
         );
         assert.deepEqual(
             [w.backupRetentionPeriod, w.deletionProtection, w.skipFinalSnapshot, w.finalSnapshotIdentifier, w.copyTagsToSnapshot],
             [14, true, false, `${P}-db-final`, true],
         );
-        assert.deepEqual([w.username, w.dbSubnetGroupName, w.parameterGroupName, w.vpcSecurityGroupIds], ["foobar_admin", `${P}-db`, `${P}-db`, [`${P}-db-id`]]);
+        assert.deepEqual(
+            [w.username, w.dbSubnetGroupName, w.parameterGroupName, w.vpcSecurityGroupIds],
+            ["foobar_admin", `${P}-db`, `${P}-db`, [`${P}-db-id`]],
+        );
         // AWS refuses MySQL read replicas of a source whose master password it manages.
         assert.ok(!("manageMasterUserPassword" in w));
         assert.equal(w.password, generatedSecrets(run).passwords[`${P}-rds-admin-password`]);
@@ -134,8 +215,15 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         const r = findResource(run.resources, AWS_TYPES.db, `${P}-db-replica-1`).inputs;
         assert.equal(r.replicateSourceDb, writer.state.identifier);
         assert.equal(r.replicateSourceDb, `${P}-db`);
-        assert.deepEqual([r.storageEncrypted, r.publiclyAccessible, r.instanceClass, r.vpcSecurityGroupIds], [true, false, "db.t4g.small", [`${P}-db-id`]]);
-        assert.deepEqual([r.engine, r.username, r.password, r.dbSubnetGroupName], [undefined, undefined, undefined, undefined], "all from the source");
+        assert.deepEqual(
+            [r.storageEncrypted, r.publiclyAccessible, r.instanceClass, r.vpcSecurityGroupIds],
+            [true, false, "db.t4g.small", [`${P}-db-id`]],
+        );
+        assert.deepEqual(
+            [r.engine, r.username, r.password, r.dbSubnetGroupName],
+            [undefined, undefined, undefined, undefined],
+            "all from the source",
+        );
 
         const subnets = findResource(run.resources, AWS_TYPES.dbSubnetGroup, `${P}-db`);
         assert.deepEqual(subnets.inputs.subnetIds, [`${P}-private-a-id`, `${P}-private-b-id`]);
@@ -149,7 +237,12 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("keeps three SecureString parameters (no replication password); each role reads exactly what its manifest lists", () => {
         const { passwords } = generatedSecrets(run);
-        assert.deepEqual(byType(run.resources, AWS_TYPES.parameter).map((p) => p.inputs.name).sort(), KEYS.map((k) => `/foobar/prod/${k}`).sort());
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.parameter)
+                .map((p) => p.inputs.name)
+                .sort(),
+            KEYS.map((k) => `/foobar/prod/${k}`).sort(),
+        );
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);
             assert.deepEqual([p.inputs.type, p.secretPaths], ["SecureString", ["value"]]);
@@ -158,14 +251,21 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         for (const [server] of INSTANCES) {
             const manifest = manifestOf(userData(instance(run, P, server)).config);
             assert.deepEqual(manifest.parameters, Object.fromEntries(SECRETS_OF[server].map((k) => [k, `/foobar/prod/${k}`])), server);
-            assert.deepEqual(policyResources(run, P, server), SECRETS_OF[server].map((k) => parameterArn(run, P, k)), server);
+            assert.deepEqual(
+                policyResources(run, P, server),
+                SECRETS_OF[server].map((k) => parameterArn(run, P, k)),
+                server,
+            );
         }
     });
 
     it("puts no password (the RDS admin's included) or key in user data or in any non-secret input", () => {
         const { passwords, keys } = generatedSecrets(run);
         assert.equal(Object.keys(passwords).length, 3);
-        const secretLines = [...Object.values(passwords), ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----")))];
+        const secretLines = [
+            ...Object.values(passwords),
+            ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
+        ];
         for (const i of instances(run)) {
             const { text, gzipBytes } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
@@ -174,7 +274,10 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         const secrets = [...Object.values(passwords), ...keys];
         for (const r of run.resources) {
             for (const [path, value] of stringLeaves(r.inputs)) {
-                assert.ok(isSecretAt(r, path) || !secrets.some((s) => value.includes(s)), `${r.name} ${path} carries a secret in the clear`);
+                assert.ok(
+                    isSecretAt(r, path) || !secrets.some((s) => value.includes(s)),
+                    `${r.name} ${path} carries a secret in the clear`,
+                );
             }
         }
     });
@@ -185,15 +288,27 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.equal(o.loadBalancerAddress, "203.0.113.10:443");
         assert.equal(o.databaseWriterEndpoint, `${RDS}:3306`);
         assert.deepEqual(o.databaseReaderEndpoints, [`${RDS_REPLICA}:3306`]);
-        assert.deepEqual(o.ssmParameterNames, ["/foobar/prod/db-app-password", "/foobar/prod/tls-private-key", "/foobar/prod/rds-admin-password"]);
+        assert.deepEqual(o.ssmParameterNames, [
+            "/foobar/prod/db-app-password",
+            "/foobar/prod/tls-private-key",
+            "/foobar/prod/rds-admin-password",
+        ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
             kind,
             addresses: publicIp === undefined ? { private: ip } : { private: ip, public: publicIp },
         });
         assert.deepEqual(o.servers, [
-            { name: "server-1", role: "web", services: [svc("server-1-nginx", "nginx", "10.30.2.11"), svc("server-1-app", "app", "10.30.2.11")] },
-            { name: "server-2", role: "web", services: [svc("server-2-nginx", "nginx", "10.30.3.12"), svc("server-2-app", "app", "10.30.3.12")] },
+            {
+                name: "server-1",
+                role: "web",
+                services: [svc("server-1-nginx", "nginx", "10.30.2.11"), svc("server-1-app", "app", "10.30.2.11")],
+            },
+            {
+                name: "server-2",
+                role: "web",
+                services: [svc("server-2-nginx", "nginx", "10.30.3.12"), svc("server-2-app", "app", "10.30.3.12")],
+            },
             { name: "server-3", role: "lb", services: [svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10")] },
         ]);
         const json = JSON.stringify(o);

@@ -58,10 +58,19 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
     });
 
     it("names every resource after the component; one VPC with two public subnets, no NAT gateway", () => {
-        assert.deepEqual(run.resources.filter((r) => r.name !== P && !r.name.startsWith(`${P}-`)).map((r) => r.name), []);
+        assert.deepEqual(
+            run.resources.filter((r) => r.name !== P && !r.name.startsWith(`${P}-`)).map((r) => r.name),
+            [],
+        );
         assert.deepEqual(byType(run.resources, AWS_TYPES.natGateway), [], "public subnets need no NAT gateway");
         assert.deepEqual(
-            byType(run.resources, AWS_TYPES.subnet).map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.mapPublicIpOnLaunch, s.inputs.vpcId]),
+            byType(run.resources, AWS_TYPES.subnet).map((s) => [
+                s.name,
+                s.inputs.cidrBlock,
+                s.inputs.availabilityZone,
+                s.inputs.mapPublicIpOnLaunch,
+                s.inputs.vpcId,
+            ]),
             [
                 [`${P}-public-a`, "10.20.0.0/24", "eu-west-1a", false, `${P}-vpc-id`],
                 [`${P}-public-b`, "10.20.1.0/24", "eu-west-1b", false, `${P}-vpc-id`],
@@ -76,7 +85,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             [DEBIAN_AMI_QUERY],
         );
         assert.deepEqual(run.calls.map((c) => c.token).sort(), [AMI_CALL, ZONES_CALL]);
-        assert.deepEqual(instances(run).map((i) => i.inputs.ami), [MOCK_AMI_ID, MOCK_AMI_ID, MOCK_AMI_ID]);
+        assert.deepEqual(
+            instances(run).map((i) => i.inputs.ami),
+            [MOCK_AMI_ID, MOCK_AMI_ID, MOCK_AMI_ID],
+        );
     });
 
     for (const [server, subnet, ip, publicIp, type, groups, role] of INSTANCES) {
@@ -86,23 +98,37 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             assert.equal(i.inputs.privateIp, ip);
             assert.equal(i.inputs.associatePublicIpAddress, publicIp);
             assert.equal(i.inputs.instanceType, type);
-            assert.deepEqual(i.inputs.vpcSecurityGroupIds, groups.map((g) => `${P}-${g}-id`));
+            assert.deepEqual(
+                i.inputs.vpcSecurityGroupIds,
+                groups.map((g) => `${P}-${g}-id`),
+            );
             assert.deepEqual(i.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
             assert.deepEqual(i.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true });
             assert.equal(i.inputs.iamInstanceProfile, `${P}-${server}`);
             assert.equal(findResource(run.resources, AWS_TYPES.instanceProfile, `${P}-${server}`).inputs.role, `${P}-${server}`);
             assert.deepEqual(
-                byType(run.resources, AWS_TYPES.rolePolicyAttachment).filter((a) => a.inputs.role === `${P}-${server}`).map((a) => a.inputs.policyArn),
+                byType(run.resources, AWS_TYPES.rolePolicyAttachment)
+                    .filter((a) => a.inputs.role === `${P}-${server}`)
+                    .map((a) => a.inputs.policyArn),
                 ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
             );
             assert.equal(i.inputs.userDataReplaceOnChange, true);
-            assert.deepEqual(i.inputs.tags, { Name: `${P}-${server}`, "foobar:server": server, "foobar:role": role, "foobar:stack": P, "managed-by": "pulumi" });
+            assert.deepEqual(i.inputs.tags, {
+                Name: `${P}-${server}`,
+                "foobar:server": server,
+                "foobar:role": role,
+                "foobar:stack": P,
+                "managed-by": "pulumi",
+            });
         });
     }
 
     it("gives the load balancer (server-3) the elastic IP", () => {
         const eips = byType(run.resources, AWS_TYPES.eip);
-        assert.deepEqual(eips.map((e) => [e.name, e.inputs.domain, e.inputs.instance]), [[`${P}-lb`, "vpc", `${P}-server-3-id`]]);
+        assert.deepEqual(
+            eips.map((e) => [e.name, e.inputs.domain, e.inputs.instance]),
+            [[`${P}-lb`, "vpc", `${P}-server-3-id`]],
+        );
     });
 
     it("allows exactly the flows' rules, by source group; the internet reaches only HAProxy's 80 and 443; no SSH", () => {
@@ -113,7 +139,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         );
         const open = sgRules(run, P).filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0"));
         assert.deepEqual(open, ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"]);
-        assert.deepEqual(sgRules(run, P).filter((r) => r.split(" ")[2] === "22"), []);
+        assert.deepEqual(
+            sgRules(run, P).filter((r) => r.split(" ")[2] === "22"),
+            [],
+        );
         const dsg = findResource(run.resources, AWS_TYPES.defaultSecurityGroup, `${P}-default-sg`);
         assert.deepEqual(Object.keys(dsg.inputs).sort(), ["tags", "vpcId"], "no ingress, no egress: the default group allows nothing");
     });
@@ -127,7 +156,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         };
         assert.ok(keys.includes(values["tls-private-key"]));
         const params = byType(run.resources, AWS_TYPES.parameter);
-        assert.deepEqual(params.map((p) => p.name).sort(), KEYS.map((k) => `${P}-${k}`));
+        assert.deepEqual(
+            params.map((p) => p.name).sort(),
+            KEYS.map((k) => `${P}-${k}`),
+        );
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);
             assert.deepEqual([p.inputs.name, p.inputs.type], [`/foobar/staging/${key}`, "SecureString"]);
@@ -141,21 +173,34 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             const manifest = manifestOf(userData(instance(run, P, server)).config);
             assert.deepEqual(manifest.region, "eu-west-1");
             assert.deepEqual(manifest.parameters, Object.fromEntries(SECRETS_OF[server].map((k) => [k, `/foobar/staging/${k}`])));
-            assert.deepEqual(policyResources(run, P, server), SECRETS_OF[server].map((k) => parameterArn(run, P, k)), server);
+            assert.deepEqual(
+                policyResources(run, P, server),
+                SECRETS_OF[server].map((k) => parameterArn(run, P, k)),
+                server,
+            );
         }
-        assert.deepEqual(parameterArn(run, P, "tls-private-key"), "arn:aws:ssm:eu-west-1:123456789012:parameter/foobar/staging/tls-private-key");
+        assert.deepEqual(
+            parameterArn(run, P, "tls-private-key"),
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/foobar/staging/tls-private-key",
+        );
     });
 
     it("puts no generated password or key in user data, only placeholders; user data fits EC2's limit", () => {
         const { passwords, keys } = generatedSecrets(run);
-        const secretLines = [...Object.values(passwords), ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----")))];
+        const secretLines = [
+            ...Object.values(passwords),
+            ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
+        ];
         assert.equal(secretLines.length, 4);
         for (const i of instances(run)) {
             const { text, gzipBytes, config } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
             assert.ok(gzipBytes <= 16384, `${i.name}: ${gzipBytes} bytes`);
             assert.ok(text.startsWith("#cloud-config\n"));
-            assert.ok(config.write_files.every((f) => f.defer === true && f.owner === "root:root"), i.name);
+            assert.ok(
+                config.write_files.every((f) => f.defer === true && f.owner === "root:root"),
+                i.name,
+            );
             const server = i.name.slice(P.length + 1);
             const used = [...new Set([...text.matchAll(/@@FOOBAR_SECRET:([a-z-]+)@@/g)].map((m) => m[1]))].sort();
             assert.deepEqual(used, SECRETS_OF[server], i.name);
@@ -167,7 +212,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         const secrets = [...Object.values(passwords), ...keys];
         for (const r of run.resources) {
             for (const [path, value] of stringLeaves(r.inputs)) {
-                assert.ok(isSecretAt(r, path) || !secrets.some((s) => value.includes(s)), `${r.name} ${path} carries a secret in the clear`);
+                assert.ok(
+                    isSecretAt(r, path) || !secrets.some((s) => value.includes(s)),
+                    `${r.name} ${path} carries a secret in the clear`,
+                );
             }
         }
     });
@@ -178,7 +226,11 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         assert.equal(o.loadBalancerAddress, `${LB_IP}:443`);
         assert.equal(o.databaseWriterEndpoint, "10.20.0.10:3306");
         assert.deepEqual(o.databaseReaderEndpoints, ["10.20.0.11:3306", "10.20.1.12:3306"]);
-        assert.deepEqual(o.ssmParameterNames, ["/foobar/staging/db-app-password", "/foobar/staging/tls-private-key", "/foobar/staging/db-replication-password"]);
+        assert.deepEqual(o.ssmParameterNames, [
+            "/foobar/staging/db-app-password",
+            "/foobar/staging/tls-private-key",
+            "/foobar/staging/db-replication-password",
+        ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
             kind,
@@ -187,7 +239,11 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         const web = (n: number, ip: string) => ({
             name: `server-${n}`,
             role: "web",
-            services: [svc(`server-${n}-nginx`, "nginx", ip), svc(`server-${n}-app`, "app", ip), svc(`server-${n}-mariadb-replica`, "mariadb-replica", ip)],
+            services: [
+                svc(`server-${n}-nginx`, "nginx", ip),
+                svc(`server-${n}-app`, "app", ip),
+                svc(`server-${n}-mariadb-replica`, "mariadb-replica", ip),
+            ],
         });
         assert.deepEqual(o.servers, [
             web(1, "10.20.0.11"),
@@ -195,7 +251,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             {
                 name: "server-3",
                 role: "lb-db",
-                services: [svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP), svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP)],
+                services: [
+                    svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP),
+                    svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP),
+                ],
             },
         ]);
         const { passwords, keys } = generatedSecrets(run);

@@ -2,7 +2,20 @@
 // admin range, an existing VPC.
 import assert from "node:assert/strict";
 import { byType, findResource, unwrap } from "../helpers/pulumiMocks";
-import { AMI_CALL, AWS_TYPES, ZONES_CALL, awsConfig, countAws, instance, instances, runStack, sgRules, userData, withTls, writtenFile } from "./awsHelpers";
+import {
+    AMI_CALL,
+    AWS_TYPES,
+    ZONES_CALL,
+    awsConfig,
+    countAws,
+    instance,
+    instances,
+    runStack,
+    sgRules,
+    userData,
+    withTls,
+    writtenFile,
+} from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicyAttachment: n, rolePolicy: n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
@@ -57,14 +70,22 @@ describe("defineStack: aws sizes", () => {
             const overrides = s.webServers === 2 ? {} : { "foobar:webServers": s.webServers };
             const run = await runStack(s.file, overrides);
             assert.deepEqual(countAws(run.resources), s.counts);
-            assert.deepEqual(instances(run).map((i) => i.inputs.privateIp), s.addresses);
+            assert.deepEqual(
+                instances(run).map((i) => i.inputs.privateIp),
+                s.addresses,
+            );
             const lb = `server-${s.webServers + 1}`;
             const cfg = writtenFile(userData(instance(run, `foobar-${s.file}`, lb)).config, "/etc/haproxy/haproxy.cfg");
             assert.deepEqual(
                 cfg.split("\n").filter((l) => l.startsWith("    server ")),
                 s.addresses.slice(0, -1).map((ip, i) => `    server server-${i + 1} ${ip}:80`),
             );
-            assert.deepEqual(byType(run.resources, AWS_TYPES.eip).filter((e) => e.inputs.instance !== undefined).map((e) => e.inputs.instance), [`foobar-${s.file}-${lb}-id`]);
+            assert.deepEqual(
+                byType(run.resources, AWS_TYPES.eip)
+                    .filter((e) => e.inputs.instance !== undefined)
+                    .map((e) => e.inputs.instance),
+                [`foobar-${s.file}-${lb}-id`],
+            );
         });
     }
 });
@@ -72,17 +93,29 @@ describe("defineStack: aws sizes", () => {
 describe("defineStack: aws variants", () => {
     it("a fixed amiId: no AMI lookup, every instance boots from it", async () => {
         const run = await runStack("staging", awsConfig("staging", { amiId: "ami-0123456789abcdef0" }));
-        assert.deepEqual(run.calls.map((c) => c.token), [ZONES_CALL]);
+        assert.deepEqual(
+            run.calls.map((c) => c.token),
+            [ZONES_CALL],
+        );
         assert.ok(!run.calls.some((c) => c.token === AMI_CALL));
-        assert.deepEqual(instances(run).map((i) => i.inputs.ami), ["ami-0123456789abcdef0", "ami-0123456789abcdef0", "ami-0123456789abcdef0"]);
+        assert.deepEqual(
+            instances(run).map((i) => i.inputs.ami),
+            ["ami-0123456789abcdef0", "ami-0123456789abcdef0", "ami-0123456789abcdef0"],
+        );
     });
 
     it("adminCidr: SSH on every instance (host group) from that range only", async () => {
         const run = await runStack("staging", awsConfig("staging", { adminCidr: "203.0.113.7/32" }));
         const rules = sgRules(run, "foobar-staging");
-        assert.deepEqual(rules.filter((r) => r.split(" ")[2] === "22"), ["ingress host 22 203.0.113.7/32"]);
+        assert.deepEqual(
+            rules.filter((r) => r.split(" ")[2] === "22"),
+            ["ingress host 22 203.0.113.7/32"],
+        );
         assert.equal(rules.length, 12);
-        assert.deepEqual(rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")), ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"]);
+        assert.deepEqual(
+            rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
+            ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
+        );
         for (const i of instances(run)) assert.equal(i.inputs.vpcSecurityGroupIds[0], "foobar-staging-host-id", i.name);
     });
 
@@ -94,14 +127,29 @@ describe("defineStack: aws variants", () => {
         { id: "subnet-0ccccccccccccccc3", cidr: "10.30.20.0/24" },
         { id: "subnet-0ddddddddddddddd4", cidr: "10.30.21.0/24" },
     ];
-    const NETWORK_TYPES = [AWS_TYPES.vpc, AWS_TYPES.subnet, AWS_TYPES.internetGateway, AWS_TYPES.routeTable, AWS_TYPES.routeTableAssociation, AWS_TYPES.natGateway, AWS_TYPES.defaultSecurityGroup];
+    const NETWORK_TYPES = [
+        AWS_TYPES.vpc,
+        AWS_TYPES.subnet,
+        AWS_TYPES.internetGateway,
+        AWS_TYPES.routeTable,
+        AWS_TYPES.routeTableAssociation,
+        AWS_TYPES.natGateway,
+        AWS_TYPES.defaultSecurityGroup,
+    ];
 
     it("an existing VPC: no VPC, subnet, gateway or route resources; groups in that VPC; instances in its subnets", async () => {
         const vpcId = "vpc-0123456789abcdef0";
         const run = await runStack("staging", awsConfig("staging", { existingVpc: { vpcId, publicSubnets: PUBLIC } }));
         for (const type of NETWORK_TYPES) assert.deepEqual(byType(run.resources, type), [], type);
-        assert.deepEqual(run.calls.map((c) => c.token), [AMI_CALL], "no availability zone lookup");
-        assert.deepEqual(byType(run.resources, AWS_TYPES.securityGroup).map((g) => g.inputs.vpcId), [vpcId, vpcId, vpcId, vpcId]);
+        assert.deepEqual(
+            run.calls.map((c) => c.token),
+            [AMI_CALL],
+            "no availability zone lookup",
+        );
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.securityGroup).map((g) => g.inputs.vpcId),
+            [vpcId, vpcId, vpcId, vpcId],
+        );
         assert.deepEqual(
             instances(run).map((i) => [i.name, i.inputs.subnetId, i.inputs.privateIp, i.inputs.associatePublicIpAddress]),
             [
@@ -110,7 +158,10 @@ describe("defineStack: aws variants", () => {
                 ["foobar-staging-server-3", PUBLIC[0].id, "10.20.10.10", false],
             ],
         );
-        assert.deepEqual(countAws(run.resources), withTls({ password: 2, securityGroup: 4, ingress: 6, egress: 5, parameter: 3, ...perServer(3), eip: 1 }));
+        assert.deepEqual(
+            countAws(run.resources),
+            withTls({ password: 2, securityGroup: 4, ingress: 6, egress: 5, parameter: 3, ...perServer(3), eip: 1 }),
+        );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });
 
@@ -130,7 +181,13 @@ describe("defineStack: aws variants", () => {
                 [pub[0].id, "10.30.10.10", false],
             ],
         );
-        assert.deepEqual(findResource(run.resources, AWS_TYPES.dbSubnetGroup, "foobar-prod-db").inputs.subnetIds, [PRIVATE[0].id, PRIVATE[1].id]);
-        assert.deepEqual(byType(run.resources, AWS_TYPES.eip).map((e) => e.name), ["foobar-prod-lb"]);
+        assert.deepEqual(findResource(run.resources, AWS_TYPES.dbSubnetGroup, "foobar-prod-db").inputs.subnetIds, [
+            PRIVATE[0].id,
+            PRIVATE[1].id,
+        ]);
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.eip).map((e) => e.name),
+            ["foobar-prod-lb"],
+        );
     });
 });

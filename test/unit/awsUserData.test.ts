@@ -24,11 +24,15 @@ const MY_CNF = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
 const BOOTSTRAP = "/etc/mysql/foobar/bootstrap.sql";
 const APP_FILES = appBundle().app.map((f) => `/opt/foobar-app/${f.source.slice("app/".length)}`);
 const STATIC_FILES = ["/srv/foobar/static/favicon.svg", "/srv/foobar/static/style.css"];
-const WEB_FILES = ["/etc/foobar/secrets/db-password", ...APP_FILES, "/etc/foobar/app.env", "/etc/systemd/system/foobar-app.service", "/etc/nginx/nginx.conf", ...STATIC_FILES];
-const APP_RUNCMD = [
-    ["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"],
-    [HELPER],
+const WEB_FILES = [
+    "/etc/foobar/secrets/db-password",
+    ...APP_FILES,
+    "/etc/foobar/app.env",
+    "/etc/systemd/system/foobar-app.service",
+    "/etc/nginx/nginx.conf",
+    ...STATIC_FILES,
 ];
+const APP_RUNCMD = [["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"], [HELPER]];
 const WEB_COMMANDS = [
     ["systemctl", "daemon-reload"],
     ["systemctl", "enable", "--now", "foobar-app"],
@@ -38,9 +42,20 @@ const WEB_COMMANDS = [
 
 const env = (server: string, writerHost: string, readerHost: string) =>
     renderEnvFile(
-        appEnvironment({ serverName: server, domain: "www.foobar.com", listenHost: "127.0.0.1", port: 3000, writerHost, readerHost, dbPort: 3306, database: "foobar", user: "app" }),
+        appEnvironment({
+            serverName: server,
+            domain: "www.foobar.com",
+            listenHost: "127.0.0.1",
+            port: 3000,
+            writerHost,
+            readerHost,
+            dbPort: 3306,
+            database: "foobar",
+            user: "app",
+        }),
     );
-const nginx = (server: string) => renderNginxConfig({ serverName: server, domain: "www.foobar.com", listenPort: 80, appAddress: "127.0.0.1", appPort: 3000 });
+const nginx = (server: string) =>
+    renderNginxConfig({ serverName: server, domain: "www.foobar.com", listenPort: 80, appAddress: "127.0.0.1", appPort: 3000 });
 const haproxy = (algorithm: "roundrobin" | "leastconn", web: string[], lb: string) =>
     renderHaproxyConfig({
         domain: "www.foobar.com",
@@ -52,7 +67,8 @@ const haproxy = (algorithm: "roundrobin" | "leastconn", web: string[], lb: strin
         publicHttpsPort: 443,
         statsBind: `${lb}:8404`,
     });
-const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n${secretPlaceholder("tls-private-key")}\n`;
+const sitePem = (stack: string) =>
+    `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n${secretPlaceholder("tls-private-key")}\n`;
 const lines = (text: string, prefix: string) => text.split("\n").filter((l) => l.startsWith(prefix));
 
 function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudConfig {
@@ -70,17 +86,26 @@ describe("aws user data: staging", () => {
     });
 
     it("web servers: packages, files in order, commands in start order", () => {
-        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+        for (const [c, name] of [
+            [s1, "server-1"],
+            [s2, "server-2"],
+        ] as const) {
             assert.equal(c.hostname, name);
             assert.deepEqual(c.packages, ["mariadb-server", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
-            assert.deepEqual(c.write_files.map((f) => f.path), [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...WEB_FILES]);
+            assert.deepEqual(
+                c.write_files.map((f) => f.path),
+                [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...WEB_FILES],
+            );
             assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], ...WEB_COMMANDS]);
         }
     });
 
     it("server-3: HAProxy and the primary", () => {
         assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "python3-botocore"]);
-        assert.deepEqual(s3.write_files.map((f) => f.path), [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem"]);
+        assert.deepEqual(
+            s3.write_files.map((f) => f.path),
+            [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem"],
+        );
         assert.deepEqual(s3.runcmd, [[HELPER], ["systemctl", "restart", "mariadb"], ["systemctl", "restart", "haproxy"]]);
     });
 
@@ -88,12 +113,19 @@ describe("aws user data: staging", () => {
         const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
         assert.equal(cfg, haproxy("roundrobin", ["10.20.0.11", "10.20.1.12"], "10.20.0.10"));
         assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
-        assert.deepEqual(lines(cfg, "    bind "), ["    bind :80", "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1", "    bind 10.20.0.10:8404"]);
+        assert.deepEqual(lines(cfg, "    bind "), [
+            "    bind :80",
+            "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
+            "    bind 10.20.0.10:8404",
+        ]);
         assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("staging"));
     });
 
     it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
-        for (const [c, name, ip] of [[s1, "server-1", "10.20.0.11"], [s2, "server-2", "10.20.1.12"]] as const) {
+        for (const [c, name, ip] of [
+            [s1, "server-1", "10.20.0.11"],
+            [s2, "server-2", "10.20.1.12"],
+        ] as const) {
             const conf = writtenFile(c, "/etc/nginx/nginx.conf");
             assert.equal(conf, nginx(name));
             assert.deepEqual(lines(conf, "        server 127.0.0.1"), ["        server 127.0.0.1:3000 max_fails=0;"]);
@@ -105,7 +137,10 @@ describe("aws user data: staging", () => {
     });
 
     it("the app reads from its own instance's private address, which is loopback traffic: no new security group rule", async () => {
-        for (const [c, name] of [[s1, "server-1"], [s2, "server-2"]] as const) {
+        for (const [c, name] of [
+            [s1, "server-1"],
+            [s2, "server-2"],
+        ] as const) {
             const ip = instance(run, "foobar-staging", name).inputs.privateIp;
             assert.deepEqual(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_DB_READER_HOST="), [`FOOBAR_DB_READER_HOST=${ip}`], name);
             // That address is the replica on the same instance, listening on every address.
@@ -150,14 +185,20 @@ describe("aws user data: staging", () => {
                 clientHost: "10.20.0.0/255.255.0.0",
             }),
         );
-        const replica = renderReplicaBootstrap({ primaryHost: "10.20.0.10", primaryPort: 3306, replicationUser: "replicator", replicationPassword: REPL_PW });
+        const replica = renderReplicaBootstrap({
+            primaryHost: "10.20.0.10",
+            primaryPort: 3306,
+            replicationUser: "replicator",
+            replicationPassword: REPL_PW,
+        });
         assert.equal(writtenFile(s1, BOOTSTRAP), replica);
         assert.equal(writtenFile(s2, BOOTSTRAP), replica);
         assert.ok(replica.includes("MASTER_HOST = '10.20.0.10'"));
     });
 
     it("installs the app bundle, the statics and the boot helper as in the repository", () => {
-        for (const f of appBundle().app) assert.equal(writtenFile(s1, `/opt/foobar-app/${f.source.slice("app/".length)}`), f.content, f.source);
+        for (const f of appBundle().app)
+            assert.equal(writtenFile(s1, `/opt/foobar-app/${f.source.slice("app/".length)}`), f.content, f.source);
         assert.ok(APP_FILES.includes("/opt/foobar-app/dist/main.js"));
         for (const name of ["favicon.svg", "style.css"]) {
             assert.equal(writtenFile(s2, `/srv/foobar/static/${name}`), fs.readFileSync(path.join(REPO, "app/public", name), "utf8"));
@@ -165,7 +206,14 @@ describe("aws user data: staging", () => {
         assert.equal(writtenFile(s3, HELPER), fs.readFileSync(path.join(REPO, "components/render/files/foobar-secrets.py"), "utf8"));
         assert.deepEqual(
             s3.write_files.map((f) => [f.path, f.permissions]),
-            [[HELPER, "0755"], [MANIFEST, "0600"], [MY_CNF, "0644"], [BOOTSTRAP, "0600"], ["/etc/haproxy/haproxy.cfg", "0644"], ["/etc/haproxy/certs/site.pem", "0600"]],
+            [
+                [HELPER, "0755"],
+                [MANIFEST, "0600"],
+                [MY_CNF, "0644"],
+                [BOOTSTRAP, "0600"],
+                ["/etc/haproxy/haproxy.cfg", "0644"],
+                ["/etc/haproxy/certs/site.pem", "0600"],
+            ],
         );
     });
 
@@ -193,7 +241,10 @@ describe("aws user data: prod", () => {
 
     it("web servers run nginx and the app only, reading and writing on RDS", () => {
         assert.deepEqual(s1.packages, ["nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
-        assert.deepEqual(s1.write_files.map((f) => f.path), [HELPER, MANIFEST, ...WEB_FILES]);
+        assert.deepEqual(
+            s1.write_files.map((f) => f.path),
+            [HELPER, MANIFEST, ...WEB_FILES],
+        );
         assert.deepEqual(s1.runcmd, [...APP_RUNCMD, ...WEB_COMMANDS]);
         assert.equal(writtenFile(s1, "/etc/foobar/app.env"), env("server-1", RDS, RDS_REPLICA));
         assert.equal(writtenFile(s1, "/etc/nginx/nginx.conf"), nginx("server-1"));
@@ -206,14 +257,17 @@ describe("aws user data: prod", () => {
 
     it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
         assert.deepEqual(s3.packages, ["haproxy", "mariadb-client", "python3-botocore"]);
-        assert.deepEqual(s3.write_files.map((f) => f.path), [
-            HELPER,
-            MANIFEST,
-            "/etc/foobar/rds-admin.cnf",
-            "/etc/foobar/rds-bootstrap.sql",
-            "/etc/haproxy/haproxy.cfg",
-            "/etc/haproxy/certs/site.pem",
-        ]);
+        assert.deepEqual(
+            s3.write_files.map((f) => f.path),
+            [
+                HELPER,
+                MANIFEST,
+                "/etc/foobar/rds-admin.cnf",
+                "/etc/foobar/rds-bootstrap.sql",
+                "/etc/haproxy/haproxy.cfg",
+                "/etc/haproxy/certs/site.pem",
+            ],
+        );
         assert.equal(writtenFile(s3, "/etc/haproxy/haproxy.cfg"), haproxy("leastconn", ["10.30.2.11", "10.30.3.12"], "10.30.0.10"));
         assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("prod"));
         assert.equal(
@@ -222,7 +276,13 @@ describe("aws user data: prod", () => {
         );
         assert.equal(
             writtenFile(s3, "/etc/foobar/rds-bootstrap.sql"),
-            renderPrimaryBootstrap({ database: "foobar", appUser: "app", appPassword: APP_PW, clientHost: "10.30.0.0/255.255.0.0", authPlugin: "mysql_native_password" }),
+            renderPrimaryBootstrap({
+                database: "foobar",
+                appUser: "app",
+                appPassword: APP_PW,
+                clientHost: "10.30.0.0/255.255.0.0",
+                authPlugin: "mysql_native_password",
+            }),
         );
         assert.ok(!writtenFile(s3, "/etc/foobar/rds-bootstrap.sql").includes("replicator"), "RDS replicates by itself");
         assert.deepEqual(s3.runcmd, [

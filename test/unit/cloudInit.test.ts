@@ -24,7 +24,10 @@ const input = (overrides: Partial<CloudConfigInput> = {}): CloudConfigInput => (
     packages: ["nginx-light", "mariadb-server", "nginx-light"],
     files: [
         { path: "/etc/a.conf", content: "plain\n" },
-        { path: "/etc/b.sql", content: `PASSWORD '${secretPlaceholder("alpha")}' AND '${secretPlaceholder("beta")}' AND '${secretPlaceholder("alpha")}'\n` },
+        {
+            path: "/etc/b.sql",
+            content: `PASSWORD '${secretPlaceholder("alpha")}' AND '${secretPlaceholder("beta")}' AND '${secretPlaceholder("alpha")}'\n`,
+        },
         { path: "/usr/local/bin/x", content: "#!/bin/sh\n", permissions: "0755" },
     ],
     parameters: { alpha: "/foobar/t/alpha", beta: "/foobar/t/beta", gamma: "/foobar/t/gamma" },
@@ -73,7 +76,10 @@ describe("renderCloudConfig", () => {
                 ["/usr/local/bin/x", "0755", "root:root", true],
             ],
         );
-        assert.equal(config.write_files[3].content, "PASSWORD '@@FOOBAR_SECRET:alpha@@' AND '@@FOOBAR_SECRET:beta@@' AND '@@FOOBAR_SECRET:alpha@@'\n");
+        assert.equal(
+            config.write_files[3].content,
+            "PASSWORD '@@FOOBAR_SECRET:alpha@@' AND '@@FOOBAR_SECRET:beta@@' AND '@@FOOBAR_SECRET:alpha@@'\n",
+        );
     });
 
     it("lists in the manifest only the parameters the files use, and only the files holding them", () => {
@@ -90,7 +96,9 @@ describe("renderCloudConfig", () => {
         assert.throws(() => renderCloudConfig(input({ parameters: { beta: "/foobar/t/beta" } })), {
             message: "server-9: no SSM parameter for secret(s) alpha",
         });
-        assert.throws(() => renderCloudConfig(input({ parameters: {} })), { message: "server-9: no SSM parameter for secret(s) alpha, beta" });
+        assert.throws(() => renderCloudConfig(input({ parameters: {} })), {
+            message: "server-9: no SSM parameter for secret(s) alpha, beta",
+        });
     });
 
     it("finds placeholders of lowercase keys only", () => {
@@ -125,6 +133,8 @@ describe("compressUserData", () => {
         const over = noise(lo + 1);
         assert.equal(gzLength(over), 16385);
         assert.throws(() => compressUserData(over), { message: "user data is 16385 bytes gzipped; EC2 takes at most 16384" });
-        assert.throws(() => compressUserData(noise(40000)), { message: `user data is ${gzLength(noise(40000))} bytes gzipped; EC2 takes at most 16384` });
+        assert.throws(() => compressUserData(noise(40000)), {
+            message: `user data is ${gzLength(noise(40000))} bytes gzipped; EC2 takes at most 16384`,
+        });
     });
 });

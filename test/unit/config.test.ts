@@ -14,8 +14,7 @@ const PEM_HINT = (key: string, what: string) =>
     `tls.mode "provided" needs a PEM ${what}; set it with \`pulumi config set --secret --path foobar:tls.${key} "$(cat FILE)"\`.`;
 const WHOLE = (min: number, max: number) => `must be a whole number from ${min} to ${max}.`;
 const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`;
-const SUBNET_FIX =
-    `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
+const SUBNET_FIX = `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
 const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
     `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
 
@@ -56,10 +55,22 @@ interface BadCase {
 }
 
 const BAD: readonly BadCase[] = [
-    { name: "unknown platform", args: { platform: "gcp" }, message: one(`  - foobar:platform: got "gcp"; must be one of "docker", "aws".`) },
-    { name: "uppercase domain", args: { domain: "WWW.Foobar.com" }, message: one(`  - foobar:domain: got "WWW.Foobar.com"; ${DOMAIN_FIX}`) },
+    {
+        name: "unknown platform",
+        args: { platform: "gcp" },
+        message: one(`  - foobar:platform: got "gcp"; must be one of "docker", "aws".`),
+    },
+    {
+        name: "uppercase domain",
+        args: { domain: "WWW.Foobar.com" },
+        message: one(`  - foobar:domain: got "WWW.Foobar.com"; ${DOMAIN_FIX}`),
+    },
     { name: "single-label domain", args: { domain: "foobar" }, message: one(`  - foobar:domain: got "foobar"; ${DOMAIN_FIX}`) },
-    { name: "domain with a space", args: { domain: "www foobar.com" }, message: one(`  - foobar:domain: got "www foobar.com"; ${DOMAIN_FIX}`) },
+    {
+        name: "domain with a space",
+        args: { domain: "www foobar.com" },
+        message: one(`  - foobar:domain: got "www foobar.com"; ${DOMAIN_FIX}`),
+    },
     { name: "domain not a string", args: { domain: 42 }, message: one(`  - foobar:domain: got 42; ${DOMAIN_FIX}`) },
     { name: "webServers 0", args: { webServers: 0 }, message: one(`  - foobar:webServers: got 0; ${WHOLE(1, 8)}`) },
     { name: "webServers 9", args: { webServers: 9 }, message: one(`  - foobar:webServers: got 9; ${WHOLE(1, 8)}`) },
@@ -68,12 +79,16 @@ const BAD: readonly BadCase[] = [
     {
         name: "lb.algorithm typo",
         args: { lb: { algorithm: "round-robin" } },
-        message: one(`  - foobar:lb.algorithm: got "round-robin"; must be one of "roundrobin", "leastconn", "source". Did you mean "roundrobin"?`),
+        message: one(
+            `  - foobar:lb.algorithm: got "round-robin"; must be one of "roundrobin", "leastconn", "source". Did you mean "roundrobin"?`,
+        ),
     },
     {
         name: "lb.mode typo",
         args: { lb: { mode: "active-pasive" } },
-        message: one(`  - foobar:lb.mode: got "active-pasive"; must be one of "active-active", "active-passive". Did you mean "active-passive"?`),
+        message: one(
+            `  - foobar:lb.mode: got "active-pasive"; must be one of "active-active", "active-passive". Did you mean "active-passive"?`,
+        ),
     },
     {
         name: "active-passive with one web server",
@@ -129,18 +144,26 @@ const BAD: readonly BadCase[] = [
     {
         name: "tls self-signed with a certificate",
         args: { tls: { mode: "self-signed", certificate: CERT } },
-        message: one(`  - foobar:tls.certificate: got "[secret]"; is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`),
+        message: one(
+            `  - foobar:tls.certificate: got "[secret]"; is only read when tls.mode is "provided"; remove it or set tls.mode to "provided".`,
+        ),
     },
     {
         name: "tls provided with validityDays",
         args: { tls: { mode: "provided", certificate: CERT, key: KEY, validityDays: 30 } },
         message: one(`  - foobar:tls.validityDays: got 30; is only read when tls.mode is "self-signed"; remove it.`),
     },
-    { name: "tls.validityDays 0", args: { tls: { validityDays: 0 } }, message: one(`  - foobar:tls.validityDays: got 0; ${WHOLE(1, 825)}`) },
+    {
+        name: "tls.validityDays 0",
+        args: { tls: { validityDays: 0 } },
+        message: one(`  - foobar:tls.validityDays: got 0; ${WHOLE(1, 825)}`),
+    },
     {
         name: "managed database on docker",
         args: { database: { mode: "managed" } },
-        message: one(`  - foobar:database.mode: got "managed"; a managed (RDS) database needs platform "aws"; use "self-managed" on docker.`),
+        message: one(
+            `  - foobar:database.mode: got "managed"; a managed (RDS) database needs platform "aws"; use "self-managed" on docker.`,
+        ),
     },
     {
         name: "more replicas than web servers",
@@ -157,9 +180,21 @@ const BAD: readonly BadCase[] = [
         args: { docker: { bindAddress: "localhost" } },
         message: one(`  - foobar:docker.bindAddress: got "localhost"; must be an IPv4 address of this host, like "127.0.0.1".`),
     },
-    { name: "public subnet", args: { docker: { subnet: "8.8.0.0/16" } }, message: one(`  - foobar:docker.subnet: got "8.8.0.0/16"; ${SUBNET_FIX}`) },
-    { name: "misaligned subnet", args: { docker: { subnet: "10.77.1.0/16" } }, message: one(`  - foobar:docker.subnet: got "10.77.1.0/16"; ${SUBNET_FIX}`) },
-    { name: "subnet prefix /24", args: { docker: { subnet: "10.77.0.0/24" } }, message: one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`) },
+    {
+        name: "public subnet",
+        args: { docker: { subnet: "8.8.0.0/16" } },
+        message: one(`  - foobar:docker.subnet: got "8.8.0.0/16"; ${SUBNET_FIX}`),
+    },
+    {
+        name: "misaligned subnet",
+        args: { docker: { subnet: "10.77.1.0/16" } },
+        message: one(`  - foobar:docker.subnet: got "10.77.1.0/16"; ${SUBNET_FIX}`),
+    },
+    {
+        name: "subnet prefix /24",
+        args: { docker: { subnet: "10.77.0.0/24" } },
+        message: one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`),
+    },
     {
         name: "subnet /22 too small for 2 web servers",
         args: { webServers: 2, docker: { subnet: "10.77.0.0/22" } },
@@ -187,7 +222,12 @@ const BAD: readonly BadCase[] = [
     },
     {
         name: "several problems at once, in rule order",
-        args: { platform: "gcp", webServers: 0, lb: { algorithm: "round-robin" }, docker: { bindAddress: "localhost", subnet: "8.8.0.0/16" } },
+        args: {
+            platform: "gcp",
+            webServers: 0,
+            lb: { algorithm: "round-robin" },
+            docker: { bindAddress: "localhost", subnet: "8.8.0.0/16" },
+        },
         message: [
             header(5),
             `  - foobar:platform: got "gcp"; must be one of "docker", "aws".`,
@@ -237,11 +277,19 @@ describe("validateArgs", () => {
             ].join("\n"),
         );
         const whole = errorOf({ tls: KEY });
-        assert.equal(whole.message, one(`  - foobar:tls: got "[secret]"; must be an object with keys mode, validityDays, certificate, key.`));
+        assert.equal(
+            whole.message,
+            one(`  - foobar:tls: got "[secret]"; must be an object with keys mode, validityDays, certificate, key.`),
+        );
     });
 
     it("lets a shorter health-check interval alone bring the timeout default down with it", () => {
-        assert.deepEqual(validateArgs({ lb: { healthCheck: { intervalMs: 500 } } }).lb.healthCheck, { intervalMs: 500, timeoutMs: 500, fall: 2, rise: 2 });
+        assert.deepEqual(validateArgs({ lb: { healthCheck: { intervalMs: 500 } } }).lb.healthCheck, {
+            intervalMs: 500,
+            timeoutMs: 500,
+            fall: 2,
+            rise: 2,
+        });
     });
 
     it("applies every default to an empty configuration", () => {
@@ -273,7 +321,11 @@ describe("validateArgs", () => {
     });
 
     it("accepts whole numbers as strings, as stack config delivers them", () => {
-        const resolved = validateArgs({ webServers: "3", lb: { healthCheck: { intervalMs: "2000", fall: "3" } }, docker: { httpPort: "80" } });
+        const resolved = validateArgs({
+            webServers: "3",
+            lb: { healthCheck: { intervalMs: "2000", fall: "3" } },
+            docker: { httpPort: "80" },
+        });
         assert.equal(resolved.webServers, 3);
         assert.equal(resolved.database.replicas, 3, "replicas default to webServers");
         assert.deepEqual(resolved.lb.healthCheck, { intervalMs: 2000, timeoutMs: 1000, fall: 3, rise: 2 });
@@ -312,23 +364,32 @@ describe("validateArgs", () => {
         assert.equal(validateArgs({ webServers: 1, docker: { subnet: "10.77.0.0/22" } }).docker.subnet, "10.77.0.0/22");
         assert.equal(
             errorOf({ webServers: 2, docker: { subnet: "10.77.0.0/22" } }).message,
-            one(`  - foobar:docker.subnet: got "10.77.0.0/22"; holds 4 /24 networks but 2 web servers need 5 (edge, web, data and one per web server); use a /21 or larger range.`),
+            one(
+                `  - foobar:docker.subnet: got "10.77.0.0/22"; holds 4 /24 networks but 2 web servers need 5 (edge, web, data and one per web server); use a /21 or larger range.`,
+            ),
         );
         // /21 holds 8 networks: five web servers (8) fit, six (9) do not.
         const five = validateArgs({ webServers: 5, docker: { subnet: "10.77.0.0/21" } });
         assert.deepEqual([five.webServers, five.docker.subnet], [5, "10.77.0.0/21"]);
         assert.equal(
             errorOf({ webServers: 6, docker: { subnet: "10.77.0.0/21" } }).message,
-            one(`  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 6 web servers need 9 (edge, web, data and one per web server); use a /20 or larger range.`),
+            one(
+                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 6 web servers need 9 (edge, web, data and one per web server); use a /20 or larger range.`,
+            ),
         );
         // /20 holds 16: the most web servers (8, needing 11) fit.
         assert.equal(validateArgs({ webServers: 8, docker: { subnet: "10.77.0.0/20" } }).docker.subnet, "10.77.0.0/20");
         assert.equal(
             errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/21" } }).message,
-            one(`  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 8 web servers need 11 (edge, web, data and one per web server); use a /20 or larger range.`),
+            one(
+                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 8 web servers need 11 (edge, web, data and one per web server); use a /20 or larger range.`,
+            ),
         );
         // A malformed subnet gets only the shape rule, not the room rule as well.
-        assert.equal(errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/24" } }).message, one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`));
+        assert.equal(
+            errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/24" } }).message,
+            one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`),
+        );
     });
 
     it("wraps provided PEMs as secret Outputs", async () => {

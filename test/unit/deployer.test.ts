@@ -28,7 +28,11 @@ describe("live deployer (no Docker)", () => {
             /^Error: deployer does not understand input "privileged" of foobar-dev-server-3-haproxy/,
         );
         assert.throws(
-            () => containerCreateBody(haproxy.name, { ...haproxy.inputs, healthcheck: { ...haproxy.inputs.healthcheck, startInterval: "1s" } }),
+            () =>
+                containerCreateBody(haproxy.name, {
+                    ...haproxy.inputs,
+                    healthcheck: { ...haproxy.inputs.healthcheck, startInterval: "1s" },
+                }),
             /deployer does not understand input "startInterval" of foobar-dev-server-3-haproxy \(container\.healthcheck\)/,
         );
     });

@@ -57,7 +57,12 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
             domain: args.domain,
             algorithm: args.lb.algorithm,
             healthCheck: args.lb.healthCheck,
-            servers: topology.web.map((w) => ({ name: w.server, address: plan.reach(topology.haproxy, w.nginx), port: PORTS.nginx, backup: w.backup })),
+            servers: topology.web.map((w) => ({
+                name: w.server,
+                address: plan.reach(topology.haproxy, w.nginx),
+                port: PORTS.nginx,
+                backup: w.backup,
+            })),
             httpPort: PORTS.http,
             httpsPort: PORTS.https,
             publicHttpsPort: args.docker.httpsPort,
@@ -77,7 +82,13 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
             semiSync: topology.replicas.length > 0,
             semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
         }),
-        "mariadb-replica.cnf": renderMariadbConfig({ role: "replica", serverId: 101, port: PORTS.mysql, semiSync: false, semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS }),
+        "mariadb-replica.cnf": renderMariadbConfig({
+            role: "replica",
+            serverId: 101,
+            port: PORTS.mysql,
+            semiSync: false,
+            semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
+        }),
         "primary-bootstrap.sql": renderPrimaryBootstrap({
             database: DATABASE_NAME,
             appUser: APP_DB_USER,

@@ -38,9 +38,11 @@ describe("haproxy.cfg", () => {
         ]);
     });
 
-    it("redirects to the host without any port when the published port is 443 (never keeps \":80\")", () => {
+    it('redirects to the host without any port when the published port is 443 (never keeps ":80")', () => {
         const redirects = linesOf(renderHaproxyConfig({ ...HAPROXY_BASE, publicHttpsPort: 443 })).filter((l) => l.includes("redirect"));
-        assert.deepEqual(redirects, ["    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }"]);
+        assert.deepEqual(redirects, [
+            "    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }",
+        ]);
     });
 
     it("replays failed requests on another server", () => {
@@ -62,7 +64,12 @@ describe("haproxy.cfg", () => {
     it("lists the web servers with the health check settings", () => {
         assert.deepEqual(
             cfg.filter((l) => l.startsWith("    server ") || l.startsWith("    default-server") || l.startsWith("    balance")),
-            ["    balance roundrobin", "    default-server check inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down", "    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80"],
+            [
+                "    balance roundrobin",
+                "    default-server check inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
+                "    server server-1 10.77.1.11:80",
+                "    server server-2 10.77.1.12:80",
+            ],
         );
     });
 
@@ -90,9 +97,12 @@ describe("haproxy.cfg", () => {
         assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, domain: "x;y" }), {
             message: 'refusing to render domain "x;y": only letters, digits and . _ : % / - are allowed',
         });
-        assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, servers: [{ name: "s 1", address: "10.0.0.1", port: 80, backup: false }] }), {
-            message: 'refusing to render server name "s 1": only letters, digits and . _ : % / - are allowed',
-        });
+        assert.throws(
+            () => renderHaproxyConfig({ ...HAPROXY_BASE, servers: [{ name: "s 1", address: "10.0.0.1", port: 80, backup: false }] }),
+            {
+                message: 'refusing to render server name "s 1": only letters, digits and . _ : % / - are allowed',
+            },
+        );
     });
 
     it("bundles certificate and key in one PEM, each trimmed, newline-terminated", () => {
@@ -166,7 +176,12 @@ describe("MariaDB files", () => {
 
     it("makes the primary writable, semi-sync only when a replica exists", () => {
         const cnf = linesOf(rendered["mariadb-primary.cnf"]);
-        for (const line of ["server_id = 1", "read_only = OFF", "rpl_semi_sync_master_enabled = ON", "rpl_semi_sync_master_timeout = 1000"]) {
+        for (const line of [
+            "server_id = 1",
+            "read_only = OFF",
+            "rpl_semi_sync_master_enabled = ON",
+            "rpl_semi_sync_master_timeout = 1000",
+        ]) {
             assert.ok(cnf.includes(line), line);
         }
         assert.ok(!cnf.includes("skip_slave_start = ON"));
@@ -187,7 +202,12 @@ describe("MariaDB files", () => {
         );
         assert.ok(sql.includes("ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'a''b\\\\c';"), sql.join("\n"));
         assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'r''';"), sql.join("\n"));
-        const replica = renderReplicaBootstrap({ primaryHost: "10.77.2.3", primaryPort: 3306, replicationUser: "replicator", replicationPassword: "r'" });
+        const replica = renderReplicaBootstrap({
+            primaryHost: "10.77.2.3",
+            primaryPort: 3306,
+            replicationUser: "replicator",
+            replicationPassword: "r'",
+        });
         assert.ok(replica.includes("MASTER_PASSWORD = 'r'''"), replica);
     });
 });
@@ -196,15 +216,22 @@ describe("app environment", () => {
     it("names the password file, never a password", () => {
         const env = rendered["app.env"];
         assert.ok(!env.includes(FAKE_APP_PASSWORD) && !env.includes(FAKE_REPLICATION_PASSWORD));
-        const keys = linesOf(env).filter(Boolean).map((l) => l.split("=")[0]);
-        assert.deepEqual(keys.filter((k) => k.includes("PASSWORD")), ["FOOBAR_DB_PASSWORD_FILE"]);
+        const keys = linesOf(env)
+            .filter(Boolean)
+            .map((l) => l.split("=")[0]);
+        assert.deepEqual(
+            keys.filter((k) => k.includes("PASSWORD")),
+            ["FOOBAR_DB_PASSWORD_FILE"],
+        );
         assert.ok(linesOf(env).includes(`FOOBAR_DB_PASSWORD_FILE=${APP_PASSWORD_PATH}`));
         assert.equal(APP_PASSWORD_PATH, "/etc/foobar/secrets/db-password");
     });
 
     it("leaves out the reader when the server has no replica to read", () => {
         const t = buildTopology(validateArgs({ database: { replicas: 0 } }));
-        const keys = linesOf(renderAll(t)["app.env"]).filter(Boolean).map((l) => l.split("=")[0]);
+        const keys = linesOf(renderAll(t)["app.env"])
+            .filter(Boolean)
+            .map((l) => l.split("=")[0]);
         assert.deepEqual(keys, [
             "FOOBAR_SERVER_NAME",
             "FOOBAR_DOMAIN",

@@ -16,11 +16,51 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
     ["server-3-mariadb-primary", "server-3", "mariadb-primary", [["data", "10.77.2.3"]]],
     ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.2.31"]]],
     ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.2.32"]]],
-    ["server-1-app", "server-1", "app", [["data", "10.77.2.21"], ["server-1", "10.77.3.21"]]],
-    ["server-2-app", "server-2", "app", [["data", "10.77.2.22"], ["server-2", "10.77.4.22"]]],
-    ["server-1-nginx", "server-1", "nginx", [["web", "10.77.1.11"], ["server-1", "10.77.3.11"]]],
-    ["server-2-nginx", "server-2", "nginx", [["web", "10.77.1.12"], ["server-2", "10.77.4.12"]]],
-    ["server-3-haproxy", "server-3", "haproxy", [["edge", "10.77.0.2"], ["web", "10.77.1.2"]]],
+    [
+        "server-1-app",
+        "server-1",
+        "app",
+        [
+            ["data", "10.77.2.21"],
+            ["server-1", "10.77.3.21"],
+        ],
+    ],
+    [
+        "server-2-app",
+        "server-2",
+        "app",
+        [
+            ["data", "10.77.2.22"],
+            ["server-2", "10.77.4.22"],
+        ],
+    ],
+    [
+        "server-1-nginx",
+        "server-1",
+        "nginx",
+        [
+            ["web", "10.77.1.11"],
+            ["server-1", "10.77.3.11"],
+        ],
+    ],
+    [
+        "server-2-nginx",
+        "server-2",
+        "nginx",
+        [
+            ["web", "10.77.1.12"],
+            ["server-2", "10.77.4.12"],
+        ],
+    ],
+    [
+        "server-3-haproxy",
+        "server-3",
+        "haproxy",
+        [
+            ["edge", "10.77.0.2"],
+            ["web", "10.77.1.2"],
+        ],
+    ],
 ];
 
 describe("defineStack: the dev stack", () => {
@@ -53,10 +93,19 @@ describe("defineStack: the dev stack", () => {
             run.resources.filter((r) => r.name !== P && !r.name.startsWith(`${P}-`)).map((r) => r.name),
             [],
         );
-        assert.deepEqual(containers(run).map((c) => c.name), CONTAINERS.map(([suffix]) => `${P}-${suffix}`), "creation order");
         assert.deepEqual(
-            byType(run.resources, TYPES.password).map((r) => [r.name, r.inputs.length, r.inputs.special]).sort(),
-            [[`${P}-db-app-password`, 32, false], [`${P}-db-replication-password`, 32, false]],
+            containers(run).map((c) => c.name),
+            CONTAINERS.map(([suffix]) => `${P}-${suffix}`),
+            "creation order",
+        );
+        assert.deepEqual(
+            byType(run.resources, TYPES.password)
+                .map((r) => [r.name, r.inputs.length, r.inputs.special])
+                .sort(),
+            [
+                [`${P}-db-app-password`, 32, false],
+                [`${P}-db-replication-password`, 32, false],
+            ],
         );
     });
 
@@ -105,7 +154,13 @@ describe("defineStack: the dev stack", () => {
 
     it("makes only the edge network reachable from outside, with HAProxy alone on it", () => {
         assert.deepEqual(
-            byType(run.resources, TYPES.network).map((n) => [n.name, n.inputs.name, n.inputs.driver, n.inputs.internal, n.inputs.ipamConfigs]),
+            byType(run.resources, TYPES.network).map((n) => [
+                n.name,
+                n.inputs.name,
+                n.inputs.driver,
+                n.inputs.internal,
+                n.inputs.ipamConfigs,
+            ]),
             ["edge", "web", "data", "server-1", "server-2"].map((s, i) => [
                 `${P}-${s}`,
                 `${P}-${s}`,
@@ -115,17 +170,24 @@ describe("defineStack: the dev stack", () => {
             ]),
         );
         const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
-        assert.deepEqual(onEdge.map((c) => c.name), [`${P}-server-3-haproxy`]);
+        assert.deepEqual(
+            onEdge.map((c) => c.name),
+            [`${P}-server-3-haproxy`],
+        );
         // A web server's own network joins only its nginx and its app.
         for (const n of [1, 2]) {
-            const on = containers(run).filter((c) => c.inputs.networksAdvanced.some((x: { name: string }) => x.name === `${P}-server-${n}`));
-            assert.deepEqual(on.map((c) => c.name), [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`]);
+            const on = containers(run).filter((c) =>
+                c.inputs.networksAdvanced.some((x: { name: string }) => x.name === `${P}-server-${n}`),
+            );
+            assert.deepEqual(
+                on.map((c) => c.name),
+                [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`],
+            );
         }
     });
 
     it("delivers the rendered files of the golden copies", () => {
-        const sub = (text: string) =>
-            text.split(passwords[0]).join(FAKE_APP_PASSWORD).split(passwords[1]).join(FAKE_REPLICATION_PASSWORD);
+        const sub = (text: string) => text.split(passwords[0]).join(FAKE_APP_PASSWORD).split(passwords[1]).join(FAKE_REPLICATION_PASSWORD);
         const haproxy = container(run, `${P}-server-3-haproxy`);
         const primary = container(run, `${P}-server-3-mariadb-primary`);
         const replica = container(run, `${P}-server-1-mariadb-replica`);
@@ -175,7 +237,10 @@ describe("defineStack: the dev stack", () => {
         assert.equal(secrets.length, 4);
         for (const r of run.resources) {
             for (const [path, value] of stringLeaves(r.inputs)) {
-                assert.ok(isSecretAt(r, path) || !secrets.some((s) => value.includes(s)), `${r.name} ${path} carries a secret in the clear`);
+                assert.ok(
+                    isSecretAt(r, path) || !secrets.some((s) => value.includes(s)),
+                    `${r.name} ${path} carries a secret in the clear`,
+                );
             }
         }
         for (const c of containers(run)) {
@@ -222,7 +287,8 @@ describe("defineStack: the dev stack", () => {
         const csr = findResource(run.resources, TYPES.certRequest, `${P}-site-csr`);
         assert.deepEqual(csr.inputs.dnsNames, ["www.foobar.com", "localhost"]);
         assert.deepEqual(csr.inputs.ipAddresses, ["127.0.0.1"]);
-        for (const k of byType(run.resources, TYPES.privateKey)) assert.deepEqual([k.inputs.algorithm, k.inputs.ecdsaCurve], ["ECDSA", "P256"]);
+        for (const k of byType(run.resources, TYPES.privateKey))
+            assert.deepEqual([k.inputs.algorithm, k.inputs.ecdsaCurve], ["ECDSA", "P256"]);
         const ca = findResource(run.resources, TYPES.selfSignedCert, `${P}-ca`);
         assert.equal(ca.inputs.isCaCertificate, true);
         assert.equal(ca.inputs.validityPeriodHours, 365 * 24);

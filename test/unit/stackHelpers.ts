@@ -49,7 +49,12 @@ export const containers = (run: StackRun<Outputs>) => byType(run.resources, TYPE
 
 export function container(run: StackRun<Outputs>, name: string): RecordedResource {
     const found = containers(run).find((c) => c.name === name);
-    assert.ok(found, `no container ${name}; have ${containers(run).map((c) => c.name).join(", ")}`);
+    assert.ok(
+        found,
+        `no container ${name}; have ${containers(run)
+            .map((c) => c.name)
+            .join(", ")}`,
+    );
     return found;
 }
 

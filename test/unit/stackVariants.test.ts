@@ -29,7 +29,13 @@ const VARIANTS: ReadonlyArray<{
     servers: string[];
     readers: string[];
 }> = [
-    { name: "dev", config: {}, counts: counts(8, 3, 5), servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"], readers: ["10.77.2.31:3306", "10.77.2.32:3306"] },
+    {
+        name: "dev",
+        config: {},
+        counts: counts(8, 3, 5),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
+    },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
@@ -95,8 +101,13 @@ describe("defineStack: variants of the dev stack", () => {
             assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
             assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
             // Still only HAProxy publishes ports and sits on edge.
-            const publishing = containers(run).filter((c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
-            assert.deepEqual(publishing.map((c) => c.name), [lb]);
+            const publishing = containers(run).filter(
+                (c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`),
+            );
+            assert.deepEqual(
+                publishing.map((c) => c.name),
+                [lb],
+            );
         });
     }
 
@@ -114,7 +125,9 @@ describe("defineStack: variants of the dev stack", () => {
             { name: `${P}-server-3`, ipv4Address: "10.77.5.23" },
         ]);
         assert.deepEqual(
-            upload(container(run, `${P}-server-3-nginx`), "/etc/nginx/nginx.conf").split("\n").filter((l) => l.includes(":3000")),
+            upload(container(run, `${P}-server-3-nginx`), "/etc/nginx/nginx.conf")
+                .split("\n")
+                .filter((l) => l.includes(":3000")),
             ["        server 10.77.5.23:3000 max_fails=0;"],
         );
     });
@@ -123,13 +136,10 @@ describe("defineStack: variants of the dev stack", () => {
         const run = await runDev({ "foobar:database": { mode: "self-managed", replicas: 0 } });
         for (const n of [1, 2]) {
             const env = container(run, `${P}-server-${n}-app`).inputs.envs as string[];
-            assert.deepEqual(env.filter((e) => e.startsWith("FOOBAR_DB_")).map((e) => e.split("=")[0]), [
-                "FOOBAR_DB_WRITER_HOST",
-                "FOOBAR_DB_WRITER_PORT",
-                "FOOBAR_DB_NAME",
-                "FOOBAR_DB_USER",
-                "FOOBAR_DB_PASSWORD_FILE",
-            ]);
+            assert.deepEqual(
+                env.filter((e) => e.startsWith("FOOBAR_DB_")).map((e) => e.split("=")[0]),
+                ["FOOBAR_DB_WRITER_HOST", "FOOBAR_DB_WRITER_PORT", "FOOBAR_DB_NAME", "FOOBAR_DB_USER", "FOOBAR_DB_PASSWORD_FILE"],
+            );
         }
         const cnf = upload(container(run, `${P}-server-3-mariadb-primary`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf");
         assert.ok(cnf.split("\n").includes("rpl_semi_sync_master_enabled = OFF"));
@@ -177,8 +187,16 @@ describe("defineStack: invalid stack config", () => {
             { "foobar:webservers": "3" },
             `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker, aws. Did you mean "webServers"?`,
         ],
-        ["lb that is not JSON", { "foobar:lb": "roundrobin" }, `  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`],
-        ["1 web server with the dev file's 2 replicas", { "foobar:webServers": 1 }, `  - foobar:database.replicas: got 2; must be a whole number from 0 to 1.`],
+        [
+            "lb that is not JSON",
+            { "foobar:lb": "roundrobin" },
+            `  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`,
+        ],
+        [
+            "1 web server with the dev file's 2 replicas",
+            { "foobar:webServers": 1 },
+            `  - foobar:database.replicas: got 2; must be a whole number from 0 to 1.`,
+        ],
     ];
     for (const [name, overrides, line] of CASES) {
         it(`${name}: throws the ConfigError and registers nothing`, async () => {

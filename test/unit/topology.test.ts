@@ -208,7 +208,7 @@ describe("planDockerNetworks", () => {
             const on = plan.segmentsOf(key).map((s) => s.name);
             for (const s of segments) assert.ok(!on.includes(s), `${key} must not be on ${s} (is on ${on.join(", ")})`);
         }
-        assert.deepEqual([...(plan.segments[0].members.keys())], ["server-4-haproxy"], "only HAProxy is on edge");
+        assert.deepEqual([...plan.segments[0].members.keys()], ["server-4-haproxy"], "only HAProxy is on edge");
         // A web server's own network holds that server's nginx and app, and nothing else.
         for (const n of [1, 2, 3]) {
             assert.deepEqual(
@@ -260,7 +260,10 @@ describe("planDockerNetworks", () => {
                     assert.equal(plan.segmentsOf(f.to)[0].name, "edge");
                     continue;
                 }
-                assert.ok(plan.segmentsOf(f.from).some((s) => s.members.has(f.to)), `${f.from} -> ${f.to} share no network`);
+                assert.ok(
+                    plan.segmentsOf(f.from).some((s) => s.members.has(f.to)),
+                    `${f.from} -> ${f.to} share no network`,
+                );
                 // Database traffic on data, HAProxy -> nginx on web, nginx -> app on the web server's own network.
                 const to = service(t, f.to);
                 const n = Number(to.server.replace("server-", ""));
@@ -305,7 +308,10 @@ describe("planDockerNetworks", () => {
     it("keeps one web server's nginx away from another server's app", () => {
         const plan = planDockerNetworks(topologyOf({}));
         const shared = (a: string, b: string) =>
-            plan.segmentsOf(a).filter((s) => s.members.has(b)).map((s) => s.name);
+            plan
+                .segmentsOf(a)
+                .filter((s) => s.members.has(b))
+                .map((s) => s.name);
         assert.deepEqual(shared("server-1-nginx", "server-2-app"), []);
         assert.deepEqual(shared("server-2-nginx", "server-1-app"), []);
         assert.deepEqual(shared("server-1-nginx", "server-1-app"), ["server-1"]);
@@ -325,7 +331,13 @@ describe("planDockerNetworks", () => {
 
     it("carves a custom subnet into consecutive /24s", () => {
         const cases: ReadonlyArray<[string, number, string[], string, string]> = [
-            ["172.20.0.0/16", 2, ["172.20.0.0/24", "172.20.1.0/24", "172.20.2.0/24", "172.20.3.0/24", "172.20.4.0/24"], "172.20.2.3", "172.20.3.21"],
+            [
+                "172.20.0.0/16",
+                2,
+                ["172.20.0.0/24", "172.20.1.0/24", "172.20.2.0/24", "172.20.3.0/24", "172.20.4.0/24"],
+                "172.20.2.3",
+                "172.20.3.21",
+            ],
             // A /22 holds exactly the four networks of one web server.
             ["192.168.4.0/22", 1, ["192.168.4.0/24", "192.168.5.0/24", "192.168.6.0/24", "192.168.7.0/24"], "192.168.6.3", "192.168.7.21"],
         ];
