@@ -7,7 +7,8 @@ import { ResolvedArgs } from "./config/args";
 
 export interface Credentials {
     readonly appPassword: pulumi.Output<string>;
-    readonly replicationPassword: pulumi.Output<string>;
+    /** Only for a self-managed database: RDS replicates without a user of ours. */
+    readonly replicationPassword?: pulumi.Output<string>;
     /** The site certificate (leaf first) and its key, both secret. */
     readonly certificatePem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;
@@ -27,7 +28,7 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 
 export function createCredentials(name: string, args: ResolvedArgs, parent: pulumi.Resource): Credentials {
     const appPassword = password(`${name}-db-app-password`, parent);
-    const replicationPassword = password(`${name}-db-replication-password`, parent);
+    const replicationPassword = args.database.mode === "self-managed" ? password(`${name}-db-replication-password`, parent) : undefined;
     const tlsArgs = args.tls;
     switch (tlsArgs.mode) {
         case "provided":

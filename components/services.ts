@@ -110,7 +110,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
         }
         case "mariadb-primary": {
             const bootstrap = pulumi
-                .all([credentials.appPassword, credentials.replicationPassword])
+                .all([credentials.appPassword, replicationPasswordOf(credentials)])
                 .apply(([appPassword, replicationPassword]) =>
                     renderPrimaryBootstrap({
                         database: DATABASE_NAME,
@@ -131,7 +131,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             return mariadb(config, pulumi.secret(bootstrap));
         }
         case "mariadb-replica": {
-            const bootstrap = credentials.replicationPassword.apply((replicationPassword) =>
+            const bootstrap = replicationPasswordOf(credentials).apply((replicationPassword) =>
                 renderReplicaBootstrap({
                     primaryHost: view.reach(svc.key, topology.primary),
                     primaryPort: PORTS.mysql,
@@ -153,6 +153,11 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             throw new Error(`unknown service kind ${String(never)}`);
         }
     }
+}
+
+function replicationPasswordOf(credentials: Credentials): pulumi.Output<string> {
+    if (!credentials.replicationPassword) throw new Error("a self-managed MariaDB needs the replication password");
+    return credentials.replicationPassword;
 }
 
 function mariadb(config: string, bootstrap: pulumi.Output<string>): RenderedService {

@@ -59,7 +59,7 @@ export function deployAws(
         [SECRET_KEYS.tlsKey]: credentials.privateKeyPem,
     };
     // RDS replicates by itself: no replication user, so no password for one.
-    if (!managed) values[SECRET_KEYS.replicationPassword] = credentials.replicationPassword;
+    if (credentials.replicationPassword) values[SECRET_KEYS.replicationPassword] = credentials.replicationPassword;
     if (managed) {
         values[SECRET_KEYS.rdsAdminPassword] = pulumi.secret(
             new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result,

@@ -1,6 +1,7 @@
 // The managed database: RDS MySQL 8.4 and its read replicas, private and encrypted. Thin.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { AwsPlan } from "../awsPlan";
 import { Topology } from "../topology";
 import { AwsNetwork } from "./awsNetwork";
@@ -51,6 +52,8 @@ export function createDatabase(
         autoMinorVersionUpgrade: true,
         tags,
     };
+    // A snapshot name can be used once: a fresh suffix per database lifetime keeps the next destroy working.
+    const snapshotSuffix = rds.finalSnapshot ? new random.RandomId(`${name}-db-final-snapshot`, { byteLength: 4 }, opts).hex : undefined;
     const writer = new aws.rds.Instance(
         `${name}-db`,
         {
@@ -66,7 +69,7 @@ export function createDatabase(
             backupRetentionPeriod: rds.backupRetentionDays,
             deletionProtection: rds.deletionProtection,
             skipFinalSnapshot: !rds.finalSnapshot,
-            finalSnapshotIdentifier: rds.finalSnapshot ? `${name}-db-final` : undefined,
+            finalSnapshotIdentifier: snapshotSuffix ? pulumi.interpolate`${name}-db-final-${snapshotSuffix}` : undefined,
             copyTagsToSnapshot: true,
         },
         opts,

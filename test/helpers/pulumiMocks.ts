@@ -62,6 +62,14 @@ function outputsFor(type: string, name: string, inputs: Props, material: Materia
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { result: randomPassword(inputs) };
+        case "random:index/randomId:RandomId": {
+            const bytes = crypto.randomBytes(Number(inputs.byteLength));
+            return {
+                hex: bytes.toString("hex"),
+                b64Url: bytes.toString("base64url"),
+                dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+            };
+        }
         case "tls:index/privateKey:PrivateKey":
             return { privateKeyPem: real ? privateKeyPem(inputs) : fakePem("EC PRIVATE KEY", name) };
         case "tls:index/selfSignedCert:SelfSignedCert":

@@ -28,6 +28,7 @@ export const AWS_TYPES = {
     dbSubnetGroup: "aws:rds/subnetGroup:SubnetGroup",
     dbParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
     db: "aws:rds/instance:Instance",
+    randomId: "random:index/randomId:RandomId",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";

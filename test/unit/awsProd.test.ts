@@ -200,8 +200,9 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         );
         assert.deepEqual(
             [w.backupRetentionPeriod, w.deletionProtection, w.skipFinalSnapshot, w.finalSnapshotIdentifier, w.copyTagsToSnapshot],
-            [14, true, false, `${P}-db-final`, true],
+            [14, true, false, `${P}-db-final-${randomIdHex(run, `${P}-db-final-snapshot`)}`, true],
         );
+        assert.match(w.finalSnapshotIdentifier, /^foobar-prod-db-final-[0-9a-f]{8}$/);
         assert.deepEqual(
             [w.username, w.dbSubnetGroupName, w.parameterGroupName, w.vpcSecurityGroupIds],
             ["foobar_admin", `${P}-db`, `${P}-db`, [`${P}-db-id`]],
@@ -261,7 +262,8 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("puts no password (the RDS admin's included) or key in user data or in any non-secret input", () => {
         const { passwords, keys } = generatedSecrets(run);
-        assert.equal(Object.keys(passwords).length, 3);
+        // The app's and the RDS admin's: with RDS there is no replication user, so no password for one.
+        assert.deepEqual(Object.keys(passwords).sort(), [`${P}-db-app-password`, `${P}-rds-admin-password`]);
         const secretLines = [
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
@@ -316,3 +318,13 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");
     });
 });
+
+/** The hex of the RandomId the program registered under `name`. */
+function randomIdHex(
+    run: { resources: ReadonlyArray<{ type: string; name: string; state: Record<string, unknown> }> },
+    name: string,
+): string {
+    const id = run.resources.find((r) => r.type === "random:index/randomId:RandomId" && r.name === name);
+    assert.ok(id, `no RandomId ${name}`);
+    return id.state.hex as string;
+}

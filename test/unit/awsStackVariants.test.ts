@@ -36,7 +36,9 @@ const STAGING = (webServers: number) =>
     });
 const PROD = (webServers: number) =>
     withTls({
-        password: 3,
+        // The app's and the RDS admin's passwords; the final snapshot's name suffix.
+        password: 2,
+        randomId: 1,
         vpc: 1,
         defaultSecurityGroup: 1,
         subnet: 4,
