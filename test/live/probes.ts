@@ -128,10 +128,16 @@ export async function waitBackend(
     timeoutMs: number,
 ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let last: Record<string, string> = {};
+    let last: Record<string, string> | string = {};
     while (Date.now() < deadline) {
-        last = await backendStatus(haproxyContainer, statsAddress);
-        if (Object.entries(want).every(([server, status]) => last[server] === status)) return;
+        try {
+            last = await backendStatus(haproxyContainer, statsAddress);
+            const seen = last;
+            if (Object.entries(want).every(([server, status]) => seen[server] === status)) return;
+        } catch (err) {
+            // A just-started HAProxy may not listen on its stats port yet: keep asking until the deadline.
+            last = String(err);
+        }
         await sleep(200);
     }
     throw new Error(`HAProxy never saw ${JSON.stringify(want)} within ${timeoutMs} ms; last ${JSON.stringify(last)}`);
