@@ -106,32 +106,7 @@ export function deployAws(
     const instances = new Map<string, aws.ec2.Instance>();
     for (const server of topology.servers) {
         const instance = plan.instance(server.name);
-        const boot = pulumi.all([endpoints, placeholders.certificatePem]).apply(([dbHosts, certificate]) => {
-            const view = awsView(topology, plan, dbHosts);
-            const rendered = server.services.map((key) => {
-                const svc = service(topology, key);
-                return { svc, out: renderService(topology, svc, { ...placeholders, certificatePem: pulumi.output(certificate) }, view) };
-            });
-            return pulumi.all(rendered.map((r) => pulumi.all(r.out.files.map((f) => pulumi.output(f.content))))).apply((contents) => {
-                const services: ResolvedService[] = rendered.map((r, i) => ({
-                    kind: r.svc.kind,
-                    files: r.out.files.map((f, j) => ({ path: f.path, content: contents[i][j] })),
-                    env: r.out.env,
-                }));
-                const bootstrap = server.name === topology.lbServer && managed ? managedBootstrap(plan, dbHosts[0]) : undefined;
-                const config = bootConfig({
-                    hostname: server.name,
-                    region,
-                    services,
-                    bundle: appBundle(),
-                    parameters: parameterNames,
-                    managed: bootstrap,
-                });
-                // The instance may read exactly the secrets its own files hold.
-                const keys = [...new Set(config.files.flatMap((f) => placeholdersIn(f.content)))].sort();
-                return { userData: compressUserData(renderCloudConfig(config)).toString("base64"), keys };
-            });
-        });
+        const boot = renderBoot({ topology, plan, server: server.name, region, placeholders, endpoints, parameterNames, managed });
         const role = instanceRole(name, server.name, boot.keys, parameters, tags, parent);
         instances.set(
             server.name,
@@ -173,6 +148,51 @@ export function deployAws(
             : pulumi.output(topology.replicas.map((r) => `${plan.instance(service(topology, r).server).privateIp}:${PORTS.mysql}`)),
         parameterNames: pulumi.output(Object.values(parameterNames)),
     };
+}
+
+/**
+ * An instance's user data (gzipped cloud-config, base64) and the secret keys its files hold, once
+ * the database endpoints and the certificate are known. Everything in it comes from the shared
+ * renderers through renderService, with placeholders where secrets go.
+ */
+function renderBoot(o: {
+    topology: Topology;
+    plan: AwsPlan;
+    server: string;
+    region: string;
+    placeholders: Credentials;
+    endpoints: pulumi.Output<string[]>;
+    parameterNames: Record<string, string>;
+    managed: boolean;
+}): pulumi.Output<{ userData: string; keys: string[] }> {
+    const { topology, plan, server } = o;
+    return pulumi.all([o.endpoints, o.placeholders.certificatePem]).apply(([dbHosts, certificate]) => {
+        const view = awsView(topology, plan, dbHosts);
+        const credentials = { ...o.placeholders, certificatePem: pulumi.output(certificate) };
+        const rendered = topology.services
+            .filter((svc) => svc.server === server)
+            .map((svc) => ({ kind: svc.kind, out: renderService(topology, svc, credentials, view) }));
+        const contents = pulumi.all(rendered.map((r) => pulumi.all(r.out.files.map((f) => pulumi.output(f.content)))));
+        return contents.apply((texts) => {
+            const services: ResolvedService[] = rendered.map((r, i) => ({
+                kind: r.kind,
+                files: r.out.files.map((f, j) => ({ path: f.path, content: texts[i][j] })),
+                env: r.out.env,
+            }));
+            const bootstrap = server === topology.lbServer && o.managed ? managedBootstrap(plan, dbHosts[0]) : undefined;
+            const config = bootConfig({
+                hostname: server,
+                region: o.region,
+                services,
+                bundle: appBundle(),
+                parameters: o.parameterNames,
+                managed: bootstrap,
+            });
+            // The instance may read exactly the secrets its own files hold.
+            const keys = [...new Set(config.files.flatMap((f) => placeholdersIn(f.content)))].sort();
+            return { userData: compressUserData(renderCloudConfig(config)).toString("base64"), keys };
+        });
+    });
 }
 
 /** How services see each other on EC2: loopback on one instance, private addresses across. */
