@@ -3,7 +3,7 @@
 // error, never silently dropped: what runs here is what `pulumi up` would run.
 import * as path from "path";
 import { Props as Inputs, RecordedResource, TYPES } from "../helpers/pulumiMocks";
-import { docker, dockerApi, dockerRun, sleep, tarFiles } from "./docker";
+import { docker, dockerApi, dockerRun, sleep, tarEntries } from "./docker";
 
 /** The parts of the Engine API's replies this deployer reads. */
 type Created = { Id: string };
@@ -151,7 +151,7 @@ async function upload(where: string, containerId: string, uploads: Inputs[] | un
         assertUnderstood(where, "container.uploads", u);
         return { path: u.file, content: u.content, mode: u.executable ? 0o744 : 0o644 };
     });
-    if (files.length > 0) await dockerApi("PUT", `/containers/${containerId}/archive?path=/`, await tarFiles(files), "application/x-tar");
+    if (files.length > 0) await dockerApi("PUT", `/containers/${containerId}/archive?path=/`, await tarEntries(files), "application/x-tar");
 }
 
 /** The Engine API body the docker provider would send for these inputs. */

@@ -73,16 +73,25 @@ export function dockerApi<T = unknown>(method: string, apiPath: string, body?: u
     });
 }
 
-/** A tar archive of files (path -> content), made by the system's tar, for PUT /archive. */
-export function tarFiles(files: ReadonlyArray<{ path: string; content: string; mode: number }>): Promise<Buffer> {
-    // Written through a scratch dir so modes are exact; only file entries go in, so the upload
-    // never rewrites the owner or mode of an existing directory such as /etc.
+/** One entry of an upload: a file (with content) or a directory (without). */
+export interface TarEntry {
+    readonly path: string;
+    readonly mode: number;
+    readonly content?: Buffer | string;
+}
+
+/** A tar of exact entries (root-owned, exact modes, Buffers as they are), made by the system's tar, for PUT /archive. */
+export function tarEntries(entries: readonly TarEntry[]): Promise<Buffer> {
+    // Written through a scratch dir so modes are exact. Only the listed entries go in (no
+    // parents), so existing directories such as /etc or /root keep their owner and mode; missing
+    // parents are created by the engine.
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-upload-"));
-    const rel = files.map((f) => {
-        const relPath = f.path.replace(/^\/+/, "");
-        fs.mkdirSync(path.join(dir, path.dirname(relPath)), { recursive: true });
-        fs.writeFileSync(path.join(dir, relPath), f.content, { mode: f.mode });
-        fs.chmodSync(path.join(dir, relPath), f.mode);
+    const rel = entries.map((e) => {
+        const relPath = e.path.replace(/^\/+/, "");
+        const full = path.join(dir, relPath);
+        fs.mkdirSync(e.content === undefined ? full : path.dirname(full), { recursive: true });
+        if (e.content !== undefined) fs.writeFileSync(full, e.content);
+        fs.chmodSync(full, e.mode);
         return relPath;
     });
     return new Promise((resolve, reject) => {

@@ -3,12 +3,8 @@
 // delivered as a NoCloud seed instead of through the metadata service. Each is attached only
 // to one docker network at a fixed address: it stands for an instance at the private address
 // the plan gives it.
-import { execFile } from "child_process";
-import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as os from "os";
-import * as path from "path";
-import { docker, dockerApi, dockerRun, RunResult, sleep } from "./docker";
+import { docker, dockerApi, dockerRun, RunResult, sleep, TarEntry, tarEntries } from "./docker";
 
 /**
  * What systemd needs to run as PID 1 here (docker 20.10, cgroup v1 host), and no more:
@@ -70,13 +66,6 @@ export interface Instance {
     remove(): Promise<void>;
 }
 
-interface Entry {
-    readonly path: string;
-    readonly mode: number;
-    /** Absent for a directory. */
-    readonly content?: Buffer | string;
-}
-
 /** Creates, seeds and starts one instance; it is booting when this returns (see waitForCloudInit). */
 export async function bootInstance(o: BootOptions): Promise<Instance> {
     const labels = Object.entries(o.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
@@ -98,7 +87,7 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
     const instance = handle(o.name, o.ipv4Address);
     try {
         const metaData = { "instance-id": `i-${o.name}`, "local-hostname": o.name, ...o.metaData };
-        const entries: Entry[] = [
+        const entries: TarEntry[] = [
             { path: "/var/lib/cloud/seed/nocloud/user-data", mode: 0o600, content: o.userData },
             { path: "/var/lib/cloud/seed/nocloud/meta-data", mode: 0o644, content: yaml.dump(metaData) },
         ];
@@ -186,31 +175,4 @@ async function outputTail(instance: Instance): Promise<string> {
 
 function tail(text: string, lines: number): string {
     return text.split("\n").slice(-lines).join("\n");
-}
-
-/** A tar of exact entries (root-owned, exact modes, Buffers as they are) for PUT /archive. */
-function tarEntries(entries: readonly Entry[]): Promise<Buffer> {
-    // Only the listed entries go in (no parents), so existing directories such as /etc or /root
-    // keep their owner and mode; missing parents are created by the engine.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-seed-"));
-    const rel = entries.map((e) => {
-        const relPath = e.path.replace(/^\/+/, "");
-        const full = path.join(dir, relPath);
-        fs.mkdirSync(e.content === undefined ? full : path.dirname(full), { recursive: true });
-        if (e.content !== undefined) fs.writeFileSync(full, e.content);
-        fs.chmodSync(full, e.mode);
-        return relPath;
-    });
-    return new Promise((resolve, reject) => {
-        execFile(
-            "tar",
-            ["-C", dir, "--owner=0", "--group=0", "--no-recursion", "-cf", "-", ...rel],
-            { encoding: "buffer", maxBuffer: 64 << 20 },
-            (err, stdout) => {
-                fs.rmSync(dir, { recursive: true, force: true });
-                if (err) reject(err);
-                else resolve(stdout);
-            },
-        );
-    });
 }
