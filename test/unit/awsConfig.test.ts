@@ -5,6 +5,7 @@ import { ConfigError } from "../../components/config/problems";
 import { validateArgs } from "../../components/config/validate";
 import { defineStack } from "../../components/stack";
 import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
+import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
 
 const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
 const one = (line: string) => `${HEADER_1}\n${line}`;
@@ -200,24 +201,8 @@ describe("validateArgs: aws", () => {
             );
         const staging = validateArgs(foobar("staging"));
         assert.deepEqual([staging.platform, staging.database], ["aws", { mode: "self-managed", replicas: 2 }]);
-        assert.deepEqual(staging.aws, {
-            vpcCidr: "10.20.0.0/16",
-            existingVpc: undefined,
-            privateSubnets: false,
-            amiId: undefined,
-            amiOwner: "136693071363",
-            instanceTypes: { lb: "t3.small", web: "t3.micro" },
-            adminCidr: undefined,
-            rds: {
-                engineVersion: "8.4",
-                instanceClass: "db.t4g.micro",
-                allocatedStorageGb: 20,
-                multiAz: false,
-                backupRetentionDays: 7,
-                deletionProtection: false,
-                finalSnapshot: false,
-            },
-        });
+        // The defaults but for the stack file's own VPC range.
+        assert.deepEqual(staging.aws, { ...DEFAULT_AWS_RESOLVED, vpcCidr: "10.20.0.0/16" });
         const prod = validateArgs(foobar("prod"));
         assert.deepEqual([prod.platform, prod.database, prod.lb.algorithm], ["aws", { mode: "managed", replicas: 1 }, "leastconn"]);
         assert.deepEqual(prod.aws, {

@@ -159,3 +159,23 @@ export function policyResources(run: StackRun<Outputs>, prefix: string, server: 
 
 export const parameterArn = (run: StackRun<Outputs>, prefix: string, key: string): string =>
     findResource(run.resources, AWS_TYPES.parameter, `${prefix}-${key}`).state.arn as string;
+
+/** The aws block every resolved configuration carries, with nothing set under foobar:aws. */
+export const DEFAULT_AWS_RESOLVED = {
+    vpcCidr: "10.0.0.0/16",
+    existingVpc: undefined,
+    privateSubnets: false,
+    amiId: undefined,
+    amiOwner: "136693071363",
+    instanceTypes: { lb: "t3.small", web: "t3.micro" },
+    adminCidr: undefined,
+    rds: {
+        engineVersion: "8.4",
+        instanceClass: "db.t4g.micro",
+        allocatedStorageGb: 20,
+        multiAz: false,
+        backupRetentionDays: 7,
+        deletionProtection: false,
+        finalSnapshot: false,
+    },
+};

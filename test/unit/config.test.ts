@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { validateArgs } from "../../components/config/validate";
 import { ConfigError } from "../../components/config/problems";
+import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
 
 const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
 const one = (line: string) => `${HEADER_1}\n${line}`;
@@ -17,26 +18,6 @@ const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like 
 const SUBNET_FIX = `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
 const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
     `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
-
-/** The aws block every resolved configuration carries, with nothing set under foobar:aws. */
-const DEFAULT_AWS_RESOLVED = {
-    vpcCidr: "10.0.0.0/16",
-    existingVpc: undefined,
-    privateSubnets: false,
-    amiId: undefined,
-    amiOwner: "136693071363",
-    instanceTypes: { lb: "t3.small", web: "t3.micro" },
-    adminCidr: undefined,
-    rds: {
-        engineVersion: "8.4",
-        instanceClass: "db.t4g.micro",
-        allocatedStorageGb: 20,
-        multiAz: false,
-        backupRetentionDays: 7,
-        deletionProtection: false,
-        finalSnapshot: false,
-    },
-};
 
 function errorOf(args: unknown): ConfigError {
     try {
