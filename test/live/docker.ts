@@ -20,17 +20,30 @@ export function dockerRun(
     options: { input?: Buffer | string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<RunResult> {
     return new Promise((resolve) => {
-        const child = spawn("docker", args, { env: options.env ?? process.env });
+        // No input: stdin is not even a pipe. With input: a docker that exits before reading it
+        // (a failed exec, say) makes the write fail with EPIPE, which is not this call's failure:
+        // the exit code below tells it.
+        const child = spawn("docker", args, {
+            env: options.env ?? process.env,
+            stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+        });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         const timer = options.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), options.timeoutMs) : undefined;
-        child.stdout.on("data", (d) => out.push(d));
-        child.stderr.on("data", (d) => err.push(d));
+        child.stdout?.on("data", (d: Buffer) => out.push(d));
+        child.stderr?.on("data", (d: Buffer) => err.push(d));
         child.on("close", (code) => {
             if (timer) clearTimeout(timer);
             resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
         });
-        child.stdin.end(options.input ?? "");
+        child.on("error", (e) => {
+            if (timer) clearTimeout(timer);
+            resolve({ code: -1, stdout: "", stderr: String(e) });
+        });
+        if (options.input !== undefined) {
+            child.stdin?.on("error", () => undefined);
+            child.stdin?.end(options.input);
+        }
     });
 }
 

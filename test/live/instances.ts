@@ -136,16 +136,36 @@ function handle(name: string, ipv4Address: string): Instance {
 }
 
 /**
+ * Waits for cloud-init on every instance. The first failure (in time) stops the other waits
+ * before this rejects with it, so a caller's cleanup never races a wait still polling a removed container.
+ */
+export async function waitForCloudInitAll(instances: readonly Instance[], timeoutMs: number): Promise<string[]> {
+    const giveUp = new AbortController();
+    let first: { readonly error: unknown } | undefined;
+    const waits = instances.map((i) =>
+        waitForCloudInit(i, timeoutMs, giveUp.signal).catch((error: unknown) => {
+            first ??= { error };
+            giveUp.abort(`${i.name} failed`);
+            throw error;
+        }),
+    );
+    const settled = await Promise.allSettled(waits);
+    if (first) throw first.error;
+    return settled.map((s) => (s as PromiseFulfilledResult<string>).value);
+}
+
+/**
  * Waits until cloud-init has finished every stage (init-local, init, modules:config,
  * modules:final). `cloud-init status --wait` would block one exec for the whole boot, so this
  * polls `cloud-init status --long` instead. Returns that long status when it is done; throws
  * with the tail of /var/log/cloud-init-output.log when it reports error (or degraded, in newer
  * cloud-init), when the container stops, or on timeout.
  */
-export async function waitForCloudInit(instance: Instance, timeoutMs: number): Promise<string> {
+export async function waitForCloudInit(instance: Instance, timeoutMs: number, signal?: AbortSignal): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let long = "";
     while (Date.now() < deadline) {
+        if (signal?.aborted) throw new Error(`waiting for cloud-init on ${instance.name}: given up (${String(signal.reason)})`);
         const state = await dockerRun(["inspect", "-f", "{{.State.Status}}", instance.name]);
         if (state.stdout.trim() !== "running") {
             throw new Error(

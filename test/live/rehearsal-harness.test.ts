@@ -4,7 +4,7 @@
 // the seam and writes them into config files with the right owner and mode.
 //
 // Uses only its own docker network, foobar-harness (10.99.0.0/24): the SSM stand-in listens
-// on that network's gateway address, on the host; the instances are 10.99.0.10 to .12.
+// on that network's gateway address, on the host; the instances are 10.99.0.10 to .13.
 // The network is not internal: cloud-init installs a package from Debian's archive.
 import * as assert from "node:assert/strict";
 import * as crypto from "crypto";
@@ -13,7 +13,7 @@ import * as yaml from "js-yaml";
 import * as path from "path";
 import * as zlib from "zlib";
 import { docker, dockerRun } from "./docker";
-import { bootInstance, FAKE_ACCESS_KEY_ID, Instance, waitForCloudInit } from "./instances";
+import { bootInstance, FAKE_ACCESS_KEY_ID, Instance, waitForCloudInit, waitForCloudInitAll } from "./instances";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const REPO = path.join(__dirname, "..", "..");
@@ -263,7 +263,19 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
         assert.ok(ssm!.requests.every((q) => ["10.99.0.10", "10.99.0.11"].includes(q.sourceAddress)));
     });
 
-    it("waitForCloudInit fails with the output log's tail when a boot step fails", async function () {
+    it("waitForCloudInit fails with the output log's tail when a boot step fails; waitForCloudInitAll stops the other waits", async function () {
+        // Never done: its wait ends only when the failing one makes waitForCloudInitAll give up.
+        // Were it not stopped, this test would hang for the whole 30 min timeout below.
+        this.timeout(BOOT_TIMEOUT_MS);
+        const neverDone = await bootInstance({
+            name: "foobar-harness-never-done",
+            image: IMAGE,
+            network: NETWORK,
+            ipv4Address: "10.99.0.13",
+            userData: `#cloud-config\n${yaml.dump({ runcmd: [["sleep", "infinity"]] })}`,
+            labels: { [LABEL.key]: LABEL.value },
+        });
+        instances.push(neverDone);
         const failing = await bootInstance({
             name: "foobar-harness-failing",
             image: IMAGE,
@@ -273,10 +285,13 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             labels: { [LABEL.key]: LABEL.value },
         });
         instances.push(failing);
-        await assert.rejects(waitForCloudInit(failing, BOOT_TIMEOUT_MS), (err: Error) => {
+        const failsWithTail = (err: Error) => {
             assert.match(err.message, /^cloud-init on foobar-harness-failing: error$/m);
             assert.match(err.message, /boot-step-broke/);
             return true;
-        });
+        };
+        await assert.rejects(waitForCloudInit(failing, BOOT_TIMEOUT_MS), failsWithTail);
+        // neverDone first: the error is the first failure in time, not in order.
+        await assert.rejects(waitForCloudInitAll([neverDone, failing], 30 * 60_000), failsWithTail);
     });
 });

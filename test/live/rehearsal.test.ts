@@ -11,7 +11,7 @@ import { Cidr, intToIpv4, parseCidr } from "../../components/config/net";
 import { RecordedResource } from "../helpers/pulumiMocks";
 import { CapturedStack, captureStack } from "./capture";
 import { docker, dockerRun, sleep } from "./docker";
-import { Instance, bootInstance, waitForCloudInit } from "./instances";
+import { Instance, bootInstance, waitForCloudInitAll } from "./instances";
 import { Site, execIn, getHttp, getHttps, requestLoop, waitOnlyFrom, waitServing } from "./probes";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
@@ -80,7 +80,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             });
             instances.set(serverOf(r), instance);
         }
-        await Promise.all([...instances.values()].map((i) => waitForCloudInit(i, 30 * 60_000)));
+        await waitForCloudInitAll([...instances.values()], 30 * 60_000);
         console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
         const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
         site = {
