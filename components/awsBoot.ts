@@ -112,6 +112,8 @@ function stepsFor(service: ResolvedService, bundle: Bundle): Steps {
         case "mariadb-primary":
         case "mariadb-replica":
             return { packages: ["mariadb-server"], files, before: [], commands: [["systemctl", "restart", "mariadb"]] };
+        case "prometheus":
+            return { packages: ["prometheus"], files, before: [], commands: [["systemctl", "restart", "prometheus"]] };
         default: {
             const never: never = service.kind;
             throw new Error(`unknown service kind ${String(never)}`);
@@ -119,8 +121,8 @@ function stepsFor(service: ResolvedService, bundle: Bundle): Steps {
     }
 }
 
-/** Databases first, then the app, nginx and HAProxy: each starts once what it talks to is up. */
-const START_ORDER: readonly ServiceKind[] = ["mariadb-primary", "mariadb-replica", "app", "nginx", "haproxy"];
+/** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
+const START_ORDER: readonly ServiceKind[] = ["mariadb-primary", "mariadb-replica", "app", "nginx", "haproxy", "prometheus"];
 
 export interface ManagedBootstrap {
     readonly writerHost: string;

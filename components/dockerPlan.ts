@@ -5,7 +5,7 @@
 // machine: no other server's services are on it.
 import { DOCKER_SHARED_NETWORKS } from "./config/args";
 import { formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
-import { Flow, ServiceKind, Topology, service } from "./topology";
+import { Flow, INTERNET, OPERATOR, ServiceKind, Topology, service } from "./topology";
 
 /** "edge", "web", "data", or a server's own network named after it ("server-1"). */
 export type SegmentName = string;
@@ -28,13 +28,16 @@ export interface DockerPlan {
     segmentsOf(serviceKey: string): readonly SegmentPlan[];
 }
 
+/** Flows from outside the stack's networks: they arrive on ports published from "edge". */
+export const isExternal = (flow: Flow): boolean => flow.from === INTERNET || flow.from === OPERATOR;
+
 /**
- * Which network carries a flow: database traffic always the data network (so MariaDB users can be
- * limited to its range), nginx -> app the web server's own network, the rest by the service it
- * goes to.
+ * Which network carries a flow: outside clients "edge" (the only network that can publish ports),
+ * database traffic always the data network (so MariaDB users can be limited to its range),
+ * nginx -> app the web server's own network, the rest by the service it goes to.
  */
 function segmentFor(topology: Topology, flow: Flow): SegmentName {
-    if (flow.from === "internet") return "edge";
+    if (isExternal(flow)) return "edge";
     const to = service(topology, flow.to);
     const kind: ServiceKind = to.kind;
     switch (kind) {
@@ -49,7 +52,13 @@ function segmentFor(topology: Topology, flow: Flow): SegmentName {
             }
             return to.server;
         case "haproxy":
-            throw new Error(`no internal flow should end at HAProxy (from ${flow.from})`);
+            // Only the metrics scrape: HAProxy serves stats on its "web" address.
+            if (service(topology, flow.from).kind !== "prometheus") {
+                throw new Error(`no internal flow but Prometheus's scrape should end at HAProxy (from ${flow.from})`);
+            }
+            return "web";
+        case "prometheus":
+            throw new Error(`only operators reach Prometheus (from ${flow.from})`);
         default: {
             const never: never = kind;
             throw new Error(`unknown service kind ${String(never)}`);
@@ -66,6 +75,8 @@ function hostNumber(topology: Topology, key: string): number {
             return 2;
         case "mariadb-primary":
             return 3;
+        case "prometheus":
+            return 4;
         case "nginx":
             return 10 + index;
         case "app":
@@ -86,7 +97,7 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
     const memberKeys = new Map<SegmentName, Set<string>>(names.map((s) => [s, new Set<string>()]));
     for (const flow of topology.flows) {
         const members = memberKeys.get(segmentFor(topology, flow)) as Set<string>;
-        if (flow.from !== "internet") members.add(flow.from);
+        if (!isExternal(flow)) members.add(flow.from);
         members.add(flow.to);
     }
     const segments = names.map((name, i): SegmentPlan => {
@@ -105,7 +116,11 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         segments,
         segmentsOf,
         reach(from, to) {
-            const shared = segmentsOf(from).find((s) => s.members.has(to));
+            // The network that carries their flow (Prometheus and HAProxy share edge too, but the
+            // scrape goes over web); else the first they share.
+            const flow = topology.flows.find((f) => (f.from === from && f.to === to) || (f.from === to && f.to === from));
+            const carrier = flow && segments.find((s) => s.name === segmentFor(topology, flow));
+            const shared = carrier ?? segmentsOf(from).find((s) => s.members.has(to));
             if (!shared) throw new Error(`no network joins ${from} to ${to}; add a flow in topology.ts`);
             return shared.members.get(to) as string;
         },

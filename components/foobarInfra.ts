@@ -56,6 +56,11 @@ export class FoobarInfra extends pulumi.ComponentResource {
     public readonly diagram!: pulumi.Output<string>;
     /** aws: names of the SSM parameters holding the secrets (never their values); docker: none. */
     public readonly ssmParameterNames!: pulumi.Output<string[]>;
+    /**
+     * Prometheus (UI, API, alerts): on docker published on docker.bindAddress; on aws the load
+     * balancer's private address, open to the VPC only. Empty with monitoring off.
+     */
+    public readonly monitoringUrl!: pulumi.Output<string>;
 
     constructor(name: string, args: FoobarInfraArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): an invalid config must not register even the component.
@@ -93,6 +98,7 @@ export class FoobarInfra extends pulumi.ComponentResource {
                     caCertificatePem: credentials.caCertificatePem,
                     diagram: pulumi.output(renderDiagram(topology)),
                     ssmParameterNames: pulumi.output([] as string[]),
+                    monitoringUrl: pulumi.output(monitoringUrl(topology, args.docker.bindAddress, args.docker.prometheusPort)),
                 };
             }
             case "aws": {
@@ -115,6 +121,9 @@ export class FoobarInfra extends pulumi.ComponentResource {
                     caCertificatePem: credentials.caCertificatePem,
                     diagram: pulumi.output(renderDiagram(topology)),
                     ssmParameterNames: deployment.parameterNames,
+                    monitoringUrl: pulumi.output(
+                        monitoringUrl(topology, deployment.plan.instance(topology.lbServer).privateIp, PORTS.prometheus),
+                    ),
                 };
             }
             default: {
@@ -123,6 +132,10 @@ export class FoobarInfra extends pulumi.ComponentResource {
             }
         }
     }
+}
+
+function monitoringUrl(topology: Topology, host: string, port: number): string {
+    return topology.prometheus ? `http://${host}:${port}/` : "";
 }
 
 /** Each server with its services and their addresses, as the `servers` output shows them. */

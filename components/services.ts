@@ -13,6 +13,14 @@ import {
     renderReplicaBootstrap,
 } from "./render/mariadb";
 import { NGINX_CONFIG_PATH, renderNginxConfig } from "./render/nginx";
+import {
+    PROMETHEUS_CONFIG_PATH,
+    PROMETHEUS_DEFAULTS_PATH,
+    PROMETHEUS_RULES_PATH,
+    renderAlertRules,
+    renderPrometheusConfig,
+    renderPrometheusDefaults,
+} from "./render/prometheus";
 
 export interface ServiceFile {
     readonly path: string;
@@ -147,6 +155,24 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                 semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
             });
             return mariadb(config, pulumi.secret(bootstrap));
+        }
+        case "prometheus": {
+            const { scrapeIntervalSeconds, retentionDays } = args.monitoring;
+            const config = renderPrometheusConfig({
+                scrapeIntervalSeconds,
+                haproxyTarget: `${view.statsAddress}:${PORTS.stats}`,
+                lbServer: topology.lbServer,
+                externalLabels: { site: args.domain },
+                listenPort: PORTS.prometheus,
+            });
+            return {
+                files: [
+                    { path: PROMETHEUS_CONFIG_PATH, content: config },
+                    { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds }) },
+                    { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
+                ],
+                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+            };
         }
         default: {
             const never: never = svc.kind;

@@ -16,5 +16,6 @@ export function defineStack() {
         caCertificatePem: infra.caCertificatePem,
         diagram: infra.diagram,
         ssmParameterNames: infra.ssmParameterNames,
+        monitoringUrl: infra.monitoringUrl,
     };
 }

@@ -2,13 +2,13 @@
 import { ResolvedArgs } from "./config/args";
 
 /** Every port the stack uses, in one place, so renderers and firewall rules cannot disagree. */
-export const PORTS = { http: 80, https: 443, stats: 8404, nginx: 80, app: 3000, mysql: 3306 } as const;
+export const PORTS = { http: 80, https: 443, stats: 8404, nginx: 80, app: 3000, mysql: 3306, prometheus: 9090 } as const;
 
 export const DATABASE_NAME = "foobar";
 export const APP_DB_USER = "app";
 export const REPLICATION_USER = "replicator";
 
-export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica";
+export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica" | "prometheus";
 export type ServerRole = "web" | "lb-db" | "lb";
 
 /** Where managed (RDS) database services live: no server of ours, so no instance and no config. */
@@ -30,8 +30,14 @@ export interface ServicePlan {
     readonly serverId?: number;
 }
 
+/** Flow sources that are no service of ours. */
+export const INTERNET = "internet";
+/** An operator inside the stack's private network: the VPC on aws, the host (bindAddress) on docker. */
+export const OPERATOR = "operator";
+
 /**
- * One network path the site needs. "internet" is any outside client. Each platform's firewall
+ * One network path the site needs. "internet" is any outside client, "operator" someone inside
+ * the stack's private network. Each platform's firewall
  * allows these and as little else as it can express: AWS security groups by port and source
  * group; Docker networks by tier (a container reaches every port of the containers on its
  * networks, so e.g. server-1's nginx can also reach server-2's app).
@@ -62,6 +68,8 @@ export interface Topology {
     readonly haproxy: string;
     readonly primary: string;
     readonly replicas: readonly string[];
+    /** Prometheus on the load balancer's server; undefined with monitoring off. */
+    readonly prometheus?: string;
     readonly flows: readonly Flow[];
 }
 
@@ -107,6 +115,8 @@ export function buildTopology(args: ResolvedArgs): Topology {
             ? { key: primary, kind: "mariadb-primary", server: MANAGED_SERVER }
             : { key: primary, kind: "mariadb-primary", server: lbServer, serverId: PRIMARY_SERVER_ID },
     );
+    const prometheus = args.monitoring.enabled ? `${lbServer}-prometheus` : undefined;
+    if (prometheus) services.push({ key: prometheus, kind: "prometheus", server: lbServer });
     const lbRole: ServerRole = managed ? "lb" : "lb-db";
     const servers: ServerPlan[] = [...web.map((w) => w.server), lbServer].map((name) => ({
         name,
@@ -114,14 +124,20 @@ export function buildTopology(args: ResolvedArgs): Topology {
         services: services.filter((s) => s.server === name).map((s) => s.key),
     }));
     // RDS replicates by itself, over no path of ours.
-    const flows = buildFlows(web, haproxy, primary, managed ? [] : replicas);
-    return { args, servers, services, web, lbServer, haproxy, primary, replicas, flows };
+    const flows = buildFlows(web, haproxy, primary, managed ? [] : replicas, prometheus);
+    return { args, servers, services, web, lbServer, haproxy, primary, replicas, prometheus, flows };
 }
 
-function buildFlows(web: readonly WebServerPlan[], haproxy: string, primary: string, replicas: readonly string[]): Flow[] {
+function buildFlows(
+    web: readonly WebServerPlan[],
+    haproxy: string,
+    primary: string,
+    replicas: readonly string[],
+    prometheus: string | undefined,
+): Flow[] {
     const flows: Flow[] = [
-        { from: "internet", to: haproxy, port: PORTS.http, purpose: "HTTP, redirected to HTTPS" },
-        { from: "internet", to: haproxy, port: PORTS.https, purpose: "HTTPS" },
+        { from: INTERNET, to: haproxy, port: PORTS.http, purpose: "HTTP, redirected to HTTPS" },
+        { from: INTERNET, to: haproxy, port: PORTS.https, purpose: "HTTPS" },
     ];
     for (const w of web) {
         flows.push(
@@ -132,6 +148,12 @@ function buildFlows(web: readonly WebServerPlan[], haproxy: string, primary: str
         if (w.reader) flows.push({ from: w.app, to: w.reader, port: PORTS.mysql, purpose: "reads" });
     }
     for (const r of replicas) flows.push({ from: r, to: primary, port: PORTS.mysql, purpose: "GTID replication" });
+    if (prometheus) {
+        flows.push(
+            { from: prometheus, to: haproxy, port: PORTS.stats, purpose: "metrics scrapes" },
+            { from: OPERATOR, to: prometheus, port: PORTS.prometheus, purpose: "Prometheus UI, API and alerts, for operators" },
+        );
+    }
     return flows;
 }
 

@@ -4,11 +4,12 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "../credentials";
-import { DockerPlan, planDockerNetworks } from "../dockerPlan";
-import { ServiceKind, ServicePlan, Topology, service } from "../topology";
+import { DockerPlan, isExternal, planDockerNetworks } from "../dockerPlan";
+import { PORTS, ServiceKind, ServicePlan, Topology, service } from "../topology";
+import { PROMETHEUS_DATA_PATH } from "../render/prometheus";
 import { PlatformView, renderService } from "../services";
 
-export const IMAGE_KINDS = ["haproxy", "nginx", "app", "mariadb"] as const;
+export const IMAGE_KINDS = ["haproxy", "nginx", "app", "mariadb", "prometheus"] as const;
 type ImageKind = (typeof IMAGE_KINDS)[number];
 
 /** Image build contexts are the repository root, relative to where the program runs. */
@@ -20,6 +21,7 @@ const IMAGE_OF: Record<ServiceKind, ImageKind> = {
     app: "app",
     "mariadb-primary": "mariadb",
     "mariadb-replica": "mariadb",
+    prometheus: "prometheus",
 };
 
 /** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
@@ -29,6 +31,14 @@ const GRACEFUL_STOP: Record<ServiceKind, string> = {
     app: "SIGTERM",
     "mariadb-primary": "SIGTERM",
     "mariadb-replica": "SIGTERM",
+    prometheus: "SIGTERM",
+};
+
+/** Named volumes: data that must outlive its container. */
+const DATA_PATH: Partial<Record<ServiceKind, string>> = {
+    "mariadb-primary": "/var/lib/mysql",
+    "mariadb-replica": "/var/lib/mysql",
+    prometheus: PROMETHEUS_DATA_PATH,
 };
 
 export interface DockerDeployment {
@@ -41,8 +51,10 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
     const opts = { parent };
     const stackLabel = { label: "foobar.stack", value: name };
 
+    // Only the kinds this topology runs (no Prometheus image with monitoring off).
+    const kinds = IMAGE_KINDS.filter((kind) => topology.services.some((s) => IMAGE_OF[s.kind] === kind));
     const images = new Map(
-        IMAGE_KINDS.map((kind) => [
+        kinds.map((kind) => [
             kind,
             new docker.Image(
                 `${name}-image-${kind}`,
@@ -85,7 +97,8 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
             name: (networks.get(segment.name) as docker.Network).name,
             ipv4Address: segment.members.get(svc.key) as string,
         }));
-        const volumes = svc.kind.startsWith("mariadb")
+        const dataPath = DATA_PATH[svc.kind];
+        const volumes = dataPath
             ? [
                   {
                       volumeName: new docker.Volume(
@@ -93,7 +106,7 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
                           { name: `${name}-${svc.key}-data`, labels: [stackLabel] },
                           opts,
                       ).name,
-                      containerPath: "/var/lib/mysql",
+                      containerPath: dataPath,
                   },
               ]
             : [];
@@ -134,7 +147,8 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
         const app = create(service(topology, w.app), [primary]);
         return [app, create(service(topology, w.nginx), [app])];
     });
-    create(service(topology, topology.haproxy), webContainers);
+    const haproxy = create(service(topology, topology.haproxy), webContainers);
+    if (topology.prometheus) create(service(topology, topology.prometheus), [haproxy]);
     return { plan, containers };
 }
 
@@ -152,11 +166,15 @@ function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
     };
 }
 
+/** Only what outside clients reach (the topology's internet and operator flows) is published. */
 function publishedPorts(topology: Topology, svc: ServicePlan) {
-    if (svc.kind !== "haproxy") return [];
-    const { httpPort, httpsPort, bindAddress } = topology.args.docker;
-    return [
-        { internal: 80, external: httpPort, ip: bindAddress, protocol: "tcp" },
-        { internal: 443, external: httpsPort, ip: bindAddress, protocol: "tcp" },
-    ];
+    const { httpPort, httpsPort, prometheusPort, bindAddress } = topology.args.docker;
+    const hostPort: Record<number, number> = { [PORTS.http]: httpPort, [PORTS.https]: httpsPort, [PORTS.prometheus]: prometheusPort };
+    return topology.flows
+        .filter((f) => isExternal(f) && f.to === svc.key)
+        .map((f) => {
+            const external = hostPort[f.port];
+            if (external === undefined) throw new Error(`no docker.* host port is configured for ${f.to}'s port ${f.port}`);
+            return { internal: f.port, external, ip: bindAddress, protocol: "tcp" };
+        });
 }

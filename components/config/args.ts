@@ -27,7 +27,9 @@ export const DEFAULT_DOCKER = {
     httpsPort: 8443,
     bindAddress: "127.0.0.1",
     subnet: "10.77.0.0/16",
+    prometheusPort: 9090,
 } as const;
+export const DEFAULT_MONITORING = { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 } as const;
 
 /** The docker platform's shared networks, in address order; each web server's own follows them. */
 export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data"] as const;
@@ -103,6 +105,18 @@ export interface DockerArgs {
     readonly bindAddress?: string;
     /** Private IPv4 range (prefix /16 to /22) carved into one /24 per network. @default "10.77.0.0/16" */
     readonly subnet?: string;
+    /** Host port published for the Prometheus UI and API, on bindAddress (with monitoring on). @default 9090 */
+    readonly prometheusPort?: number;
+}
+
+/** Prometheus on the load balancer's server: scrapes HAProxy's metrics and evaluates the alert rules. */
+export interface MonitoringArgs {
+    /** Run Prometheus. @default true */
+    readonly enabled?: boolean;
+    /** Seconds between two scrapes (and rule evaluations), 1 to 60; alerts fire after 2 to 3 of them. @default 5 */
+    readonly scrapeIntervalSeconds?: number;
+    /** Days of metrics Prometheus keeps, 1 to 365. @default 15 */
+    readonly retentionDays?: number;
 }
 
 export interface FoobarInfraArgs {
@@ -118,6 +132,8 @@ export interface FoobarInfraArgs {
     readonly tls?: TlsArgs;
     /** @default { mode: "self-managed", replicas: webServers } */
     readonly database?: DatabaseArgs;
+    /** @default DEFAULT_MONITORING */
+    readonly monitoring?: MonitoringArgs;
     /** @default DEFAULT_DOCKER */
     readonly docker?: DockerArgs;
     /** @default DEFAULT_AWS */
@@ -138,6 +154,7 @@ export interface ResolvedArgs {
         | { readonly mode: "self-signed"; readonly validityDays: number }
         | { readonly mode: "provided"; readonly certificate: pulumi.Input<string>; readonly key: pulumi.Input<string> };
     readonly database: { readonly mode: DatabaseMode; readonly replicas: number };
+    readonly monitoring: Required<MonitoringArgs>;
     readonly docker: Required<DockerArgs>;
     readonly aws: ResolvedAws;
 }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE } from "./problems";
 
-const OBJECT_KEYS = new Set(["lb", "tls", "database", "docker", "aws"]);
+const OBJECT_KEYS = new Set(["lb", "tls", "database", "monitoring", "docker", "aws"]);
 
 /**
  * Every `foobar:` key of the stack config, unknown ones included so that validateArgs can name

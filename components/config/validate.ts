@@ -8,6 +8,7 @@ import {
     DEFAULT_HEALTH_CHECK,
     DEFAULT_LB_ALGORITHM,
     DEFAULT_LB_MODE,
+    DEFAULT_MONITORING,
     DEFAULT_PLATFORM,
     DEFAULT_TLS_VALIDITY_DAYS,
     DEFAULT_WEB_SERVERS,
@@ -26,12 +27,13 @@ import { validateAws } from "./awsArgs";
 const MAX_RDS_REPLICAS = 5;
 import { Cidr, isDnsName, isIpv4, isPrivateIpv4Cidr, parseCidr } from "./net";
 
-export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "docker", "aws"] as const;
+export const TOP_LEVEL_KEYS = ["platform", "domain", "webServers", "lb", "tls", "database", "monitoring", "docker", "aws"] as const;
 const LB_KEYS = ["algorithm", "mode", "healthCheck"];
 const HEALTH_KEYS = ["intervalMs", "timeoutMs", "fall", "rise"];
 const TLS_KEYS = ["mode", "validityDays", "certificate", "key"];
 const DATABASE_KEYS = ["mode", "replicas"];
-const DOCKER_KEYS = ["httpPort", "httpsPort", "bindAddress", "subnet"];
+const MONITORING_KEYS = ["enabled", "scrapeIntervalSeconds", "retentionDays"];
+const DOCKER_KEYS = ["httpPort", "httpsPort", "bindAddress", "subnet", "prometheusPort"];
 
 /**
  * Checks every argument and applies the defaults. Throws one ConfigError that lists, for each
@@ -87,17 +89,27 @@ export function validateArgs(args: unknown): ResolvedArgs {
         p.add("database.mode", "managed", `a managed (RDS) database needs platform "aws"; use "self-managed" on ${platform}.`);
     }
 
+    const monitoring = validateMonitoring(p, top.monitoring);
+
     const dockerIn = p.object("docker", top.docker, DOCKER_KEYS) ?? {};
     const docker = {
         httpPort: p.integer("docker.httpPort", dockerIn.httpPort, 1, 65535, DEFAULT_DOCKER.httpPort),
         httpsPort: p.integer("docker.httpsPort", dockerIn.httpsPort, 1, 65535, DEFAULT_DOCKER.httpsPort),
         bindAddress: (dockerIn.bindAddress ?? DEFAULT_DOCKER.bindAddress) as string,
         subnet: (dockerIn.subnet ?? DEFAULT_DOCKER.subnet) as string,
+        prometheusPort: p.integer("docker.prometheusPort", dockerIn.prometheusPort, 1, 65535, DEFAULT_DOCKER.prometheusPort),
     };
     if (dockerIn.httpPort !== undefined || dockerIn.httpsPort !== undefined) {
         if (docker.httpPort === docker.httpsPort) {
             p.add("docker.httpsPort", docker.httpsPort, `must differ from docker.httpPort (${docker.httpPort}).`);
         }
+    }
+    if (monitoring.enabled && [docker.httpPort, docker.httpsPort].includes(docker.prometheusPort)) {
+        p.add(
+            "docker.prometheusPort",
+            docker.prometheusPort,
+            `must differ from docker.httpPort (${docker.httpPort}) and docker.httpsPort (${docker.httpsPort}).`,
+        );
     }
     if (typeof docker.bindAddress !== "string" || !isIpv4(docker.bindAddress)) {
         p.add("docker.bindAddress", docker.bindAddress, `must be an IPv4 address of this host, like "127.0.0.1".`);
@@ -124,7 +136,22 @@ export function validateArgs(args: unknown): ResolvedArgs {
     const aws = validateAws(p, top.aws);
 
     p.throwIfAny();
-    return { platform, domain: domain as string, webServers, lb, tls, database, docker, aws };
+    return { platform, domain: domain as string, webServers, lb, tls, database, monitoring, docker, aws };
+}
+
+function validateMonitoring(p: Problems, value: unknown): ResolvedArgs["monitoring"] {
+    const m = p.object("monitoring", value, MONITORING_KEYS) ?? {};
+    return {
+        enabled: p.boolean("monitoring.enabled", m.enabled, DEFAULT_MONITORING.enabled),
+        scrapeIntervalSeconds: p.integer(
+            "monitoring.scrapeIntervalSeconds",
+            m.scrapeIntervalSeconds,
+            1,
+            60,
+            DEFAULT_MONITORING.scrapeIntervalSeconds,
+        ),
+        retentionDays: p.integer("monitoring.retentionDays", m.retentionDays, 1, 365, DEFAULT_MONITORING.retentionDays),
+    };
 }
 
 function validateTls(p: Problems, value: unknown): ResolvedArgs["tls"] {

@@ -4,6 +4,9 @@ import { assertSafeToken, lines } from "./text";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
 export const HAPROXY_CERT_PATH = "/etc/haproxy/certs/site.pem";
+/** Proxy names, as HAProxy's metrics label them (proxy="www", proxy="web"). */
+export const HAPROXY_FRONTEND = "www";
+export const HAPROXY_BACKEND = "web";
 
 export interface HaproxyBackendServer {
     readonly name: string;
@@ -66,15 +69,15 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    option redispatch 1",
         "    retry-on all-retryable-errors",
         "",
-        "frontend www",
+        `frontend ${HAPROXY_FRONTEND}`,
         `    bind :${input.httpPort}`,
         `    bind :${input.httpsPort} ssl crt ${input.certPath ?? HAPROXY_CERT_PATH} alpn h2,http/1.1`,
         `    ${redirect}`,
         "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
         '    http-response set-header Strict-Transport-Security "max-age=31536000" if { ssl_fc }',
-        "    default_backend web",
+        `    default_backend ${HAPROXY_BACKEND}`,
         "",
-        "backend web",
+        `backend ${HAPROXY_BACKEND}`,
         `    balance ${input.algorithm}`,
         "    option httpchk",
         `    http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host ${input.domain}`,

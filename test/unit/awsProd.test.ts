@@ -44,6 +44,7 @@ const RULES = [
     "ingress db 3306 sg:web",
     "ingress db 3306 sg:lb",
     "ingress lb 8404 10.30.0.0/16",
+    "ingress lb 9090 10.30.0.0/16",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
@@ -311,8 +312,17 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
                 role: "web",
                 services: [svc("server-2-nginx", "nginx", "10.30.3.12"), svc("server-2-app", "app", "10.30.3.12")],
             },
-            { name: "server-3", role: "lb", services: [svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10")] },
+            {
+                name: "server-3",
+                role: "lb",
+                services: [
+                    svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10"),
+                    svc("server-3-prometheus", "prometheus", "10.30.0.10", "203.0.113.10"),
+                ],
+            },
         ]);
+        // Prometheus is open to the VPC only: its URL is the private address.
+        assert.equal(o.monitoringUrl, "http://10.30.0.10:9090/");
         const json = JSON.stringify(o);
         const { passwords, keys } = generatedSecrets(run);
         for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");

@@ -44,6 +44,7 @@ const RULES = [
     "ingress db 3306 sg:web",
     "ingress db 3306 sg:db",
     "ingress lb 8404 10.20.0.0/16",
+    "ingress lb 9090 10.20.0.0/16",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
@@ -254,9 +255,11 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                 services: [
                     svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP),
                     svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP),
+                    svc("server-3-prometheus", "prometheus", "10.20.0.10", LB_IP),
                 ],
             },
         ]);
+        assert.equal(o.monitoringUrl, "http://10.20.0.10:9090/");
         const { passwords, keys } = generatedSecrets(run);
         const json = JSON.stringify(o);
         for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");

@@ -28,7 +28,7 @@ const STAGING = (webServers: number) =>
         routeTable: 1,
         routeTableAssociation: 2,
         securityGroup: 4,
-        ingress: 6,
+        ingress: 7,
         egress: 5,
         parameter: 3,
         ...perServer(webServers + 1),
@@ -48,7 +48,7 @@ const PROD = (webServers: number) =>
         natGateway: 1,
         eip: 2,
         securityGroup: 4,
-        ingress: 6,
+        ingress: 7,
         egress: 5,
         parameter: 3,
         ...perServer(webServers + 1),
@@ -113,7 +113,7 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        assert.equal(rules.length, 12);
+        assert.equal(rules.length, 13);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
@@ -162,7 +162,7 @@ describe("defineStack: aws variants", () => {
         );
         assert.deepEqual(
             countAws(run.resources),
-            withTls({ password: 2, securityGroup: 4, ingress: 6, egress: 5, parameter: 3, ...perServer(3), eip: 1 }),
+            withTls({ password: 2, securityGroup: 4, ingress: 7, egress: 5, parameter: 3, ...perServer(3), eip: 1 }),
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });

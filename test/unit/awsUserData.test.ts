@@ -14,6 +14,14 @@ import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
 import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
 import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
+import {
+    PROMETHEUS_CONFIG_PATH,
+    PROMETHEUS_DEFAULTS_PATH,
+    PROMETHEUS_RULES_PATH,
+    renderAlertRules,
+    renderPrometheusConfig,
+    renderPrometheusDefaults,
+} from "../../components/render/prometheus";
 
 const REPO = path.join(__dirname, "..", "..");
 const APP_PW = secretPlaceholder("db-app-password");
@@ -75,6 +83,8 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
     return userData(instance(run, `foobar-${stack}`, server)).config;
 }
 
+const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH, PROMETHEUS_DEFAULTS_PATH];
+
 describe("aws user data: staging", () => {
     let run: StackRun<Outputs>;
     let s1: CloudConfig;
@@ -100,13 +110,33 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("server-3: HAProxy and the primary", () => {
-        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "python3-botocore"]);
+    it("server-3: HAProxy, the primary and Prometheus", () => {
+        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "prometheus", "python3-botocore"]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem"],
+            [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem", ...PROMETHEUS_FILES],
         );
-        assert.deepEqual(s3.runcmd, [[HELPER], ["systemctl", "restart", "mariadb"], ["systemctl", "restart", "haproxy"]]);
+        assert.deepEqual(s3.runcmd, [
+            [HELPER],
+            ["systemctl", "restart", "mariadb"],
+            ["systemctl", "restart", "haproxy"],
+            ["systemctl", "restart", "prometheus"],
+        ]);
+    });
+
+    it("Prometheus scrapes HAProxy on the private address its stats bind to, with the docker platform's rules and flags", () => {
+        assert.equal(
+            writtenFile(s3, PROMETHEUS_CONFIG_PATH),
+            renderPrometheusConfig({
+                scrapeIntervalSeconds: 5,
+                haproxyTarget: "10.20.0.10:8404",
+                lbServer: "server-3",
+                externalLabels: { site: "www.foobar.com" },
+                listenPort: 9090,
+            }),
+        );
+        assert.equal(writtenFile(s3, PROMETHEUS_RULES_PATH), renderAlertRules({ scrapeIntervalSeconds: 5 }));
+        assert.equal(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH), renderPrometheusDefaults({ listenPort: 9090, retentionDays: 15 }));
     });
 
     it("haproxy.cfg balances over the web servers' private addresses on port 80; stats on the private address", () => {
@@ -160,6 +190,7 @@ describe("aws user data: staging", () => {
             "ingress lb 443 0.0.0.0/0",
             "ingress lb 80 0.0.0.0/0",
             "ingress lb 8404 10.20.0.0/16",
+            "ingress lb 9090 10.20.0.0/16",
             "ingress web 80 sg:lb",
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
@@ -213,6 +244,7 @@ describe("aws user data: staging", () => {
                 [BOOTSTRAP, "0600"],
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
+                ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
             ],
         );
     });
@@ -256,7 +288,7 @@ describe("aws user data: prod", () => {
     });
 
     it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
-        assert.deepEqual(s3.packages, ["haproxy", "mariadb-client", "python3-botocore"]);
+        assert.deepEqual(s3.packages, ["haproxy", "mariadb-client", "prometheus", "python3-botocore"]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [
@@ -266,6 +298,7 @@ describe("aws user data: prod", () => {
                 "/etc/foobar/rds-bootstrap.sql",
                 "/etc/haproxy/haproxy.cfg",
                 "/etc/haproxy/certs/site.pem",
+                ...PROMETHEUS_FILES,
             ],
         );
         assert.equal(writtenFile(s3, "/etc/haproxy/haproxy.cfg"), haproxy("leastconn", ["10.30.2.11", "10.30.3.12"], "10.30.0.10"));
@@ -293,6 +326,7 @@ describe("aws user data: prod", () => {
                 "for i in $(seq 120); do mariadb --defaults-extra-file=/etc/foobar/rds-admin.cnf < /etc/foobar/rds-bootstrap.sql && exit 0; sleep 10; done; exit 1",
             ],
             ["systemctl", "restart", "haproxy"],
+            ["systemctl", "restart", "prometheus"],
         ]);
         assert.deepEqual(manifestOf(s3).files, [
             { path: "/etc/foobar/rds-admin.cnf", owner: "root", group: "root", mode: "0400" },

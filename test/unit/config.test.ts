@@ -101,7 +101,7 @@ const BAD: readonly BadCase[] = [
         name: "unknown top-level key",
         args: { webservers: 3 },
         message: one(
-            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker, aws. Did you mean "webServers"?`,
+            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, docker, aws. Did you mean "webServers"?`,
         ),
     },
     {
@@ -197,6 +197,22 @@ const BAD: readonly BadCase[] = [
         message: one(`  - foobar:docker.subnet: got "192.168.4.0/22"; ${SUBNET_ROOM(4, 8, 11, 20)}`),
     },
     {
+        name: "monitoring: a misspelt key, a flag that is no boolean, intervals out of range",
+        args: { monitoring: { enabled: "yes", scrapeInterval: 5, scrapeIntervalSeconds: 0, retentionDays: 400 } },
+        message: [
+            header(4),
+            `  - foobar:monitoring.scrapeInterval: got 5; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays. Did you mean "scrapeIntervalSeconds"?`,
+            `  - foobar:monitoring.enabled: got "yes"; must be true or false.`,
+            `  - foobar:monitoring.scrapeIntervalSeconds: got 0; must be a whole number from 1 to 60.`,
+            `  - foobar:monitoring.retentionDays: got 400; must be a whole number from 1 to 365.`,
+        ].join("\n"),
+    },
+    {
+        name: "docker.prometheusPort on the site's HTTPS port",
+        args: { docker: { prometheusPort: 8443 } },
+        message: one(`  - foobar:docker.prometheusPort: got 8443; must differ from docker.httpPort (8080) and docker.httpsPort (8443).`),
+    },
+    {
         name: "lb given as a string",
         args: { lb: "roundrobin" },
         message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`),
@@ -281,7 +297,8 @@ describe("validateArgs", () => {
             lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
             tls: { mode: "self-signed", validityDays: 365 },
             database: { mode: "self-managed", replicas: 2 },
-            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16" },
+            monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
+            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
             aws: DEFAULT_AWS_RESOLVED,
         };
         assert.deepEqual(validateArgs({}), expected);
@@ -296,7 +313,8 @@ describe("validateArgs", () => {
             lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
             tls: { mode: "self-signed", validityDays: 365 },
             database: { mode: "self-managed", replicas: 2 },
-            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16" },
+            monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
+            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
             aws: DEFAULT_AWS_RESOLVED,
         });
     });
@@ -321,7 +339,8 @@ describe("validateArgs", () => {
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 825 },
             database: { mode: "self-managed", replicas: 0 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20" },
+            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20", prometheusPort: 19090 },
         });
         assert.deepEqual(resolved, {
             platform: "docker",
@@ -330,7 +349,8 @@ describe("validateArgs", () => {
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 825 },
             database: { mode: "self-managed", replicas: 0 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20" },
+            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20", prometheusPort: 19090 },
             aws: DEFAULT_AWS_RESOLVED,
         });
         for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.248.0/21", "192.168.0.0/16"]) {

@@ -11,6 +11,7 @@ import { renderDiagram } from "../../components/render/diagram";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
 import { renderNginxConfig } from "../../components/render/nginx";
+import { renderAlertRules, renderPrometheusConfig, renderPrometheusDefaults } from "../../components/render/prometheus";
 import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
 import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, Topology, buildTopology } from "../../components/topology";
 import { loadStackConfig } from "../helpers/pulumiMocks";
@@ -29,6 +30,9 @@ export const GOLDEN_FILES = [
     "replica-bootstrap.sql",
     "app.env",
     "diagram.mmd",
+    "prometheus.yml",
+    "prometheus-alerts.yml",
+    "prometheus.defaults",
 ] as const;
 export type GoldenFile = (typeof GOLDEN_FILES)[number];
 
@@ -121,6 +125,15 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
             }),
         ),
         "diagram.mmd": renderDiagram(topology),
+        "prometheus.yml": renderPrometheusConfig({
+            scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds,
+            haproxyTarget: `${statsAddress}:${PORTS.stats}`,
+            lbServer: topology.lbServer,
+            externalLabels: { site: args.domain },
+            listenPort: PORTS.prometheus,
+        }),
+        "prometheus-alerts.yml": renderAlertRules({ scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds }),
+        "prometheus.defaults": renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays: args.monitoring.retentionDays }),
     };
 }
 

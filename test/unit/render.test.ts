@@ -1,9 +1,16 @@
 // The renderers: whole files against golden copies, plus the rules each file must keep.
 import assert from "node:assert/strict";
+import * as yaml from "js-yaml";
 import { validateArgs } from "../../components/config/validate";
 import { APP_PASSWORD_PATH, appEnvironment } from "../../components/render/app";
 import { haproxyCertBundle, renderHaproxyConfig, HaproxyConfigInput } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
+import {
+    PROMETHEUS_RULES_PATH,
+    renderAlertRules,
+    renderPrometheusConfig,
+    renderPrometheusDefaults,
+} from "../../components/render/prometheus";
 import { assertSafeToken, lines, sqlString } from "../../components/render/text";
 import { buildTopology } from "../../components/topology";
 import { FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, GOLDEN_FILES, assertGolden, devTopology, renderAll } from "./golden";
@@ -260,5 +267,67 @@ describe("app environment", () => {
         assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.2.3\nFOOBAR_DB_USER=root" }), {
             message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.2.3\\nFOOBAR_DB_USER=root"',
         });
+    });
+});
+
+describe("prometheus", () => {
+    const config = yaml.load(rendered["prometheus.yml"]) as {
+        global: Record<string, unknown>;
+        rule_files: string[];
+        scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const rulesOf = (text: string) =>
+        (yaml.load(text) as { groups: Array<{ rules: Array<{ alert: string; expr: string; for: string }> }> }).groups[0].rules;
+
+    it("scrapes HAProxy on its internal stats address, and reads the rules it is shipped with", () => {
+        const haproxy = config.scrape_configs.find((j) => j.job_name === "haproxy");
+        assert.deepEqual(haproxy?.static_configs[0].targets, ["10.77.1.2:8404"]);
+        assert.ok(linesOf(rendered["haproxy.cfg"]).includes("    bind 10.77.1.2:8404"), "the target is HAProxy's stats bind");
+        assert.deepEqual(config.rule_files, [PROMETHEUS_RULES_PATH]);
+        assert.equal(config.global.scrape_interval, "5s");
+    });
+
+    it("alerts on what a visitor would notice, and waits two scrapes so one miss never pages", () => {
+        const rules = rulesOf(rendered["prometheus-alerts.yml"]);
+        assert.deepEqual(
+            rules.map((r) => [r.alert, r.for]),
+            [
+                ["FoobarWebServerDown", "10s"],
+                ["FoobarSiteDown", "5s"],
+                ["FoobarLoadBalancerDown", "10s"],
+                ["FoobarServerErrors", "2m"],
+                ["FoobarSlowResponses", "5m"],
+            ],
+        );
+        // The metric labels match the proxies haproxy.cfg declares.
+        assert.ok(linesOf(rendered["haproxy.cfg"]).includes("frontend www"));
+        assert.ok(linesOf(rendered["haproxy.cfg"]).includes("backend web"));
+        assert.match(rules[0].expr, /proxy="web"/);
+        assert.match(rules[3].expr, /proxy="www"/);
+    });
+
+    it("keeps four samples in every rate() window at a slow scrape interval", () => {
+        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60 }));
+        assert.equal(slow[0].for, "120s");
+        assert.match(slow[3].expr, /\[240s\]/);
+        assert.doesNotMatch(slow[3].expr, /\[60s\]/);
+    });
+
+    it("keeps its flags in Debian's /etc/default/prometheus form, retention included", () => {
+        assert.equal(
+            linesOf(renderPrometheusDefaults({ listenPort: 9090, retentionDays: 30 }))[1],
+            'ARGS="--config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus/metrics2 --storage.tsdb.retention.time=30d --web.listen-address=:9090"',
+        );
+    });
+
+    it("refuses a scrape target that could break the file", () => {
+        const input = {
+            scrapeIntervalSeconds: 5,
+            haproxyTarget: "10.77.1.2:8404",
+            lbServer: "server-3",
+            externalLabels: {},
+            listenPort: 9090,
+        };
+        assert.throws(() => renderPrometheusConfig({ ...input, haproxyTarget: "10.77.1.2:8404\n- evil" }), /refusing to render/);
     });
 });

@@ -61,7 +61,31 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
             ["web", "10.77.1.2"],
         ],
     ],
+    [
+        "server-3-prometheus",
+        "server-3",
+        "prometheus",
+        [
+            ["edge", "10.77.0.4"],
+            ["web", "10.77.1.4"],
+        ],
+    ],
 ];
+
+/** What each kind publishes, on docker.bindAddress only: HAProxy the site, Prometheus its UI. */
+const PUBLISHED: Record<string, Array<[number, number]>> = {
+    haproxy: [
+        [80, 8080],
+        [443, 8443],
+    ],
+    prometheus: [[9090, 9090]],
+};
+/** Named volumes: the databases' and Prometheus's data outlive their containers. */
+const DATA_PATH: Record<string, string> = {
+    "mariadb-primary": "/var/lib/mysql",
+    "mariadb-replica": "/var/lib/mysql",
+    prometheus: "/var/lib/prometheus/metrics2",
+};
 
 describe("defineStack: the dev stack", () => {
     let run: StackRun<Outputs>;
@@ -74,17 +98,17 @@ describe("defineStack: the dev stack", () => {
     it("creates exactly the expected resources", () => {
         assert.deepEqual(countByType(run.resources), {
             component: 1,
-            container: 8,
+            container: 9,
             network: 5,
-            image: 4,
-            volume: 3,
+            image: 5,
+            volume: 4,
             password: 2,
             privateKey: 2,
             selfSignedCert: 1,
             certRequest: 1,
             locallySignedCert: 1,
         });
-        assert.equal(run.resources.length, 28);
+        assert.equal(run.resources.length, 31);
     });
 
     it("names every child after the component", () => {
@@ -112,7 +136,7 @@ describe("defineStack: the dev stack", () => {
     it("builds one local image per kind, never pushed", () => {
         assert.deepEqual(
             byType(run.resources, TYPES.image).map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
-            ["haproxy", "nginx", "app", "mariadb"].map((k) => [`${P}-image-${k}`, `foobar-infra/${k}:local`, true]),
+            ["haproxy", "nginx", "app", "mariadb", "prometheus"].map((k) => [`${P}-image-${k}`, `foobar-infra/${k}:local`, true]),
         );
         for (const c of containers(run)) {
             const kind = c.name.includes("mariadb") ? "mariadb" : c.name.split("-").pop();
@@ -135,24 +159,20 @@ describe("defineStack: the dev stack", () => {
             );
             // No network mode: the provider then leaves the default bridge for networksAdvanced alone.
             assert.equal(c.inputs.networkMode, undefined);
-            const ports =
-                kind === "haproxy"
-                    ? [
-                          { internal: 80, external: 8080, ip: "127.0.0.1", protocol: "tcp" },
-                          { internal: 443, external: 8443, ip: "127.0.0.1", protocol: "tcp" },
-                      ]
-                    : [];
-            assert.deepEqual(c.inputs.ports, ports);
+            assert.deepEqual(
+                c.inputs.ports,
+                (PUBLISHED[kind] ?? []).map(([internal, external]) => ({ internal, external, ip: "127.0.0.1", protocol: "tcp" })),
+            );
             assert.deepEqual(
                 c.inputs.volumes,
-                kind.startsWith("mariadb") ? [{ volumeName: `${P}-${suffix}-data`, containerPath: "/var/lib/mysql" }] : [],
+                DATA_PATH[kind] ? [{ volumeName: `${P}-${suffix}-data`, containerPath: DATA_PATH[kind] }] : [],
             );
             assert.equal(c.inputs.wait, kind === "mariadb-primary");
             assert.equal(c.inputs.stopSignal, STOP_SIGNAL[kind] ?? "SIGTERM");
         });
     }
 
-    it("makes only the edge network reachable from outside, with HAProxy alone on it", () => {
+    it("makes only the edge network reachable from outside, with HAProxy and Prometheus alone on it", () => {
         assert.deepEqual(
             byType(run.resources, TYPES.network).map((n) => [
                 n.name,
@@ -172,7 +192,7 @@ describe("defineStack: the dev stack", () => {
         const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
         assert.deepEqual(
             onEdge.map((c) => c.name),
-            [`${P}-server-3-haproxy`],
+            [`${P}-server-3-haproxy`, `${P}-server-3-prometheus`],
         );
         // A web server's own network joins only its nginx and its app.
         for (const n of [1, 2]) {
@@ -198,6 +218,10 @@ describe("defineStack: the dev stack", () => {
         assert.equal(sub(upload(primary, "/etc/mysql/foobar/bootstrap.sql")), readGolden("primary-bootstrap.sql"));
         assert.equal(sub(upload(replica, "/etc/mysql/foobar/bootstrap.sql")), readGolden("replica-bootstrap.sql"));
         assert.equal(`${container(run, `${P}-server-1-app`).inputs.envs.join("\n")}\n`, readGolden("app.env"));
+        const prometheus = container(run, `${P}-server-3-prometheus`);
+        assert.equal(upload(prometheus, "/etc/prometheus/prometheus.yml"), readGolden("prometheus.yml"));
+        assert.equal(upload(prometheus, "/etc/prometheus/foobar-alerts.yml"), readGolden("prometheus-alerts.yml"));
+        assert.equal(upload(prometheus, "/etc/default/prometheus"), readGolden("prometheus.defaults"));
         assert.equal(
             upload(container(run, `${P}-server-2-mariadb-replica`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf"),
             readGolden("mariadb-replica.cnf").replace("server_id = 101", "server_id = 102"),
@@ -278,9 +302,11 @@ describe("defineStack: the dev stack", () => {
                 services: [
                     svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2" }),
                     svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
+                    svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", web: "10.77.1.4" }),
                 ],
             },
         ]);
+        assert.equal(await value(o.monitoringUrl), "http://127.0.0.1:9090/");
     });
 
     it("makes the CA and a P-256 site certificate for the domain and localhost", () => {

@@ -8,12 +8,12 @@ import { container, containers, countByType, haproxyLines, isSecretAt, runDev, u
 const P = "foobar-dev";
 const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
 const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
-/** networks: edge, web, data and one per web server */
-const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES) => ({
+/** networks: edge, web, data and one per web server; images: one per kind (Prometheus's too, with monitoring on) */
+const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES, images = 5) => ({
     component: 1,
     container: containers,
     network: networks,
-    image: 4,
+    image: images,
     volume: volumes,
     password: 2,
     ...tls,
@@ -32,56 +32,63 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "dev",
         config: {},
-        counts: counts(8, 3, 5),
+        counts: counts(9, 4, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
-        counts: counts(5, 2, 4),
+        counts: counts(6, 3, 4),
         servers: ["server-1 10.77.1.11:80"],
         readers: ["10.77.2.31:3306"],
     },
     {
         name: "3 web servers, 2 replicas",
         config: { "foobar:webServers": 3 },
-        counts: counts(10, 3, 6),
+        counts: counts(11, 4, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive",
         config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(8, 3, 5),
+        counts: counts(9, 4, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive, 3 web servers",
         config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(10, 3, 6),
+        counts: counts(11, 4, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "leastconn",
         config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
-        counts: counts(8, 3, 5),
+        counts: counts(9, 4, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "no replicas",
         config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
-        counts: counts(6, 1, 5),
+        counts: counts(7, 2, 5),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: [],
     },
     {
+        name: "monitoring off",
+        config: { "foobar:monitoring": { enabled: false } },
+        counts: counts(8, 3, 5, TLS_RESOURCES, 4),
+        servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
+        readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
+    },
+    {
         name: "provided TLS",
         config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
-        counts: counts(8, 3, 5, {}),
+        counts: counts(9, 4, 5, {}),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
@@ -100,14 +107,16 @@ describe("defineStack: variants of the dev stack", () => {
             const balance = v.name === "leastconn" ? "leastconn" : "roundrobin";
             assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
             assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
-            // Still only HAProxy publishes ports and sits on edge.
+            // Still only HAProxy and Prometheus (with monitoring on) publish ports and sit on edge.
             const publishing = containers(run).filter(
                 (c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`),
             );
+            const monitored = v.name !== "monitoring off";
             assert.deepEqual(
                 publishing.map((c) => c.name),
-                [lb],
+                monitored ? [lb, lb.replace(/haproxy$/, "prometheus")] : [lb],
             );
+            assert.equal(await unwrap(run.outputs.monitoringUrl), monitored ? "http://127.0.0.1:9090/" : "");
         });
     }
 
@@ -185,7 +194,7 @@ describe("defineStack: invalid stack config", () => {
         [
             "a misspelt key",
             { "foobar:webservers": "3" },
-            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, docker, aws. Did you mean "webServers"?`,
+            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, docker, aws. Did you mean "webServers"?`,
         ],
         [
             "lb that is not JSON",
@@ -224,6 +233,6 @@ describe("defineStack: invalid stack config", () => {
 
     it("ignores other namespaces", async () => {
         const run = await runDev({ "docker:host": "unix:///var/run/docker.sock", "pulumi:template": "x" });
-        assert.equal(byType(run.resources, TYPES.container).length, 8);
+        assert.equal(byType(run.resources, TYPES.container).length, 9);
     });
 });

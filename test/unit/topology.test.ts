@@ -28,7 +28,7 @@ describe("buildTopology", () => {
             [
                 ["server-1", ["server-1-nginx", "server-1-app", "server-1-mariadb-replica"]],
                 ["server-2", ["server-2-nginx", "server-2-app", "server-2-mariadb-replica"]],
-                ["server-3", ["server-3-haproxy", "server-3-mariadb-primary"]],
+                ["server-3", ["server-3-haproxy", "server-3-mariadb-primary", "server-3-prometheus"]],
             ],
         );
         assert.deepEqual(
@@ -42,8 +42,16 @@ describe("buildTopology", () => {
                 ["server-2-mariadb-replica", "mariadb-replica", "server-2", 102],
                 ["server-3-haproxy", "haproxy", "server-3", undefined],
                 ["server-3-mariadb-primary", "mariadb-primary", "server-3", 1],
+                ["server-3-prometheus", "prometheus", "server-3", undefined],
             ],
         );
+    });
+
+    it("runs no Prometheus, and has no flow for one, with monitoring off", () => {
+        const t = topologyOf({ monitoring: { enabled: false } });
+        assert.equal(t.prometheus, undefined);
+        assert.deepEqual(t.servers[2].services, ["server-3-haproxy", "server-3-mariadb-primary"]);
+        assert.ok(t.flows.every((f) => f.from !== "operator" && !f.to.endsWith("prometheus") && f.port !== 8404));
     });
 
     const READERS: ReadonlyArray<{ webServers: number; replicas: number; readers: ReadonlyArray<string | undefined> }> = [
@@ -104,7 +112,12 @@ describe("buildTopology", () => {
                 [`server-${n}-app`, `server-${n}-mariadb-replica`, 3306, "reads"],
             );
         }
-        flows.push(["server-1-mariadb-replica", P, 3306, "GTID replication"], ["server-2-mariadb-replica", P, 3306, "GTID replication"]);
+        flows.push(
+            ["server-1-mariadb-replica", P, 3306, "GTID replication"],
+            ["server-2-mariadb-replica", P, 3306, "GTID replication"],
+            ["server-3-prometheus", "server-3-haproxy", 8404, "metrics scrapes"],
+            ["operator", "server-3-prometheus", 9090, "Prometheus UI, API and alerts, for operators"],
+        );
         assert.deepEqual(
             topologyOf({}).flows.map((f) => [f.from, f.to, f.port, f.purpose]),
             flows,
@@ -157,8 +170,14 @@ describe("planDockerNetworks", () => {
         const plan = planDockerNetworks(topologyOf({}));
         const members = Object.fromEntries(plan.segments.map((s) => [s.name, Object.fromEntries(s.members)]));
         assert.deepEqual(members, {
-            edge: { "server-3-haproxy": "10.77.0.2" },
-            web: { "server-1-nginx": "10.77.1.11", "server-2-nginx": "10.77.1.12", "server-3-haproxy": "10.77.1.2" },
+            // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on web.
+            edge: { "server-3-haproxy": "10.77.0.2", "server-3-prometheus": "10.77.0.4" },
+            web: {
+                "server-1-nginx": "10.77.1.11",
+                "server-2-nginx": "10.77.1.12",
+                "server-3-haproxy": "10.77.1.2",
+                "server-3-prometheus": "10.77.1.4",
+            },
             data: {
                 "server-1-app": "10.77.2.21",
                 "server-1-mariadb-replica": "10.77.2.31",
@@ -191,6 +210,10 @@ describe("planDockerNetworks", () => {
             plan.segmentsOf("server-3-mariadb-primary").map((s) => s.name),
             ["data"],
         );
+        assert.deepEqual(
+            plan.segmentsOf("server-3-prometheus").map((s) => s.name),
+            ["edge", "web"],
+        );
     });
 
     it("keeps services off networks they have no business on", () => {
@@ -203,12 +226,17 @@ describe("planDockerNetworks", () => {
             ["server-3-app", ["edge", "web", "server-1", "server-2"]],
             ["server-1-mariadb-replica", ["edge", "web", "server-1", "server-2", "server-3"]],
             ["server-4-mariadb-primary", ["edge", "web", "server-1", "server-2", "server-3"]],
+            ["server-4-prometheus", ["data", "server-1", "server-2", "server-3"]],
         ];
         for (const [key, segments] of forbidden) {
             const on = plan.segmentsOf(key).map((s) => s.name);
             for (const s of segments) assert.ok(!on.includes(s), `${key} must not be on ${s} (is on ${on.join(", ")})`);
         }
-        assert.deepEqual([...plan.segments[0].members.keys()], ["server-4-haproxy"], "only HAProxy is on edge");
+        assert.deepEqual(
+            [...plan.segments[0].members.keys()],
+            ["server-4-haproxy", "server-4-prometheus"],
+            "only what is published is on edge",
+        );
         // A web server's own network holds that server's nginx and app, and nothing else.
         for (const n of [1, 2, 3]) {
             assert.deepEqual(
@@ -256,7 +284,7 @@ describe("planDockerNetworks", () => {
             const t = topologyOf(args);
             const plan = planDockerNetworks(t);
             for (const f of t.flows) {
-                if (f.from === "internet") {
+                if (f.from === "internet" || f.from === "operator") {
                     assert.equal(plan.segmentsOf(f.to)[0].name, "edge");
                     continue;
                 }
@@ -264,14 +292,17 @@ describe("planDockerNetworks", () => {
                     plan.segmentsOf(f.from).some((s) => s.members.has(f.to)),
                     `${f.from} -> ${f.to} share no network`,
                 );
-                // Database traffic on data, HAProxy -> nginx on web, nginx -> app on the web server's own network.
+                // Database traffic on data, HAProxy -> nginx and the metrics scrape on web, nginx -> app on
+                // the web server's own network.
                 const to = service(t, f.to);
                 const n = Number(to.server.replace("server-", ""));
-                const carrier = to.kind.startsWith("mariadb") ? "data" : to.kind === "nginx" ? "web" : to.server;
+                const carrier = to.kind.startsWith("mariadb") ? "data" : to.kind === "nginx" || to.kind === "haproxy" ? "web" : to.server;
                 const index = plan.segments.findIndex((s) => s.name === carrier);
                 assert.equal(index, carrier === "data" ? 2 : carrier === "web" ? 1 : 2 + n);
                 assert.equal(plan.segments[index].subnet, `10.77.${index}.0/24`);
-                const host = { haproxy: 2, "mariadb-primary": 3, nginx: 10 + n, app: 20 + n, "mariadb-replica": 30 + n }[to.kind];
+                const host = { haproxy: 2, "mariadb-primary": 3, prometheus: 4, nginx: 10 + n, app: 20 + n, "mariadb-replica": 30 + n }[
+                    to.kind
+                ];
                 assert.equal(plan.reach(f.from, f.to), `10.77.${index}.${host}`, `${f.from} -> ${f.to}`);
             }
             // Least privilege: each membership is justified by a flow to or from a peer on that network.
@@ -279,7 +310,7 @@ describe("planDockerNetworks", () => {
                 for (const key of segment.members.keys()) {
                     const justified = t.flows.some(
                         (f) =>
-                            (f.from === "internet" && f.to === key && segment.name === "edge") ||
+                            ((f.from === "internet" || f.from === "operator") && f.to === key && segment.name === "edge") ||
                             (f.from === key && segment.members.has(f.to)) ||
                             (f.to === key && segment.members.has(f.from)),
                     );

@@ -1,0 +1,136 @@
+// Prometheus on the load balancer's server: its config, its alert rules and its daemon flags. Pure.
+// No Alertmanager yet: alerts show in Prometheus's UI and at /api/v1/alerts.
+import * as yaml from "js-yaml";
+import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
+import { assertSafeToken, lines } from "./text";
+
+export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
+export const PROMETHEUS_RULES_PATH = "/etc/prometheus/foobar-alerts.yml";
+/** Debian's prometheus unit reads its flags from here; the docker image's entrypoint does too. */
+export const PROMETHEUS_DEFAULTS_PATH = "/etc/default/prometheus";
+export const PROMETHEUS_DATA_PATH = "/var/lib/prometheus/metrics2";
+export const HAPROXY_JOB = "haproxy";
+
+export interface PrometheusConfigInput {
+    readonly scrapeIntervalSeconds: number;
+    /** host:port of HAProxy's metrics (its internal stats bind). */
+    readonly haproxyTarget: string;
+    /** The server HAProxy runs on, as a label on its series. */
+    readonly lbServer: string;
+    /** Labels every series and alert carries, e.g. the stack. */
+    readonly externalLabels: Readonly<Record<string, string>>;
+    readonly listenPort: number;
+}
+
+const dump = (header: string, doc: unknown) => `${header}\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;
+const HEADER = "# Rendered by foobar-infra (components/render/prometheus.ts). Do not edit by hand.";
+
+export function renderPrometheusConfig(input: PrometheusConfigInput): string {
+    assertSafeToken("HAProxy metrics target", input.haproxyTarget);
+    const interval = `${input.scrapeIntervalSeconds}s`;
+    return dump(HEADER, {
+        global: { scrape_interval: interval, evaluation_interval: interval, external_labels: input.externalLabels },
+        rule_files: [PROMETHEUS_RULES_PATH],
+        scrape_configs: [
+            {
+                job_name: HAPROXY_JOB,
+                metrics_path: "/metrics",
+                static_configs: [{ targets: [input.haproxyTarget], labels: { server: input.lbServer } }],
+            },
+            { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${input.listenPort}`] }] },
+        ],
+    });
+}
+
+export interface AlertRulesInput {
+    readonly scrapeIntervalSeconds: number;
+}
+
+/**
+ * What someone on call for www.foobar.com needs to know, from HAProxy's own view of the site.
+ * `for` spans two scrapes, so one missed scrape or one failed check never pages anyone.
+ */
+export function renderAlertRules(input: AlertRulesInput): string {
+    const scrape = input.scrapeIntervalSeconds;
+    const settle = `${2 * scrape}s`;
+    // rate() needs at least four samples in its window.
+    const window = `${Math.max(60, 4 * scrape)}s`;
+    const web = `proxy="${HAPROXY_BACKEND}"`;
+    const www = `proxy="${HAPROXY_FRONTEND}"`;
+    return dump(HEADER, {
+        groups: [
+            {
+                name: "foobar",
+                rules: [
+                    {
+                        alert: "FoobarWebServerDown",
+                        expr: `haproxy_server_status{${web},state="UP"} == 0`,
+                        for: settle,
+                        labels: { severity: "warning" },
+                        annotations: {
+                            summary: "{{ $labels.server }} fails HAProxy's health check",
+                            description:
+                                "HAProxy sends {{ $labels.server }} no traffic; the other web servers carry the site. Check its nginx and app.",
+                        },
+                    },
+                    {
+                        alert: "FoobarSiteDown",
+                        expr: `haproxy_backend_active_servers{${web}} + haproxy_backend_backup_servers{${web}} == 0`,
+                        for: `${scrape}s`,
+                        labels: { severity: "critical" },
+                        annotations: {
+                            summary: "No web server is up: the site answers 503",
+                            description: "Every web server fails HAProxy's health check.",
+                        },
+                    },
+                    {
+                        alert: "FoobarLoadBalancerDown",
+                        expr: `up{job="${HAPROXY_JOB}"} == 0`,
+                        for: settle,
+                        labels: { severity: "critical" },
+                        annotations: {
+                            summary: "HAProxy on {{ $labels.server }} does not answer metrics scrapes",
+                            description: "HAProxy is the site's single entry point: while it is down, so is the site.",
+                        },
+                    },
+                    {
+                        alert: "FoobarServerErrors",
+                        expr: `sum(rate(haproxy_frontend_http_responses_total{${www},code="5xx"}[${window}])) / sum(rate(haproxy_frontend_http_requests_total{${www}}[${window}])) > 0.01`,
+                        for: "2m",
+                        labels: { severity: "warning" },
+                        annotations: {
+                            summary: "More than 1% of requests fail with 5xx",
+                            description: "{{ $value | humanizePercentage }} of the site's responses are server errors.",
+                        },
+                    },
+                    {
+                        alert: "FoobarSlowResponses",
+                        expr: `haproxy_backend_response_time_average_seconds{${web}} > 0.5`,
+                        for: "5m",
+                        labels: { severity: "warning" },
+                        annotations: {
+                            summary: "The web servers take over 500 ms per response",
+                            description: "HAProxy's average response time over its last 1024 responses is {{ $value | humanizeDuration }}.",
+                        },
+                    },
+                ],
+            },
+        ],
+    });
+}
+
+export interface PrometheusFlagsInput {
+    readonly listenPort: number;
+    readonly retentionDays: number;
+}
+
+/** The daemon's flags, as Debian's /etc/default/prometheus carries them (ARGS="..."). */
+export function renderPrometheusDefaults(input: PrometheusFlagsInput): string {
+    const flags = [
+        `--config.file=${PROMETHEUS_CONFIG_PATH}`,
+        `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
+        `--storage.tsdb.retention.time=${input.retentionDays}d`,
+        `--web.listen-address=:${input.listenPort}`,
+    ];
+    return lines(HEADER, `ARGS="${flags.join(" ")}"`);
+}
