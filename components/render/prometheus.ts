@@ -15,7 +15,10 @@ export interface PrometheusConfigInput {
     readonly scrapeIntervalSeconds: number;
     /** host:port of HAProxy's metrics (its internal stats bind). */
     readonly haproxyTarget: string;
-    /** The server HAProxy runs on, as a label on its series. */
+    /**
+     * The server HAProxy runs on, as the label `host` on its series. Not `server`: HAProxy's own
+     * series carry `server` (the web server), and a target label would rename theirs away.
+     */
     readonly lbServer: string;
     /** Labels every series and alert carries, e.g. the stack. */
     readonly externalLabels: Readonly<Record<string, string>>;
@@ -35,7 +38,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
             {
                 job_name: HAPROXY_JOB,
                 metrics_path: "/metrics",
-                static_configs: [{ targets: [input.haproxyTarget], labels: { server: input.lbServer } }],
+                static_configs: [{ targets: [input.haproxyTarget], labels: { host: input.lbServer } }],
             },
             { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${input.listenPort}`] }] },
         ],
@@ -89,7 +92,7 @@ export function renderAlertRules(input: AlertRulesInput): string {
                         for: settle,
                         labels: { severity: "critical" },
                         annotations: {
-                            summary: "HAProxy on {{ $labels.server }} does not answer metrics scrapes",
+                            summary: "HAProxy on {{ $labels.host }} does not answer metrics scrapes",
                             description: "HAProxy is the site's single entry point: while it is down, so is the site.",
                         },
                     },

@@ -1,6 +1,7 @@
 // Every rendered config, exactly as the stack delivers it, checked by its real daemon in its image.
 import * as assert from "node:assert/strict";
 import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
+import { alertRuleTests } from "./alertRuleCases";
 import { captureStack } from "./capture";
 import { DockerDeployer, runWithUploads } from "./deployer";
 import { dockerRun, sleep } from "./docker";
@@ -112,6 +113,25 @@ describe("live: rendered configs pass their real daemons", function () {
                     }
                 }
             });
+
+            it("promtool accepts prometheus.yml and the alert rules it loads", async () => {
+                const c = containers.filter((r) => serviceOf(r) === "prometheus");
+                assert.equal(c.length, 1);
+                const r = await runWithUploads(c[0].inputs, ["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], false);
+                assert.equal(r.code, 0, r.logs);
+                assert.match(r.logs, /SUCCESS: 1 rule files found/);
+                assert.match(r.logs, /SUCCESS: 5 rules found/);
+            });
         });
     }
+
+    it("promtool's rule tests: each alert fires when it should, and none while all is well", async () => {
+        const captured = await captureStack("check-alerts");
+        const prometheus = captured.resources.find((r) => r.type === TYPES.container && serviceOf(r) === "prometheus") as RecordedResource;
+        const tests = { file: "/tmp/foobar-alerts.test.yml", content: alertRuleTests(5) };
+        const inputs = { ...prometheus.inputs, uploads: [...prometheus.inputs.uploads, tests] };
+        const r = await runWithUploads(inputs, ["promtool", "test", "rules", tests.file], false);
+        assert.equal(r.code, 0, r.logs);
+        assert.match(r.logs, /SUCCESS/);
+    });
 });

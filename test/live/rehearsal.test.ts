@@ -13,6 +13,7 @@ import { CapturedStack, captureStack } from "./capture";
 import { docker, dockerRun, sleep } from "./docker";
 import { Instance, bootInstance, waitForCloudInitAll } from "./instances";
 import { Site, execIn, getHttp, getHttps, requestLoop, waitOnlyFrom, waitServing } from "./probes";
+import { alerts, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -145,6 +146,19 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             }
         }
         console.log(`      visit ${id} on both replicas after ${Date.now() - started} ms`);
+    });
+
+    it("runs Prometheus on server-3 from Debian's package and unit, scraping HAProxy's private stats address", async () => {
+        const url = captured.outputs.monitoringUrl;
+        assert.equal(url, `http://${site.address}:9090/`);
+        const up = await waitTargetsUp(url, ["haproxy", "prometheus"], 60_000);
+        assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${site.address}:8404/metrics`));
+        assert.deepEqual(await alerts(url), [], "no alert while all is well");
+        // Debian's unit, with the flags from the rendered /etc/default/prometheus.
+        const lb = (instances.get("server-3") as Instance).name;
+        assert.match(await execIn(lb, ["systemctl", "show", "-p", "ActiveState", "prometheus"]), /ActiveState=active/);
+        const cmdline = await execIn(lb, ["sh", "-c", "tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value prometheus)/cmdline"]);
+        assert.match(cmdline, /--storage\.tsdb\.retention\.time=15d/);
     });
 
     it("loses no request when the server-1 instance stops, and serves from it again when it starts", async () => {

@@ -4,6 +4,7 @@ import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
+import { alerts, waitFor, waitTargetsUp } from "./prometheusProbe";
 import {
     Site,
     canConnect,
@@ -219,6 +220,39 @@ describe("live: the dev stack on the local Docker engine", function () {
             false,
             "server-2's app reachable from server-1's network",
         );
+    });
+
+    it("monitors HAProxy with Prometheus, published on loopback only, and alerts while server-1 is down", async function () {
+        this.timeout(3 * 60_000);
+        const url = dev.captured.outputs.monitoringUrl;
+        assert.equal(url, "http://127.0.0.1:9090/");
+        const up = await waitTargetsUp(url, ["haproxy", "prometheus"], 60_000);
+        const stats = addressOf(dev.captured, "server-3-haproxy", "web");
+        assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${stats}:8404/metrics`));
+        const prometheus = `${dev.captured.name}-server-3-prometheus`;
+        assert.deepEqual((await docker(["port", prometheus])).trim().split("\n"), ["9090/tcp -> 127.0.0.1:9090"]);
+        assert.deepEqual(await alerts(url), [], "no alert while all is well");
+
+        const containers = await serverContainers(dev.captured.name, "server-1");
+        const stopped = Date.now();
+        await docker(["stop", ...containers]);
+        try {
+            const firing = await waitFor("FoobarWebServerDown firing for server-1", 90_000, async () =>
+                (await alerts(url)).find((a) => a.name === "FoobarWebServerDown" && a.state === "firing"),
+            );
+            console.log(`      FoobarWebServerDown firing ${Date.now() - stopped} ms after docker stop began`);
+            assert.equal(firing.labels.server, "server-1");
+            assert.equal(firing.labels.severity, "warning");
+            assert.equal(firing.labels.site, undefined, "external labels go to Alertmanager, not onto alerts in the API");
+            const others = (await alerts(url)).filter((a) => a.name !== "FoobarWebServerDown");
+            assert.deepEqual(others, [], "one web server down: the site is still up");
+        } finally {
+            await docker(["start", ...containers]);
+        }
+        const started = Date.now();
+        await waitFor("FoobarWebServerDown resolved", 90_000, async () => ((await alerts(url)).length === 0 ? true : undefined));
+        console.log(`      FoobarWebServerDown resolved ${Date.now() - started} ms after docker start`);
+        await waitServing(dev.site, ["server-1", "server-2"], 60_000);
     });
 
     it("loses no request when server-1 stops, and gives it traffic again when it starts", async () => {

@@ -284,6 +284,10 @@ describe("prometheus", () => {
         assert.deepEqual(haproxy?.static_configs[0].targets, ["10.77.1.2:8404"]);
         assert.ok(linesOf(rendered["haproxy.cfg"]).includes("    bind 10.77.1.2:8404"), "the target is HAProxy's stats bind");
         assert.deepEqual(config.rule_files, [PROMETHEUS_RULES_PATH]);
+        // A target label named like one of HAProxy's own (proxy, server, state, code) would rename
+        // HAProxy's away to exported_*: alerts would then name server-3 instead of the web server.
+        const labels = (haproxy as unknown as { static_configs: Array<{ labels: Record<string, string> }> }).static_configs[0].labels;
+        assert.deepEqual(labels, { host: "server-3" });
         assert.equal(config.global.scrape_interval, "5s");
     });
 

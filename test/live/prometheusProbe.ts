@@ -1,0 +1,70 @@
+// Asks a running Prometheus (the stack's own, on loopback or the stack's network) what it sees.
+import * as http from "http";
+import { sleep } from "./docker";
+
+export interface Target {
+    readonly job: string;
+    readonly health: string;
+    readonly scrapeUrl: string;
+}
+
+export interface Alert {
+    readonly name: string;
+    readonly state: string;
+    readonly labels: Record<string, string>;
+}
+
+function getJson<T>(url: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(url, { timeout: 5000 }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c) => chunks.push(c));
+            res.on("end", () => {
+                const text = Buffer.concat(chunks).toString();
+                if (res.statusCode !== 200) reject(new Error(`${url}: ${res.statusCode} ${text}`));
+                else resolve((JSON.parse(text) as { data: T }).data);
+            });
+        });
+        req.on("timeout", () => req.destroy(new Error(`${url}: timed out`)));
+        req.on("error", reject);
+    });
+}
+
+export async function targets(baseUrl: string): Promise<Target[]> {
+    const data = await getJson<{ activeTargets: Array<{ labels: Record<string, string>; health: string; scrapeUrl: string }> }>(
+        new URL("api/v1/targets", baseUrl).toString(),
+    );
+    return data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health, scrapeUrl: t.scrapeUrl }));
+}
+
+export async function alerts(baseUrl: string): Promise<Alert[]> {
+    const data = await getJson<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>(
+        new URL("api/v1/alerts", baseUrl).toString(),
+    );
+    return data.alerts.map((a) => ({ name: a.labels.alertname, state: a.state, labels: a.labels }));
+}
+
+/** Polls `probe` until it returns something other than undefined; throws with the last reason on timeout. */
+export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    while (Date.now() < deadline) {
+        try {
+            const found = await probe();
+            if (found !== undefined) return found;
+        } catch (err) {
+            last = String(err);
+        }
+        await sleep(500);
+    }
+    throw new Error(`${what}: not within ${timeoutMs} ms ${last}`);
+}
+
+/** Waits until every target is scraped and up; returns them. */
+export function waitTargetsUp(baseUrl: string, jobs: readonly string[], timeoutMs: number): Promise<Target[]> {
+    return waitFor(`Prometheus targets ${jobs.join(", ")} up`, timeoutMs, async () => {
+        const found = await targets(baseUrl);
+        const up = jobs.every((job) => found.some((t) => t.job === job && t.health === "up"));
+        return up ? found : undefined;
+    });
+}
