@@ -2,7 +2,7 @@
 // group rules. Pure. One instance per server; services on one server reach each other on loopback.
 import { ResolvedAws } from "./config/awsArgs";
 import { Cidr, formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
-import { INTERNET, MANAGED_SERVER, OPERATOR, PORTS, ServerRole, ServiceKind, Topology, service } from "./topology";
+import { INTERNET, MANAGED_SERVER, PORTS, ServerRole, ServiceKind, Topology, isFromOutside, service } from "./topology";
 
 /**
  * Security groups: "host" is on every instance (internet egress for packages and the SSM API,
@@ -144,7 +144,7 @@ function planRules(topology: Topology): RulePlan[] {
     };
     for (const flow of topology.flows) {
         const to = service(topology, flow.to);
-        if (flow.from === INTERNET || flow.from === OPERATOR) {
+        if (isFromOutside(flow)) {
             // Operators are inside the VPC (an SSM port forward, a bastion, a VPN).
             const cidr = flow.from === INTERNET ? ANYWHERE : topology.args.aws.vpcCidr;
             add({ group: groupOf(to.kind), direction: "ingress", port: flow.port, peer: { cidr }, description: flow.purpose });

@@ -5,7 +5,7 @@
 // machine: no other server's services are on it.
 import { DOCKER_SHARED_NETWORKS } from "./config/args";
 import { formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
-import { Flow, INTERNET, OPERATOR, ServiceKind, Topology, service } from "./topology";
+import { Flow, ServiceKind, Topology, isFromOutside, service } from "./topology";
 
 /** "edge", "web", "data", or a server's own network named after it ("server-1"). */
 export type SegmentName = string;
@@ -28,16 +28,13 @@ export interface DockerPlan {
     segmentsOf(serviceKey: string): readonly SegmentPlan[];
 }
 
-/** Flows from outside the stack's networks: they arrive on ports published from "edge". */
-export const isExternal = (flow: Flow): boolean => flow.from === INTERNET || flow.from === OPERATOR;
-
 /**
  * Which network carries a flow: outside clients "edge" (the only network that can publish ports),
  * database traffic always the data network (so MariaDB users can be limited to its range),
  * nginx -> app the web server's own network, the rest by the service it goes to.
  */
 function segmentFor(topology: Topology, flow: Flow): SegmentName {
-    if (isExternal(flow)) return "edge";
+    if (isFromOutside(flow)) return "edge";
     const to = service(topology, flow.to);
     const kind: ServiceKind = to.kind;
     switch (kind) {
@@ -97,7 +94,7 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
     const memberKeys = new Map<SegmentName, Set<string>>(names.map((s) => [s, new Set<string>()]));
     for (const flow of topology.flows) {
         const members = memberKeys.get(segmentFor(topology, flow)) as Set<string>;
-        if (!isExternal(flow)) members.add(flow.from);
+        if (!isFromOutside(flow)) members.add(flow.from);
         members.add(flow.to);
     }
     const segments = names.map((name, i): SegmentPlan => {

@@ -35,6 +35,9 @@ export const INTERNET = "internet";
 /** An operator inside the stack's private network: the VPC on aws, the host (bindAddress) on docker. */
 export const OPERATOR = "operator";
 
+/** Whether a flow comes from outside the stack (no service of ours): what each firewall must open to. */
+export const isFromOutside = (flow: Flow): boolean => flow.from === INTERNET || flow.from === OPERATOR;
+
 /**
  * One network path the site needs. "internet" is any outside client, "operator" someone inside
  * the stack's private network. Each platform's firewall

@@ -4,8 +4,8 @@ import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "../credentials";
-import { DockerPlan, isExternal, planDockerNetworks } from "../dockerPlan";
-import { PORTS, ServiceKind, ServicePlan, Topology, service } from "../topology";
+import { DockerPlan, planDockerNetworks } from "../dockerPlan";
+import { PORTS, ServiceKind, ServicePlan, Topology, isFromOutside, service } from "../topology";
 import { PROMETHEUS_DATA_PATH } from "../render/prometheus";
 import { PlatformView, renderService } from "../services";
 
@@ -171,7 +171,7 @@ function publishedPorts(topology: Topology, svc: ServicePlan) {
     const { httpPort, httpsPort, prometheusPort, bindAddress } = topology.args.docker;
     const hostPort: Record<number, number> = { [PORTS.http]: httpPort, [PORTS.https]: httpsPort, [PORTS.prometheus]: prometheusPort };
     return topology.flows
-        .filter((f) => isExternal(f) && f.to === svc.key)
+        .filter((f) => isFromOutside(f) && f.to === svc.key)
         .map((f) => {
             const external = hostPort[f.port];
             if (external === undefined) throw new Error(`no docker.* host port is configured for ${f.to}'s port ${f.port}`);

@@ -1,5 +1,5 @@
 // A Mermaid diagram of the planned servers and flows, exported as a stack output. Pure.
-import { INTERNET, OPERATOR, Topology } from "../topology";
+import { Flow, Topology, isFromOutside } from "../topology";
 import { lines } from "./text";
 
 export function renderDiagram(topology: Topology): string {
@@ -9,7 +9,7 @@ export function renderDiagram(topology: Topology): string {
         ...server.services.map((key) => `        ${id(key)}["${key.slice(server.name.length + 1)}"]`),
         "    end",
     ]);
-    const source = (from: string) => (from === INTERNET || from === OPERATOR ? `${from}((${from}))` : id(from));
-    const flows = topology.flows.map((f) => `    ${source(f.from)} -->|${f.port}| ${id(f.to)}`);
+    const source = (f: Flow) => (isFromOutside(f) ? `${f.from}((${f.from}))` : id(f.from));
+    const flows = topology.flows.map((f) => `    ${source(f)} -->|${f.port}| ${id(f.to)}`);
     return lines("flowchart LR", ...servers, ...flows);
 }
