@@ -289,34 +289,26 @@ describe("validateArgs", () => {
         });
     });
 
+    /** Every default, spelled out: the literal values, not the DEFAULT_* constants they should equal. */
+    const DEFAULTS = {
+        platform: "docker",
+        domain: "www.foobar.com",
+        webServers: 2,
+        lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
+        tls: { mode: "self-signed", validityDays: 365 },
+        database: { mode: "self-managed", replicas: 2 },
+        monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
+        docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
+        aws: DEFAULT_AWS_RESOLVED,
+    };
+
     it("applies every default to an empty configuration", () => {
-        const expected = {
-            platform: "docker",
-            domain: "www.foobar.com",
-            webServers: 2,
-            lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
-            tls: { mode: "self-signed", validityDays: 365 },
-            database: { mode: "self-managed", replicas: 2 },
-            monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
-            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
-            aws: DEFAULT_AWS_RESOLVED,
-        };
-        assert.deepEqual(validateArgs({}), expected);
-        assert.deepEqual(validateArgs(undefined), expected);
+        assert.deepEqual(validateArgs({}), DEFAULTS);
+        assert.deepEqual(validateArgs(undefined), DEFAULTS);
     });
 
     it("accepts platform aws, with the same defaults and the aws block", () => {
-        assert.deepEqual(validateArgs({ platform: "aws" }), {
-            platform: "aws",
-            domain: "www.foobar.com",
-            webServers: 2,
-            lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
-            tls: { mode: "self-signed", validityDays: 365 },
-            database: { mode: "self-managed", replicas: 2 },
-            monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
-            docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
-            aws: DEFAULT_AWS_RESOLVED,
-        });
+        assert.deepEqual(validateArgs({ platform: "aws" }), { ...DEFAULTS, platform: "aws" });
     });
 
     it("accepts whole numbers as strings, as stack config delivers them", () => {
