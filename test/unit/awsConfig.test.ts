@@ -6,10 +6,7 @@ import { validateArgs } from "../../components/config/validate";
 import { defineStack } from "../../components/stack";
 import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
 import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
-
-const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
-const one = (line: string) => `${HEADER_1}\n${line}`;
-const header = (n: number) => `Invalid foobar-infra configuration (${n} problems); nothing was created:`;
+import { errorOf, header, one } from "./configErrors";
 
 const VPC_FIX = `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`;
 const ADMIN_FIX = `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`;
@@ -24,16 +21,6 @@ const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" };
 const VPC_ID = "vpc-0123456789abcdef0";
 /** The existing VPC's range: SUBNET_A and SUBNET_B lie inside it. */
 const VPC_CIDR = "10.20.0.0/16";
-
-function errorOf(args: unknown): ConfigError {
-    try {
-        validateArgs(args);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-        return err;
-    }
-    assert.fail(`validateArgs accepted ${JSON.stringify(args)}`);
-}
 
 const aws = (a: unknown) => ({ platform: "aws", aws: a });
 

@@ -2,12 +2,8 @@
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { validateArgs } from "../../components/config/validate";
-import { ConfigError } from "../../components/config/problems";
 import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
-
-const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
-const one = (line: string) => `${HEADER_1}\n${line}`;
-const header = (n: number) => `Invalid foobar-infra configuration (${n} problems); nothing was created:`;
+import { errorOf, header, one } from "./configErrors";
 
 const CERT = "-----BEGIN CERTIFICATE-----\nMIIBfakecert\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIfakekey\n-----END EC PRIVATE KEY-----\n";
@@ -18,16 +14,6 @@ const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like 
 const SUBNET_FIX = `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
 const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
     `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
-
-function errorOf(args: unknown): ConfigError {
-    try {
-        validateArgs(args);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
-        return err;
-    }
-    assert.fail(`validateArgs accepted ${JSON.stringify(args)}`);
-}
 
 interface BadCase {
     readonly name: string;
