@@ -4,6 +4,7 @@
 // to one docker network at a fixed address: it stands for an instance at the private address
 // the plan gives it.
 import * as yaml from "js-yaml";
+import * as path from "path";
 import { docker, dockerApi, dockerRun, RunResult, sleep, TarEntry, tarEntries } from "./docker";
 
 /**
@@ -31,6 +32,51 @@ export const SYSTEMD_FLAGS: readonly string[] = [
     "/run/lock",
     "--tty",
 ];
+
+export const STANDIN_IMAGE = "foobar-infra/ec2-standin:local";
+
+/** Builds images/ec2-standin with the legacy builder, as the docker provider's BuilderV1 would. */
+export async function buildStandinImage(repo: string): Promise<void> {
+    await docker(["build", "-q", "-t", STANDIN_IMAGE, "-f", path.join(repo, "images", "ec2-standin", "Dockerfile"), repo], {
+        env: { ...process.env, DOCKER_BUILDKIT: "0" },
+        timeoutMs: 15 * 60_000,
+    });
+}
+
+/** A docker network standing in for a VPC, and the label that marks it and its instances. */
+export interface StandinVpc {
+    readonly name: string;
+    readonly subnet: string;
+    /** The host's side of the network: where the SSM stand-in listens. */
+    readonly gateway: string;
+    readonly label: { readonly key: string; readonly value: string };
+}
+
+/** Creates the VPC stand-in. Not internal: instances install packages from Debian's archive. */
+export async function createVpc(vpc: StandinVpc): Promise<void> {
+    await docker([
+        "network",
+        "create",
+        "--driver",
+        "bridge",
+        "--subnet",
+        vpc.subnet,
+        "--gateway",
+        vpc.gateway,
+        "--label",
+        `${vpc.label.key}=${vpc.label.value}`,
+        vpc.name,
+    ]);
+}
+
+/** Removes what a run with this VPC left behind: its labelled instances, and the network if it carries the label. */
+export async function removeVpcLeftovers(vpc: StandinVpc): Promise<void> {
+    const filter = `label=${vpc.label.key}=${vpc.label.value}`;
+    const ids = (await docker(["ps", "-aq", "--filter", filter])).split(/\s+/).filter(Boolean);
+    if (ids.length > 0) await dockerRun(["rm", "-f", "-v", ...ids]);
+    const label = await dockerRun(["network", "inspect", "-f", `{{index .Labels "${vpc.label.key}"}}`, vpc.name]);
+    if (label.code === 0 && label.stdout.trim() === vpc.label.value) await docker(["network", "rm", vpc.name]);
+}
 
 /** Fake credentials for the SSM stand-in: botocore signs with them, nobody checks. */
 export const FAKE_ACCESS_KEY_ID = "AKIAFOOBARSTANDIN000";

@@ -12,17 +12,27 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as path from "path";
 import * as zlib from "zlib";
-import { docker, dockerRun } from "./docker";
-import { bootInstance, FAKE_ACCESS_KEY_ID, Instance, waitForCloudInit, waitForCloudInitAll } from "./instances";
+import {
+    STANDIN_IMAGE,
+    StandinVpc,
+    bootInstance,
+    buildStandinImage,
+    createVpc,
+    FAKE_ACCESS_KEY_ID,
+    Instance,
+    removeVpcLeftovers,
+    waitForCloudInit,
+    waitForCloudInitAll,
+} from "./instances";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const REPO = path.join(__dirname, "..", "..");
 const HELPER = fs.readFileSync(path.join(REPO, "components", "render", "files", "foobar-secrets.py"), "utf8");
-const IMAGE = "foobar-infra/ec2-standin:local";
-const NETWORK = "foobar-harness";
-const SUBNET = "10.99.0.0/24";
+const IMAGE = STANDIN_IMAGE;
 const GATEWAY = "10.99.0.1";
 const LABEL = { key: "foobar.harness", value: "rehearsal-harness" };
+const VPC: StandinVpc = { name: "foobar-harness", subnet: "10.99.0.0/24", gateway: GATEWAY, label: LABEL };
+const NETWORK = VPC.name;
 const BOOT_TIMEOUT_MS = 5 * 60_000;
 
 /** One instance's secrets: key in the config file -> SSM parameter name -> value. */
@@ -80,13 +90,6 @@ async function writeIn(instance: Instance, file: string, content: string): Promi
     await instance.exec(["sh", "-c", 'umask 077 && printf %s "$1" > "$2"', "sh", content, file]);
 }
 
-async function removeLeftovers(): Promise<void> {
-    const ids = (await docker(["ps", "-aq", "--filter", `label=${LABEL.key}=${LABEL.value}`])).split(/\s+/).filter(Boolean);
-    if (ids.length > 0) await dockerRun(["rm", "-f", "-v", ...ids]);
-    const label = await dockerRun(["network", "inspect", "-f", `{{index .Labels "${LABEL.key}"}}`, NETWORK]);
-    if (label.code === 0 && label.stdout.trim() === LABEL.value) await docker(["network", "rm", NETWORK]);
-}
-
 describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", function () {
     const s1 = secretsOf("server-1");
     const s2 = secretsOf("server-2");
@@ -96,26 +99,11 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
     const timings: Record<string, number> = {};
 
     before(async function () {
-        await removeLeftovers();
+        await removeVpcLeftovers(VPC);
         let t = Date.now();
-        await docker(["build", "-q", "-t", IMAGE, "-f", path.join(REPO, "images", "ec2-standin", "Dockerfile"), REPO], {
-            env: { ...process.env, DOCKER_BUILDKIT: "0" },
-            timeoutMs: 15 * 60_000,
-        });
+        await buildStandinImage(REPO);
         timings["image build"] = Date.now() - t;
-        await docker([
-            "network",
-            "create",
-            "--driver",
-            "bridge",
-            "--subnet",
-            SUBNET,
-            "--gateway",
-            GATEWAY,
-            "--label",
-            `${LABEL.key}=${LABEL.value}`,
-            NETWORK,
-        ]);
+        await createVpc(VPC);
         ssm = await startSsmStandin({
             host: GATEWAY,
             port: 0,
@@ -139,7 +127,7 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
     after(async function () {
         for (const instance of instances.splice(0)) await instance.remove();
         await ssm?.close();
-        await removeLeftovers();
+        await removeVpcLeftovers(VPC);
         for (const [what, ms] of Object.entries(timings)) console.log(`      ${what}: ${(ms / 1000).toFixed(1)} s`);
     });
 

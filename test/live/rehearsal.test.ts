@@ -10,74 +10,61 @@ import { gunzipSync } from "zlib";
 import { Cidr, intToIpv4, parseCidr } from "../../components/config/net";
 import { RecordedResource } from "../helpers/pulumiMocks";
 import { CapturedStack, captureStack } from "./capture";
-import { docker, dockerRun, sleep } from "./docker";
-import { Instance, bootInstance, waitForCloudInitAll } from "./instances";
+import { docker, sleep } from "./docker";
+import {
+    Instance,
+    STANDIN_IMAGE,
+    StandinVpc,
+    bootInstance,
+    buildStandinImage,
+    createVpc,
+    removeVpcLeftovers,
+    waitForCloudInitAll,
+} from "./instances";
 import { Site, execIn, getHttp, getHttps, requestLoop, waitOnlyFrom, waitServing } from "./probes";
 import { alerts, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const ROOT = path.join(__dirname, "..", "..");
-const IMAGE = "foobar-infra/ec2-standin:local";
 const NETWORK = "foobar-rehearsal-vpc";
-const LABELS = { "foobar.stack": "foobar-rehearsal" };
+const LABEL = { key: "foobar.stack", value: "foobar-rehearsal" };
 const INSTANCE = "aws:ec2/instance:Instance";
 const PARAMETER = "aws:ssm/parameter:Parameter";
 
 const serverOf = (r: RecordedResource) => r.inputs.tags["foobar:server"] as string;
-
-async function removeLeftovers(): Promise<void> {
-    const ids = (await dockerRun(["ps", "-aq", "--filter", "label=foobar.stack=foobar-rehearsal"])).stdout.split(/\s+/).filter(Boolean);
-    if (ids.length > 0) await dockerRun(["rm", "-f", "-v", ...ids]);
-    await dockerRun(["network", "rm", NETWORK]);
-}
 
 describe("live: boot rehearsal of the staging stack's EC2 user data", function () {
     let captured: CapturedStack;
     let ssm: SsmStandin | undefined;
     const instances = new Map<string, Instance>();
     let site: Site;
-    let vpcGateway = "";
+    let vpc: StandinVpc | undefined;
 
     before(async function () {
         this.timeout(40 * 60_000);
         captured = await captureStack("staging", {}, "staging");
-        await removeLeftovers();
-        await docker(["build", "-q", "-t", IMAGE, "-f", path.join(ROOT, "images/ec2-standin/Dockerfile"), ROOT], {
-            env: { ...process.env, DOCKER_BUILDKIT: "0" },
-            timeoutMs: 15 * 60_000,
-        });
         // The VPC stand-in: one network over the VPC's range, with a route out for Debian's archive.
         const vpcCidr = captured.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")?.inputs.cidrBlock as string;
         const range = parseCidr(vpcCidr) as Cidr;
         // The host's side of the network: the range's last usable address, clear of any instance.
-        vpcGateway = intToIpv4(range.base + 2 ** (32 - range.prefix) - 2);
-        await docker([
-            "network",
-            "create",
-            "--driver",
-            "bridge",
-            "--subnet",
-            vpcCidr,
-            "--gateway",
-            vpcGateway,
-            "--label",
-            "foobar.stack=foobar-rehearsal",
-            NETWORK,
-        ]);
+        vpc = { name: NETWORK, subnet: vpcCidr, gateway: intToIpv4(range.base + 2 ** (32 - range.prefix) - 2), label: LABEL };
+        await removeVpcLeftovers(vpc);
+        await buildStandinImage(ROOT);
+        await createVpc(vpc);
         const parameters = Object.fromEntries(
             captured.resources.filter((r) => r.type === PARAMETER).map((r) => [r.inputs.name, r.inputs.value]),
         );
-        ssm = await startSsmStandin({ host: vpcGateway, port: 0, parameters });
+        ssm = await startSsmStandin({ host: vpc.gateway, port: 0, parameters });
         const started = Date.now();
         for (const r of captured.resources.filter((x) => x.type === INSTANCE)) {
             const instance = await bootInstance({
                 name: `foobar-rehearsal-${serverOf(r)}`,
-                image: IMAGE,
+                image: STANDIN_IMAGE,
                 network: NETWORK,
                 ipv4Address: r.inputs.privateIp,
                 userData: Buffer.from(r.inputs.userDataBase64, "base64"),
                 ssmEndpoint: ssm.url,
-                labels: { ...LABELS, "foobar.server": serverOf(r) },
+                labels: { [LABEL.key]: LABEL.value, "foobar.server": serverOf(r) },
             });
             instances.set(serverOf(r), instance);
         }
@@ -98,7 +85,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         this.timeout(5 * 60_000);
         for (const i of instances.values()) await i.remove();
         await ssm?.close();
-        await removeLeftovers();
+        if (vpc) await removeVpcLeftovers(vpc);
     });
 
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
