@@ -202,3 +202,17 @@ export async function canConnect(fromImage: string, network: string, host: strin
     const r = await dockerRun(["run", "--rm", "--network", network, "--entrypoint", "node", fromImage, "-e", probe], { timeoutMs: 30_000 });
     return r.code === 0;
 }
+
+/** A replica's replication state in one line, for failure messages: threads, errors, GTID positions. */
+export async function replicationState(container: string): Promise<string> {
+    const status = await docker(["exec", container, "mariadb", "-e", "SHOW SLAVE STATUS\\G"]).catch((e: Error) => e.message);
+    const fields = ["Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error", "Last_SQL_Error", "Gtid_IO_Pos", "Slave_IO_State"];
+    const picked = status
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => fields.some((f) => l.startsWith(`${f}:`)));
+    const gtid = await docker(["exec", container, "mariadb", "-N", "-B", "-e", "SELECT @@gtid_binlog_pos, @@gtid_slave_pos"]).catch(
+        (e: Error) => e.message,
+    );
+    return `${container}: ${picked.join("; ")}; binlog/slave pos: ${gtid.trim().replace(/\t/g, " / ")}`;
+}

@@ -21,7 +21,7 @@ import {
     removeVpcLeftovers,
     waitForCloudInitAll,
 } from "./instances";
-import { Site, execIn, getHttp, getHttps, requestLoop, waitOnlyFrom, waitServing } from "./probes";
+import { Site, execIn, getHttp, getHttps, replicationState, requestLoop, waitOnlyFrom, waitServing } from "./probes";
 import { alerts, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
@@ -88,6 +88,9 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         if (vpc) await removeVpcLeftovers(vpc);
     });
 
+    const replicaStates = async () =>
+        (await Promise.all(["server-1", "server-2"].map((s) => replicationState((instances.get(s) as Instance).name)))).join("\n");
+
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
         const byInstance = new Map<string, string[]>();
         for (const req of ssm?.requests ?? [])
@@ -115,7 +118,8 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             const r = await getHttps(site);
             order.push(String(r.headers["x-served-by"]));
             // A refused replica would only show here: the app falls back to the primary quietly.
-            assert.equal(r.headers["x-read-from"], "replica");
+            if (r.headers["x-read-from"] !== "replica")
+                assert.fail(`${String(r.headers["x-served-by"])} read from ${String(r.headers["x-read-from"])}: ${await replicaStates()}`);
         }
         assert.equal(order.filter((o) => o === "server-1").length, 5, order.join(" "));
         assert.equal(order.filter((o) => o === "server-2").length, 5, order.join(" "));
@@ -127,8 +131,10 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         const started = Date.now();
         for (const server of ["server-1", "server-2"]) {
             const name = (instances.get(server) as Instance).name;
-            while ((await execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`])) !== "1") {
-                assert.ok(Date.now() - started < 2000, `visit ${id} not on ${server} after 2 s`);
+            const count = () =>
+                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch((e: Error) => e.message);
+            while ((await count()) !== "1") {
+                if (Date.now() - started > 2000) assert.fail(`visit ${id} not on ${server} after 2 s: ${await replicaStates()}`);
                 await sleep(50);
             }
         }
