@@ -203,16 +203,48 @@ export async function canConnect(fromImage: string, network: string, host: strin
     return r.code === 0;
 }
 
-/** A replica's replication state in one line, for failure messages: threads, errors, GTID positions. */
-export async function replicationState(container: string): Promise<string> {
+export interface ReplicationState {
+    readonly container: string;
+    /** Both replication threads run: the IO thread is connected to the primary, the SQL thread applies. */
+    readonly running: boolean;
+    /** One line for failure messages: thread states, last errors, GTID positions. */
+    readonly summary: string;
+}
+
+/** A replica's replication state, read with SHOW SLAVE STATUS inside its container. */
+export async function replicationState(container: string): Promise<ReplicationState> {
     const status = await docker(["exec", container, "mariadb", "-e", "SHOW SLAVE STATUS\\G"]).catch((e: Error) => e.message);
-    const fields = ["Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error", "Last_SQL_Error", "Gtid_IO_Pos", "Slave_IO_State"];
-    const picked = status
-        .split("\n")
-        .map((l) => l.trim())
-        .filter((l) => fields.some((f) => l.startsWith(`${f}:`)));
+    const fields = new Map(
+        status
+            .split("\n")
+            .map((l) => /^\s*(\w+): ?(.*)$/.exec(l))
+            .filter((m): m is RegExpExecArray => m !== null)
+            .map((m) => [m[1], m[2]]),
+    );
+    const shown = ["Slave_IO_State", "Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error", "Last_SQL_Error", "Gtid_IO_Pos"];
     const gtid = await docker(["exec", container, "mariadb", "-N", "-B", "-e", "SELECT @@gtid_binlog_pos, @@gtid_slave_pos"]).catch(
         (e: Error) => e.message,
     );
-    return `${container}: ${picked.join("; ")}; binlog/slave pos: ${gtid.trim().replace(/\t/g, " / ")}`;
+    return {
+        container,
+        running: fields.get("Slave_IO_Running") === "Yes" && fields.get("Slave_SQL_Running") === "Yes",
+        summary: `${container}: ${shown.map((f) => `${f}: ${fields.get(f) ?? "?"}`).join("; ")}; binlog/slave pos: ${gtid.trim().replace(/\t/g, " / ")}`,
+    };
+}
+
+/**
+ * Waits until every replica's IO thread is connected and its SQL thread applying. A replica that
+ * boots before its primary retries every MASTER_CONNECT_RETRY seconds, so "the site serves" can
+ * come a few seconds before "every replica replicates"; until then the app reads from the primary.
+ */
+export async function waitReplicating(containers: readonly string[], timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+        const states = await Promise.all(containers.map(replicationState));
+        if (states.every((s) => s.running)) return Date.now() - started;
+        if (Date.now() - started > timeoutMs) {
+            throw new Error(`replicas not replicating after ${timeoutMs} ms:\n${states.map((s) => s.summary).join("\n")}`);
+        }
+        await sleep(250);
+    }
 }

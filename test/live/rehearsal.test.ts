@@ -21,7 +21,7 @@ import {
     removeVpcLeftovers,
     waitForCloudInitAll,
 } from "./instances";
-import { Site, execIn, getHttp, getHttps, replicationState, requestLoop, waitOnlyFrom, waitServing } from "./probes";
+import { Site, execIn, getHttp, getHttps, replicationState, requestLoop, waitOnlyFrom, waitReplicating, waitServing } from "./probes";
 import { alerts, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
@@ -79,6 +79,8 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             ca: captured.outputs.caCertificatePem,
         };
         await waitServing(site, ["server-1", "server-2"], 180_000);
+        const waited = await waitReplicating(replicaNames(), 60_000);
+        console.log(`      both replicas replicating ${waited} ms after the site served`);
     });
 
     after(async function () {
@@ -88,8 +90,8 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         if (vpc) await removeVpcLeftovers(vpc);
     });
 
-    const replicaStates = async () =>
-        (await Promise.all(["server-1", "server-2"].map((s) => replicationState((instances.get(s) as Instance).name)))).join("\n");
+    const replicaNames = () => ["server-1", "server-2"].map((s) => (instances.get(s) as Instance).name);
+    const replicaStates = async () => (await Promise.all(replicaNames().map(replicationState))).map((s) => s.summary).join("\n");
 
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
         const byInstance = new Map<string, string[]>();
@@ -132,7 +134,9 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         for (const server of ["server-1", "server-2"]) {
             const name = (instances.get(server) as Instance).name;
             const count = () =>
-                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch((e: Error) => e.message);
+                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch(
+                    (e: Error) => e.message,
+                );
             while ((await count()) !== "1") {
                 if (Date.now() - started > 2000) assert.fail(`visit ${id} not on ${server} after 2 s: ${await replicaStates()}`);
                 await sleep(50);

@@ -11,11 +11,13 @@ import {
     execIn,
     getHttp,
     getHttps,
+    replicationState,
     requestLoop,
     serverContainers,
     siteOf,
     waitBackend,
     waitOnlyFrom,
+    waitReplicating,
     waitServing,
 } from "./probes";
 
@@ -38,6 +40,20 @@ function haproxyOf(captured: CapturedStack): [string, string] {
     return [`${captured.name}-${lb}-haproxy`, addressOf(captured, `${lb}-haproxy`, "web")];
 }
 
+/** The stack's MariaDB replica containers, by label. */
+async function replicaContainers(stackName: string): Promise<string[]> {
+    const names = await docker([
+        "ps",
+        "--format",
+        "{{.Names}}",
+        "--filter",
+        "label=foobar.service=mariadb-replica",
+        "--filter",
+        `label=foobar.stack=${stackName}`,
+    ]);
+    return names.split(/\s+/).filter(Boolean);
+}
+
 const allUp = (servers: readonly string[]) => Object.fromEntries(servers.map((s) => [s, "UP"]));
 
 /** Deploys a captured stack for the duration of a describe block; removes it afterwards, on failure too. */
@@ -54,6 +70,7 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}, active
         const [haproxy, stats] = haproxyOf(state.captured);
         await waitBackend(haproxy, stats, allUp(webServers(state.captured)), 90_000);
         await waitServing(state.site, active ?? webServers(state.captured));
+        await waitReplicating(await replicaContainers(state.captured.name), 60_000);
         console.log(
             `      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`,
         );
@@ -138,21 +155,14 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.equal(replicas, 2);
         const started = Date.now();
         const lag: number[] = [];
-        for (const name of (
-            await docker([
-                "ps",
-                "--format",
-                "{{.Names}}",
-                "--filter",
-                "label=foobar.service=mariadb-replica",
-                "--filter",
-                `label=foobar.stack=${dev.captured.name}`,
-            ])
-        )
-            .split(/\s+/)
-            .filter(Boolean)) {
-            while ((await execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`])) !== "1") {
-                assert.ok(Date.now() - started < 2000, `visit ${id} not on ${name} after 2 s`);
+        for (const name of await replicaContainers(dev.captured.name)) {
+            const count = () =>
+                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch(
+                    (e: Error) => e.message,
+                );
+            while ((await count()) !== "1") {
+                if (Date.now() - started > 2000)
+                    assert.fail(`visit ${id} not on ${name} after 2 s: ${(await replicationState(name)).summary}`);
                 await sleep(50);
             }
             lag.push(Date.now() - started);
