@@ -100,6 +100,27 @@ export async function waitServing(site: Site, servers: readonly string[], timeou
     throw new Error(`site did not serve from ${servers.join(", ")} within ${timeoutMs} ms (last: ${last})`);
 }
 
+/**
+ * Waits until the latest answer of each of `servers` was read from a replica. An app whose replica
+ * failed (e.g. before replication brought it the app's user) reads from the primary for a few
+ * seconds before trying the replica again (app/src/store.ts, readerRetryMs).
+ */
+export async function waitReadingFromReplica(site: Site, servers: readonly string[], timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    const latest = new Map<string, string>();
+    while (!servers.every((s) => latest.get(s) === "replica")) {
+        if (Date.now() - started > timeoutMs) {
+            throw new Error(
+                `not every web server reads from a replica after ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(latest))}`,
+            );
+        }
+        const r = await getHttps(site).catch(() => undefined);
+        if (r?.status === 200) latest.set(String(r.headers["x-served-by"]), String(r.headers["x-read-from"]));
+        else await sleep(100);
+    }
+    return Date.now() - started;
+}
+
 /** Waits until `runs` successive answers all come from `servers` (the others are out of rotation). */
 export async function waitOnlyFrom(site: Site, servers: readonly string[], timeoutMs: number, runs = 6): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -21,7 +21,18 @@ import {
     removeVpcLeftovers,
     waitForCloudInitAll,
 } from "./instances";
-import { Site, execIn, getHttp, getHttps, replicationState, requestLoop, waitOnlyFrom, waitReplicating, waitServing } from "./probes";
+import {
+    Site,
+    execIn,
+    getHttp,
+    getHttps,
+    replicationState,
+    requestLoop,
+    waitOnlyFrom,
+    waitReadingFromReplica,
+    waitReplicating,
+    waitServing,
+} from "./probes";
 import { alerts, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
@@ -79,8 +90,11 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             ca: captured.outputs.caCertificatePem,
         };
         await waitServing(site, ["server-1", "server-2"], 180_000);
-        const waited = await waitReplicating(replicaNames(), 60_000);
-        console.log(`      both replicas replicating ${waited} ms after the site served`);
+        const replicating = await waitReplicating(replicaNames(), 60_000);
+        const reading = await waitReadingFromReplica(site, ["server-1", "server-2"], 30_000);
+        console.log(
+            `      both replicas replicating ${replicating} ms after the site served; both apps reading from them ${reading} ms later`,
+        );
     });
 
     after(async function () {

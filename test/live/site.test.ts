@@ -17,6 +17,7 @@ import {
     siteOf,
     waitBackend,
     waitOnlyFrom,
+    waitReadingFromReplica,
     waitReplicating,
     waitServing,
 } from "./probes";
@@ -70,7 +71,12 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}, active
         const [haproxy, stats] = haproxyOf(state.captured);
         await waitBackend(haproxy, stats, allUp(webServers(state.captured)), 90_000);
         await waitServing(state.site, active ?? webServers(state.captured));
-        await waitReplicating(await replicaContainers(state.captured.name), 60_000);
+        const replicas = await replicaContainers(state.captured.name);
+        if (replicas.length > 0) {
+            await waitReplicating(replicas, 60_000);
+            // With any replica, every web server's app reads from one (topology.ts spreads them).
+            await waitReadingFromReplica(state.site, active ?? webServers(state.captured), 30_000);
+        }
         console.log(
             `      deployed ${state.captured.resources.length} resources of stack ${stack}, serving after ${Date.now() - started} ms`,
         );
