@@ -6,6 +6,7 @@ import { APP_PASSWORD_PATH, renderEnvFile } from "./render/app";
 import { BootFile, CloudConfigInput, SecretFileOwner } from "./render/cloudInit";
 import { HAPROXY_CERT_PATH } from "./render/haproxy";
 import { MARIADB_BOOTSTRAP_PATH } from "./render/mariadb";
+import { EXPORTER_CLIENT_PATH } from "./render/mysqldExporter";
 import { STATIC_ROOT } from "./render/nginx";
 import { lines } from "./render/text";
 import { ServiceKind } from "./topology";
@@ -19,6 +20,8 @@ export const RDS_CLIENT_CONFIG_PATH = "/etc/foobar/rds-admin.cnf";
 const SECRET_OWNERS: Record<string, SecretFileOwner> = {
     [APP_PASSWORD_PATH]: { owner: "foobar", group: "foobar", mode: "0400" },
     [MARIADB_BOOTSTRAP_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
+    // Debian's exporter unit runs as the prometheus user its package creates.
+    [EXPORTER_CLIENT_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
     [HAPROXY_CERT_PATH]: { owner: "root", group: "haproxy", mode: "0640" },
     [RDS_BOOTSTRAP_PATH]: { owner: "root", group: "root", mode: "0400" },
     [RDS_CLIENT_CONFIG_PATH]: { owner: "root", group: "root", mode: "0400" },
@@ -114,6 +117,13 @@ function stepsFor(service: ResolvedService, bundle: Bundle): Steps {
             return { packages: ["mariadb-server"], files, before: [], commands: [["systemctl", "restart", "mariadb"]] };
         case "prometheus":
             return { packages: ["prometheus"], files, before: [], commands: [["systemctl", "restart", "prometheus"]] };
+        case "mysqld-exporter":
+            return {
+                packages: ["prometheus-mysqld-exporter"],
+                files,
+                before: [],
+                commands: [["systemctl", "restart", "prometheus-mysqld-exporter"]],
+            };
         default: {
             const never: never = service.kind;
             throw new Error(`unknown service kind ${String(never)}`);
@@ -122,7 +132,15 @@ function stepsFor(service: ResolvedService, bundle: Bundle): Steps {
 }
 
 /** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
-const START_ORDER: readonly ServiceKind[] = ["mariadb-primary", "mariadb-replica", "app", "nginx", "haproxy", "prometheus"];
+const START_ORDER: readonly ServiceKind[] = [
+    "mariadb-primary",
+    "mariadb-replica",
+    "mysqld-exporter",
+    "app",
+    "nginx",
+    "haproxy",
+    "prometheus",
+];
 
 export interface ManagedBootstrap {
     readonly writerHost: string;

@@ -62,8 +62,10 @@ export function groupOf(kind: ServiceKind): SecurityGroupName {
         case "nginx":
         case "app":
             return "web";
+        // An exporter runs beside its database, so Prometheus's scrapes are let into the database's group.
         case "mariadb-primary":
         case "mariadb-replica":
+        case "mysqld-exporter":
             return "db";
         default: {
             const never: never = kind;

@@ -9,6 +9,8 @@ export interface Credentials {
     readonly appPassword: pulumi.Output<string>;
     /** Only for a self-managed database: RDS replicates without a user of ours. */
     readonly replicationPassword?: pulumi.Output<string>;
+    /** Only where mysqld exporters watch self-managed databases. */
+    readonly monitorPassword?: pulumi.Output<string>;
     /** The site certificate (leaf first) and its key, both secret. */
     readonly certificatePem: pulumi.Output<string>;
     readonly privateKeyPem: pulumi.Output<string>;
@@ -28,13 +30,16 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
 
 export function createCredentials(name: string, args: ResolvedArgs, parent: pulumi.Resource): Credentials {
     const appPassword = password(`${name}-db-app-password`, parent);
-    const replicationPassword = args.database.mode === "self-managed" ? password(`${name}-db-replication-password`, parent) : undefined;
+    const selfManaged = args.database.mode === "self-managed";
+    const replicationPassword = selfManaged ? password(`${name}-db-replication-password`, parent) : undefined;
+    const monitorPassword = selfManaged && args.monitoring.enabled ? password(`${name}-db-monitor-password`, parent) : undefined;
     const tlsArgs = args.tls;
     switch (tlsArgs.mode) {
         case "provided":
             return {
                 appPassword,
                 replicationPassword,
+                monitorPassword,
                 certificatePem: pulumi.secret(tlsArgs.certificate),
                 privateKeyPem: pulumi.secret(tlsArgs.key),
                 // A certificate is public; only the key is secret (config hands both over as secrets).
@@ -42,7 +47,7 @@ export function createCredentials(name: string, args: ResolvedArgs, parent: pulu
             };
         case "self-signed": {
             const site = selfSignedSite(name, args.domain, tlsArgs.validityDays * 24, parent);
-            return { appPassword, replicationPassword, ...site };
+            return { appPassword, replicationPassword, monitorPassword, ...site };
         }
         default: {
             const never: never = tlsArgs;

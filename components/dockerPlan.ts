@@ -7,7 +7,7 @@ import { DOCKER_SHARED_NETWORKS } from "./config/args";
 import { formatCidr, intToIpv4, nthSlash24, parseCidr } from "./config/net";
 import { Flow, ServiceKind, Topology, isFromOutside, service } from "./topology";
 
-/** "edge", "web", "data", or a server's own network named after it ("server-1"). */
+/** "edge", "web", "data", "metrics", or a server's own network named after it ("server-1"). */
 export type SegmentName = string;
 
 export interface SegmentPlan {
@@ -56,6 +56,9 @@ function segmentFor(topology: Topology, flow: Flow): SegmentName {
             return "web";
         case "prometheus":
             throw new Error(`only operators reach Prometheus (from ${flow.from})`);
+        case "mysqld-exporter":
+            // Its own network: Prometheus reaches the exporters there, and no database.
+            return "metrics";
         default: {
             const never: never = kind;
             throw new Error(`unknown service kind ${String(never)}`);
@@ -74,6 +77,8 @@ function hostNumber(topology: Topology, key: string): number {
             return 3;
         case "prometheus":
             return 4;
+        case "mysqld-exporter":
+            return 40 + index;
         case "nginx":
             return 10 + index;
         case "app":
@@ -97,17 +102,21 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         if (!isFromOutside(flow)) members.add(flow.from);
         members.add(flow.to);
     }
-    const segments = names.map((name, i): SegmentPlan => {
-        const cidr = nthSlash24(range, i);
-        const keys = [...(memberKeys.get(name) as Set<string>)].sort();
-        return {
-            name,
-            internal: name !== "edge",
-            subnet: formatCidr(cidr),
-            gateway: intToIpv4(cidr.base + 1),
-            members: new Map(keys.map((k) => [k, intToIpv4(cidr.base + hostNumber(topology, k))])),
-        };
-    });
+    // Each name keeps its /24 whether or not it is used, so addresses do not move when e.g.
+    // monitoring is switched on; a network nobody is on is not created.
+    const segments = names
+        .map((name, i): SegmentPlan => {
+            const cidr = nthSlash24(range, i);
+            const keys = [...(memberKeys.get(name) as Set<string>)].sort();
+            return {
+                name,
+                internal: name !== "edge",
+                subnet: formatCidr(cidr),
+                gateway: intToIpv4(cidr.base + 1),
+                members: new Map(keys.map((k) => [k, intToIpv4(cidr.base + hostNumber(topology, k))])),
+            };
+        })
+        .filter((segment) => segment.members.size > 0);
     const segmentsOf = (key: string) => segments.filter((s) => s.members.has(key));
     return {
         segments,

@@ -2,7 +2,7 @@
 // check, from the shared renderers. Both platforms deliver exactly this; only the delivery differs.
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "./credentials";
-import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, ServicePlan, Topology, webServerOf } from "./topology";
+import { APP_DB_USER, DATABASE_NAME, MONITOR_USER, PORTS, REPLICATION_USER, ServicePlan, Topology, service, webServerOf } from "./topology";
 import { APP_PASSWORD_PATH, appEnvironment } from "./render/app";
 import { HAPROXY_CERT_PATH, HAPROXY_CONFIG_PATH, haproxyCertBundle, renderHaproxyConfig } from "./render/haproxy";
 import {
@@ -12,6 +12,7 @@ import {
     renderPrimaryBootstrap,
     renderReplicaBootstrap,
 } from "./render/mariadb";
+import { EXPORTER_CLIENT_PATH, EXPORTER_DEFAULTS_PATH, renderExporterClient, renderExporterDefaults } from "./render/mysqldExporter";
 import { NGINX_CONFIG_PATH, renderNginxConfig } from "./render/nginx";
 import {
     PROMETHEUS_CONFIG_PATH,
@@ -117,15 +118,18 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             };
         }
         case "mariadb-primary": {
+            const monitored = topology.exporters.length > 0;
             const bootstrap = pulumi
-                .all([credentials.appPassword, replicationPasswordOf(credentials)])
-                .apply(([appPassword, replicationPassword]) =>
+                .all([credentials.appPassword, replicationPasswordOf(credentials), monitored ? monitorPasswordOf(credentials) : ""])
+                .apply(([appPassword, replicationPassword, monitorPassword]) =>
                     renderPrimaryBootstrap({
                         database: DATABASE_NAME,
                         appUser: APP_DB_USER,
                         appPassword,
                         replicationUser: REPLICATION_USER,
                         replicationPassword,
+                        // Created on the primary, the user replicates to every replica with the rest.
+                        ...(monitored ? { monitorUser: MONITOR_USER, monitorPassword } : {}),
                         clientHost: view.databaseClientHost,
                     }),
                 );
@@ -164,14 +168,38 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                 lbServer: topology.lbServer,
                 externalLabels: { site: args.domain },
                 listenPort: PORTS.prometheus,
+                databaseTargets: topology.exporters.map((key) => {
+                    const exporter = service(topology, key);
+                    return {
+                        target: `${view.reach(svc.key, key)}:${PORTS.mysqldExporter}`,
+                        host: exporter.server,
+                        role: exporter.watches === topology.primary ? "primary" : "replica",
+                    };
+                }),
             });
+            const databases = topology.exporters.length > 0;
             return {
                 files: [
                     { path: PROMETHEUS_CONFIG_PATH, content: config },
-                    { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds }) },
+                    { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases }) },
                     { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
                 ],
                 healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+            };
+        }
+        case "mysqld-exporter": {
+            const database = svc.watches as string;
+            // It listens only where Prometheus scrapes it.
+            const listenAddress = view.reach(topology.prometheus as string, svc.key);
+            const client = monitorPasswordOf(credentials).apply((password) =>
+                renderExporterClient({ host: view.reach(svc.key, database), port: PORTS.mysql, user: MONITOR_USER, password }),
+            );
+            return {
+                files: [
+                    { path: EXPORTER_CLIENT_PATH, content: pulumi.secret(client) },
+                    { path: EXPORTER_DEFAULTS_PATH, content: renderExporterDefaults({ listenAddress, listenPort: PORTS.mysqldExporter }) },
+                ],
+                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${listenAddress}:${PORTS.mysqldExporter}/metrics`],
             };
         }
         default: {
@@ -184,6 +212,11 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
 function replicationPasswordOf(credentials: Credentials): pulumi.Output<string> {
     if (!credentials.replicationPassword) throw new Error("a self-managed MariaDB needs the replication password");
     return credentials.replicationPassword;
+}
+
+function monitorPasswordOf(credentials: Credentials): pulumi.Output<string> {
+    if (!credentials.monitorPassword) throw new Error("a mysqld exporter needs the monitor password");
+    return credentials.monitorPassword;
 }
 
 function mariadb(config: string, bootstrap: pulumi.Output<string>): RenderedService {

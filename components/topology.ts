@@ -2,13 +2,24 @@
 import { ResolvedArgs } from "./config/args";
 
 /** Every port the stack uses, in one place, so renderers and firewall rules cannot disagree. */
-export const PORTS = { http: 80, https: 443, stats: 8404, nginx: 80, app: 3000, mysql: 3306, prometheus: 9090 } as const;
+export const PORTS = {
+    http: 80,
+    https: 443,
+    stats: 8404,
+    nginx: 80,
+    app: 3000,
+    mysql: 3306,
+    prometheus: 9090,
+    mysqldExporter: 9104,
+} as const;
 
 export const DATABASE_NAME = "foobar";
 export const APP_DB_USER = "app";
 export const REPLICATION_USER = "replicator";
+/** The database user the metrics exporters log in as: may read server status, nothing else. */
+export const MONITOR_USER = "foobar_monitor";
 
-export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica" | "prometheus";
+export type ServiceKind = "haproxy" | "nginx" | "app" | "mariadb-primary" | "mariadb-replica" | "prometheus" | "mysqld-exporter";
 export type ServerRole = "web" | "lb-db" | "lb";
 
 /** Where managed (RDS) database services live: no server of ours, so no instance and no config. */
@@ -28,6 +39,8 @@ export interface ServicePlan {
     readonly server: string;
     /** For MariaDB: the server_id, unique in the replication topology. */
     readonly serverId?: number;
+    /** For a metrics exporter: the database service it watches (on its own server). */
+    readonly watches?: string;
 }
 
 /** Flow sources that are no service of ours. */
@@ -73,6 +86,8 @@ export interface Topology {
     readonly replicas: readonly string[];
     /** Prometheus on the load balancer's server; undefined with monitoring off. */
     readonly prometheus?: string;
+    /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */
+    readonly exporters: readonly string[];
     readonly flows: readonly Flow[];
 }
 
@@ -120,6 +135,14 @@ export function buildTopology(args: ResolvedArgs): Topology {
     );
     const prometheus = args.monitoring.enabled ? `${lbServer}-prometheus` : undefined;
     if (prometheus) services.push({ key: prometheus, kind: "prometheus", server: lbServer });
+    // RDS reports to CloudWatch; our own databases get an exporter on their own server.
+    const exporters: ServicePlan[] =
+        prometheus && !managed
+            ? services
+                  .filter((s) => s.kind === "mariadb-primary" || s.kind === "mariadb-replica")
+                  .map((db) => ({ key: `${db.server}-mysqld-exporter`, kind: "mysqld-exporter", server: db.server, watches: db.key }))
+            : [];
+    services.push(...exporters);
     const lbRole: ServerRole = managed ? "lb" : "lb-db";
     const servers: ServerPlan[] = [...web.map((w) => w.server), lbServer].map((name) => ({
         name,
@@ -127,8 +150,20 @@ export function buildTopology(args: ResolvedArgs): Topology {
         services: services.filter((s) => s.server === name).map((s) => s.key),
     }));
     // RDS replicates by itself, over no path of ours.
-    const flows = buildFlows(web, haproxy, primary, managed ? [] : replicas, prometheus);
-    return { args, servers, services, web, lbServer, haproxy, primary, replicas, prometheus, flows };
+    const flows = buildFlows(web, haproxy, primary, managed ? [] : replicas, prometheus, exporters);
+    return {
+        args,
+        servers,
+        services,
+        web,
+        lbServer,
+        haproxy,
+        primary,
+        replicas,
+        prometheus,
+        exporters: exporters.map((e) => e.key),
+        flows,
+    };
 }
 
 function buildFlows(
@@ -137,6 +172,7 @@ function buildFlows(
     primary: string,
     replicas: readonly string[],
     prometheus: string | undefined,
+    exporters: readonly ServicePlan[],
 ): Flow[] {
     const flows: Flow[] = [
         { from: INTERNET, to: haproxy, port: PORTS.http, purpose: "HTTP, redirected to HTTPS" },
@@ -156,6 +192,12 @@ function buildFlows(
             { from: prometheus, to: haproxy, port: PORTS.stats, purpose: "metrics scrapes" },
             { from: OPERATOR, to: prometheus, port: PORTS.prometheus, purpose: "Prometheus UI, API and alerts, for operators" },
         );
+        for (const e of exporters) {
+            flows.push(
+                { from: prometheus, to: e.key, port: PORTS.mysqldExporter, purpose: "database metrics scrapes" },
+                { from: e.key, to: e.watches as string, port: PORTS.mysql, purpose: "server and replication status reads" },
+            );
+        }
     }
     return flows;
 }

@@ -18,6 +18,7 @@ import { createDatabase } from "./awsDatabase";
 export const SECRET_KEYS = {
     appPassword: "db-app-password",
     replicationPassword: "db-replication-password",
+    monitorPassword: "db-monitor-password",
     tlsKey: "tls-private-key",
     rdsAdminPassword: "rds-admin-password",
 } as const;
@@ -60,6 +61,7 @@ export function deployAws(
     };
     // RDS replicates by itself: no replication user, so no password for one.
     if (credentials.replicationPassword) values[SECRET_KEYS.replicationPassword] = credentials.replicationPassword;
+    if (credentials.monitorPassword) values[SECRET_KEYS.monitorPassword] = credentials.monitorPassword;
     if (managed) {
         values[SECRET_KEYS.rdsAdminPassword] = pulumi.secret(
             new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result,
@@ -94,6 +96,7 @@ export function deployAws(
     const placeholders: Credentials = {
         appPassword: pulumi.output(secretPlaceholder(SECRET_KEYS.appPassword)),
         replicationPassword: pulumi.output(secretPlaceholder(SECRET_KEYS.replicationPassword)),
+        monitorPassword: pulumi.output(secretPlaceholder(SECRET_KEYS.monitorPassword)),
         privateKeyPem: pulumi.output(secretPlaceholder(SECRET_KEYS.tlsKey)),
         // The certificate is public: it rides in user data; only its key is fetched at boot.
         certificatePem: pulumi.unsecret(credentials.certificatePem),

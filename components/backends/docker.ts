@@ -9,7 +9,7 @@ import { PORTS, ServiceKind, ServicePlan, Topology, isFromOutside, service } fro
 import { PROMETHEUS_DATA_PATH } from "../render/prometheus";
 import { PlatformView, renderService } from "../services";
 
-export const IMAGE_KINDS = ["haproxy", "nginx", "app", "mariadb", "prometheus"] as const;
+export const IMAGE_KINDS = ["haproxy", "nginx", "app", "mariadb", "prometheus", "mysqld-exporter"] as const;
 type ImageKind = (typeof IMAGE_KINDS)[number];
 
 /** Image build contexts are the repository root, relative to where the program runs. */
@@ -22,6 +22,7 @@ const IMAGE_OF: Record<ServiceKind, ImageKind> = {
     "mariadb-primary": "mariadb",
     "mariadb-replica": "mariadb",
     prometheus: "prometheus",
+    "mysqld-exporter": "mysqld-exporter",
 };
 
 /** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
@@ -32,6 +33,7 @@ const GRACEFUL_STOP: Record<ServiceKind, string> = {
     "mariadb-primary": "SIGTERM",
     "mariadb-replica": "SIGTERM",
     prometheus: "SIGTERM",
+    "mysqld-exporter": "SIGTERM",
 };
 
 /** Named volumes: data that must outlive its container. */
@@ -143,6 +145,10 @@ export function deployDocker(name: string, topology: Topology, credentials: Cred
 
     const primary = create(service(topology, topology.primary), []);
     for (const key of topology.replicas) create(service(topology, key), [primary]);
+    for (const key of topology.exporters) {
+        const exporter = service(topology, key);
+        create(exporter, [containers.get(exporter.watches as string) as docker.Container]);
+    }
     const webContainers = topology.web.flatMap((w) => {
         const app = create(service(topology, w.app), [primary]);
         return [app, create(service(topology, w.nginx), [app])];

@@ -32,7 +32,7 @@ export const DEFAULT_DOCKER = {
 export const DEFAULT_MONITORING = { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 } as const;
 
 /** The docker platform's shared networks, in address order; each web server's own follows them. */
-export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data"] as const;
+export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data", "metrics"] as const;
 /** /24 networks one docker subnet must hold: the shared ones and one per web server. */
 export const dockerNetworkCount = (webServers: number): number => DOCKER_SHARED_NETWORKS.length + webServers;
 
@@ -103,7 +103,7 @@ export interface DockerArgs {
     readonly httpsPort?: number;
     /** Host address the two ports are published on; loopback keeps the site private. @default "127.0.0.1" */
     readonly bindAddress?: string;
-    /** Private IPv4 range (prefix /16 to /22) carved into one /24 per network. @default "10.77.0.0/16" */
+    /** Private IPv4 range (prefix /16 to /21) carved into one /24 per network: edge, web, data, metrics and one per web server. @default "10.77.0.0/16" */
     readonly subnet?: string;
     /** Host port published for the Prometheus UI and API, on bindAddress (with monitoring on). @default 9090 */
     readonly prometheusPort?: number;

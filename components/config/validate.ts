@@ -12,6 +12,7 @@ import {
     DEFAULT_PLATFORM,
     DEFAULT_TLS_VALIDITY_DAYS,
     DEFAULT_WEB_SERVERS,
+    DOCKER_SHARED_NETWORKS,
     dockerNetworkCount,
     LB_ALGORITHMS,
     LB_MODES,
@@ -114,11 +115,11 @@ export function validateArgs(args: unknown): ResolvedArgs {
     if (typeof docker.bindAddress !== "string" || !isIpv4(docker.bindAddress)) {
         p.add("docker.bindAddress", docker.bindAddress, `must be an IPv4 address of this host, like "127.0.0.1".`);
     }
-    if (typeof docker.subnet !== "string" || !isPrivateIpv4Cidr(docker.subnet, 16, 22)) {
+    if (typeof docker.subnet !== "string" || !isPrivateIpv4Cidr(docker.subnet, 16, 21)) {
         p.add(
             "docker.subnet",
             docker.subnet,
-            `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`,
+            `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /21, like "10.77.0.0/16".`,
         );
     } else {
         const room = 2 ** (24 - (parseCidr(docker.subnet) as Cidr).prefix);
@@ -128,7 +129,7 @@ export function validateArgs(args: unknown): ResolvedArgs {
             p.add(
                 "docker.subnet",
                 docker.subnet,
-                `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`,
+                `holds ${room} /24 networks but ${webServers} web servers need ${needed} (${DOCKER_SHARED_NETWORKS.join(", ")} and one per web server); use a /${prefix} or larger range.`,
             );
         }
     }

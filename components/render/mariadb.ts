@@ -63,6 +63,9 @@ export interface PrimaryBootstrapInput {
     /** Absent where the database replicates by itself (RDS). */
     readonly replicationUser?: string;
     readonly replicationPassword?: string;
+    /** Absent without self-managed monitoring: the user the mysqld exporters log in as. */
+    readonly monitorUser?: string;
+    readonly monitorPassword?: string;
     /** Host pattern the app and the replicas connect from, e.g. "10.77.3.%". */
     readonly clientHost: string;
     /** MySQL 8.4 only: the plugin users authenticate with (Debian's node-mysql needs mysql_native_password). */
@@ -87,6 +90,18 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
             `GRANT REPLICATION SLAVE ON *.* TO ${repl};`,
         );
     }
+    const monitor: string[] = [];
+    if (input.monitorUser !== undefined) {
+        assertSafeToken("monitor user", input.monitorUser);
+        const user = `${sqlString(input.monitorUser)}@${sqlString(input.clientHost)}`;
+        const login = `${identified(input.monitorPassword ?? "")} WITH MAX_USER_CONNECTIONS 3`;
+        monitor.push(
+            "-- The metrics exporters read server and replication status; no table data.",
+            `CREATE USER IF NOT EXISTS ${user} ${login};`,
+            `ALTER USER ${user} ${login};`,
+            `GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO ${user};`,
+        );
+    }
     return lines(
         "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
         `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
@@ -98,6 +113,7 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
         `GRANT SELECT, INSERT ON ${db}.visits TO ${app};`,
         `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${app};`,
         ...replication,
+        ...monitor,
     );
 }
 

@@ -10,6 +10,16 @@ export const PROMETHEUS_RULES_PATH = "/etc/prometheus/foobar-alerts.yml";
 export const PROMETHEUS_DEFAULTS_PATH = "/etc/default/prometheus";
 export const PROMETHEUS_DATA_PATH = "/var/lib/prometheus/metrics2";
 export const HAPROXY_JOB = "haproxy";
+export const MYSQLD_JOB = "mysqld";
+
+/** A mysqld exporter Prometheus scrapes, labelled with where its database runs and what it is. */
+export interface DatabaseTarget {
+    /** host:port of the exporter. */
+    readonly target: string;
+    /** The server the database runs on, as the label `host` (as for HAProxy). */
+    readonly host: string;
+    readonly role: "primary" | "replica";
+}
 
 export interface PrometheusConfigInput {
     readonly scrapeIntervalSeconds: number;
@@ -23,6 +33,8 @@ export interface PrometheusConfigInput {
     /** Labels every series and alert carries, e.g. the stack. */
     readonly externalLabels: Readonly<Record<string, string>>;
     readonly listenPort: number;
+    /** One per self-managed database; none for RDS. */
+    readonly databaseTargets: readonly DatabaseTarget[];
 }
 
 const dump = (header: string, doc: unknown) => `${header}\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;
@@ -40,6 +52,17 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
                 metrics_path: "/metrics",
                 static_configs: [{ targets: [input.haproxyTarget], labels: { host: input.lbServer } }],
             },
+            ...(input.databaseTargets.length > 0
+                ? [
+                      {
+                          job_name: MYSQLD_JOB,
+                          static_configs: input.databaseTargets.map((d) => {
+                              assertSafeToken("mysqld exporter target", d.target);
+                              return { targets: [d.target], labels: { host: d.host, role: d.role } };
+                          }),
+                      },
+                  ]
+                : []),
             { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${input.listenPort}`] }] },
         ],
     });
@@ -47,6 +70,8 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
 
 export interface AlertRulesInput {
     readonly scrapeIntervalSeconds: number;
+    /** Whether mysqld exporters are scraped (self-managed databases): adds the database alerts. */
+    readonly databases: boolean;
 }
 
 /**
@@ -106,6 +131,7 @@ export function renderAlertRules(input: AlertRulesInput): string {
                             description: "{{ $value | humanizePercentage }} of the site's responses are server errors.",
                         },
                     },
+                    ...(input.databases ? databaseRules(scrape) : []),
                     {
                         alert: "FoobarSlowResponses",
                         expr: `haproxy_backend_response_time_average_seconds{${web}} > 0.5`,
@@ -120,6 +146,55 @@ export function renderAlertRules(input: AlertRulesInput): string {
             },
         ],
     });
+}
+
+/** From the mysqld exporters: a database that does not answer, replication that stopped or lags. */
+function databaseRules(scrape: number) {
+    const settle = `${2 * scrape}s`;
+    const down = (role: string) => `up{job="${MYSQLD_JOB}",role="${role}"} == 0 or mysql_up{job="${MYSQLD_JOB}",role="${role}"} == 0`;
+    return [
+        {
+            alert: "FoobarPrimaryDatabaseDown",
+            expr: down("primary"),
+            for: settle,
+            labels: { severity: "critical" },
+            annotations: {
+                summary: "The primary database on {{ $labels.host }} does not answer",
+                description: "Every write goes to the primary: while it is down, visits are not recorded and the site answers errors.",
+            },
+        },
+        {
+            alert: "FoobarReplicaDatabaseDown",
+            expr: down("replica"),
+            for: settle,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "The replica on {{ $labels.host }} does not answer",
+                description: "Its readers fall back to the primary, which now carries every read as well as every write.",
+            },
+        },
+        {
+            alert: "FoobarReplicationStopped",
+            expr: `mysql_slave_status_slave_io_running{job="${MYSQLD_JOB}"} == 0 or mysql_slave_status_slave_sql_running{job="${MYSQLD_JOB}"} == 0`,
+            for: settle,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "The replica on {{ $labels.host }} does not replicate",
+                description: "Its reads fall further behind the primary. Check SHOW SLAVE STATUS there (and whether the primary is up).",
+            },
+        },
+        {
+            alert: "FoobarReplicationLagging",
+            expr: `mysql_slave_status_seconds_behind_master{job="${MYSQLD_JOB}"} > 30`,
+            // A minute, and never fewer than two scrapes.
+            for: `${Math.max(60, 2 * scrape)}s`,
+            labels: { severity: "warning" },
+            annotations: {
+                summary: "The replica on {{ $labels.host }} is {{ $value }} s behind the primary",
+                description: "Visit counts read there are stale by that much.",
+            },
+        },
+    ];
 }
 
 export interface PrometheusFlagsInput {

@@ -3,6 +3,7 @@
 // written here; the rules are the ones the stack ships.
 import * as yaml from "js-yaml";
 import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
+import { databaseAlertTests } from "./databaseAlertCases";
 
 const web = (server: string) => ({ proxy: "web", server, state: "UP" });
 const series = (name: string, labels: Record<string, string>, values: string) => ({
@@ -150,6 +151,7 @@ export function alertRuleTests(scrape: number): string {
                     },
                 ],
             },
+            ...databaseAlertTests(scrape),
         ],
     });
 }

@@ -4,6 +4,8 @@ import { sleep } from "./docker";
 
 export interface Target {
     readonly job: string;
+    /** The server the target runs on, as the stack labels it (absent on Prometheus's own). */
+    readonly host?: string;
     readonly health: string;
     readonly scrapeUrl: string;
 }
@@ -34,7 +36,20 @@ export async function targets(baseUrl: string): Promise<Target[]> {
     const data = await getJson<{ activeTargets: Array<{ labels: Record<string, string>; health: string; scrapeUrl: string }> }>(
         new URL("api/v1/targets", baseUrl).toString(),
     );
-    return data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health, scrapeUrl: t.scrapeUrl }));
+    return data.activeTargets.map((t) => ({ job: t.labels.job, host: t.labels.host, health: t.health, scrapeUrl: t.scrapeUrl }));
+}
+
+export interface Sample {
+    readonly labels: Record<string, string>;
+    readonly value: number;
+}
+
+/** An instant PromQL query: one sample per series. */
+export async function query(baseUrl: string, promql: string): Promise<Sample[]> {
+    const url = new URL("api/v1/query", baseUrl);
+    url.searchParams.set("query", promql);
+    const data = await getJson<{ result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(url.toString());
+    return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
 }
 
 export async function alerts(baseUrl: string): Promise<Alert[]> {
@@ -60,11 +75,11 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
     throw new Error(`${what}: not within ${timeoutMs} ms ${last}`);
 }
 
-/** Waits until every target is scraped and up; returns them. */
+/** Waits until each job has a target and every target is scraped and up; returns them. */
 export function waitTargetsUp(baseUrl: string, jobs: readonly string[], timeoutMs: number): Promise<Target[]> {
     return waitFor(`Prometheus targets ${jobs.join(", ")} up`, timeoutMs, async () => {
         const found = await targets(baseUrl);
-        const up = jobs.every((job) => found.some((t) => t.job === job && t.health === "up"));
+        const up = jobs.every((job) => found.some((t) => t.job === job)) && found.every((t) => t.health === "up");
         return up ? found : undefined;
     });
 }

@@ -33,7 +33,7 @@ import {
     waitReplicating,
     waitServing,
 } from "./probes";
-import { alerts, waitTargetsUp } from "./prometheusProbe";
+import { alerts, query, waitFor, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -159,17 +159,42 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         console.log(`      visit ${id} on both replicas after ${Date.now() - started} ms`);
     });
 
-    it("runs Prometheus on server-3 from Debian's package and unit, scraping HAProxy's private stats address", async () => {
+    it("runs Prometheus on server-3 from Debian's package and unit, scraping HAProxy's private stats address and every exporter", async () => {
         const url = captured.outputs.monitoringUrl;
         assert.equal(url, `http://${site.address}:9090/`);
-        const up = await waitTargetsUp(url, ["haproxy", "prometheus"], 60_000);
+        const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
         assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${site.address}:8404/metrics`));
+        // Replicas' exporters on their private addresses; the primary's beside Prometheus, on loopback.
+        const privateIp = (server: string) =>
+            (captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === server) as RecordedResource).inputs.privateIp as string;
+        assert.deepEqual(
+            up
+                .filter((t) => t.job === "mysqld")
+                .map((t) => [t.host, t.scrapeUrl])
+                .sort(),
+            [
+                ["server-1", `http://${privateIp("server-1")}:9104/metrics`],
+                ["server-2", `http://${privateIp("server-2")}:9104/metrics`],
+                ["server-3", "http://127.0.0.1:9104/metrics"],
+            ],
+        );
+        const byHost = async (promql: string) => Object.fromEntries((await query(url, promql)).map((r) => [r.labels.host, r.value]).sort());
+        await waitFor("every database answering its exporter", 30_000, async () =>
+            Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
+        );
+        assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
         assert.deepEqual(await alerts(url), [], "no alert while all is well");
-        // Debian's unit, with the flags from the rendered /etc/default/prometheus.
+        // Debian's units, with the flags from the rendered /etc/default files.
         const lb = (instances.get("server-3") as Instance).name;
         assert.match(await execIn(lb, ["systemctl", "show", "-p", "ActiveState", "prometheus"]), /ActiveState=active/);
-        const cmdline = await execIn(lb, ["sh", "-c", "tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value prometheus)/cmdline"]);
-        assert.match(cmdline, /--storage\.tsdb\.retention\.time=15d/);
+        const cmdline = (name: string, unit: string) =>
+            execIn(name, ["sh", "-c", `tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value ${unit})/cmdline`]);
+        assert.match(await cmdline(lb, "prometheus"), /--storage\.tsdb\.retention\.time=15d/);
+        assert.match(await cmdline(lb, "prometheus-mysqld-exporter"), /--web\.listen-address=127\.0\.0\.1:9104/);
+        const web1 = (instances.get("server-1") as Instance).name;
+        assert.match(await cmdline(web1, "prometheus-mysqld-exporter"), new RegExp(`--web\\.listen-address=${privateIp("server-1")}:9104`));
+        // Its login is readable by the exporter's user alone.
+        assert.equal(await execIn(web1, ["stat", "-c", "%U:%G %a", "/etc/foobar/mysqld-exporter.cnf"]), "prometheus:prometheus 400");
     });
 
     it("loses no request when the server-1 instance stops, and serves from it again when it starts", async () => {

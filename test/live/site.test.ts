@@ -2,9 +2,10 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
+import { SLAVE_STATUS_LABELS } from "./databaseAlertCases";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
-import { alerts, waitFor, waitTargetsUp } from "./prometheusProbe";
+import { alerts, query, waitFor, waitTargetsUp } from "./prometheusProbe";
 import {
     Site,
     canConnect,
@@ -238,36 +239,75 @@ describe("live: the dev stack on the local Docker engine", function () {
         );
     });
 
-    it("monitors HAProxy with Prometheus, published on loopback only, and alerts while server-1 is down", async function () {
-        this.timeout(3 * 60_000);
+    it("monitors HAProxy and every database with Prometheus, published on loopback only", async function () {
+        this.timeout(2 * 60_000);
         const url = dev.captured.outputs.monitoringUrl;
         assert.equal(url, "http://127.0.0.1:9090/");
-        const up = await waitTargetsUp(url, ["haproxy", "prometheus"], 60_000);
+        const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
         const stats = addressOf(dev.captured, "server-3-haproxy", "web");
         assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${stats}:8404/metrics`));
+        // Each database's exporter, scraped over the metrics network, logs in and reads its status.
+        const exporters = up
+            .filter((t) => t.job === "mysqld")
+            .map((t) => [t.host, t.scrapeUrl])
+            .sort();
+        assert.deepEqual(
+            exporters,
+            ["server-1", "server-2", "server-3"].map((s) => [
+                s,
+                `http://${addressOf(dev.captured, `${s}-mysqld-exporter`, "metrics")}:9104/metrics`,
+            ]),
+        );
+        const byHost = async (promql: string) => Object.fromEntries((await query(url, promql)).map((r) => [r.labels.host, r.value]).sort());
+        await waitFor("every database answering its exporter", 30_000, async () =>
+            Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
+        );
+        assert.deepEqual(await byHost("mysql_up"), { "server-1": 1, "server-2": 1, "server-3": 1 });
+        assert.deepEqual(await byHost("mysql_slave_status_slave_io_running"), { "server-1": 1, "server-2": 1 });
+        assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
+        assert.deepEqual(await byHost("mysql_slave_status_seconds_behind_master"), { "server-1": 0, "server-2": 0 });
+        // The promtool cases (databaseAlertCases.ts) give these series the labels they really have.
+        const target = ["__name__", "job", "instance", "host", "role"];
+        for (const sample of await query(url, "mysql_slave_status_slave_io_running")) {
+            const own = Object.entries(sample.labels).filter(([k]) => !target.includes(k));
+            assert.deepEqual(Object.fromEntries(own), SLAVE_STATUS_LABELS);
+        }
+        // The exporter's user may read status, not data.
+        const login = `${dev.captured.name}-server-3-mariadb-primary`;
+        const grants = await execIn(login, ["mariadb", "-N", "-B", "-e", "SHOW GRANTS FOR 'foobar_monitor'@'10.77.2.%'"]);
+        assert.match(grants, /^GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO `foobar_monitor`@`10\.77\.2\.%`/);
+        assert.doesNotMatch(grants, /SELECT|INSERT|UPDATE|ALL PRIVILEGES/);
         const prometheus = `${dev.captured.name}-server-3-prometheus`;
         assert.deepEqual((await docker(["port", prometheus])).trim().split("\n"), ["9090/tcp -> 127.0.0.1:9090"]);
         assert.deepEqual(await alerts(url), [], "no alert while all is well");
+    });
 
+    it("alerts while server-1 is down: its web server and its replica, nothing else", async function () {
+        this.timeout(3 * 60_000);
+        const url = dev.captured.outputs.monitoringUrl;
         const containers = await serverContainers(dev.captured.name, "server-1");
         const stopped = Date.now();
         await docker(["stop", ...containers]);
+        const expected = ["FoobarReplicaDatabaseDown", "FoobarWebServerDown"];
         try {
-            const firing = await waitFor("FoobarWebServerDown firing for server-1", 90_000, async () =>
-                (await alerts(url)).find((a) => a.name === "FoobarWebServerDown" && a.state === "firing"),
-            );
-            console.log(`      FoobarWebServerDown firing ${Date.now() - stopped} ms after docker stop began`);
-            assert.equal(firing.labels.server, "server-1");
-            assert.equal(firing.labels.severity, "warning");
-            assert.equal(firing.labels.site, undefined, "external labels go to Alertmanager, not onto alerts in the API");
-            const others = (await alerts(url)).filter((a) => a.name !== "FoobarWebServerDown");
-            assert.deepEqual(others, [], "one web server down: the site is still up");
+            const firing = await waitFor(`${expected.join(" and ")} firing for server-1`, 90_000, async () => {
+                const now = (await alerts(url)).filter((a) => a.state === "firing");
+                return expected.every((name) => now.some((a) => a.name === name)) ? now : undefined;
+            });
+            console.log(`      ${expected.join(" and ")} firing ${Date.now() - stopped} ms after docker stop began`);
+            const web = firing.find((a) => a.name === "FoobarWebServerDown");
+            assert.deepEqual([web?.labels.server, web?.labels.severity], ["server-1", "warning"]);
+            assert.equal(web?.labels.site, undefined, "external labels go to Alertmanager, not onto alerts in the API");
+            const db = firing.find((a) => a.name === "FoobarReplicaDatabaseDown");
+            assert.deepEqual([db?.labels.host, db?.labels.role, db?.labels.severity], ["server-1", "replica", "warning"]);
+            const others = (await alerts(url)).filter((a) => !expected.includes(a.name));
+            assert.deepEqual(others, [], "one web server down: the site and the other databases are fine");
         } finally {
             await docker(["start", ...containers]);
         }
         const started = Date.now();
-        await waitFor("FoobarWebServerDown resolved", 90_000, async () => ((await alerts(url)).length === 0 ? true : undefined));
-        console.log(`      FoobarWebServerDown resolved ${Date.now() - started} ms after docker start`);
+        await waitFor("the alerts resolved", 90_000, async () => ((await alerts(url)).length === 0 ? true : undefined));
+        console.log(`      resolved ${Date.now() - started} ms after docker start`);
         await waitServing(dev.site, ["server-1", "server-2"], 60_000);
     });
 

@@ -94,13 +94,19 @@ describe("planAws", () => {
     });
 
     it("puts each service kind in its group", () => {
-        assert.deepEqual((["haproxy", "nginx", "app", "mariadb-primary", "mariadb-replica"] as const).map(groupOf), [
-            "lb",
-            "web",
-            "web",
-            "db",
-            "db",
-        ]);
+        assert.deepEqual(
+            (["haproxy", "prometheus", "nginx", "app", "mariadb-primary", "mariadb-replica", "mysqld-exporter"] as const).map(groupOf),
+            [
+                "lb",
+                "lb",
+                "web",
+                "web",
+                "db",
+                "db",
+                // Beside its database: Prometheus's scrapes enter the database's group.
+                "db",
+            ],
+        );
     });
 
     const RULES: ReadonlyArray<[string, Record<string, unknown>, string[]]> = [
@@ -117,6 +123,9 @@ describe("planAws", () => {
                 "ingress db 3306 sg:db",
                 "egress db 3306 sg:db",
                 "ingress lb 9090 10.20.0.0/16",
+                // Prometheus on server-3 scrapes the replicas' exporters; the primary's is on loopback.
+                "ingress db 9104 sg:lb",
+                "egress lb 9104 sg:db",
                 "ingress lb 8404 10.20.0.0/16",
                 ...HOST_EGRESS,
             ],
@@ -132,6 +141,7 @@ describe("planAws", () => {
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
                 "ingress lb 9090 10.20.0.0/16",
+                // The primary's exporter is on server-3 with Prometheus: loopback, no rule.
                 "ingress lb 8404 10.20.0.0/16",
                 ...HOST_EGRESS,
             ],
@@ -181,6 +191,9 @@ describe("planAws", () => {
                 "ingress db 3306 sg:db",
                 "egress db 3306 sg:db",
                 "ingress lb 9090 10.20.0.0/16",
+                // Prometheus on server-3 scrapes the replicas' exporters; the primary's is on loopback.
+                "ingress db 9104 sg:lb",
+                "egress lb 9104 sg:db",
                 "ingress lb 8404 10.20.0.0/16",
                 ...HOST_EGRESS,
                 "ingress host 22 203.0.113.7/32",

@@ -21,7 +21,7 @@ import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 const P = "foobar-staging";
 /** The elastic IP the mocks give the load balancer. */
 const LB_IP = "203.0.113.10";
-const KEYS = ["db-app-password", "db-replication-password", "tls-private-key"];
+const KEYS = ["db-app-password", "db-monitor-password", "db-replication-password", "tls-private-key"];
 
 /** server, subnet, private address, public address, instance type, groups, role */
 const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[], string]> = [
@@ -32,9 +32,9 @@ const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[
 
 /** Secrets each instance's files hold, so its role may read exactly these. */
 const SECRETS_OF: Record<string, string[]> = {
-    "server-1": ["db-app-password", "db-replication-password"],
-    "server-2": ["db-app-password", "db-replication-password"],
-    "server-3": ["db-app-password", "db-replication-password", "tls-private-key"],
+    "server-1": ["db-app-password", "db-monitor-password", "db-replication-password"],
+    "server-2": ["db-app-password", "db-monitor-password", "db-replication-password"],
+    "server-3": ["db-app-password", "db-monitor-password", "db-replication-password", "tls-private-key"],
 };
 
 const RULES = [
@@ -45,11 +45,13 @@ const RULES = [
     "ingress db 3306 sg:db",
     "ingress lb 8404 10.20.0.0/16",
     "ingress lb 9090 10.20.0.0/16",
+    "ingress db 9104 sg:lb",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
     "egress web 3306 sg:db",
     "egress db 3306 sg:db",
+    "egress lb 9104 sg:db",
 ];
 
 describe("defineStack: the staging stack (aws, self-managed database)", () => {
@@ -153,6 +155,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         const values: Record<string, string> = {
             "db-app-password": passwords[`${P}-db-app-password`],
             "db-replication-password": passwords[`${P}-db-replication-password`],
+            "db-monitor-password": passwords[`${P}-db-monitor-password`],
             "tls-private-key": findResource(run.resources, "tls:index/privateKey:PrivateKey", `${P}-site-key`).state.privateKeyPem,
         };
         assert.ok(keys.includes(values["tls-private-key"]));
@@ -192,7 +195,8 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
         ];
-        assert.equal(secretLines.length, 4);
+        // Three passwords (app, replication, monitor) and the two keys.
+        assert.equal(secretLines.length, 5);
         for (const i of instances(run)) {
             const { text, gzipBytes, config } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
@@ -231,6 +235,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             "/foobar/staging/db-app-password",
             "/foobar/staging/tls-private-key",
             "/foobar/staging/db-replication-password",
+            "/foobar/staging/db-monitor-password",
         ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
@@ -244,6 +249,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                 svc(`server-${n}-nginx`, "nginx", ip),
                 svc(`server-${n}-app`, "app", ip),
                 svc(`server-${n}-mariadb-replica`, "mariadb-replica", ip),
+                svc(`server-${n}-mysqld-exporter`, "mysqld-exporter", ip),
             ],
         });
         assert.deepEqual(o.servers, [
@@ -256,6 +262,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                     svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP),
                     svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP),
                     svc("server-3-prometheus", "prometheus", "10.20.0.10", LB_IP),
+                    svc("server-3-mysqld-exporter", "mysqld-exporter", "10.20.0.10", LB_IP),
                 ],
             },
         ]);

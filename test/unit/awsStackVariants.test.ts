@@ -20,7 +20,8 @@ import {
 const perServer = (n: number) => ({ role: n, rolePolicyAttachment: n, rolePolicy: n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
     withTls({
-        password: 2,
+        // The app's, the replicator's and the exporters' (monitor) passwords.
+        password: 3,
         vpc: 1,
         defaultSecurityGroup: 1,
         subnet: 2,
@@ -28,9 +29,10 @@ const STAGING = (webServers: number) =>
         routeTable: 1,
         routeTableAssociation: 2,
         securityGroup: 4,
-        ingress: 7,
-        egress: 5,
-        parameter: 3,
+        // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
+        ingress: 8,
+        egress: 6,
+        parameter: 4,
         ...perServer(webServers + 1),
         eip: 1,
     });
@@ -113,7 +115,8 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        assert.equal(rules.length, 13);
+        // The staging stack's 14 rules and SSH.
+        assert.equal(rules.length, 15);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
@@ -162,7 +165,7 @@ describe("defineStack: aws variants", () => {
         );
         assert.deepEqual(
             countAws(run.resources),
-            withTls({ password: 2, securityGroup: 4, ingress: 7, egress: 5, parameter: 3, ...perServer(3), eip: 1 }),
+            withTls({ password: 3, securityGroup: 4, ingress: 8, egress: 6, parameter: 4, ...perServer(3), eip: 1 }),
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });

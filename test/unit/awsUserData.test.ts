@@ -9,6 +9,7 @@ import { appEnvironment, renderEnvFile } from "../../components/render/app";
 import { secretPlaceholder } from "../../components/render/cloudInit";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
+import { renderExporterClient, renderExporterDefaults } from "../../components/render/mysqldExporter";
 import { renderNginxConfig } from "../../components/render/nginx";
 import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
 import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
@@ -26,6 +27,11 @@ import {
 const REPO = path.join(__dirname, "..", "..");
 const APP_PW = secretPlaceholder("db-app-password");
 const REPL_PW = secretPlaceholder("db-replication-password");
+const MONITOR_PW = secretPlaceholder("db-monitor-password");
+const EXPORTER_CNF = "/etc/foobar/mysqld-exporter.cnf";
+const EXPORTER_DEFAULTS = "/etc/default/prometheus-mysqld-exporter";
+const EXPORTER_FILES = [EXPORTER_CNF, EXPORTER_DEFAULTS];
+const EXPORTER_RESTART = ["systemctl", "restart", "prometheus-mysqld-exporter"];
 const HELPER = "/usr/local/sbin/foobar-secrets";
 const MANIFEST = "/etc/foobar/secrets.json";
 const MY_CNF = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
@@ -101,30 +107,47 @@ describe("aws user data: staging", () => {
             [s2, "server-2"],
         ] as const) {
             assert.equal(c.hostname, name);
-            assert.deepEqual(c.packages, ["mariadb-server", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
+            assert.deepEqual(c.packages, [
+                "mariadb-server",
+                "nginx-light",
+                "node-mysql",
+                "nodejs",
+                "prometheus-mysqld-exporter",
+                "python3-botocore",
+            ]);
             assert.deepEqual(
                 c.write_files.map((f) => f.path),
-                [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...WEB_FILES],
+                [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...EXPORTER_FILES, ...WEB_FILES],
             );
-            assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], ...WEB_COMMANDS]);
+            assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], EXPORTER_RESTART, ...WEB_COMMANDS]);
         }
     });
 
-    it("server-3: HAProxy, the primary and Prometheus", () => {
-        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "prometheus", "python3-botocore"]);
+    it("server-3: HAProxy, the primary, its exporter and Prometheus", () => {
+        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "prometheus", "prometheus-mysqld-exporter", "python3-botocore"]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, "/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem", ...PROMETHEUS_FILES],
+            [
+                HELPER,
+                MANIFEST,
+                MY_CNF,
+                BOOTSTRAP,
+                ...EXPORTER_FILES,
+                "/etc/haproxy/haproxy.cfg",
+                "/etc/haproxy/certs/site.pem",
+                ...PROMETHEUS_FILES,
+            ],
         );
         assert.deepEqual(s3.runcmd, [
             [HELPER],
             ["systemctl", "restart", "mariadb"],
+            EXPORTER_RESTART,
             ["systemctl", "restart", "haproxy"],
             ["systemctl", "restart", "prometheus"],
         ]);
     });
 
-    it("Prometheus scrapes HAProxy on the private address its stats bind to, with the docker platform's rules and flags", () => {
+    it("Prometheus scrapes HAProxy on the private address its stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
         assert.equal(
             writtenFile(s3, PROMETHEUS_CONFIG_PATH),
             renderPrometheusConfig({
@@ -133,9 +156,15 @@ describe("aws user data: staging", () => {
                 lbServer: "server-3",
                 externalLabels: { site: "www.foobar.com" },
                 listenPort: 9090,
+                databaseTargets: [
+                    { target: "10.20.0.11:9104", host: "server-1", role: "replica" },
+                    { target: "10.20.1.12:9104", host: "server-2", role: "replica" },
+                    // Beside Prometheus on server-3: loopback, and the exporter listens there only.
+                    { target: "127.0.0.1:9104", host: "server-3", role: "primary" },
+                ],
             }),
         );
-        assert.equal(writtenFile(s3, PROMETHEUS_RULES_PATH), renderAlertRules({ scrapeIntervalSeconds: 5 }));
+        assert.equal(writtenFile(s3, PROMETHEUS_RULES_PATH), renderAlertRules({ scrapeIntervalSeconds: 5, databases: true }));
         assert.equal(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH), renderPrometheusDefaults({ listenPort: 9090, retentionDays: 15 }));
     });
 
@@ -178,15 +207,18 @@ describe("aws user data: staging", () => {
             assert.ok(writtenFile(c, MY_CNF).split("\n").includes("bind_address = 0.0.0.0"), name);
         }
         // The kernel keeps traffic to an instance's own address on the instance: the rules are exactly
-        // the cross-instance flows', unchanged, and the apps' 3306 rule is for their writes only.
+        // the cross-instance flows', unchanged, and the apps' 3306 rule is for their writes only
+        // (9104 is Prometheus on server-3 scraping the replicas' exporters).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
             "egress db 3306 sg:db",
             "egress host 443 0.0.0.0/0",
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
+            "egress lb 9104 sg:db",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
+            "ingress db 9104 sg:lb",
             "ingress lb 443 0.0.0.0/0",
             "ingress lb 80 0.0.0.0/0",
             "ingress lb 8404 10.20.0.0/16",
@@ -213,6 +245,8 @@ describe("aws user data: staging", () => {
                 appPassword: APP_PW,
                 replicationUser: "replicator",
                 replicationPassword: REPL_PW,
+                monitorUser: "foobar_monitor",
+                monitorPassword: MONITOR_PW,
                 clientHost: "10.20.0.0/255.255.0.0",
             }),
         );
@@ -225,6 +259,18 @@ describe("aws user data: staging", () => {
         assert.equal(writtenFile(s1, BOOTSTRAP), replica);
         assert.equal(writtenFile(s2, BOOTSTRAP), replica);
         assert.ok(replica.includes("MASTER_HOST = '10.20.0.10'"));
+    });
+
+    it("each exporter logs in to its own database on the private address and listens where Prometheus scrapes it", () => {
+        for (const [c, address, listen] of [
+            [s1, "10.20.0.11", "10.20.0.11"],
+            [s2, "10.20.1.12", "10.20.1.12"],
+            [s3, "10.20.0.10", "127.0.0.1"],
+        ] as const) {
+            const login = renderExporterClient({ host: address, port: 3306, user: "foobar_monitor", password: MONITOR_PW });
+            assert.equal(writtenFile(c, EXPORTER_CNF), login);
+            assert.equal(writtenFile(c, EXPORTER_DEFAULTS), renderExporterDefaults({ listenAddress: listen, listenPort: 9104 }));
+        }
     });
 
     it("installs the app bundle, the statics and the boot helper as in the repository", () => {
@@ -242,6 +288,8 @@ describe("aws user data: staging", () => {
                 [MANIFEST, "0600"],
                 [MY_CNF, "0644"],
                 [BOOTSTRAP, "0600"],
+                [EXPORTER_CNF, "0600"],
+                [EXPORTER_DEFAULTS, "0644"],
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
@@ -250,12 +298,15 @@ describe("aws user data: staging", () => {
     });
 
     it("hands each secret-bearing file to its owner", () => {
+        const exporter = { path: EXPORTER_CNF, owner: "prometheus", group: "prometheus", mode: "0400" };
         assert.deepEqual(manifestOf(s1).files, [
             { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            exporter,
             { path: "/etc/foobar/secrets/db-password", owner: "foobar", group: "foobar", mode: "0400" },
         ]);
         assert.deepEqual(manifestOf(s3).files, [
             { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            exporter,
             { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
         ]);
     });

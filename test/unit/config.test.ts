@@ -11,9 +11,9 @@ const PEM_HINT = (key: string, what: string) =>
     `tls.mode "provided" needs a PEM ${what}; set it with \`pulumi config set --secret --path foobar:tls.${key} "$(cat FILE)"\`.`;
 const WHOLE = (min: number, max: number) => `must be a whole number from ${min} to ${max}.`;
 const DOMAIN_FIX = `must be a lowercase DNS name with at least two labels, like "www.foobar.com".`;
-const SUBNET_FIX = `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /22, like "10.77.0.0/16".`;
+const SUBNET_FIX = `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /21, like "10.77.0.0/16".`;
 const SUBNET_ROOM = (room: number, webServers: number, needed: number, prefix: number) =>
-    `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data and one per web server); use a /${prefix} or larger range.`;
+    `holds ${room} /24 networks but ${webServers} web servers need ${needed} (edge, web, data, metrics and one per web server); use a /${prefix} or larger range.`;
 
 interface BadCase {
     readonly name: string;
@@ -163,24 +163,25 @@ const BAD: readonly BadCase[] = [
         message: one(`  - foobar:docker.subnet: got "10.77.0.0/24"; ${SUBNET_FIX}`),
     },
     {
-        name: "subnet /22 too small for 2 web servers",
-        args: { webServers: 2, docker: { subnet: "10.77.0.0/22" } },
-        message: one(`  - foobar:docker.subnet: got "10.77.0.0/22"; ${SUBNET_ROOM(4, 2, 5, 21)}`),
+        // Four /24s cannot hold edge, web, data, metrics and a web server's own network.
+        name: "subnet prefix /22",
+        args: { webServers: 1, docker: { subnet: "10.77.0.0/22" } },
+        message: one(`  - foobar:docker.subnet: got "10.77.0.0/22"; ${SUBNET_FIX}`),
     },
     {
-        name: "subnet /22 too small for the default 2 web servers",
-        args: { docker: { subnet: "172.31.252.0/22" } },
-        message: one(`  - foobar:docker.subnet: got "172.31.252.0/22"; ${SUBNET_ROOM(4, 2, 5, 21)}`),
+        name: "subnet /21 too small for 5 web servers",
+        args: { webServers: 5, docker: { subnet: "172.31.248.0/21" } },
+        message: one(`  - foobar:docker.subnet: got "172.31.248.0/21"; ${SUBNET_ROOM(8, 5, 9, 20)}`),
     },
     {
         name: "subnet /21 too small for 6 web servers",
         args: { webServers: 6, docker: { subnet: "10.77.0.0/21" } },
-        message: one(`  - foobar:docker.subnet: got "10.77.0.0/21"; ${SUBNET_ROOM(8, 6, 9, 20)}`),
+        message: one(`  - foobar:docker.subnet: got "10.77.0.0/21"; ${SUBNET_ROOM(8, 6, 10, 20)}`),
     },
     {
-        name: "subnet /22 too small for 8 web servers",
-        args: { webServers: 8, docker: { subnet: "192.168.4.0/22" } },
-        message: one(`  - foobar:docker.subnet: got "192.168.4.0/22"; ${SUBNET_ROOM(4, 8, 11, 20)}`),
+        name: "subnet /21 too small for 8 web servers",
+        args: { webServers: 8, docker: { subnet: "192.168.8.0/21" } },
+        message: one(`  - foobar:docker.subnet: got "192.168.8.0/21"; ${SUBNET_ROOM(8, 8, 12, 20)}`),
     },
     {
         name: "monitoring: a misspelt key, a flag that is no boolean, intervals out of range",
@@ -334,34 +335,27 @@ describe("validateArgs", () => {
         for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.248.0/21", "192.168.0.0/16"]) {
             assert.equal(validateArgs({ docker: { subnet } }).docker.subnet, subnet);
         }
-        // A /22 still fits one web server (edge, web, data, server-1).
-        assert.equal(validateArgs({ webServers: 1, docker: { subnet: "172.31.252.0/22" } }).docker.subnet, "172.31.252.0/22");
+        // A /21 fits the default two web servers (edge, web, data, metrics, server-1, server-2).
+        assert.equal(validateArgs({ docker: { subnet: "172.31.248.0/21" } }).docker.subnet, "172.31.248.0/21");
     });
 
-    it("needs room in docker.subnet for edge, web, data and one /24 per web server", () => {
-        // /22 holds 4 networks: one web server (4) fits, two (5) do not.
-        assert.equal(validateArgs({ webServers: 1, docker: { subnet: "10.77.0.0/22" } }).docker.subnet, "10.77.0.0/22");
+    it("needs room in docker.subnet for edge, web, data, metrics and one /24 per web server", () => {
+        // /21 holds 8 networks: four web servers (8) fit, five (9) do not.
+        const four = validateArgs({ webServers: 4, docker: { subnet: "10.77.0.0/21" } });
+        assert.deepEqual([four.webServers, four.docker.subnet], [4, "10.77.0.0/21"]);
         assert.equal(
-            errorOf({ webServers: 2, docker: { subnet: "10.77.0.0/22" } }).message,
+            errorOf({ webServers: 5, docker: { subnet: "10.77.0.0/21" } }).message,
             one(
-                `  - foobar:docker.subnet: got "10.77.0.0/22"; holds 4 /24 networks but 2 web servers need 5 (edge, web, data and one per web server); use a /21 or larger range.`,
+                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 5 web servers need 9 (edge, web, data, metrics and one per web server); use a /20 or larger range.`,
             ),
         );
-        // /21 holds 8 networks: five web servers (8) fit, six (9) do not.
-        const five = validateArgs({ webServers: 5, docker: { subnet: "10.77.0.0/21" } });
-        assert.deepEqual([five.webServers, five.docker.subnet], [5, "10.77.0.0/21"]);
-        assert.equal(
-            errorOf({ webServers: 6, docker: { subnet: "10.77.0.0/21" } }).message,
-            one(
-                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 6 web servers need 9 (edge, web, data and one per web server); use a /20 or larger range.`,
-            ),
-        );
-        // /20 holds 16: the most web servers (8, needing 11) fit.
+        // /20 holds 16: the most web servers (8, needing 12) fit.
         assert.equal(validateArgs({ webServers: 8, docker: { subnet: "10.77.0.0/20" } }).docker.subnet, "10.77.0.0/20");
+        // The metrics network keeps its /24 with monitoring off too: addresses do not move when it is switched.
         assert.equal(
-            errorOf({ webServers: 8, docker: { subnet: "10.77.0.0/21" } }).message,
+            errorOf({ webServers: 5, monitoring: { enabled: false }, docker: { subnet: "10.77.0.0/21" } }).message,
             one(
-                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 8 web servers need 11 (edge, web, data and one per web server); use a /20 or larger range.`,
+                `  - foobar:docker.subnet: got "10.77.0.0/21"; holds 8 /24 networks but 5 web servers need 9 (edge, web, data, metrics and one per web server); use a /20 or larger range.`,
             ),
         );
         // A malformed subnet gets only the shape rule, not the room rule as well.

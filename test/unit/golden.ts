@@ -11,15 +11,26 @@ import { renderDiagram } from "../../components/render/diagram";
 import { renderHaproxyConfig } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
 import { renderNginxConfig } from "../../components/render/nginx";
+import { renderExporterClient, renderExporterDefaults } from "../../components/render/mysqldExporter";
 import { renderAlertRules, renderPrometheusConfig, renderPrometheusDefaults } from "../../components/render/prometheus";
 import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
-import { APP_DB_USER, DATABASE_NAME, PORTS, REPLICATION_USER, Topology, buildTopology } from "../../components/topology";
+import {
+    APP_DB_USER,
+    DATABASE_NAME,
+    MONITOR_USER,
+    PORTS,
+    REPLICATION_USER,
+    Topology,
+    buildTopology,
+    service,
+} from "../../components/topology";
 import { loadStackConfig } from "../helpers/pulumiMocks";
 
 export const GOLDEN_DIR = path.join(__dirname, "golden");
 /** Stand-ins for the generated passwords: 32 letters and digits, like RandomPassword makes. */
 export const FAKE_APP_PASSWORD = "AppPassw0rdFakeFakeFakeFakeFake1";
 export const FAKE_REPLICATION_PASSWORD = "ReplPassw0rdFakeFakeFakeFakeFak2";
+export const FAKE_MONITOR_PASSWORD = "MoniPassw0rdFakeFakeFakeFakeFak3";
 
 export const GOLDEN_FILES = [
     "haproxy.cfg",
@@ -33,6 +44,8 @@ export const GOLDEN_FILES = [
     "prometheus.yml",
     "prometheus-alerts.yml",
     "prometheus.defaults",
+    "mysqld-exporter.cnf",
+    "mysqld-exporter.defaults",
 ] as const;
 export type GoldenFile = (typeof GOLDEN_FILES)[number];
 
@@ -56,6 +69,8 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
     const clientHost = `${(data?.subnet as string).split(".").slice(0, 3).join(".")}.%`;
     const w1 = topology.web[0];
     const replica = topology.replicas.at(0);
+    const exporter = topology.exporters.at(0);
+    const exporterAddress = exporter && topology.prometheus ? plan.reach(topology.prometheus, exporter) : "";
     return {
         "haproxy.cfg": renderHaproxyConfig({
             domain: args.domain,
@@ -99,6 +114,7 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
             appPassword: FAKE_APP_PASSWORD,
             replicationUser: REPLICATION_USER,
             replicationPassword: FAKE_REPLICATION_PASSWORD,
+            ...(exporter ? { monitorUser: MONITOR_USER, monitorPassword: FAKE_MONITOR_PASSWORD } : {}),
             clientHost,
         }),
         // Without replicas there is no replica bootstrap: "".
@@ -131,9 +147,29 @@ export function renderAll(topology: Topology): Record<GoldenFile, string> {
             lbServer: topology.lbServer,
             externalLabels: { site: args.domain },
             listenPort: PORTS.prometheus,
+            databaseTargets: topology.exporters.map((key) => ({
+                target: `${plan.reach(topology.prometheus as string, key)}:${PORTS.mysqldExporter}`,
+                host: service(topology, key).server,
+                role: service(topology, key).watches === topology.primary ? "primary" : "replica",
+            })),
         }),
-        "prometheus-alerts.yml": renderAlertRules({ scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds }),
+        "prometheus-alerts.yml": renderAlertRules({
+            scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds,
+            databases: topology.exporters.length > 0,
+        }),
         "prometheus.defaults": renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays: args.monitoring.retentionDays }),
+        // Without exporters (monitoring off, RDS) there are no exporter files: "".
+        "mysqld-exporter.cnf":
+            exporter === undefined
+                ? ""
+                : renderExporterClient({
+                      host: plan.reach(exporter, service(topology, exporter).watches as string),
+                      port: PORTS.mysql,
+                      user: MONITOR_USER,
+                      password: FAKE_MONITOR_PASSWORD,
+                  }),
+        "mysqld-exporter.defaults":
+            exporter === undefined ? "" : renderExporterDefaults({ listenAddress: exporterAddress, listenPort: PORTS.mysqldExporter }),
     };
 }
 

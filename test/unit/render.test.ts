@@ -5,6 +5,7 @@ import { validateArgs } from "../../components/config/validate";
 import { APP_PASSWORD_PATH, appEnvironment } from "../../components/render/app";
 import { haproxyCertBundle, renderHaproxyConfig, HaproxyConfigInput } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
+import { renderExporterClient } from "../../components/render/mysqldExporter";
 import {
     PROMETHEUS_RULES_PATH,
     renderAlertRules,
@@ -13,7 +14,15 @@ import {
 } from "../../components/render/prometheus";
 import { assertSafeToken, lines, sqlString } from "../../components/render/text";
 import { buildTopology } from "../../components/topology";
-import { FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, GOLDEN_FILES, assertGolden, devTopology, renderAll } from "./golden";
+import {
+    FAKE_APP_PASSWORD,
+    FAKE_MONITOR_PASSWORD,
+    FAKE_REPLICATION_PASSWORD,
+    GOLDEN_FILES,
+    assertGolden,
+    devTopology,
+    renderAll,
+} from "./golden";
 
 const rendered = renderAll(devTopology());
 const linesOf = (text: string) => text.split("\n");
@@ -153,12 +162,13 @@ describe("text helpers", () => {
 });
 
 describe("MariaDB files", () => {
-    it("grants the app and the replicator exactly what they need, from the data network only", () => {
+    it("grants the app, the replicator and the exporters' monitor exactly what they need, from the data network only", () => {
         const grants = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => l.startsWith("GRANT"));
         assert.deepEqual(grants, [
             "GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.2.%';",
             "GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.2.%';",
             "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.2.%';",
+            "GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'foobar_monitor'@'10.77.2.%';",
         ]);
         const users = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => /^(CREATE|ALTER) USER/.test(l));
         assert.deepEqual(users, [
@@ -166,6 +176,8 @@ describe("MariaDB files", () => {
             `ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
             `CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
             `ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
+            `CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' WITH MAX_USER_CONNECTIONS 3;`,
+            `ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' WITH MAX_USER_CONNECTIONS 3;`,
         ]);
     });
 
@@ -216,6 +228,21 @@ describe("MariaDB files", () => {
             replicationPassword: "r'",
         });
         assert.ok(replica.includes("MASTER_PASSWORD = 'r'''"), replica);
+    });
+});
+
+describe("mysqld exporter files", () => {
+    it("logs in to its own database over data and listens only on metrics, where Prometheus scrapes it", () => {
+        // server-1's exporter: its replica is 10.77.2.31 on data; the exporter is 10.77.3.41 on metrics.
+        assert.ok(linesOf(rendered["mysqld-exporter.cnf"]).includes("host=10.77.2.31"));
+        assert.match(rendered["mysqld-exporter.defaults"], / --web\.listen-address=10\.77\.3\.41:9104"$/m);
+    });
+
+    it("refuses a password that could end the option file's quoting", () => {
+        const input = { host: "10.77.2.31", port: 3306, user: "foobar_monitor" };
+        for (const password of ['a"b', "a\\b", "a\nb"]) {
+            assert.throws(() => renderExporterClient({ ...input, password }), /refusing to render the exporter's password/, password);
+        }
     });
 });
 
@@ -300,6 +327,10 @@ describe("prometheus", () => {
                 ["FoobarSiteDown", "5s"],
                 ["FoobarLoadBalancerDown", "10s"],
                 ["FoobarServerErrors", "2m"],
+                ["FoobarPrimaryDatabaseDown", "10s"],
+                ["FoobarReplicaDatabaseDown", "10s"],
+                ["FoobarReplicationStopped", "10s"],
+                ["FoobarReplicationLagging", "60s"],
                 ["FoobarSlowResponses", "5m"],
             ],
         );
@@ -308,11 +339,41 @@ describe("prometheus", () => {
         assert.ok(linesOf(rendered["haproxy.cfg"]).includes("backend web"));
         assert.match(rules[0].expr, /proxy="web"/);
         assert.match(rules[3].expr, /proxy="www"/);
+        // Without exporters (RDS), no database alerts.
+        assert.deepEqual(
+            rulesOf(renderAlertRules({ scrapeIntervalSeconds: 5, databases: false })).map((r) => r.alert),
+            ["FoobarWebServerDown", "FoobarSiteDown", "FoobarLoadBalancerDown", "FoobarServerErrors", "FoobarSlowResponses"],
+        );
+    });
+
+    it("scrapes each database's exporter on the metrics network, labelled with its server and role", () => {
+        const mysqld = config.scrape_configs.find((j) => j.job_name === "mysqld") as unknown as {
+            static_configs: Array<{ targets: string[]; labels: Record<string, string> }>;
+        };
+        assert.deepEqual(mysqld.static_configs, [
+            { targets: ["10.77.3.41:9104"], labels: { host: "server-1", role: "replica" } },
+            { targets: ["10.77.3.42:9104"], labels: { host: "server-2", role: "replica" } },
+            { targets: ["10.77.3.43:9104"], labels: { host: "server-3", role: "primary" } },
+        ]);
+        assert.deepEqual(
+            config.scrape_configs.map((j) => j.job_name),
+            ["haproxy", "mysqld", "prometheus"],
+        );
     });
 
     it("keeps four samples in every rate() window at a slow scrape interval", () => {
-        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60 }));
+        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60, databases: true }));
         assert.equal(slow[0].for, "120s");
+        // The database alerts wait two scrapes too, the lag alert included (a minute is one scrape here).
+        assert.deepEqual(
+            slow.slice(4, 8).map((r) => [r.alert, r.for]),
+            [
+                ["FoobarPrimaryDatabaseDown", "120s"],
+                ["FoobarReplicaDatabaseDown", "120s"],
+                ["FoobarReplicationStopped", "120s"],
+                ["FoobarReplicationLagging", "120s"],
+            ],
+        );
         assert.match(slow[3].expr, /\[240s\]/);
         assert.doesNotMatch(slow[3].expr, /\[60s\]/);
     });
@@ -331,7 +392,10 @@ describe("prometheus", () => {
             lbServer: "server-3",
             externalLabels: {},
             listenPort: 9090,
+            databaseTargets: [],
         };
         assert.throws(() => renderPrometheusConfig({ ...input, haproxyTarget: "10.77.1.2:8404\n- evil" }), /refusing to render/);
+        const evil = { target: "10.77.3.41:9104\n- evil", host: "server-1", role: "replica" } as const;
+        assert.throws(() => renderPrometheusConfig({ ...input, databaseTargets: [evil] }), /refusing to render/);
     });
 });

@@ -1,19 +1,33 @@
 // defineStack on the dev stack file, under mocks: every resource, network, secret and output.
 import assert from "node:assert/strict";
 import { StackRun, TYPES, byType, findResource } from "../helpers/pulumiMocks";
-import { FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, readGolden } from "./golden";
+import { FAKE_APP_PASSWORD, FAKE_MONITOR_PASSWORD, FAKE_REPLICATION_PASSWORD, readGolden } from "./golden";
 import { Outputs, container, containers, countByType, isSecretAt, runDev, stringLeaves, upload } from "./stackHelpers";
 
 const P = "foobar-dev";
 /** Files carrying a key or a password, besides the app's password file (see the pending test). */
-const SECRET_FILES = ["/etc/haproxy/certs/site.pem", "/etc/mysql/foobar/bootstrap.sql"];
+const SECRET_FILES = ["/etc/haproxy/certs/site.pem", "/etc/mysql/foobar/bootstrap.sql", "/etc/foobar/mysqld-exporter.cnf"];
 
 /** Graceful stop: HAProxy finishes connections on SIGUSR1, nginx on SIGQUIT; the rest on SIGTERM. */
 const STOP_SIGNAL: Record<string, string> = { haproxy: "SIGUSR1", nginx: "SIGQUIT" };
 
-/** container suffix -> server, service label, networks in attach order [network, address] */
+/**
+ * container suffix -> server, service label, networks in attach order [network, address]; in
+ * registration order, which follows dependencies: the primary; what needs only it (the primary's
+ * exporter, the replicas, the apps); what needs those (the replicas' exporters, nginx); HAProxy;
+ * Prometheus.
+ */
 const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>]> = [
     ["server-3-mariadb-primary", "server-3", "mariadb-primary", [["data", "10.77.2.3"]]],
+    [
+        "server-3-mysqld-exporter",
+        "server-3",
+        "mysqld-exporter",
+        [
+            ["data", "10.77.2.43"],
+            ["metrics", "10.77.3.43"],
+        ],
+    ],
     ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.2.31"]]],
     ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.2.32"]]],
     [
@@ -22,7 +36,7 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "app",
         [
             ["data", "10.77.2.21"],
-            ["server-1", "10.77.3.21"],
+            ["server-1", "10.77.4.21"],
         ],
     ],
     [
@@ -31,7 +45,25 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "app",
         [
             ["data", "10.77.2.22"],
-            ["server-2", "10.77.4.22"],
+            ["server-2", "10.77.5.22"],
+        ],
+    ],
+    [
+        "server-1-mysqld-exporter",
+        "server-1",
+        "mysqld-exporter",
+        [
+            ["data", "10.77.2.41"],
+            ["metrics", "10.77.3.41"],
+        ],
+    ],
+    [
+        "server-2-mysqld-exporter",
+        "server-2",
+        "mysqld-exporter",
+        [
+            ["data", "10.77.2.42"],
+            ["metrics", "10.77.3.42"],
         ],
     ],
     [
@@ -40,7 +72,7 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "nginx",
         [
             ["web", "10.77.1.11"],
-            ["server-1", "10.77.3.11"],
+            ["server-1", "10.77.4.11"],
         ],
     ],
     [
@@ -49,7 +81,7 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "nginx",
         [
             ["web", "10.77.1.12"],
-            ["server-2", "10.77.4.12"],
+            ["server-2", "10.77.5.12"],
         ],
     ],
     [
@@ -68,6 +100,7 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         [
             ["edge", "10.77.0.4"],
             ["web", "10.77.1.4"],
+            ["metrics", "10.77.3.4"],
         ],
     ],
 ];
@@ -92,23 +125,25 @@ describe("defineStack: the dev stack", () => {
     let passwords: string[];
     before(async () => {
         run = await runDev();
-        passwords = ["app", "replication"].map((p) => findResource(run.resources, TYPES.password, `${P}-db-${p}-password`).state.result);
+        passwords = ["app", "replication", "monitor"].map(
+            (p) => findResource(run.resources, TYPES.password, `${P}-db-${p}-password`).state.result,
+        );
     });
 
     it("creates exactly the expected resources", () => {
         assert.deepEqual(countByType(run.resources), {
             component: 1,
-            container: 9,
-            network: 5,
-            image: 5,
+            container: 12,
+            network: 6,
+            image: 6,
             volume: 4,
-            password: 2,
+            password: 3,
             privateKey: 2,
             selfSignedCert: 1,
             certRequest: 1,
             locallySignedCert: 1,
         });
-        assert.equal(run.resources.length, 31);
+        assert.equal(run.resources.length, 37);
     });
 
     it("names every child after the component", () => {
@@ -128,6 +163,7 @@ describe("defineStack: the dev stack", () => {
                 .sort(),
             [
                 [`${P}-db-app-password`, 32, false],
+                [`${P}-db-monitor-password`, 32, false],
                 [`${P}-db-replication-password`, 32, false],
             ],
         );
@@ -136,11 +172,15 @@ describe("defineStack: the dev stack", () => {
     it("builds one local image per kind, never pushed", () => {
         assert.deepEqual(
             byType(run.resources, TYPES.image).map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
-            ["haproxy", "nginx", "app", "mariadb", "prometheus"].map((k) => [`${P}-image-${k}`, `foobar-infra/${k}:local`, true]),
+            ["haproxy", "nginx", "app", "mariadb", "prometheus", "mysqld-exporter"].map((k) => [
+                `${P}-image-${k}`,
+                `foobar-infra/${k}:local`,
+                true,
+            ]),
         );
         for (const c of containers(run)) {
-            const kind = c.name.includes("mariadb") ? "mariadb" : c.name.split("-").pop();
-            assert.equal(c.inputs.image, `foobar-infra/${kind}:local`, c.name);
+            const kind = (c.inputs.labels as Array<{ value: string }>)[2].value;
+            assert.equal(c.inputs.image, `foobar-infra/${kind.startsWith("mariadb-") ? "mariadb" : kind}:local`, c.name);
         }
     });
 
@@ -181,7 +221,7 @@ describe("defineStack: the dev stack", () => {
                 n.inputs.internal,
                 n.inputs.ipamConfigs,
             ]),
-            ["edge", "web", "data", "server-1", "server-2"].map((s, i) => [
+            ["edge", "web", "data", "metrics", "server-1", "server-2"].map((s, i) => [
                 `${P}-${s}`,
                 `${P}-${s}`,
                 "bridge",
@@ -194,6 +234,19 @@ describe("defineStack: the dev stack", () => {
             onEdge.map((c) => c.name),
             [`${P}-server-3-haproxy`, `${P}-server-3-prometheus`],
         );
+        // Prometheus reaches the exporters over metrics, never data; no database is on metrics.
+        const on = (network: string) =>
+            containers(run)
+                .filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-${network}`))
+                .map((c) => c.name.slice(P.length + 1))
+                .sort();
+        assert.deepEqual(on("metrics"), [
+            "server-1-mysqld-exporter",
+            "server-2-mysqld-exporter",
+            "server-3-mysqld-exporter",
+            "server-3-prometheus",
+        ]);
+        assert.ok(!on("data").includes("server-3-prometheus"));
         // A web server's own network joins only its nginx and its app.
         for (const n of [1, 2]) {
             const on = containers(run).filter((c) =>
@@ -207,7 +260,8 @@ describe("defineStack: the dev stack", () => {
     });
 
     it("delivers the rendered files of the golden copies", () => {
-        const sub = (text: string) => text.split(passwords[0]).join(FAKE_APP_PASSWORD).split(passwords[1]).join(FAKE_REPLICATION_PASSWORD);
+        const fakes = [FAKE_APP_PASSWORD, FAKE_REPLICATION_PASSWORD, FAKE_MONITOR_PASSWORD];
+        const sub = (text: string) => passwords.reduce((t, p, i) => t.split(p).join(fakes[i]), text);
         const haproxy = container(run, `${P}-server-3-haproxy`);
         const primary = container(run, `${P}-server-3-mariadb-primary`);
         const replica = container(run, `${P}-server-1-mariadb-replica`);
@@ -222,6 +276,9 @@ describe("defineStack: the dev stack", () => {
         assert.equal(upload(prometheus, "/etc/prometheus/prometheus.yml"), readGolden("prometheus.yml"));
         assert.equal(upload(prometheus, "/etc/prometheus/foobar-alerts.yml"), readGolden("prometheus-alerts.yml"));
         assert.equal(upload(prometheus, "/etc/default/prometheus"), readGolden("prometheus.defaults"));
+        const exporter = container(run, `${P}-server-1-mysqld-exporter`);
+        assert.equal(sub(upload(exporter, "/etc/foobar/mysqld-exporter.cnf")), readGolden("mysqld-exporter.cnf"));
+        assert.equal(upload(exporter, "/etc/default/prometheus-mysqld-exporter"), readGolden("mysqld-exporter.defaults"));
         assert.equal(
             upload(container(run, `${P}-server-2-mariadb-replica`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf"),
             readGolden("mariadb-replica.cnf").replace("server_id = 101", "server_id = 102"),
@@ -234,7 +291,7 @@ describe("defineStack: the dev stack", () => {
         );
     });
 
-    it("uploads the certificate bundle and the bootstrap SQL as secrets", () => {
+    it("uploads the certificate bundle, the bootstrap SQL and the exporters' logins as secrets", () => {
         let checked = 0;
         for (const c of containers(run)) {
             (c.inputs.uploads as Array<{ file: string }>).forEach((u, i) => {
@@ -243,7 +300,7 @@ describe("defineStack: the dev stack", () => {
                 assert.ok(isSecretAt(c, `uploads[${i}].content`), `${c.name} ${u.file} is not secret (${c.secretPaths.join(", ")})`);
             });
         }
-        assert.equal(checked, 4, "haproxy's bundle and three bootstrap files");
+        assert.equal(checked, 7, "haproxy's bundle, three bootstrap files and three exporter logins");
         assert.ok(isSecretAt(container(run, `${P}-server-3-haproxy`), "uploads[1].content"));
         assert.ok(isSecretAt(container(run, `${P}-server-3-mariadb-primary`), "uploads[1].content"));
         assert.ok(isSecretAt(container(run, `${P}-server-2-mariadb-replica`), "uploads[1].content"));
@@ -258,7 +315,7 @@ describe("defineStack: the dev stack", () => {
     it("puts generated passwords and keys in no non-secret input and in no environment", () => {
         const keys = byType(run.resources, TYPES.privateKey).map((k) => k.state.privateKeyPem as string);
         const secrets = [...passwords, ...keys];
-        assert.equal(secrets.length, 4);
+        assert.equal(secrets.length, 5);
         for (const r of run.resources) {
             for (const [path, value] of stringLeaves(r.inputs)) {
                 assert.ok(
@@ -288,9 +345,10 @@ describe("defineStack: the dev stack", () => {
             name: `server-${n}`,
             role: "web",
             services: [
-                svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, [`server-${n}`]: `10.77.${n + 2}.1${n}` }),
-                svc(`server-${n}-app`, "app", { data: `10.77.2.2${n}`, [`server-${n}`]: `10.77.${n + 2}.2${n}` }),
+                svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, [`server-${n}`]: `10.77.${n + 3}.1${n}` }),
+                svc(`server-${n}-app`, "app", { data: `10.77.2.2${n}`, [`server-${n}`]: `10.77.${n + 3}.2${n}` }),
                 svc(`server-${n}-mariadb-replica`, "mariadb-replica", { data: `10.77.2.3${n}` }),
+                svc(`server-${n}-mysqld-exporter`, "mysqld-exporter", { data: `10.77.2.4${n}`, metrics: `10.77.3.4${n}` }),
             ],
         });
         assert.deepEqual(await value(o.servers), [
@@ -302,7 +360,8 @@ describe("defineStack: the dev stack", () => {
                 services: [
                     svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2" }),
                     svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
-                    svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", web: "10.77.1.4" }),
+                    svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", web: "10.77.1.4", metrics: "10.77.3.4" }),
+                    svc("server-3-mysqld-exporter", "mysqld-exporter", { data: "10.77.2.43", metrics: "10.77.3.43" }),
                 ],
             },
         ]);

@@ -8,14 +8,18 @@ import { container, containers, countByType, haproxyLines, isSecretAt, runDev, u
 const P = "foobar-dev";
 const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
 const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
-/** networks: edge, web, data and one per web server; images: one per kind (Prometheus's too, with monitoring on) */
-const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES, images = 5) => ({
+/**
+ * networks: edge, web, data, metrics (with monitoring on) and one per web server; images: one per kind
+ * (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
+ * and, with monitoring on, the exporters' monitor user's.
+ */
+const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES, monitoring = true) => ({
     component: 1,
     container: containers,
     network: networks,
-    image: images,
+    image: monitoring ? 6 : 4,
     volume: volumes,
-    password: 2,
+    password: monitoring ? 3 : 2,
     ...tls,
 });
 
@@ -32,63 +36,65 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "dev",
         config: {},
-        counts: counts(9, 4, 5),
+        counts: counts(12, 4, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
-        counts: counts(6, 3, 4),
+        counts: counts(8, 3, 5),
         servers: ["server-1 10.77.1.11:80"],
         readers: ["10.77.2.31:3306"],
     },
     {
         name: "3 web servers, 2 replicas",
         config: { "foobar:webServers": 3 },
-        counts: counts(11, 4, 6),
+        counts: counts(14, 4, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive",
         config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(9, 4, 5),
+        counts: counts(12, 4, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive, 3 web servers",
         config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(11, 4, 6),
+        counts: counts(14, 4, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "leastconn",
         config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
-        counts: counts(9, 4, 5),
+        counts: counts(12, 4, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "no replicas",
         config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
-        counts: counts(7, 2, 5),
+        // The primary's exporter only.
+        counts: counts(8, 2, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: [],
     },
     {
         name: "monitoring off",
         config: { "foobar:monitoring": { enabled: false } },
-        counts: counts(8, 3, 5, TLS_RESOURCES, 4),
+        // No Prometheus, no exporters, no metrics network.
+        counts: counts(8, 3, 5, TLS_RESOURCES, false),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "provided TLS",
         config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
-        counts: counts(9, 4, 5, {}),
+        counts: counts(12, 4, 6, {}),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
@@ -127,17 +133,17 @@ describe("defineStack: variants of the dev stack", () => {
         assert.ok(env.includes("FOOBAR_DB_WRITER_HOST=10.77.2.3"));
         assert.deepEqual(container(run, `${P}-server-3-nginx`).inputs.networksAdvanced, [
             { name: `${P}-web`, ipv4Address: "10.77.1.13" },
-            { name: `${P}-server-3`, ipv4Address: "10.77.5.13" },
+            { name: `${P}-server-3`, ipv4Address: "10.77.6.13" },
         ]);
         assert.deepEqual(container(run, `${P}-server-3-app`).inputs.networksAdvanced, [
             { name: `${P}-data`, ipv4Address: "10.77.2.23" },
-            { name: `${P}-server-3`, ipv4Address: "10.77.5.23" },
+            { name: `${P}-server-3`, ipv4Address: "10.77.6.23" },
         ]);
         assert.deepEqual(
             upload(container(run, `${P}-server-3-nginx`), "/etc/nginx/nginx.conf")
                 .split("\n")
                 .filter((l) => l.includes(":3000")),
-            ["        server 10.77.5.23:3000 max_fails=0;"],
+            ["        server 10.77.6.23:3000 max_fails=0;"],
         );
     });
 
@@ -152,6 +158,39 @@ describe("defineStack: variants of the dev stack", () => {
         }
         const cnf = upload(container(run, `${P}-server-3-mariadb-primary`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf");
         assert.ok(cnf.split("\n").includes("rpl_semi_sync_master_enabled = OFF"));
+    });
+
+    it("monitoring off: no exporter and no metrics network, whose /24 stays reserved; no replicas: the primary's exporter alone", async () => {
+        const off = await runDev({ "foobar:monitoring": { enabled: false } });
+        assert.deepEqual(
+            containers(off).filter((c) => c.name.endsWith("-mysqld-exporter")),
+            [],
+        );
+        assert.deepEqual(
+            byType(off.resources, TYPES.network).map((n) => [n.name, n.inputs.ipamConfigs[0].subnet]),
+            [
+                [`${P}-edge`, "10.77.0.0/24"],
+                [`${P}-web`, "10.77.1.0/24"],
+                [`${P}-data`, "10.77.2.0/24"],
+                [`${P}-server-1`, "10.77.4.0/24"],
+                [`${P}-server-2`, "10.77.5.0/24"],
+            ],
+        );
+        const alone = await runDev({ "foobar:database": { mode: "self-managed", replicas: 0 } });
+        assert.deepEqual(
+            containers(alone)
+                .filter((c) => c.name.endsWith("-mysqld-exporter"))
+                .map((c) => [c.name, c.inputs.networksAdvanced]),
+            [
+                [
+                    `${P}-server-3-mysqld-exporter`,
+                    [
+                        { name: `${P}-data`, ipv4Address: "10.77.2.43" },
+                        { name: `${P}-metrics`, ipv4Address: "10.77.3.43" },
+                    ],
+                ],
+            ],
+        );
     });
 
     it("provided TLS: no TLS resources, the bundle holds both PEMs as a secret, the CA output is the certificate", async () => {
@@ -170,10 +209,10 @@ describe("defineStack: variants of the dev stack", () => {
         const haproxy = container(run, "foobar-staging-server-3-haproxy");
         assert.deepEqual(haproxy.inputs.labels[0], { label: "foobar.stack", value: "foobar-staging" });
         assert.equal(haproxy.inputs.networksAdvanced[0].name, "foobar-staging-edge");
-        assert.equal(byType(run.resources, TYPES.network).length, 5);
+        assert.equal(byType(run.resources, TYPES.network).length, 6);
         assert.deepEqual(
             byType(run.resources, TYPES.network).map((n) => n.inputs.name),
-            ["edge", "web", "data", "server-1", "server-2"].map((s) => `foobar-staging-${s}`),
+            ["edge", "web", "data", "metrics", "server-1", "server-2"].map((s) => `foobar-staging-${s}`),
         );
     });
 
@@ -233,6 +272,6 @@ describe("defineStack: invalid stack config", () => {
 
     it("ignores other namespaces", async () => {
         const run = await runDev({ "docker:host": "unix:///var/run/docker.sock", "pulumi:template": "x" });
-        assert.equal(byType(run.resources, TYPES.container).length, 9);
+        assert.equal(byType(run.resources, TYPES.container).length, 12);
     });
 });

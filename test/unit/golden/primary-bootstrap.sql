@@ -11,3 +11,7 @@ GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.2.%';
 CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
 ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
 GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.2.%';
+-- The metrics exporters read server and replication status; no table data.
+CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' WITH MAX_USER_CONNECTIONS 3;
+ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' WITH MAX_USER_CONNECTIONS 3;
+GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'foobar_monitor'@'10.77.2.%';

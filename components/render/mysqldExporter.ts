@@ -1,0 +1,39 @@
+// Prometheus's mysqld exporter beside each self-managed database: how it logs in and where it
+// listens. Debian's prometheus-mysqld-exporter unit reads the same two files on EC2. Pure.
+import { assertSafeToken, lines } from "./text";
+
+/** The exporter's login, a MySQL option file: the password stays out of the command line. */
+export const EXPORTER_CLIENT_PATH = "/etc/foobar/mysqld-exporter.cnf";
+/** Debian's unit reads its flags from here (ARGS="..."); the docker image's command does too. */
+export const EXPORTER_DEFAULTS_PATH = "/etc/default/prometheus-mysqld-exporter";
+
+const HEADER = "# Rendered by foobar-infra (components/render/mysqldExporter.ts). Do not edit by hand.";
+
+export interface ExporterClientInput {
+    readonly host: string;
+    readonly port: number;
+    readonly user: string;
+    /** Or, on EC2, the placeholder the boot helper fills in from SSM. */
+    readonly password: string;
+}
+
+export function renderExporterClient(input: ExporterClientInput): string {
+    assertSafeToken("exporter database host", input.host);
+    assertSafeToken("exporter database user", input.user);
+    // Option files quote with "...": a password holding a quote, a backslash or a newline could end it.
+    if (/["\\\n]/.test(input.password))
+        throw new Error("refusing to render the exporter's password: it holds a quote, backslash or newline");
+    return lines(HEADER, "[client]", `host=${input.host}`, `port=${input.port}`, `user=${input.user}`, `password="${input.password}"`);
+}
+
+export interface ExporterFlagsInput {
+    /** The address Prometheus scrapes this exporter at, and the only one it listens on. */
+    readonly listenAddress: string;
+    readonly listenPort: number;
+}
+
+export function renderExporterDefaults(input: ExporterFlagsInput): string {
+    assertSafeToken("exporter listen address", input.listenAddress);
+    const flags = [`--config.my-cnf=${EXPORTER_CLIENT_PATH}`, `--web.listen-address=${input.listenAddress}:${input.listenPort}`];
+    return lines(HEADER, `ARGS="${flags.join(" ")}"`);
+}
