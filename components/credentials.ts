@@ -28,7 +28,16 @@ function password(name: string, parent: pulumi.Resource): pulumi.Output<string> 
     return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false }, { parent }).result);
 }
 
-export function createCredentials(name: string, args: ResolvedArgs, parent: pulumi.Resource): Credentials {
+/**
+ * `publicAddresses`: where clients reach the site besides the domain (aws: the Elastic IP), so a
+ * self-signed certificate is valid for https://<address>/ too before DNS points at it.
+ */
+export function createCredentials(
+    name: string,
+    args: ResolvedArgs,
+    parent: pulumi.Resource,
+    publicAddresses: ReadonlyArray<pulumi.Input<string>> = [],
+): Credentials {
     const appPassword = password(`${name}-db-app-password`, parent);
     const selfManaged = args.database.mode === "self-managed";
     const replicationPassword = selfManaged ? password(`${name}-db-replication-password`, parent) : undefined;
@@ -46,7 +55,7 @@ export function createCredentials(name: string, args: ResolvedArgs, parent: pulu
                 caCertificatePem: pulumi.unsecret(pulumi.output(tlsArgs.certificate)),
             };
         case "self-signed": {
-            const site = selfSignedSite(name, args.domain, tlsArgs.validityDays * 24, parent);
+            const site = selfSignedSite(name, args.domain, publicAddresses, tlsArgs.validityDays * 24, parent);
             return { appPassword, replicationPassword, monitorPassword, ...site };
         }
         default: {
@@ -56,7 +65,13 @@ export function createCredentials(name: string, args: ResolvedArgs, parent: pulu
     }
 }
 
-function selfSignedSite(name: string, domain: string, validityPeriodHours: number, parent: pulumi.Resource) {
+function selfSignedSite(
+    name: string,
+    domain: string,
+    publicAddresses: ReadonlyArray<pulumi.Input<string>>,
+    validityPeriodHours: number,
+    parent: pulumi.Resource,
+) {
     const opts = { parent };
     const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
     const ca = new tls.SelfSignedCert(
@@ -77,7 +92,7 @@ function selfSignedSite(name: string, domain: string, validityPeriodHours: numbe
             privateKeyPem: siteKey.privateKeyPem,
             subject: { commonName: domain, organization: "foobar-infra" },
             dnsNames: [domain, ...LOCAL_NAMES],
-            ipAddresses: LOCAL_ADDRESSES,
+            ipAddresses: pulumi.all([...publicAddresses]).apply((addresses) => [...LOCAL_ADDRESSES, ...addresses]),
         },
         opts,
     );

@@ -1,10 +1,11 @@
 // FoobarInfra: the three-server web infrastructure of www.foobar.com as one component.
 import * as pulumi from "@pulumi/pulumi";
+import type * as aws from "@pulumi/aws";
 import { FoobarInfraArgs, ResolvedArgs } from "./config/args";
 import { validateArgs } from "./config/validate";
 import { createCredentials } from "./credentials";
 import { deployDocker } from "./backends/docker";
-import { deployAws } from "./backends/aws";
+import { allocatePublicAddress, deployAws } from "./backends/aws";
 import { ConfigError } from "./config/problems";
 import { renderDiagram } from "./render/diagram";
 import { PORTS, Topology, buildTopology, service } from "./topology";
@@ -69,13 +70,15 @@ export class FoobarInfra extends pulumi.ComponentResource {
         super(FOOBAR_INFRA_TYPE, name, {}, opts);
         this.region = region;
         const topology = buildTopology(resolved);
-        const credentials = createCredentials(name, resolved, this);
-        const outputs = this.deploy(name, topology, credentials);
+        // On aws the certificate names the Elastic IP too, so it exists before the certificate.
+        const publicAddress = resolved.platform === "aws" ? allocatePublicAddress(name, this) : undefined;
+        const credentials = createCredentials(name, resolved, this, publicAddress ? [publicAddress.publicIp] : []);
+        const outputs = this.deploy(name, topology, credentials, publicAddress);
         Object.assign(this, outputs);
         this.registerOutputs(outputs);
     }
 
-    private deploy(name: string, topology: Topology, credentials: ReturnType<typeof createCredentials>) {
+    private deploy(name: string, topology: Topology, credentials: ReturnType<typeof createCredentials>, publicAddress?: aws.ec2.Eip) {
         const { args } = topology;
         switch (args.platform) {
             case "docker": {
@@ -102,7 +105,8 @@ export class FoobarInfra extends pulumi.ComponentResource {
                 };
             }
             case "aws": {
-                const deployment = deployAws(name, pulumi.getStack(), this.region, topology, credentials, this);
+                if (!publicAddress) throw new Error("the aws platform needs the load balancer's Elastic IP");
+                const deployment = deployAws(name, pulumi.getStack(), this.region, topology, credentials, publicAddress, this);
                 const host = deployment.publicIp;
                 const servers = host.apply((publicIp) =>
                     summarize(topology, (server) => ({

@@ -40,17 +40,28 @@ function hostPatternOf(cidr: string): string {
     return `${base}/${[24, 16, 8, 0].map((s) => (mask >>> s) & 255).join(".")}`;
 }
 
+const tagsOf = (name: string) => ({ "foobar:stack": name, "managed-by": "pulumi" });
+
+/**
+ * The load balancer's Elastic IP, allocated before anything else so the site certificate can name
+ * it; deployAws associates it with the load balancer's instance.
+ */
+export function allocatePublicAddress(name: string, parent: pulumi.Resource): aws.ec2.Eip {
+    return new aws.ec2.Eip(`${name}-lb`, { domain: "vpc", tags: { ...tagsOf(name), Name: `${name}-lb` } }, { parent });
+}
+
 export function deployAws(
     name: string,
     stack: string,
     region: string,
     topology: Topology,
     credentials: Credentials,
+    publicAddress: aws.ec2.Eip,
     parent: pulumi.Resource,
 ): AwsDeployment {
     const plan = planAws(topology);
     const opts = { parent };
-    const tags = { "foobar:stack": name, "managed-by": "pulumi" };
+    const tags = tagsOf(name);
     const network = createNetwork(name, plan, tags, parent);
     const managed = topology.args.database.mode === "managed";
 
@@ -134,14 +145,14 @@ export function deployAws(
             ),
         );
     }
-    const eip = new aws.ec2.Eip(
+    new aws.ec2.EipAssociation(
         `${name}-lb`,
-        { domain: "vpc", instance: (instances.get(topology.lbServer) as aws.ec2.Instance).id, tags: { ...tags, Name: `${name}-lb` } },
+        { allocationId: publicAddress.allocationId, instanceId: (instances.get(topology.lbServer) as aws.ec2.Instance).id },
         opts,
     );
     return {
         plan,
-        publicIp: eip.publicIp,
+        publicIp: publicAddress.publicIp,
         instances,
         writerEndpoint: database
             ? pulumi.interpolate`${database.writer.address}:${PORTS.mysql}`

@@ -102,7 +102,8 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/routeTable:RouteTable": () => ({}),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": () => ({}),
     "aws:ec2/natGateway:NatGateway": () => ({}),
-    "aws:ec2/eip:Eip": () => ({ publicIp: "203.0.113.10" }),
+    "aws:ec2/eip:Eip": (name) => ({ publicIp: "203.0.113.10", allocationId: `eipalloc-${name}` }),
+    "aws:ec2/eipAssociation:EipAssociation": () => ({}),
     "aws:ec2/securityGroup:SecurityGroup": (name) => ({ arn: arn("ec2", `security-group/${name}`) }),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": () => ({}),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": () => ({}),
@@ -160,6 +161,11 @@ export async function runUnderMocks<T>(
 ): Promise<StackRun<T>> {
     const resources: RecordedResource[] = [];
     const calls: Array<{ token: string; inputs: Props }> = [];
+    // The SDK only logs a failed registration (and any output depending on it never resolves);
+    // caught here, the run fails with it instead.
+    let fail: (err: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => (fail = reject));
+    failed.catch(() => undefined); // awaited below; no unhandled rejection before then
     const material = options.material ?? "fake";
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -169,7 +175,13 @@ export async function runUnderMocks<T>(
             newResource(args) {
                 const secretPaths: string[] = [];
                 const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Props;
-                const extra = args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material);
+                let extra: Props;
+                try {
+                    extra = args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material);
+                } catch (err) {
+                    fail(err);
+                    throw err;
+                }
                 const state = { ...inputs, ...extra };
                 resources.push({ type: args.type, name: args.name, inputs, state, secretPaths });
                 return { id: `${args.name}-id`, state };
@@ -184,10 +196,12 @@ export async function runUnderMocks<T>(
         false,
     );
     const outputs = program();
-    await unwrap(outputs);
+    await Promise.race([unwrap(outputs), failed]);
     // Registrations whose inputs are not in the outputs are still in flight; the SDK exports the wait
     // at runtime but not in its typings.
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    await Promise.race([(pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), failed]);
+    // A failure after the last wait began still fails the run.
+    await Promise.race([failed, Promise.resolve()]);
     return { resources, calls, outputs };
 }
 

@@ -16,6 +16,7 @@ export const AWS_TYPES = {
     routeTableAssociation: "aws:ec2/routeTableAssociation:RouteTableAssociation",
     natGateway: "aws:ec2/natGateway:NatGateway",
     eip: "aws:ec2/eip:Eip",
+    eipAssociation: "aws:ec2/eipAssociation:EipAssociation",
     securityGroup: "aws:ec2/securityGroup:SecurityGroup",
     ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     egress: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",

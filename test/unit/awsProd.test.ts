@@ -111,12 +111,14 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
             assert.deepEqual([i.inputs.rootBlockDevice.encrypted, i.inputs.rootBlockDevice.volumeType], [true, "gp3"]);
             assert.equal(i.inputs.iamInstanceProfile, `${P}-${server}`);
         }
+        // The load balancer's address is allocated first (the certificate names it), then associated.
         assert.deepEqual(
-            byType(run.resources, AWS_TYPES.eip).map((e) => [e.name, e.inputs.instance]),
-            [
-                [`${P}-nat`, undefined],
-                [`${P}-lb`, `${P}-server-3-id`],
-            ],
+            byType(run.resources, AWS_TYPES.eip).map((e) => e.name),
+            [`${P}-lb`, `${P}-nat`],
+        );
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.eipAssociation).map((a) => [a.name, a.inputs.allocationId, a.inputs.instanceId]),
+            [[`${P}-lb`, `eipalloc-${P}-lb`, `${P}-server-3-id`]],
         );
         assert.deepEqual(
             run.calls.filter((c) => c.token === AMI_CALL).map((c) => c.inputs),

@@ -1,7 +1,7 @@
 // defineStack on the staging stack file (aws, self-managed MariaDB), under mocks: every resource,
 // address, firewall rule, secret and output.
 import assert from "node:assert/strict";
-import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, byType, findResource, unwrap } from "../helpers/pulumiMocks";
+import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
     AMI_CALL,
     AWS_TYPES,
@@ -126,12 +126,20 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
         });
     }
 
-    it("gives the load balancer (server-3) the elastic IP", () => {
+    it("gives the load balancer (server-3) the elastic IP, and the site certificate names it", () => {
         const eips = byType(run.resources, AWS_TYPES.eip);
         assert.deepEqual(
             eips.map((e) => [e.name, e.inputs.domain, e.inputs.instance]),
-            [[`${P}-lb`, "vpc", `${P}-server-3-id`]],
+            [[`${P}-lb`, "vpc", undefined]],
         );
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.eipAssociation).map((a) => [a.name, a.inputs.allocationId, a.inputs.instanceId]),
+            [[`${P}-lb`, `eipalloc-${P}-lb`, `${P}-server-3-id`]],
+        );
+        // https://<elastic ip>/ verifies against the CA before DNS points the domain at it.
+        const csr = findResource(run.resources, TYPES.certRequest, `${P}-site-csr`);
+        assert.deepEqual(csr.inputs.dnsNames, ["www.foobar.com", "localhost"]);
+        assert.deepEqual(csr.inputs.ipAddresses, ["127.0.0.1", "203.0.113.10"]);
     });
 
     it("allows exactly the flows' rules, by source group; the internet reaches only HAProxy's 80 and 443; no SSH", () => {

@@ -35,6 +35,7 @@ const STAGING = (webServers: number) =>
         parameter: 4,
         ...perServer(webServers + 1),
         eip: 1,
+        eipAssociation: 1,
     });
 const PROD = (webServers: number) =>
     withTls({
@@ -49,6 +50,7 @@ const PROD = (webServers: number) =>
         routeTableAssociation: 4,
         natGateway: 1,
         eip: 2,
+        eipAssociation: 1,
         securityGroup: 4,
         ingress: 7,
         egress: 5,
@@ -85,10 +87,8 @@ describe("defineStack: aws sizes", () => {
                 s.addresses.slice(0, -1).map((ip, i) => `    server server-${i + 1} ${ip}:80`),
             );
             assert.deepEqual(
-                byType(run.resources, AWS_TYPES.eip)
-                    .filter((e) => e.inputs.instance !== undefined)
-                    .map((e) => e.inputs.instance),
-                [`foobar-${s.file}-${lb}-id`],
+                byType(run.resources, AWS_TYPES.eipAssociation).map((a) => [a.inputs.allocationId, a.inputs.instanceId]),
+                [[`eipalloc-foobar-${s.file}-lb`, `foobar-${s.file}-${lb}-id`]],
             );
         });
     }
@@ -165,7 +165,7 @@ describe("defineStack: aws variants", () => {
         );
         assert.deepEqual(
             countAws(run.resources),
-            withTls({ password: 3, securityGroup: 4, ingress: 8, egress: 6, parameter: 4, ...perServer(3), eip: 1 }),
+            withTls({ password: 3, securityGroup: 4, ingress: 8, egress: 6, parameter: 4, ...perServer(3), eip: 1, eipAssociation: 1 }),
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });
