@@ -1,6 +1,7 @@
 // Probes of the running site, from the host over loopback only (the published ports).
 import * as http from "http";
 import * as https from "https";
+import * as tls from "tls";
 import { CapturedStack } from "./capture";
 import { docker, dockerRun, sleep } from "./docker";
 import { TYPES } from "../helpers/pulumiMocks";
@@ -50,6 +51,19 @@ export function getHttps(site: Site, path = "/", options: { ca?: string | null; 
         req.on("timeout", () => req.destroy(new Error("request timed out")));
         req.on("error", reject);
         req.end();
+    });
+}
+
+/** The certificate the site serves for its domain (SNI), verified against the site's CA. */
+export function servedCertificate(site: Site): Promise<tls.PeerCertificate> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: site.address, port: site.httpsPort, servername: site.domain, ca: site.ca }, () => {
+            const cert = socket.getPeerCertificate();
+            socket.end();
+            resolve(cert);
+        });
+        socket.setTimeout(5000, () => socket.destroy(new Error(`TLS to ${site.address}:${site.httpsPort} timed out`)));
+        socket.on("error", reject);
     });
 }
 

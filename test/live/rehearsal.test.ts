@@ -6,6 +6,7 @@
 import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import * as path from "path";
+import * as tls from "tls";
 import { gunzipSync } from "zlib";
 import { Cidr, intToIpv4, parseCidr } from "../../components/config/net";
 import { RecordedResource } from "../helpers/pulumiMocks";
@@ -28,6 +29,7 @@ import {
     getHttps,
     replicationState,
     requestLoop,
+    servedCertificate,
     waitOnlyFrom,
     waitReadingFromReplica,
     waitReplicating,
@@ -118,7 +120,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.ok((ssm?.requests ?? []).every((r) => r.operation === "GetParameter" && r.withDecryption));
     });
 
-    it("serves HTTPS through server-3 that verifies against the CA from the outputs, and redirects HTTP", async () => {
+    it("serves HTTPS through server-3 that verifies against the CA from the outputs (for the domain and the Elastic IP), and redirects HTTP", async () => {
         const r = await getHttps(site);
         assert.equal(r.status, 200);
         assert.match(r.body, /<title>www\.foobar\.com<\/title>/);
@@ -126,6 +128,10 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.equal(http.status, 301);
         // The probe's Host carries ":80"; the redirect must not.
         assert.equal(http.headers.location, "https://www.foobar.com/a?b=1");
+        // The same certificate is valid for the Elastic IP (checked offline: nothing is sent there).
+        const elasticIp = captured.outputs.loadBalancerAddress.split(":")[0];
+        assert.equal(tls.checkServerIdentity(elasticIp, await servedCertificate(site)), undefined);
+        assert.ok(tls.checkServerIdentity("198.51.100.7", await servedCertificate(site)) instanceof Error, "not for any address");
     });
 
     it("balances round-robin over the two web servers, each reading from its replica", async () => {
