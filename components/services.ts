@@ -51,6 +51,9 @@ export interface PlatformView {
 
 export const SEMI_SYNC_TIMEOUT_MS = 1000;
 
+/** A health check that passes when `url` answers 2xx (every image but the app's and MariaDB's has curl). */
+const httpCheck = (url: string): string[] => ["CMD", "curl", "-fsS", "-o", "/dev/null", url];
+
 export function renderService(topology: Topology, svc: ServicePlan, credentials: Credentials, view: PlatformView): RenderedService {
     const { args } = topology;
     switch (svc.kind) {
@@ -76,7 +79,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                     { path: HAPROXY_CONFIG_PATH, content: config },
                     { path: HAPROXY_CERT_PATH, content: pulumi.secret(bundle) },
                 ],
-                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${view.statsAddress}:${PORTS.stats}/stats`],
+                healthcheck: httpCheck(`http://${view.statsAddress}:${PORTS.stats}/stats`),
             };
         }
         case "nginx": {
@@ -90,7 +93,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
             });
             return {
                 files: [{ path: NGINX_CONFIG_PATH, content: config }],
-                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.nginx}/nginx-health`],
+                healthcheck: httpCheck(`http://127.0.0.1:${PORTS.nginx}/nginx-health`),
             };
         }
         case "app": {
@@ -184,7 +187,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                     { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases }) },
                     { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
                 ],
-                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${PORTS.prometheus}/-/ready`],
+                healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/ready`),
             };
         }
         case "mysqld-exporter": {
@@ -199,7 +202,7 @@ export function renderService(topology: Topology, svc: ServicePlan, credentials:
                     { path: EXPORTER_CLIENT_PATH, content: pulumi.secret(client) },
                     { path: EXPORTER_DEFAULTS_PATH, content: renderExporterDefaults({ listenAddress, listenPort: PORTS.mysqldExporter }) },
                 ],
-                healthcheck: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${listenAddress}:${PORTS.mysqldExporter}/metrics`],
+                healthcheck: httpCheck(`http://${listenAddress}:${PORTS.mysqldExporter}/metrics`),
             };
         }
         default: {

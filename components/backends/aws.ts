@@ -14,6 +14,7 @@ import { PlatformView, renderService } from "../services";
 import { APP_DB_USER, DATABASE_NAME, MANAGED_SERVER, PORTS, Topology, service } from "../topology";
 import { createNetwork } from "./awsNetwork";
 import { createDatabase } from "./awsDatabase";
+import { DEFAULT_AWS } from "../config/awsArgs";
 
 export const SECRET_KEYS = {
     appPassword: "db-app-password",
@@ -78,13 +79,13 @@ export function deployAws(
             new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result,
         );
     }
+    const parameterNames = Object.fromEntries(Object.keys(values).map((key) => [key, `/foobar/${stack}/${key}`]));
     const parameters = new Map(
         Object.entries(values).map(([key, value]) => [
             key,
-            new aws.ssm.Parameter(`${name}-${key}`, { name: `/foobar/${stack}/${key}`, type: "SecureString", value, tags }, opts),
+            new aws.ssm.Parameter(`${name}-${key}`, { name: parameterNames[key], type: "SecureString", value, tags }, opts),
         ]),
     );
-    const parameterNames = Object.fromEntries(Object.keys(values).map((key) => [key, `/foobar/${stack}/${key}`]));
 
     const database = managed
         ? createDatabase(name, plan, topology, network, values[SECRET_KEYS.rdsAdminPassword], RDS_ADMIN_USER, tags, parent)
@@ -96,7 +97,7 @@ export function deployAws(
                   mostRecent: true,
                   owners: [plan.aws.amiOwner],
                   filters: [
-                      { name: "name", values: ["debian-12-amd64-*"] },
+                      { name: "name", values: [DEFAULT_AWS.amiNamePattern] },
                       { name: "architecture", values: ["x86_64"] },
                       { name: "virtualization-type", values: ["hvm"] },
                   ],
