@@ -4,6 +4,7 @@ import * as https from "https";
 import * as tls from "tls";
 import { CapturedStack } from "./capture";
 import { docker, dockerRun, sleep } from "./docker";
+import { waitFor } from "./poll";
 import { TYPES } from "../helpers/pulumiMocks";
 
 export interface Reply {
@@ -122,17 +123,17 @@ export async function waitServing(site: Site, servers: readonly string[], timeou
 export async function waitReadingFromReplica(site: Site, servers: readonly string[], timeoutMs: number): Promise<number> {
     const started = Date.now();
     const latest = new Map<string, string>();
-    while (!servers.every((s) => latest.get(s) === "replica")) {
-        if (Date.now() - started > timeoutMs) {
-            throw new Error(
-                `not every web server reads from a replica after ${timeoutMs} ms: ${JSON.stringify(Object.fromEntries(latest))}`,
-            );
-        }
-        const r = await getHttps(site).catch(() => undefined);
-        if (r?.status === 200) latest.set(String(r.headers["x-served-by"]), String(r.headers["x-read-from"]));
-        else await sleep(100);
-    }
-    return Date.now() - started;
+    return waitFor(
+        "every web server reading from a replica",
+        timeoutMs,
+        async () => {
+            const r = await getHttps(site);
+            if (r.status === 200) latest.set(String(r.headers["x-served-by"]), String(r.headers["x-read-from"]));
+            if (servers.every((s) => latest.get(s) === "replica")) return Date.now() - started;
+            throw new Error(`latest read sources: ${JSON.stringify(Object.fromEntries(latest))}`);
+        },
+        50,
+    );
 }
 
 /** Waits until `runs` successive answers all come from `servers` (the others are out of rotation). */
@@ -179,7 +180,8 @@ export async function waitBackend(
 }
 
 /** Container names of one server of the stack, by label (what "stopping a server" means here). */
-export async function serverContainers(stackName: string, server: string): Promise<string[]> {
+/** The stack's containers (stopped ones too) carrying one `foobar.*` label, e.g. ["foobar.server", "server-1"]. */
+export async function labelledContainers(stackName: string, [key, value]: readonly [string, string]): Promise<string[]> {
     const out = await docker([
         "ps",
         "-a",
@@ -188,7 +190,7 @@ export async function serverContainers(stackName: string, server: string): Promi
         "--filter",
         `label=foobar.stack=${stackName}`,
         "--filter",
-        `label=foobar.server=${server}`,
+        `label=${key}=${value}`,
     ]);
     return out.split(/\s+/).filter(Boolean).sort();
 }
@@ -274,12 +276,37 @@ export async function replicationState(container: string): Promise<ReplicationSt
  */
 export async function waitReplicating(containers: readonly string[], timeoutMs: number): Promise<number> {
     const started = Date.now();
-    for (;;) {
-        const states = await Promise.all(containers.map(replicationState));
-        if (states.every((s) => s.running)) return Date.now() - started;
-        if (Date.now() - started > timeoutMs) {
-            throw new Error(`replicas not replicating after ${timeoutMs} ms:\n${states.map((s) => s.summary).join("\n")}`);
+    return waitFor(
+        "every replica replicating",
+        timeoutMs,
+        async () => {
+            const states = await Promise.all(containers.map(replicationState));
+            if (states.every((s) => s.running)) return Date.now() - started;
+            throw new Error(`\n${states.map((s) => s.summary).join("\n")}`);
+        },
+        250,
+    );
+}
+
+/**
+ * Milliseconds until visit `id` is on each of `containers` (MariaDB replicas), docker exec
+ * included; fails with the replica's replication state once `withinMs` have passed.
+ */
+export async function visitLag(containers: readonly string[], id: number, withinMs: number): Promise<number[]> {
+    const started = Date.now();
+    const lag: number[] = [];
+    for (const name of containers) {
+        const count = () =>
+            execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch(
+                (e: Error) => e.message,
+            );
+        while ((await count()) !== "1") {
+            if (Date.now() - started > withinMs) {
+                throw new Error(`visit ${id} not on ${name} after ${withinMs} ms: ${(await replicationState(name)).summary}`);
+            }
+            await sleep(50);
         }
-        await sleep(250);
+        lag.push(Date.now() - started);
     }
+    return lag;
 }

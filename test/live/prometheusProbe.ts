@@ -1,6 +1,6 @@
 // Asks a running Prometheus (the stack's own, on loopback or the stack's network) what it sees.
 import * as http from "http";
-import { sleep } from "./docker";
+import { waitFor } from "./poll";
 
 export interface Target {
     readonly job: string;
@@ -52,27 +52,16 @@ export async function query(baseUrl: string, promql: string): Promise<Sample[]> 
     return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
 }
 
+/** An instant query's values by the stack's `host` label, e.g. { "server-1": 1, "server-2": 1 }. */
+export async function valuesByHost(baseUrl: string, promql: string): Promise<Record<string, number>> {
+    return Object.fromEntries((await query(baseUrl, promql)).map((r) => [r.labels.host, r.value]).sort());
+}
+
 export async function alerts(baseUrl: string): Promise<Alert[]> {
     const data = await getJson<{ alerts: Array<{ labels: Record<string, string>; state: string }> }>(
         new URL("api/v1/alerts", baseUrl).toString(),
     );
     return data.alerts.map((a) => ({ name: a.labels.alertname, state: a.state, labels: a.labels }));
-}
-
-/** Polls `probe` until it returns something other than undefined; throws with the last reason on timeout. */
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last = "";
-    while (Date.now() < deadline) {
-        try {
-            const found = await probe();
-            if (found !== undefined) return found;
-        } catch (err) {
-            last = String(err);
-        }
-        await sleep(500);
-    }
-    throw new Error(`${what}: not within ${timeoutMs} ms ${last}`);
 }
 
 /** Waits until each job has a target and every target is scraped and up; returns them. */

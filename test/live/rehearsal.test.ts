@@ -30,12 +30,14 @@ import {
     replicationState,
     requestLoop,
     servedCertificate,
+    visitLag,
     waitOnlyFrom,
     waitReadingFromReplica,
     waitReplicating,
     waitServing,
 } from "./probes";
-import { alerts, query, waitFor, waitTargetsUp } from "./prometheusProbe";
+import { waitFor } from "./poll";
+import { alerts, valuesByHost, waitTargetsUp } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -151,17 +153,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         const id = Number((await getHttps(site)).headers["x-visit-id"]);
         assert.ok(id > 0);
         const started = Date.now();
-        for (const server of ["server-1", "server-2"]) {
-            const name = (instances.get(server) as Instance).name;
-            const count = () =>
-                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch(
-                    (e: Error) => e.message,
-                );
-            while ((await count()) !== "1") {
-                if (Date.now() - started > 2000) assert.fail(`visit ${id} not on ${server} after 2 s: ${await replicaStates()}`);
-                await sleep(50);
-            }
-        }
+        await visitLag(replicaNames(), id, 2000);
         console.log(`      visit ${id} on both replicas after ${Date.now() - started} ms`);
     });
 
@@ -184,7 +176,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
                 ["server-3", "http://127.0.0.1:9104/metrics"],
             ],
         );
-        const byHost = async (promql: string) => Object.fromEntries((await query(url, promql)).map((r) => [r.labels.host, r.value]).sort());
+        const byHost = (promql: string) => valuesByHost(url, promql);
         await waitFor("every database answering its exporter", 30_000, async () =>
             Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
         );

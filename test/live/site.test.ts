@@ -5,17 +5,18 @@ import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { SLAVE_STATUS_LABELS } from "./databaseAlertCases";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
-import { alerts, query, waitFor, waitTargetsUp } from "./prometheusProbe";
+import { waitFor } from "./poll";
+import { alerts, query, valuesByHost, waitTargetsUp } from "./prometheusProbe";
 import {
     Site,
     canConnect,
     execIn,
     getHttp,
     getHttps,
-    replicationState,
+    labelledContainers,
     requestLoop,
-    serverContainers,
     siteOf,
+    visitLag,
     waitBackend,
     waitOnlyFrom,
     waitReadingFromReplica,
@@ -42,20 +43,6 @@ function haproxyOf(captured: CapturedStack): [string, string] {
     return [`${captured.name}-${lb}-haproxy`, addressOf(captured, `${lb}-haproxy`, "web")];
 }
 
-/** The stack's MariaDB replica containers, by label. */
-async function replicaContainers(stackName: string): Promise<string[]> {
-    const names = await docker([
-        "ps",
-        "--format",
-        "{{.Names}}",
-        "--filter",
-        "label=foobar.service=mariadb-replica",
-        "--filter",
-        `label=foobar.stack=${stackName}`,
-    ]);
-    return names.split(/\s+/).filter(Boolean);
-}
-
 const allUp = (servers: readonly string[]) => Object.fromEntries(servers.map((s) => [s, "UP"]));
 
 /** Deploys a captured stack for the duration of a describe block; removes it afterwards, on failure too. */
@@ -72,7 +59,7 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}, active
         const [haproxy, stats] = haproxyOf(state.captured);
         await waitBackend(haproxy, stats, allUp(webServers(state.captured)), 90_000);
         await waitServing(state.site, active ?? webServers(state.captured));
-        const replicas = await replicaContainers(state.captured.name);
+        const replicas = await labelledContainers(state.captured.name, ["foobar.service", "mariadb-replica"]);
         if (replicas.length > 0) {
             await waitReplicating(replicas, 60_000);
             // With any replica, every web server's app reads from one (topology.ts spreads them).
@@ -96,7 +83,7 @@ function deployed(stack: string, overrides: Record<string, unknown> = {}, active
  */
 async function failoverRound(captured: CapturedStack, site: Site, server: string, others: readonly string[]) {
     const [haproxy, stats] = haproxyOf(captured);
-    const containers = await serverContainers(captured.name, server);
+    const containers = await labelledContainers(captured.name, ["foobar.server", server]);
     assert.ok(containers.length >= 2, `expected ${server}'s containers, found ${containers.join(", ")}`);
     const loop = requestLoop(site);
     await sleep(1500);
@@ -160,20 +147,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.ok(id > 0, `X-Visit-Id ${r.headers["x-visit-id"]}`);
         const replicas = dev.captured.outputs.databaseReaderEndpoints.length;
         assert.equal(replicas, 2);
-        const started = Date.now();
-        const lag: number[] = [];
-        for (const name of await replicaContainers(dev.captured.name)) {
-            const count = () =>
-                execIn(name, ["mariadb", "-N", "-B", "-e", `SELECT COUNT(*) FROM foobar.visits WHERE id = ${id}`]).catch(
-                    (e: Error) => e.message,
-                );
-            while ((await count()) !== "1") {
-                if (Date.now() - started > 2000)
-                    assert.fail(`visit ${id} not on ${name} after 2 s: ${(await replicationState(name)).summary}`);
-                await sleep(50);
-            }
-            lag.push(Date.now() - started);
-        }
+        const lag = await visitLag(await labelledContainers(dev.captured.name, ["foobar.service", "mariadb-replica"]), id, 2000);
         assert.equal(lag.length, replicas);
         console.log(`      visit ${id} on ${lag.length} replicas after ${Math.max(...lag)} ms (docker exec included)`);
     });
@@ -258,7 +232,7 @@ describe("live: the dev stack on the local Docker engine", function () {
                 `http://${addressOf(dev.captured, `${s}-mysqld-exporter`, "metrics")}:9104/metrics`,
             ]),
         );
-        const byHost = async (promql: string) => Object.fromEntries((await query(url, promql)).map((r) => [r.labels.host, r.value]).sort());
+        const byHost = (promql: string) => valuesByHost(url, promql);
         await waitFor("every database answering its exporter", 30_000, async () =>
             Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
         );
@@ -285,7 +259,7 @@ describe("live: the dev stack on the local Docker engine", function () {
     it("alerts while server-1 is down: its web server and its replica, nothing else", async function () {
         this.timeout(3 * 60_000);
         const url = dev.captured.outputs.monitoringUrl;
-        const containers = await serverContainers(dev.captured.name, "server-1");
+        const containers = await labelledContainers(dev.captured.name, ["foobar.server", "server-1"]);
         const stopped = Date.now();
         await docker(["stop", ...containers]);
         const expected = ["FoobarReplicaDatabaseDown", "FoobarWebServerDown"];
