@@ -132,8 +132,9 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.equal(http.headers.location, "https://www.foobar.com/a?b=1");
         // The same certificate is valid for the Elastic IP (checked offline: nothing is sent there).
         const elasticIp = captured.outputs.loadBalancerAddress.split(":")[0];
-        assert.equal(tls.checkServerIdentity(elasticIp, await servedCertificate(site)), undefined);
-        assert.ok(tls.checkServerIdentity("198.51.100.7", await servedCertificate(site)) instanceof Error, "not for any address");
+        const served = await servedCertificate(site);
+        assert.equal(tls.checkServerIdentity(elasticIp, served), undefined);
+        assert.ok(tls.checkServerIdentity("198.51.100.7", served) instanceof Error, "not for any address");
     });
 
     it("balances round-robin over the two web servers, each reading from its replica", async () => {
