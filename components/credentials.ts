@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { ResolvedArgs } from "./config/args";
+import { ResolvedArgs } from "./config/resolved";
 
 export interface Credentials {
     readonly appPassword: pulumi.Output<string>;

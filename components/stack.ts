@@ -3,19 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./config/stack";
 import { FoobarInfraArgs } from "./config/args";
 import { FoobarInfra } from "./foobarInfra";
+import { FOOBAR_SCHEMA } from "./foobarSchema";
+import { FoobarOutputs, outputsOf } from "./outputs";
 
-export function defineStack() {
+export function defineStack(): FoobarOutputs {
     // Stack config is untyped JSON; FoobarInfra's validateArgs checks every key before use.
-    const infra = new FoobarInfra(`foobar-${pulumi.getStack()}`, readStackConfig() as FoobarInfraArgs);
-    return {
-        url: infra.url,
-        loadBalancerAddress: infra.loadBalancerAddress,
-        servers: infra.servers,
-        databaseWriterEndpoint: infra.databaseWriterEndpoint,
-        databaseReaderEndpoints: infra.databaseReaderEndpoints,
-        caCertificatePem: infra.caCertificatePem,
-        diagram: infra.diagram,
-        ssmParameterNames: infra.ssmParameterNames,
-        monitoringUrl: infra.monitoringUrl,
-    };
+    const infra = new FoobarInfra(`foobar-${pulumi.getStack()}`, readStackConfig(FOOBAR_SCHEMA) as FoobarInfraArgs);
+    return outputsOf(infra);
 }

@@ -1,160 +1,166 @@
-// The typed arguments of FoobarInfra and their defaults. Pure: no Pulumi resources here.
-import * as pulumi from "@pulumi/pulumi";
-import { AwsArgs, ResolvedAws } from "./awsArgs";
+// Generated from the config schema (components/config/coreSchema.ts, components/platforms/*/args.ts):
+// do not edit. Change the schema, then run `UPDATE_GOLDEN=1 npm test` to rewrite this file.
+import type * as pulumi from "@pulumi/pulumi";
+
+/** The arguments of FoobarInfra: stack config's `foobar:` namespace. */
+export interface FoobarInfraArgs {
+    /** Where the servers run: `docker` (local containers) or `aws` (EC2; needs `aws:region`). @default "docker" */
+    readonly platform?: Platform;
+    /** The site's name; the certificate covers it, `localhost` and `127.0.0.1`. @default "www.foobar.com" */
+    readonly domain?: string;
+    /** Web servers (server-1 … server-N), 1 to 8; the load balancer is server-(N+1). @default 2 */
+    readonly webServers?: number;
+    /** The load balancer on the last server. */
+    readonly lb?: LoadBalancerArgs;
+    /** TLS for the site, terminated on HAProxy: `self-signed` or `provided`. */
+    readonly tls?: TlsArgs;
+    /** The primary-replica database cluster. */
+    readonly database?: DatabaseArgs;
+    /** Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules. */
+    readonly monitoring?: MonitoringArgs;
+    /** Settings only the docker platform reads. */
+    readonly docker?: DockerArgs;
+    /** Settings only the aws platform reads. */
+    readonly aws?: AwsArgs;
+}
 
 export type Platform = "docker" | "aws";
-export type LbAlgorithm = "roundrobin" | "leastconn" | "source";
-export type LbMode = "active-active" | "active-passive";
-export type DatabaseMode = "self-managed" | "managed";
-
-export const PLATFORMS: readonly Platform[] = ["docker", "aws"];
-export const LB_ALGORITHMS: readonly LbAlgorithm[] = ["roundrobin", "leastconn", "source"];
-export const LB_MODES: readonly LbMode[] = ["active-active", "active-passive"];
-export const DATABASE_MODES: readonly DatabaseMode[] = ["self-managed", "managed"];
-export const TLS_MODES = ["self-signed", "provided"] as const;
-
-export const DEFAULT_PLATFORM: Platform = "docker";
-export const DEFAULT_DOMAIN = "www.foobar.com";
-export const DEFAULT_WEB_SERVERS = 2;
-export const MAX_WEB_SERVERS = 8;
-export const DEFAULT_LB_ALGORITHM: LbAlgorithm = "roundrobin";
-export const DEFAULT_LB_MODE: LbMode = "active-active";
-export const DEFAULT_HEALTH_CHECK = { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } as const;
-export const DEFAULT_TLS_VALIDITY_DAYS = 365;
-export const DEFAULT_DATABASE_MODE: DatabaseMode = "self-managed";
-export const DEFAULT_DOCKER = {
-    httpPort: 8080,
-    httpsPort: 8443,
-    bindAddress: "127.0.0.1",
-    subnet: "10.77.0.0/16",
-    prometheusPort: 9090,
-} as const;
-export const DEFAULT_MONITORING = { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 } as const;
-
-/** The docker platform's shared networks, in address order; each web server's own follows them. */
-export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data", "metrics"] as const;
-/** /24 networks one docker subnet must hold: the shared ones and one per web server. */
-export const dockerNetworkCount = (webServers: number): number => DOCKER_SHARED_NETWORKS.length + webServers;
-
-/** How HAProxy decides that a web server is up or down. */
-export interface HealthCheckArgs {
-    /** Time between two checks of one server, in milliseconds. @default 1000 */
-    readonly intervalMs?: number;
-    /** How long one check may take, in milliseconds; at most intervalMs. @default min(1000, intervalMs) */
-    readonly timeoutMs?: number;
-    /** Consecutive failed checks that take a server out of rotation. @default 2 */
-    readonly fall?: number;
-    /** Consecutive passed checks that bring a server back. @default 2 */
-    readonly rise?: number;
-}
 
 /** The load balancer on the last server. */
 export interface LoadBalancerArgs {
-    /** How requests are spread over the web servers. @default "roundrobin" */
+    /** How requests are spread over the web servers: `roundrobin`, `leastconn` or `source`. @default "roundrobin" */
     readonly algorithm?: LbAlgorithm;
-    /**
-     * "active-active": every web server takes traffic. "active-passive": only server-1 takes
-     * traffic; the others are HAProxy `backup` servers that take over when it fails.
-     * @default "active-active"
-     */
+    /** `active-active`: every web server takes traffic; `active-passive`: only server-1 does, the others are HAProxy `backup` servers that take over when it fails (needs 2+ web servers). @default "active-active" */
     readonly mode?: LbMode;
-    /** Health check timings. @default DEFAULT_HEALTH_CHECK */
+    /** How HAProxy decides that a web server is up or down. */
     readonly healthCheck?: HealthCheckArgs;
 }
 
-/** TLS for the site, terminated on HAProxy. */
+export type LbAlgorithm = "roundrobin" | "leastconn" | "source";
+
+export type LbMode = "active-active" | "active-passive";
+
+/** How HAProxy decides that a web server is up or down. */
+export interface HealthCheckArgs {
+    /** Time between two checks of one server, in ms (100–60000). @default 1000 */
+    readonly intervalMs?: number;
+    /** How long one check may take, in ms; at most `lb.healthCheck.intervalMs`. @default min(1000, intervalMs) */
+    readonly timeoutMs?: number;
+    /** Consecutive failed checks that take a server out of rotation (1–10). @default 2 */
+    readonly fall?: number;
+    /** Consecutive passed checks that bring a server back (1–10). @default 2 */
+    readonly rise?: number;
+}
+
+/** TLS for the site, terminated on HAProxy: `self-signed` or `provided`. */
 export type TlsArgs =
     | {
-          /** A CA and an ECDSA P-256 site certificate (domain + localhost) made with @pulumi/tls. */
-          readonly mode: "self-signed";
-          /** Validity of the CA and the site certificate, in days. @default 365 */
+          /** A CA and an ECDSA P-256 site certificate made with @pulumi/tls. */
+          readonly mode?: "self-signed";
+          /** Validity of the CA and the site certificate, in days (1–825). @default 365 */
           readonly validityDays?: number;
       }
     | {
-          /** Bring your own certificate: both PEMs come from secret config. */
+          /** Your own certificate and key, both from secret config. */
           readonly mode: "provided";
-          /** PEM certificate chain for the domain, leaf first. */
+          /** PEM certificate chain for the domain, leaf first, as a secret: `pulumi config set --secret --path foobar:tls.certificate "$(cat cert.pem)"`. */
           readonly certificate: pulumi.Input<string>;
-          /** PEM private key of the certificate. Keep it secret. */
+          /** PEM private key of the certificate, as a secret. */
           readonly key: pulumi.Input<string>;
       };
 
 /** The primary-replica database cluster. */
 export interface DatabaseArgs {
-    /**
-     * "self-managed": MariaDB primary on the load-balancer server, replicas on the web servers,
-     * GTID replication. "managed": RDS MySQL with a read replica (platform aws only).
-     * @default "self-managed"
-     */
+    /** `self-managed`: a MariaDB primary on the load balancer's server and GTID replicas on the web servers; `managed`: RDS MySQL with read replicas (platform `aws` only). @default "self-managed" */
     readonly mode?: DatabaseMode;
-    /**
-     * Read replicas. Self-managed: at most one per web server, placed on server-1, server-2, ...
-     * Managed: RDS read replicas, 0 to 5.
-     * @default webServers (self-managed), 1 (managed)
-     */
+    /** Read replicas. Self-managed: 0 to one per web server, placed on server-1, server-2, …; managed: RDS read replicas, 0 to 5. @default `webServers` (self-managed), `1` (managed) */
     readonly replicas?: number;
+}
+
+export type DatabaseMode = "self-managed" | "managed";
+
+/** Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules. */
+export interface MonitoringArgs {
+    /** Run Prometheus on the load balancer's server, and a mysqld exporter beside each self-managed database. @default true */
+    readonly enabled?: boolean;
+    /** Seconds between scrapes and rule evaluations (1–60); alerts fire after 2 to 3 of them. @default 5 */
+    readonly scrapeIntervalSeconds?: number;
+    /** Days of metrics Prometheus keeps (1–365). @default 15 */
+    readonly retentionDays?: number;
 }
 
 /** Settings only the docker platform reads. */
 export interface DockerArgs {
-    /** Host port published for HTTP (redirects to HTTPS). @default 8080 */
+    /** Host port HAProxy publishes HTTP on (it redirects to HTTPS). @default 8080 */
     readonly httpPort?: number;
-    /** Host port published for HTTPS. @default 8443 */
+    /** Host port HAProxy publishes HTTPS on. @default 8443 */
     readonly httpsPort?: number;
-    /** Host address the two ports are published on; loopback keeps the site private. @default "127.0.0.1" */
+    /** Host address the ports are published on; loopback keeps the site private. @default "127.0.0.1" */
     readonly bindAddress?: string;
-    /** Private IPv4 range (prefix /16 to /21) carved into one /24 per network: edge, web, data, metrics and one per web server. @default "10.77.0.0/16" */
+    /** Private range (/16 to /21) carved into one /24 per network: edge, web, data, metrics, then one per web server. @default "10.77.0.0/16" */
     readonly subnet?: string;
-    /** Host port published for the Prometheus UI and API, on bindAddress (with monitoring on). @default 9090 */
+    /** Host port Prometheus publishes its UI and API on, with monitoring on. @default 9090 */
     readonly prometheusPort?: number;
 }
 
-/** Prometheus on the load balancer's server: scrapes HAProxy's metrics and evaluates the alert rules. */
-export interface MonitoringArgs {
-    /** Run Prometheus. @default true */
-    readonly enabled?: boolean;
-    /** Seconds between two scrapes (and rule evaluations), 1 to 60; alerts fire after 2 to 3 of them. @default 5 */
-    readonly scrapeIntervalSeconds?: number;
-    /** Days of metrics Prometheus keeps, 1 to 365. @default 15 */
-    readonly retentionDays?: number;
+/** Settings only the aws platform reads. */
+export interface AwsArgs {
+    /** The VPC's range (/16 to /20), cut into /24 subnets; with `aws.existingVpc`, that VPC's range. @default "10.0.0.0/16" */
+    readonly vpcCidr?: string;
+    /** An existing VPC and its subnets instead of a new one. */
+    readonly existingVpc?: ExistingVpcArgs;
+    /** Web servers (and RDS) in private subnets behind a NAT gateway, instead of public ones locked by security groups. @default false */
+    readonly privateSubnets?: boolean;
+    /** The image of every instance. @default the newest Debian 12 */
+    readonly amiId?: string;
+    /** The account whose newest Debian 12 image is used when `aws.amiId` is unset (Debian's). @default "136693071363" */
+    readonly amiOwner?: string;
+    /** Instance type per role. */
+    readonly instanceTypes?: InstanceTypesArgs;
+    /** The only range SSH is opened to; never 0.0.0.0/0. @default no SSH (use SSM Session Manager) */
+    readonly adminCidr?: string;
+    /** The managed database (`database.mode: managed`). */
+    readonly rds?: RdsArgs;
 }
 
-export interface FoobarInfraArgs {
-    /** Where the servers run. @default "docker" */
-    readonly platform?: Platform;
-    /** The site's name; the certificate covers it and localhost. @default "www.foobar.com" */
-    readonly domain?: string;
-    /** Number of web servers (server-1 .. server-N); the load balancer is server-(N+1). @default 2 */
-    readonly webServers?: number;
-    /** @default DEFAULT_LB_* */
-    readonly lb?: LoadBalancerArgs;
-    /** @default { mode: "self-signed" } */
-    readonly tls?: TlsArgs;
-    /** @default { mode: "self-managed", replicas: webServers } */
-    readonly database?: DatabaseArgs;
-    /** @default DEFAULT_MONITORING */
-    readonly monitoring?: MonitoringArgs;
-    /** @default DEFAULT_DOCKER */
-    readonly docker?: DockerArgs;
-    /** @default DEFAULT_AWS */
-    readonly aws?: AwsArgs;
+/** An existing VPC and its subnets instead of a new one. */
+export interface ExistingVpcArgs {
+    /** The VPC's id, e.g. "vpc-0123456789abcdef0". */
+    readonly vpcId: string;
+    /** At least two public subnets, in two availability zones, as `{id, cidr}`. */
+    readonly publicSubnets: readonly ExistingSubnet[];
+    /** Two private subnets as `{id, cidr}`, needed with `aws.privateSubnets`. */
+    readonly privateSubnets?: readonly ExistingSubnet[];
 }
 
-/** FoobarInfraArgs with every default applied; what topology and renderers read. */
-export interface ResolvedArgs {
-    readonly platform: Platform;
-    readonly domain: string;
-    readonly webServers: number;
-    readonly lb: {
-        readonly algorithm: LbAlgorithm;
-        readonly mode: LbMode;
-        readonly healthCheck: Required<HealthCheckArgs>;
-    };
-    readonly tls:
-        | { readonly mode: "self-signed"; readonly validityDays: number }
-        | { readonly mode: "provided"; readonly certificate: pulumi.Input<string>; readonly key: pulumi.Input<string> };
-    readonly database: { readonly mode: DatabaseMode; readonly replicas: number };
-    readonly monitoring: Required<MonitoringArgs>;
-    readonly docker: Required<DockerArgs>;
-    readonly aws: ResolvedAws;
+/** A subnet of the existing VPC. */
+export interface ExistingSubnet {
+    /** Subnet id, e.g. "subnet-0abc...". */
+    readonly id: string;
+    /** Its IPv4 CIDR: instance addresses are planned inside it. */
+    readonly cidr: string;
+}
+
+/** Instance type per role. */
+export interface InstanceTypesArgs {
+    /** The load balancer's instance type. @default "t3.small" */
+    readonly lb?: string;
+    /** Each web server's instance type. @default "t3.micro" */
+    readonly web?: string;
+}
+
+/** The managed database (`database.mode: managed`). */
+export interface RdsArgs {
+    /** The RDS instance class of the primary and its read replicas. @default "db.t4g.micro" */
+    readonly instanceClass?: string;
+    /** Storage of the primary, in GB (20–65536). @default 20 */
+    readonly allocatedStorageGb?: number;
+    /** A synchronous standby in a second availability zone. @default false */
+    readonly multiAz?: boolean;
+    /** Days of automated backups kept (7–35). @default 7 */
+    readonly backupRetentionDays?: number;
+    /** RDS refuses to delete the primary while set. @default false */
+    readonly deletionProtection?: boolean;
+    /** Take a snapshot of the primary when it is deleted. @default false */
+    readonly finalSnapshot?: boolean;
 }

@@ -1,4 +1,4 @@
-// IPv4 and DNS name arithmetic for validation and address planning. Pure.
+// IPv4, CIDR and DNS name arithmetic for validation and address planning: the only place it lives. Pure.
 
 export function isIpv4(value: string): boolean {
     const parts = value.split(".");
@@ -31,7 +31,8 @@ export function parseCidr(value: string): Cidr | undefined {
 
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((c) => parseCidr(c) as Cidr);
 
-function within(inner: Cidr, outer: Cidr): boolean {
+/** Whether `inner` lies wholly inside `outer`. */
+export function within(inner: Cidr, outer: Cidr): boolean {
     const outerSize = 2 ** (32 - outer.prefix);
     return inner.prefix >= outer.prefix && inner.base >= outer.base && inner.base < outer.base + outerSize;
 }
@@ -43,9 +44,29 @@ export function isPrivateIpv4Cidr(value: string, minPrefix: number, maxPrefix: n
     );
 }
 
-/** The n-th /24 inside a range, as a CIDR string. */
+/** The n-th /24 inside a range. */
 export function nthSlash24(range: Cidr, n: number): Cidr {
     return { base: range.base + n * 256, prefix: 24 };
+}
+
+/** The address `host` places into a range, e.g. hostAddress("10.77.2.0/24", 3) = "10.77.2.3". */
+export function hostAddress(cidr: Cidr | string, host: number): string {
+    const range = typeof cidr === "string" ? parseCidr(cidr) : cidr;
+    if (!range) throw new Error(`${String(cidr)} is not a CIDR`);
+    return intToIpv4(range.base + host);
+}
+
+/**
+ * The host pattern MariaDB and MySQL users accept connections from for a whole range: "10.77.2.%"
+ * for a /24, else the address/netmask form both servers take ("10.0.0.0/255.255.0.0").
+ */
+export function databaseHostPattern(cidr: string): string {
+    const range = parseCidr(cidr);
+    if (!range) throw new Error(`${cidr} is not a CIDR`);
+    const address = intToIpv4(range.base);
+    if (range.prefix === 24) return `${address.split(".").slice(0, 3).join(".")}.%`;
+    const mask = range.prefix === 0 ? 0 : (0xffffffff << (32 - range.prefix)) >>> 0;
+    return `${address}/${intToIpv4(mask)}`;
 }
 
 export function formatCidr(cidr: Cidr): string {

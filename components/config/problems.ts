@@ -54,8 +54,9 @@ export class Problems {
         this.found.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, fix });
     }
 
-    get list(): readonly ConfigProblem[] {
-        return this.found;
+    /** Whether a key already has a problem: a rule across keys skips a value that is already wrong. */
+    has(key: string): boolean {
+        return this.found.some((p) => p.key === `${CONFIG_NAMESPACE}:${key}`);
     }
 
     throwIfAny(): void {

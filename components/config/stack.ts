@@ -1,22 +1,25 @@
 // Reads the `foobar:` namespace of stack config into untyped args for validateArgs.
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE } from "./problems";
+import { Field, GroupField } from "./schema";
 
-const OBJECT_KEYS = new Set(["lb", "tls", "database", "monitoring", "docker", "aws"]);
+/** Field types whose values stack config holds as JSON (objects and lists). */
+const STRUCTURED = new Set<Field["type"]>(["group", "variants", "list"]);
 
 /**
  * Every `foobar:` key of the stack config, unknown ones included so that validateArgs can name
  * them with a did-you-mean (a typo in a key would otherwise be silently ignored). Structured keys
  * arrive as JSON text and are parsed here; scalars stay strings.
  */
-export function readStackConfig(): Record<string, unknown> {
+export function readStackConfig(schema: GroupField): Record<string, unknown> {
+    const structured = new Set(Object.keys(schema.fields).filter((key) => STRUCTURED.has(schema.fields[key].type)));
     const config = new pulumi.Config(CONFIG_NAMESPACE);
     const raw: Record<string, unknown> = {};
     for (const fullKey of Object.keys(pulumi.runtime.allConfig())) {
         const [namespace, key] = fullKey.split(":", 2);
         if (namespace !== CONFIG_NAMESPACE || key === undefined) continue;
         const text = config.get(key);
-        raw[key] = OBJECT_KEYS.has(key) && text !== undefined ? parseJsonOr(text) : text;
+        raw[key] = structured.has(key) && text !== undefined ? parseJsonOr(text) : text;
     }
     return raw;
 }

@@ -27,7 +27,6 @@ export interface HaproxyConfigInput {
     readonly publicHttpsPort: number;
     /** Internal address:port for stats and Prometheus metrics; never published. */
     readonly statsBind: string;
-    readonly certPath?: string;
 }
 
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
@@ -71,7 +70,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "",
         `frontend ${HAPROXY_FRONTEND}`,
         `    bind :${input.httpPort}`,
-        `    bind :${input.httpsPort} ssl crt ${input.certPath ?? HAPROXY_CERT_PATH} alpn h2,http/1.1`,
+        `    bind :${input.httpsPort} ssl crt ${HAPROXY_CERT_PATH} alpn h2,http/1.1`,
         `    ${redirect}`,
         "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
         '    http-response set-header Strict-Transport-Security "max-age=31536000" if { ssl_fc }',

@@ -9,10 +9,10 @@ export interface MariadbConfigInput {
     readonly role: "primary" | "replica";
     readonly serverId: number;
     readonly port: number;
-    /** Replicas only: how long a commit waits for a replica's acknowledgement before going async. */
-    readonly semiSyncTimeoutMs: number;
     /** Primary only: turn on semi-sync (only when there is a replica to acknowledge). */
     readonly semiSync: boolean;
+    /** Primary only: how long a commit waits for a replica's acknowledgement before going asynchronous. */
+    readonly semiSyncTimeoutMs: number;
 }
 
 export function renderMariadbConfig(input: MariadbConfigInput): string {

@@ -21,15 +21,20 @@ export interface DatabaseTarget {
     readonly role: "primary" | "replica";
 }
 
+/** A HAProxy Prometheus scrapes. */
+export interface HaproxyTarget {
+    /** host:port of its metrics (its internal stats bind). */
+    readonly target: string;
+    /**
+     * The server it runs on, as the label `host` on its series. Not `server`: HAProxy's own series
+     * carry `server` (the web server), and a target label would rename theirs away.
+     */
+    readonly host: string;
+}
+
 export interface PrometheusConfigInput {
     readonly scrapeIntervalSeconds: number;
-    /** host:port of HAProxy's metrics (its internal stats bind). */
-    readonly haproxyTarget: string;
-    /**
-     * The server HAProxy runs on, as the label `host` on its series. Not `server`: HAProxy's own
-     * series carry `server` (the web server), and a target label would rename theirs away.
-     */
-    readonly lbServer: string;
+    readonly haproxyTargets: readonly HaproxyTarget[];
     /** Labels every series and alert carries, e.g. the stack. */
     readonly externalLabels: Readonly<Record<string, string>>;
     readonly listenPort: number;
@@ -41,7 +46,6 @@ const dump = (header: string, doc: unknown) => `${header}\n${yaml.dump(doc, { li
 const HEADER = "# Rendered by foobar-infra (components/render/prometheus.ts). Do not edit by hand.";
 
 export function renderPrometheusConfig(input: PrometheusConfigInput): string {
-    assertSafeToken("HAProxy metrics target", input.haproxyTarget);
     const interval = `${input.scrapeIntervalSeconds}s`;
     return dump(HEADER, {
         global: { scrape_interval: interval, evaluation_interval: interval, external_labels: input.externalLabels },
@@ -50,7 +54,10 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
             {
                 job_name: HAPROXY_JOB,
                 metrics_path: "/metrics",
-                static_configs: [{ targets: [input.haproxyTarget], labels: { host: input.lbServer } }],
+                static_configs: input.haproxyTargets.map((h) => {
+                    assertSafeToken("HAProxy metrics target", h.target);
+                    return { targets: [h.target], labels: { host: h.host } };
+                }),
             },
             ...(input.databaseTargets.length > 0
                 ? [

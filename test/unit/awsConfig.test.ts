@@ -2,7 +2,7 @@
 // refusing platform aws without a region.
 import assert from "node:assert/strict";
 import { ConfigError } from "../../components/config/problems";
-import { validateArgs } from "../../components/config/validate";
+import { validateArgs } from "../../components/foobarSchema";
 import { defineStack } from "../../components/stack";
 import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
 import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
@@ -156,13 +156,14 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
         one(`  - foobar:database.replicas: got 6; must be a whole number from 0 to 5.`),
     ],
     [
-        "several aws problems at once, in rule order",
+        // The order the schema declares the keys in (the README's config table).
+        "several aws problems at once, in key order",
         aws({ vpcCidr: "8.8.0.0/16", amiId: "ami-xyz", instanceTypes: { lb: "big" }, rds: { backupRetentionDays: 40 } }),
         [
             header(4),
             `  - foobar:aws.vpcCidr: got "8.8.0.0/16"; ${VPC_FIX}`,
-            `  - foobar:aws.instanceTypes.lb: got "big"; must be an EC2 instance type like "t3.micro".`,
             `  - foobar:aws.amiId: got "ami-xyz"; must be an AMI id like "ami-0123456789abcdef0", or left unset for the newest Debian 12.`,
+            `  - foobar:aws.instanceTypes.lb: got "big"; must be an EC2 instance type like "t3.micro".`,
             `  - foobar:aws.rds.backupRetentionDays: got 40; must be a whole number from 7 to 35.`,
         ].join("\n"),
     ],
@@ -201,7 +202,6 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "t3.small", web: "t3.small" },
             adminCidr: undefined,
             rds: {
-                engineVersion: "8.4",
                 instanceClass: "db.t4g.small",
                 allocatedStorageGb: 20,
                 multiAz: true,
@@ -265,7 +265,6 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "c7g.large", web: "t3a.small" },
             adminCidr: "203.0.113.7/32",
             rds: {
-                engineVersion: "8.4",
                 instanceClass: "db.r6g.large",
                 allocatedStorageGb: 100,
                 multiAz: true,

@@ -171,7 +171,6 @@ export const DEFAULT_AWS_RESOLVED = {
     instanceTypes: { lb: "t3.small", web: "t3.micro" },
     adminCidr: undefined,
     rds: {
-        engineVersion: "8.4",
         instanceClass: "db.t4g.micro",
         allocatedStorageGb: 20,
         multiAz: false,

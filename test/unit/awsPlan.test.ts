@@ -1,13 +1,13 @@
 // planAws: subnets carved from the VPC range, one instance per server at a fixed address, and
 // security group rules derived from the topology's flows. Pure.
 import assert from "node:assert/strict";
-import { validateArgs } from "../../components/config/validate";
-import { AwsPlan, RulePlan, groupOf, planAws } from "../../components/awsPlan";
-import { buildTopology } from "../../components/topology";
+import { RulePlan, groupOf } from "../../components/platforms/aws/firewall";
+import { AwsPlan, planAws } from "../../components/platforms/aws/plan";
 import { defineStack } from "../../components/stack";
 import { loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
+import { topologyOf } from "./topologyHelpers";
 
-const planOf = (args: Record<string, unknown>): AwsPlan => planAws(buildTopology(validateArgs({ platform: "aws", ...args })));
+const planOf = (args: Record<string, unknown>): AwsPlan => planAws(topologyOf({ platform: "aws", ...args }));
 const rule = (r: RulePlan) => `${r.direction} ${r.group} ${r.port} ${"group" in r.peer ? `sg:${r.peer.group}` : r.peer.cidr}`;
 const instanceRow = (p: AwsPlan) =>
     p.instances.map((i) => [i.server, i.role, i.subnet, i.privateIp, i.publicIp, i.securityGroups.join(","), i.instanceType]);
@@ -94,19 +94,16 @@ describe("planAws", () => {
     });
 
     it("puts each service kind in its group", () => {
-        assert.deepEqual(
-            (["haproxy", "prometheus", "nginx", "app", "mariadb-primary", "mariadb-replica", "mysqld-exporter"] as const).map(groupOf),
-            [
-                "lb",
-                "lb",
-                "web",
-                "web",
-                "db",
-                "db",
-                // Beside its database: Prometheus's scrapes enter the database's group.
-                "db",
-            ],
-        );
+        assert.deepEqual((["haproxy", "prometheus", "nginx", "app", "mariadb", "rds", "mysqld-exporter"] as const).map(groupOf), [
+            "lb",
+            "lb",
+            "web",
+            "web",
+            "db",
+            "db",
+            // Beside its database: Prometheus's scrapes enter the database's group.
+            "db",
+        ]);
     });
 
     const RULES: ReadonlyArray<[string, Record<string, unknown>, string[]]> = [

@@ -1,28 +1,25 @@
 // What each EC2 instance boots with, on staging and prod: the files in its user data are exactly
-// what the shared renderers produce for the aws view, with secrets as placeholders.
+// what the production wiring (renderService with the aws view) renders, with secrets as
+// placeholders; targeted asserts pin the addresses and values that wiring must produce.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { appBundle } from "../../components/appBundle";
-import { DEFAULT_HEALTH_CHECK } from "../../components/config/args";
-import { appEnvironment, renderEnvFile } from "../../components/render/app";
-import { secretPlaceholder } from "../../components/render/cloudInit";
-import { renderHaproxyConfig } from "../../components/render/haproxy";
-import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
-import { renderExporterClient, renderExporterDefaults } from "../../components/render/mysqldExporter";
-import { renderNginxConfig } from "../../components/render/nginx";
-import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
-import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
+import * as yaml from "js-yaml";
+import { validateArgs } from "../../components/foobarSchema";
+import { planAws } from "../../components/platforms/aws/plan";
+import { placeholderLookup } from "../../components/platforms/aws/secrets";
+import { awsView } from "../../components/platforms/aws/view";
+import { renderEnvFile } from "../../components/render/app";
+import { renderPrimaryBootstrap } from "../../components/render/mariadb";
+import { renderService } from "../../components/services";
+import { buildTopology } from "../../components/topology";
+import { appBundle } from "../../components/vm/appBundle";
+import { secretPlaceholder } from "../../components/vm/cloudInit";
+import { StackRun, findResource, loadStackConfig, unwrap } from "../helpers/pulumiMocks";
 import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
-import {
-    PROMETHEUS_CONFIG_PATH,
-    PROMETHEUS_DEFAULTS_PATH,
-    PROMETHEUS_RULES_PATH,
-    renderAlertRules,
-    renderPrometheusConfig,
-    renderPrometheusDefaults,
-} from "../../components/render/prometheus";
+import { byKey } from "./topologyHelpers";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DEFAULTS_PATH, PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 
 const REPO = path.join(__dirname, "..", "..");
 const APP_PW = secretPlaceholder("db-app-password");
@@ -54,35 +51,24 @@ const WEB_COMMANDS = [
     ["systemctl", "restart", "nginx"],
 ];
 
-const env = (server: string, writerHost: string, readerHost: string) =>
-    renderEnvFile(
-        appEnvironment({
-            serverName: server,
-            domain: "www.foobar.com",
-            listenHost: "127.0.0.1",
-            port: 3000,
-            writerHost,
-            readerHost,
-            dbPort: 3306,
-            database: "foobar",
-            user: "app",
-        }),
-    );
-const nginx = (server: string) =>
-    renderNginxConfig({ serverName: server, domain: "www.foobar.com", listenPort: 80, appAddress: "127.0.0.1", appPort: 3000 });
-const haproxy = (algorithm: "roundrobin" | "leastconn", web: string[], lb: string) =>
-    renderHaproxyConfig({
-        domain: "www.foobar.com",
-        algorithm,
-        healthCheck: DEFAULT_HEALTH_CHECK,
-        servers: web.map((address, i) => ({ name: `server-${i + 1}`, address, port: 80, backup: false })),
-        httpPort: 80,
-        httpsPort: 443,
-        publicHttpsPort: 443,
-        statsBind: `${lb}:8404`,
-    });
-const sitePem = (stack: string) =>
-    `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n${secretPlaceholder("tls-private-key")}\n`;
+const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;
+
+/** The production wiring for a stack file: a service's file, or its env file, as the aws view renders it. */
+function wiring(stack: "staging" | "prod", databaseHosts: readonly string[] = []) {
+    const raw = Object.entries(loadStackConfig(stack)).filter(([k]) => k.startsWith("foobar:"));
+    const topology = buildTopology(validateArgs(Object.fromEntries(raw.map(([k, v]) => [k.slice("foobar:".length), v]))));
+    const context = { topology, view: awsView(topology, planAws(topology), databaseHosts) };
+    const secret = placeholderLookup(sitePem(stack));
+    const render = (key: string) => renderService(context, byKey(topology, key));
+    return {
+        file(key: string, file: string): string {
+            const found = render(key).files.find((f) => f.path === file);
+            assert.ok(found, `${key} renders no ${file}`);
+            return "content" in found ? found.content : found.withSecrets(secret);
+        },
+        env: (key: string) => renderEnvFile(render(key).env ?? []),
+    };
+}
 const lines = (text: string, prefix: string) => text.split("\n").filter((l) => l.startsWith(prefix));
 
 function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudConfig {
@@ -90,6 +76,7 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
 }
 
 const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH, PROMETHEUS_DEFAULTS_PATH];
+const staging = wiring("staging");
 
 describe("aws user data: staging", () => {
     let run: StackRun<Outputs>;
@@ -148,36 +135,34 @@ describe("aws user data: staging", () => {
     });
 
     it("Prometheus scrapes HAProxy on the private address its stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
-        assert.equal(
-            writtenFile(s3, PROMETHEUS_CONFIG_PATH),
-            renderPrometheusConfig({
-                scrapeIntervalSeconds: 5,
-                haproxyTarget: "10.20.0.10:8404",
-                lbServer: "server-3",
-                externalLabels: { site: "www.foobar.com" },
-                listenPort: 9090,
-                databaseTargets: [
-                    { target: "10.20.0.11:9104", host: "server-1", role: "replica" },
-                    { target: "10.20.1.12:9104", host: "server-2", role: "replica" },
-                    // Beside Prometheus on server-3: loopback, and the exporter listens there only.
-                    { target: "127.0.0.1:9104", host: "server-3", role: "primary" },
-                ],
-            }),
-        );
-        assert.equal(writtenFile(s3, PROMETHEUS_RULES_PATH), renderAlertRules({ scrapeIntervalSeconds: 5, databases: true }));
-        assert.equal(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH), renderPrometheusDefaults({ listenPort: 9090, retentionDays: 15 }));
+        for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s3, file), staging.file("server-3-prometheus", file), file);
+        const config = yaml.load(writtenFile(s3, PROMETHEUS_CONFIG_PATH)) as {
+            scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
+        };
+        const targets = (job: string) => config.scrape_configs.find((c) => c.job_name === job)?.static_configs;
+        assert.deepEqual(targets("haproxy"), [{ targets: ["10.20.0.10:8404"], labels: { host: "server-3" } }]);
+        assert.deepEqual(targets("mysqld"), [
+            { targets: ["10.20.0.11:9104"], labels: { host: "server-1", role: "replica" } },
+            { targets: ["10.20.1.12:9104"], labels: { host: "server-2", role: "replica" } },
+            // Beside Prometheus on server-3: loopback, and the exporter listens there only.
+            { targets: ["127.0.0.1:9104"], labels: { host: "server-3", role: "primary" } },
+        ]);
+        // The docker platform's rules and flags: the same renderers, the same settings.
+        assert.ok(writtenFile(s3, PROMETHEUS_RULES_PATH).includes("alert: FoobarReplicationLagging"));
+        assert.ok(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH).includes("--storage.tsdb.retention.time=15d"));
     });
 
     it("haproxy.cfg balances over the web servers' private addresses on port 80; stats on the private address", () => {
         const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
-        assert.equal(cfg, haproxy("roundrobin", ["10.20.0.11", "10.20.1.12"], "10.20.0.10"));
+        assert.equal(cfg, staging.file("server-3-haproxy", "/etc/haproxy/haproxy.cfg"));
+        assert.deepEqual(lines(cfg, "    balance "), ["    balance roundrobin"]);
         assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
         assert.deepEqual(lines(cfg, "    bind "), [
             "    bind :80",
             "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
             "    bind 10.20.0.10:8404",
         ]);
-        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("staging"));
+        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), `${sitePem("staging")}${secretPlaceholder("tls-private-key")}\n`);
     });
 
     it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
@@ -186,10 +171,20 @@ describe("aws user data: staging", () => {
             [s2, "server-2", "10.20.1.12"],
         ] as const) {
             const conf = writtenFile(c, "/etc/nginx/nginx.conf");
-            assert.equal(conf, nginx(name));
+            assert.equal(conf, staging.file(`${name}-nginx`, "/etc/nginx/nginx.conf"));
             assert.deepEqual(lines(conf, "        server 127.0.0.1"), ["        server 127.0.0.1:3000 max_fails=0;"]);
             // Reads go to the server's own replica, at the instance's private address: MariaDB users accept the VPC range only.
-            assert.equal(writtenFile(c, "/etc/foobar/app.env"), env(name, "10.20.0.10", ip));
+            const env = writtenFile(c, "/etc/foobar/app.env");
+            assert.equal(env, staging.env(`${name}-app`));
+            assert.deepEqual(lines(env, "FOOBAR_DB_"), [
+                "FOOBAR_DB_WRITER_HOST=10.20.0.10",
+                "FOOBAR_DB_WRITER_PORT=3306",
+                `FOOBAR_DB_READER_HOST=${ip}`,
+                "FOOBAR_DB_READER_PORT=3306",
+                "FOOBAR_DB_NAME=foobar",
+                "FOOBAR_DB_USER=app",
+                "FOOBAR_DB_PASSWORD_FILE=/etc/foobar/secrets/db-password",
+            ]);
             assert.ok(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_").includes("FOOBAR_LISTEN_HOST=127.0.0.1"));
             assert.equal(writtenFile(c, "/etc/foobar/secrets/db-password"), APP_PW);
         }
@@ -232,33 +227,33 @@ describe("aws user data: staging", () => {
     });
 
     it("MariaDB: the primary's and the replicas' config and bootstrap, replicating from server-3's private address", () => {
-        const cnf = (role: "primary" | "replica", serverId: number) =>
-            renderMariadbConfig({ role, serverId, port: 3306, semiSync: role === "primary", semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS });
-        assert.equal(writtenFile(s3, MY_CNF), cnf("primary", 1));
-        assert.equal(writtenFile(s1, MY_CNF), cnf("replica", 101));
-        assert.equal(writtenFile(s2, MY_CNF), cnf("replica", 102));
-        assert.equal(
-            writtenFile(s3, BOOTSTRAP),
-            renderPrimaryBootstrap({
-                database: "foobar",
-                appUser: "app",
-                appPassword: APP_PW,
-                replicationUser: "replicator",
-                replicationPassword: REPL_PW,
-                monitorUser: "foobar_monitor",
-                monitorPassword: MONITOR_PW,
-                clientHost: "10.20.0.0/255.255.0.0",
-            }),
+        for (const [c, key] of [
+            [s3, "server-3-mariadb-primary"],
+            [s1, "server-1-mariadb-replica"],
+            [s2, "server-2-mariadb-replica"],
+        ] as const) {
+            assert.equal(writtenFile(c, MY_CNF), staging.file(key, MY_CNF), key);
+            assert.equal(writtenFile(c, BOOTSTRAP), staging.file(key, BOOTSTRAP), key);
+        }
+        assert.deepEqual(
+            [s3, s1, s2].map((c) => lines(writtenFile(c, MY_CNF), "server_id")),
+            [["server_id = 1"], ["server_id = 101"], ["server_id = 102"]],
         );
-        const replica = renderReplicaBootstrap({
-            primaryHost: "10.20.0.10",
-            primaryPort: 3306,
-            replicationUser: "replicator",
-            replicationPassword: REPL_PW,
-        });
-        assert.equal(writtenFile(s1, BOOTSTRAP), replica);
+        assert.deepEqual(lines(writtenFile(s3, MY_CNF), "rpl_semi_sync_master_enabled"), ["rpl_semi_sync_master_enabled = ON"]);
+        // The users accept the VPC range; their passwords are placeholders the boot helper fills in.
+        const primary = writtenFile(s3, BOOTSTRAP);
+        for (const user of [
+            `'app'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${APP_PW}'`,
+            `'replicator'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${REPL_PW}'`,
+        ]) {
+            assert.ok(primary.includes(`CREATE USER IF NOT EXISTS ${user}`), user);
+        }
+        assert.ok(primary.includes(`'foobar_monitor'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${MONITOR_PW}'`));
+        const replica = writtenFile(s1, BOOTSTRAP);
         assert.equal(writtenFile(s2, BOOTSTRAP), replica);
-        assert.ok(replica.includes("MASTER_HOST = '10.20.0.10'"));
+        assert.ok(
+            replica.includes(`MASTER_HOST = '10.20.0.10', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${REPL_PW}'`),
+        );
     });
 
     it("each exporter logs in to its own database on the private address and listens where Prometheus scrapes it", () => {
@@ -267,9 +262,13 @@ describe("aws user data: staging", () => {
             [s2, "10.20.1.12", "10.20.1.12"],
             [s3, "10.20.0.10", "127.0.0.1"],
         ] as const) {
-            const login = renderExporterClient({ host: address, port: 3306, user: "foobar_monitor", password: MONITOR_PW });
-            assert.equal(writtenFile(c, EXPORTER_CNF), login);
-            assert.equal(writtenFile(c, EXPORTER_DEFAULTS), renderExporterDefaults({ listenAddress: listen, listenPort: 9104 }));
+            const key = `${c.hostname}-mysqld-exporter`;
+            const login = writtenFile(c, EXPORTER_CNF);
+            assert.equal(login, staging.file(key, EXPORTER_CNF));
+            assert.deepEqual(lines(login, "host="), [`host=${address}`]);
+            assert.deepEqual(lines(login, "password="), [`password="${MONITOR_PW}"`]);
+            assert.equal(writtenFile(c, EXPORTER_DEFAULTS), staging.file(key, EXPORTER_DEFAULTS));
+            assert.ok(writtenFile(c, EXPORTER_DEFAULTS).includes(`--web.listen-address=${listen}:9104`));
         }
     });
 
@@ -280,7 +279,7 @@ describe("aws user data: staging", () => {
         for (const name of ["favicon.svg", "style.css"]) {
             assert.equal(writtenFile(s2, `/srv/foobar/static/${name}`), fs.readFileSync(path.join(REPO, "app/public", name), "utf8"));
         }
-        assert.equal(writtenFile(s3, HELPER), fs.readFileSync(path.join(REPO, "components/render/files/foobar-secrets.py"), "utf8"));
+        assert.equal(writtenFile(s3, HELPER), fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8"));
         assert.deepEqual(
             s3.write_files.map((f) => [f.path, f.permissions]),
             [
@@ -329,8 +328,14 @@ describe("aws user data: prod", () => {
             [HELPER, MANIFEST, ...WEB_FILES],
         );
         assert.deepEqual(s1.runcmd, [...APP_RUNCMD, ...WEB_COMMANDS]);
-        assert.equal(writtenFile(s1, "/etc/foobar/app.env"), env("server-1", RDS, RDS_REPLICA));
-        assert.equal(writtenFile(s1, "/etc/nginx/nginx.conf"), nginx("server-1"));
+        const prod = wiring("prod", [RDS, RDS_REPLICA]);
+        const env = writtenFile(s1, "/etc/foobar/app.env");
+        assert.equal(env, prod.env("server-1-app"));
+        assert.deepEqual(lines(env, "FOOBAR_DB_WRITER_HOST=").concat(lines(env, "FOOBAR_DB_READER_HOST=")), [
+            `FOOBAR_DB_WRITER_HOST=${RDS}`,
+            `FOOBAR_DB_READER_HOST=${RDS_REPLICA}`,
+        ]);
+        assert.equal(writtenFile(s1, "/etc/nginx/nginx.conf"), prod.file("server-1-nginx", "/etc/nginx/nginx.conf"));
         assert.deepEqual(manifestOf(s1), {
             region: "eu-west-1",
             parameters: { "db-app-password": "/foobar/prod/db-app-password" },
@@ -352,8 +357,14 @@ describe("aws user data: prod", () => {
                 ...PROMETHEUS_FILES,
             ],
         );
-        assert.equal(writtenFile(s3, "/etc/haproxy/haproxy.cfg"), haproxy("leastconn", ["10.30.2.11", "10.30.3.12"], "10.30.0.10"));
-        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), sitePem("prod"));
+        const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
+        assert.equal(cfg, wiring("prod", [RDS, RDS_REPLICA]).file("server-3-haproxy", "/etc/haproxy/haproxy.cfg"));
+        assert.deepEqual(lines(cfg, "    server ").concat(lines(cfg, "    balance ")), [
+            "    server server-1 10.30.2.11:80",
+            "    server server-2 10.30.3.12:80",
+            "    balance leastconn",
+        ]);
+        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), `${sitePem("prod")}${secretPlaceholder("tls-private-key")}\n`);
         assert.equal(
             writtenFile(s3, "/etc/foobar/rds-admin.cnf"),
             `[client]\nhost=${RDS}\nuser=foobar_admin\npassword=${secretPlaceholder("rds-admin-password")}\n`,

@@ -13,7 +13,7 @@ import {
     placeholdersIn,
     renderCloudConfig,
     secretPlaceholder,
-} from "../../components/render/cloudInit";
+} from "../../components/vm/cloudInit";
 import { CloudConfig } from "./awsHelpers";
 
 const OWNER = { owner: "mysql", group: "mysql", mode: "0400" };

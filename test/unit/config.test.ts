@@ -1,7 +1,7 @@
 // validateArgs: every rule, with the exact message a user sees, and the defaults it applies.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { validateArgs } from "../../components/config/validate";
+import { validateArgs } from "../../components/foobarSchema";
 import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
 import { errorOf, header, one } from "./configErrors";
 

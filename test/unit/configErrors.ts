@@ -1,7 +1,7 @@
 // What both config test files expect of a ConfigError: its header lines, and the error itself.
 import assert from "node:assert/strict";
 import { ConfigError } from "../../components/config/problems";
-import { validateArgs } from "../../components/config/validate";
+import { validateArgs } from "../../components/foobarSchema";
 
 const HEADER_1 = "Invalid foobar-infra configuration (1 problem); nothing was created:";
 /** The whole message of an error with exactly one problem line. */

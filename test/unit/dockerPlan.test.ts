@@ -1,10 +1,18 @@
 // planDockerNetworks: the topology's flows as docker networks, a least-privilege firewall.
 import assert from "node:assert/strict";
-import { validateArgs } from "../../components/config/validate";
-import { buildTopology, service, Topology } from "../../components/topology";
-import { planDockerNetworks, SegmentName } from "../../components/dockerPlan";
+import { DockerPlan, SegmentName, planDockerNetworks } from "../../components/platforms/docker/plan";
+import { Topology, primaryOf, serviceLabel } from "../../components/topology";
+import { byKey, topologyOf } from "./topologyHelpers";
 
-const topologyOf = (args: unknown): Topology => buildTopology(validateArgs(args));
+/** The plan, asked by service key. */
+function planFor(t: Topology) {
+    const plan: DockerPlan = planDockerNetworks(t);
+    return {
+        segments: plan.segments,
+        segmentsOf: (key: string) => plan.segmentsOf(byKey(t, key)),
+        reach: (from: string, to: string) => plan.reach(byKey(t, from), byKey(t, to)),
+    };
+}
 
 describe("planDockerNetworks", () => {
     const VARIANTS: ReadonlyArray<[string, unknown]> = [
@@ -15,7 +23,7 @@ describe("planDockerNetworks", () => {
     ];
 
     it("lays out edge, web, data, metrics and one /24 per web server in the default subnet; only edge is not internal", () => {
-        const plan = planDockerNetworks(topologyOf({}));
+        const plan = planFor(topologyOf({}));
         assert.deepEqual(
             plan.segments.map((s) => [s.name, s.internal, s.subnet, s.gateway]),
             [
@@ -30,7 +38,7 @@ describe("planDockerNetworks", () => {
     });
 
     it("creates no metrics network with monitoring off, and keeps its /24 free so no address moves", () => {
-        const plan = planDockerNetworks(topologyOf({ monitoring: { enabled: false } }));
+        const plan = planFor(topologyOf({ monitoring: { enabled: false } }));
         assert.deepEqual(
             plan.segments.map((s) => [s.name, s.subnet]),
             [
@@ -44,7 +52,7 @@ describe("planDockerNetworks", () => {
     });
 
     it("gives each web server its own network after the shared ones (8 web servers)", () => {
-        const plan = planDockerNetworks(topologyOf({ webServers: 8 }));
+        const plan = planFor(topologyOf({ webServers: 8 }));
         assert.deepEqual(
             plan.segments.map((s) => [s.name, s.internal, s.subnet, s.gateway]),
             [
@@ -64,7 +72,7 @@ describe("planDockerNetworks", () => {
     });
 
     it("gives every service fixed addresses on exactly the networks it needs (defaults)", () => {
-        const plan = planDockerNetworks(topologyOf({}));
+        const plan = planFor(topologyOf({}));
         const members = Object.fromEntries(plan.segments.map((s) => [s.name, Object.fromEntries(s.members)]));
         assert.deepEqual(members, {
             // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on web.
@@ -132,7 +140,7 @@ describe("planDockerNetworks", () => {
     });
 
     it("keeps services off networks they have no business on", () => {
-        const plan = planDockerNetworks(topologyOf({ webServers: 3 }));
+        const plan = planFor(topologyOf({ webServers: 3 }));
         const forbidden: ReadonlyArray<[string, readonly SegmentName[]]> = [
             ["server-4-haproxy", ["data", "metrics", "server-1", "server-2", "server-3"]],
             ["server-1-nginx", ["edge", "data", "metrics", "server-2", "server-3"]],
@@ -164,7 +172,7 @@ describe("planDockerNetworks", () => {
     });
 
     it("puts each service on exactly the networks of its flows (3 web servers, 1 replica)", () => {
-        const plan = planDockerNetworks(topologyOf({ webServers: 3, database: { replicas: 1 } }));
+        const plan = planFor(topologyOf({ webServers: 3, database: { replicas: 1 } }));
         assert.deepEqual(
             plan.segments.map((s) => s.name),
             ["edge", "web", "data", "metrics", "server-1", "server-2", "server-3"],
@@ -204,29 +212,30 @@ describe("planDockerNetworks", () => {
     for (const [name, args] of VARIANTS) {
         it(`joins both ends of every flow, and nothing else (${name})`, () => {
             const t = topologyOf(args);
-            const plan = planDockerNetworks(t);
+            const plan = planFor(t);
             for (const f of t.flows) {
                 if (f.from === "internet" || f.from === "operator") {
-                    assert.equal(plan.segmentsOf(f.to)[0].name, "edge");
+                    assert.equal(plan.segmentsOf(f.to.key)[0].name, "edge");
                     continue;
                 }
                 assert.ok(
-                    plan.segmentsOf(f.from).some((s) => s.members.has(f.to)),
-                    `${f.from} -> ${f.to} share no network`,
+                    plan.segmentsOf(f.from.key).some((s) => s.members.has(f.to.key)),
+                    `${f.from.key} -> ${f.to.key} share no network`,
                 );
                 // Database traffic (the exporters' status reads too) on data, HAProxy -> nginx and the HAProxy
                 // scrape on web, the exporter scrapes on metrics, nginx -> app on the web server's own network.
-                const to = service(t, f.to);
+                const to = f.to;
                 const n = Number(to.server.replace("server-", ""));
-                const carrier = to.kind.startsWith("mariadb")
+                const label = serviceLabel(to);
+                const carrier = label.startsWith("mariadb")
                     ? "data"
-                    : to.kind === "nginx" || to.kind === "haproxy"
+                    : label === "nginx" || label === "haproxy"
                       ? "web"
-                      : to.kind === "mysqld-exporter"
+                      : label === "mysqld-exporter"
                         ? "metrics"
                         : to.server;
                 const index = plan.segments.findIndex((s) => s.name === carrier);
-                assert.equal(index, { web: 1, data: 2, metrics: 3 }[carrier] ?? 3 + n);
+                assert.equal(index, ({ web: 1, data: 2, metrics: 3 } as Record<string, number>)[carrier] ?? 3 + n);
                 assert.equal(plan.segments[index].subnet, `10.77.${index}.0/24`);
                 const host = {
                     haproxy: 2,
@@ -236,17 +245,17 @@ describe("planDockerNetworks", () => {
                     app: 20 + n,
                     "mariadb-replica": 30 + n,
                     "mysqld-exporter": 40 + n,
-                }[to.kind];
-                assert.equal(plan.reach(f.from, f.to), `10.77.${index}.${host}`, `${f.from} -> ${f.to}`);
+                }[label];
+                assert.equal(plan.reach(f.from.key, f.to.key), `10.77.${index}.${host}`, `${f.from.key} -> ${f.to.key}`);
             }
             // Least privilege: each membership is justified by a flow to or from a peer on that network.
             for (const segment of plan.segments) {
                 for (const key of segment.members.keys()) {
-                    const justified = t.flows.some(
-                        (f) =>
-                            ((f.from === "internet" || f.from === "operator") && f.to === key && segment.name === "edge") ||
-                            (f.from === key && segment.members.has(f.to)) ||
-                            (f.to === key && segment.members.has(f.from)),
+                    const justified = t.flows.some((f) =>
+                        typeof f.from === "string"
+                            ? f.to.key === key && segment.name === "edge"
+                            : (f.from.key === key && segment.members.has(f.to.key)) ||
+                              (f.to.key === key && segment.members.has(f.from.key)),
                     );
                     assert.ok(justified, `${key} is on ${segment.name} without a flow there`);
                 }
@@ -261,21 +270,21 @@ describe("planDockerNetworks", () => {
     }
 
     it("refuses to reach across networks no flow joins", () => {
-        const plan = planDockerNetworks(topologyOf({}));
+        const plan = planFor(topologyOf({}));
         assert.throws(() => plan.reach("server-3-haproxy", "server-3-mariadb-primary"), {
-            message: "no network joins server-3-haproxy to server-3-mariadb-primary; add a flow in topology.ts",
+            message: "no network joins server-3-haproxy to server-3-mariadb-primary; add a flow in components/topology/flows.ts",
         });
         assert.throws(() => plan.reach("server-1-nginx", "server-3-mariadb-primary"), {
-            message: "no network joins server-1-nginx to server-3-mariadb-primary; add a flow in topology.ts",
+            message: "no network joins server-1-nginx to server-3-mariadb-primary; add a flow in components/topology/flows.ts",
         });
         // Prometheus reaches the exporters on metrics, never a database on data.
         assert.throws(() => plan.reach("server-3-prometheus", "server-1-mariadb-replica"), {
-            message: "no network joins server-3-prometheus to server-1-mariadb-replica; add a flow in topology.ts",
+            message: "no network joins server-3-prometheus to server-1-mariadb-replica; add a flow in components/topology/flows.ts",
         });
     });
 
     it("keeps one web server's nginx away from another server's app", () => {
-        const plan = planDockerNetworks(topologyOf({}));
+        const plan = planFor(topologyOf({}));
         const shared = (a: string, b: string) =>
             plan
                 .segmentsOf(a)
@@ -286,10 +295,10 @@ describe("planDockerNetworks", () => {
         assert.deepEqual(shared("server-1-nginx", "server-1-app"), ["server-1"]);
         assert.deepEqual(shared("server-2-nginx", "server-2-app"), ["server-2"]);
         assert.throws(() => plan.reach("server-1-nginx", "server-2-app"), {
-            message: "no network joins server-1-nginx to server-2-app; add a flow in topology.ts",
+            message: "no network joins server-1-nginx to server-2-app; add a flow in components/topology/flows.ts",
         });
         assert.throws(() => plan.reach("server-2-nginx", "server-1-app"), {
-            message: "no network joins server-2-nginx to server-1-app; add a flow in topology.ts",
+            message: "no network joins server-2-nginx to server-1-app; add a flow in components/topology/flows.ts",
         });
         assert.equal(plan.reach("server-1-nginx", "server-1-app"), "10.77.4.21");
         assert.equal(plan.reach("server-2-nginx", "server-2-app"), "10.77.5.22");
@@ -312,14 +321,14 @@ describe("planDockerNetworks", () => {
         ];
         for (const [subnet, webServers, expected, primaryAddress, app1Address] of cases) {
             const t = topologyOf({ webServers, docker: { subnet } });
-            const plan = planDockerNetworks(t);
+            const plan = planFor(t);
             assert.deepEqual(
                 plan.segments.map((s) => s.subnet),
                 expected,
             );
             assert.equal(plan.segments[0].gateway, expected[0].replace(".0/24", ".1"));
-            assert.equal(plan.segments[0].members.get(t.haproxy), expected[0].replace(".0/24", ".2"));
-            assert.equal(plan.reach("server-1-app", t.primary), primaryAddress);
+            assert.equal(plan.segments[0].members.get(t.loadBalancers[0].key), expected[0].replace(".0/24", ".2"));
+            assert.equal(plan.reach("server-1-app", primaryOf(t).key), primaryAddress);
             assert.equal(plan.reach("server-1-nginx", "server-1-app"), app1Address);
         }
     });

@@ -1,29 +1,21 @@
-// Golden files of the default dev topology, shared by render.test.ts (pure renderers) and
-// stack.test.ts (what the deployed containers receive). UPDATE_GOLDEN=1 rewrites them.
+// Golden files of the default dev topology, shared by render.test.ts (the renderers, wired as in
+// production) and stack.test.ts (what the deployed containers receive). UPDATE_GOLDEN=1 rewrites them.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { ResolvedArgs } from "../../components/config/args";
-import { validateArgs } from "../../components/config/validate";
-import { planDockerNetworks } from "../../components/dockerPlan";
-import { appEnvironment, renderEnvFile } from "../../components/render/app";
+import { ResolvedArgs } from "../../components/config/resolved";
+import { validateArgs } from "../../components/foobarSchema";
+import { planDockerNetworks } from "../../components/platforms/docker/plan";
+import { dockerView } from "../../components/platforms/docker/view";
+import { renderEnvFile } from "../../components/render/app";
 import { renderDiagram } from "../../components/render/diagram";
-import { renderHaproxyConfig } from "../../components/render/haproxy";
-import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
-import { renderNginxConfig } from "../../components/render/nginx";
-import { renderExporterClient, renderExporterDefaults } from "../../components/render/mysqldExporter";
-import { renderAlertRules, renderPrometheusConfig, renderPrometheusDefaults } from "../../components/render/prometheus";
-import { SEMI_SYNC_TIMEOUT_MS } from "../../components/services";
-import {
-    APP_DB_USER,
-    DATABASE_NAME,
-    MONITOR_USER,
-    PORTS,
-    REPLICATION_USER,
-    Topology,
-    buildTopology,
-    service,
-} from "../../components/topology";
+import { HAPROXY_CONFIG_PATH } from "../../components/render/haproxy";
+import { MARIADB_BOOTSTRAP_PATH, MARIADB_CONFIG_PATH } from "../../components/render/mariadb";
+import { EXPORTER_CLIENT_PATH, EXPORTER_DEFAULTS_PATH } from "../../components/render/mysqldExporter";
+import { NGINX_CONFIG_PATH } from "../../components/render/nginx";
+import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DEFAULTS_PATH, PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
+import { SecretLookup, renderService } from "../../components/services";
+import { ServicePlan, Topology, buildTopology, primaryOf, replicasOf } from "../../components/topology";
 import { loadStackConfig } from "../helpers/pulumiMocks";
 
 export const GOLDEN_DIR = path.join(__dirname, "golden");
@@ -31,6 +23,14 @@ export const GOLDEN_DIR = path.join(__dirname, "golden");
 export const FAKE_APP_PASSWORD = "AppPassw0rdFakeFakeFakeFakeFake1";
 export const FAKE_REPLICATION_PASSWORD = "ReplPassw0rdFakeFakeFakeFakeFak2";
 export const FAKE_MONITOR_PASSWORD = "MoniPassw0rdFakeFakeFakeFakeFak3";
+const FAKE_SECRETS: SecretLookup = (name) =>
+    ({
+        appPassword: FAKE_APP_PASSWORD,
+        replicationPassword: FAKE_REPLICATION_PASSWORD,
+        monitorPassword: FAKE_MONITOR_PASSWORD,
+        certificatePem: "-----BEGIN CERTIFICATE-----\nFAKE\n-----END CERTIFICATE-----\n",
+        privateKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE\n-----END EC PRIVATE KEY-----\n",
+    })[name];
 
 export const GOLDEN_FILES = [
     "haproxy.cfg",
@@ -59,117 +59,38 @@ export function devArgs(): ResolvedArgs {
     return validateArgs(raw);
 }
 
-/** Every golden text of a topology, rendered the way the docker backend wires the renderers. */
+/**
+ * Every golden text of a topology, through the production wiring (renderService with the docker
+ * platform's view) and fake passwords; a file of a service the topology lacks is "".
+ */
 export function renderAll(topology: Topology): Record<GoldenFile, string> {
-    const { args } = topology;
-    const plan = planDockerNetworks(topology);
-    const web = plan.segments.find((s) => s.name === "web");
-    const data = plan.segments.find((s) => s.name === "data");
-    const statsAddress = web?.members.get(topology.haproxy) as string;
-    const clientHost = `${(data?.subnet as string).split(".").slice(0, 3).join(".")}.%`;
-    const w1 = topology.web[0];
-    const replica = topology.replicas.at(0);
-    const exporter = topology.exporters.at(0);
-    const exporterAddress = exporter && topology.prometheus ? plan.reach(topology.prometheus, exporter) : "";
+    const context = { topology, view: dockerView(topology, planDockerNetworks(topology)) };
+    const fileOf = (service: ServicePlan | undefined, path: string): string => {
+        if (service === undefined) return "";
+        const file = renderService(context, service).files.find((f) => f.path === path);
+        assert.ok(file, `${service.key} has no file ${path}`);
+        return "content" in file ? file.content : file.withSecrets(FAKE_SECRETS);
+    };
+    const [w1] = topology.web;
+    const [lb] = topology.loadBalancers;
+    const [prometheus] = topology.monitors;
+    const [exporter] = topology.exporters;
+    const primary = primaryOf(topology);
+    const [replica] = replicasOf(topology);
     return {
-        "haproxy.cfg": renderHaproxyConfig({
-            domain: args.domain,
-            algorithm: args.lb.algorithm,
-            healthCheck: args.lb.healthCheck,
-            servers: topology.web.map((w) => ({
-                name: w.server,
-                address: plan.reach(topology.haproxy, w.nginx),
-                port: PORTS.nginx,
-                backup: w.backup,
-            })),
-            httpPort: PORTS.http,
-            httpsPort: PORTS.https,
-            publicHttpsPort: args.docker.httpsPort,
-            statsBind: `${statsAddress}:${PORTS.stats}`,
-        }),
-        "nginx.conf": renderNginxConfig({
-            serverName: w1.server,
-            domain: args.domain,
-            listenPort: PORTS.nginx,
-            appAddress: plan.reach(w1.nginx, w1.app),
-            appPort: PORTS.app,
-        }),
-        "mariadb-primary.cnf": renderMariadbConfig({
-            role: "primary",
-            serverId: 1,
-            port: PORTS.mysql,
-            semiSync: topology.replicas.length > 0,
-            semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
-        }),
-        "mariadb-replica.cnf": renderMariadbConfig({
-            role: "replica",
-            serverId: 101,
-            port: PORTS.mysql,
-            semiSync: false,
-            semiSyncTimeoutMs: SEMI_SYNC_TIMEOUT_MS,
-        }),
-        "primary-bootstrap.sql": renderPrimaryBootstrap({
-            database: DATABASE_NAME,
-            appUser: APP_DB_USER,
-            appPassword: FAKE_APP_PASSWORD,
-            replicationUser: REPLICATION_USER,
-            replicationPassword: FAKE_REPLICATION_PASSWORD,
-            ...(exporter ? { monitorUser: MONITOR_USER, monitorPassword: FAKE_MONITOR_PASSWORD } : {}),
-            clientHost,
-        }),
-        // Without replicas there is no replica bootstrap: "".
-        "replica-bootstrap.sql":
-            replica === undefined
-                ? ""
-                : renderReplicaBootstrap({
-                      primaryHost: plan.reach(replica, topology.primary),
-                      primaryPort: PORTS.mysql,
-                      replicationUser: REPLICATION_USER,
-                      replicationPassword: FAKE_REPLICATION_PASSWORD,
-                  }),
-        "app.env": renderEnvFile(
-            appEnvironment({
-                serverName: w1.server,
-                domain: args.domain,
-                listenHost: "0.0.0.0",
-                port: PORTS.app,
-                writerHost: plan.reach(w1.app, topology.primary),
-                readerHost: w1.reader === undefined ? undefined : plan.reach(w1.app, w1.reader),
-                dbPort: PORTS.mysql,
-                database: DATABASE_NAME,
-                user: APP_DB_USER,
-            }),
-        ),
+        "haproxy.cfg": fileOf(lb, HAPROXY_CONFIG_PATH),
+        "nginx.conf": fileOf(w1.nginx, NGINX_CONFIG_PATH),
+        "mariadb-primary.cnf": fileOf(primary, MARIADB_CONFIG_PATH),
+        "mariadb-replica.cnf": fileOf(replica, MARIADB_CONFIG_PATH),
+        "primary-bootstrap.sql": fileOf(primary, MARIADB_BOOTSTRAP_PATH),
+        "replica-bootstrap.sql": fileOf(replica, MARIADB_BOOTSTRAP_PATH),
+        "app.env": renderEnvFile(renderService(context, w1.app).env ?? []),
         "diagram.mmd": renderDiagram(topology),
-        "prometheus.yml": renderPrometheusConfig({
-            scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds,
-            haproxyTarget: `${statsAddress}:${PORTS.stats}`,
-            lbServer: topology.lbServer,
-            externalLabels: { site: args.domain },
-            listenPort: PORTS.prometheus,
-            databaseTargets: topology.exporters.map((key) => ({
-                target: `${plan.reach(topology.prometheus as string, key)}:${PORTS.mysqldExporter}`,
-                host: service(topology, key).server,
-                role: service(topology, key).watches === topology.primary ? "primary" : "replica",
-            })),
-        }),
-        "prometheus-alerts.yml": renderAlertRules({
-            scrapeIntervalSeconds: args.monitoring.scrapeIntervalSeconds,
-            databases: topology.exporters.length > 0,
-        }),
-        "prometheus.defaults": renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays: args.monitoring.retentionDays }),
-        // Without exporters (monitoring off, RDS) there are no exporter files: "".
-        "mysqld-exporter.cnf":
-            exporter === undefined
-                ? ""
-                : renderExporterClient({
-                      host: plan.reach(exporter, service(topology, exporter).watches as string),
-                      port: PORTS.mysql,
-                      user: MONITOR_USER,
-                      password: FAKE_MONITOR_PASSWORD,
-                  }),
-        "mysqld-exporter.defaults":
-            exporter === undefined ? "" : renderExporterDefaults({ listenAddress: exporterAddress, listenPort: PORTS.mysqldExporter }),
+        "prometheus.yml": fileOf(prometheus, PROMETHEUS_CONFIG_PATH),
+        "prometheus-alerts.yml": fileOf(prometheus, PROMETHEUS_RULES_PATH),
+        "prometheus.defaults": fileOf(prometheus, PROMETHEUS_DEFAULTS_PATH),
+        "mysqld-exporter.cnf": fileOf(exporter, EXPORTER_CLIENT_PATH),
+        "mysqld-exporter.defaults": fileOf(exporter, EXPORTER_DEFAULTS_PATH),
     };
 }
 

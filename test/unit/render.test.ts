@@ -1,7 +1,6 @@
 // The renderers: whole files against golden copies, plus the rules each file must keep.
 import assert from "node:assert/strict";
 import * as yaml from "js-yaml";
-import { validateArgs } from "../../components/config/validate";
 import { APP_PASSWORD_PATH, appEnvironment } from "../../components/render/app";
 import { haproxyCertBundle, renderHaproxyConfig, HaproxyConfigInput } from "../../components/render/haproxy";
 import { renderMariadbConfig, renderPrimaryBootstrap, renderReplicaBootstrap } from "../../components/render/mariadb";
@@ -13,7 +12,6 @@ import {
     renderPrometheusDefaults,
 } from "../../components/render/prometheus";
 import { assertSafeToken, lines, sqlString } from "../../components/render/text";
-import { buildTopology } from "../../components/topology";
 import {
     FAKE_APP_PASSWORD,
     FAKE_MONITOR_PASSWORD,
@@ -23,6 +21,7 @@ import {
     devTopology,
     renderAll,
 } from "./golden";
+import { topologyOf } from "./topologyHelpers";
 
 const rendered = renderAll(devTopology());
 const linesOf = (text: string) => text.split("\n");
@@ -262,7 +261,7 @@ describe("app environment", () => {
     });
 
     it("leaves out the reader when the server has no replica to read", () => {
-        const t = buildTopology(validateArgs({ database: { replicas: 0 } }));
+        const t = topologyOf({ database: { replicas: 0 } });
         const keys = linesOf(renderAll(t)["app.env"])
             .filter(Boolean)
             .map((l) => l.split("=")[0]);
@@ -388,13 +387,15 @@ describe("prometheus", () => {
     it("refuses a scrape target that could break the file", () => {
         const input = {
             scrapeIntervalSeconds: 5,
-            haproxyTarget: "10.77.1.2:8404",
-            lbServer: "server-3",
+            haproxyTargets: [{ target: "10.77.1.2:8404", host: "server-3" }],
             externalLabels: {},
             listenPort: 9090,
             databaseTargets: [],
         };
-        assert.throws(() => renderPrometheusConfig({ ...input, haproxyTarget: "10.77.1.2:8404\n- evil" }), /refusing to render/);
+        assert.throws(
+            () => renderPrometheusConfig({ ...input, haproxyTargets: [{ target: "10.77.1.2:8404\n- evil", host: "server-3" }] }),
+            /refusing to render/,
+        );
         const evil = { target: "10.77.3.41:9104\n- evil", host: "server-1", role: "replica" } as const;
         assert.throws(() => renderPrometheusConfig({ ...input, databaseTargets: [evil] }), /refusing to render/);
     });

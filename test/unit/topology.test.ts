@@ -1,10 +1,8 @@
 // buildTopology: placement of services on servers, and the flows between them (planDockerNetworks
 // turns those into networks: dockerPlan.test.ts).
 import assert from "node:assert/strict";
-import { validateArgs } from "../../components/config/validate";
-import { buildTopology, service, Topology } from "../../components/topology";
-
-const topologyOf = (args: unknown): Topology => buildTopology(validateArgs(args));
+import { MariadbPlan, primaryOf, replicasOf, serviceLabel } from "../../components/topology";
+import { endKey, topologyOf } from "./topologyHelpers";
 
 describe("buildTopology", () => {
     it("names web servers server-1..N and the load balancer + database server server-(N+1)", () => {
@@ -15,16 +13,18 @@ describe("buildTopology", () => {
                 t.servers.map((s) => [s.name, s.role]),
                 expected,
             );
-            assert.equal(t.lbServer, `server-${n + 1}`);
-            assert.equal(t.haproxy, `server-${n + 1}-haproxy`);
-            assert.equal(t.primary, `server-${n + 1}-mariadb-primary`);
+            assert.deepEqual(
+                t.loadBalancers.map((lb) => [lb.server, lb.key]),
+                [[`server-${n + 1}`, `server-${n + 1}-haproxy`]],
+            );
+            assert.equal(primaryOf(t).key, `server-${n + 1}-mariadb-primary`);
         }
     });
 
     it("places services on servers (defaults)", () => {
         const t = topologyOf({});
         assert.deepEqual(
-            t.servers.map((s) => [s.name, s.services]),
+            t.servers.map((s) => [s.name, s.services.map((x) => x.key)]),
             [
                 ["server-1", ["server-1-nginx", "server-1-app", "server-1-mariadb-replica", "server-1-mysqld-exporter"]],
                 ["server-2", ["server-2-nginx", "server-2-app", "server-2-mariadb-replica", "server-2-mysqld-exporter"]],
@@ -32,7 +32,7 @@ describe("buildTopology", () => {
             ],
         );
         assert.deepEqual(
-            t.services.map((s) => [s.key, s.kind, s.server, s.serverId]),
+            t.services.map((s) => [s.key, serviceLabel(s), s.server, s.kind === "mariadb" ? s.serverId : undefined]),
             [
                 ["server-1-nginx", "nginx", "server-1", undefined],
                 ["server-1-app", "app", "server-1", undefined],
@@ -50,7 +50,7 @@ describe("buildTopology", () => {
         );
         // One exporter beside each database, on its server: the replicas' first, then the primary's.
         assert.deepEqual(
-            t.exporters.map((key) => [key, service(t, key).watches]),
+            t.exporters.map((e) => [e.key, e.watches.key]),
             [
                 ["server-1-mysqld-exporter", "server-1-mariadb-replica"],
                 ["server-2-mysqld-exporter", "server-2-mariadb-replica"],
@@ -61,10 +61,13 @@ describe("buildTopology", () => {
 
     it("runs no Prometheus and no exporter, and has no flow for them, with monitoring off", () => {
         const t = topologyOf({ monitoring: { enabled: false } });
-        assert.equal(t.prometheus, undefined);
+        assert.deepEqual(t.monitors, []);
         assert.deepEqual(t.exporters, []);
-        assert.deepEqual(t.servers[2].services, ["server-3-haproxy", "server-3-mariadb-primary"]);
-        assert.ok(t.flows.every((f) => f.from !== "operator" && !f.to.endsWith("prometheus") && f.port !== 8404 && f.port !== 9104));
+        assert.deepEqual(
+            t.servers[2].services.map((s) => s.key),
+            ["server-3-haproxy", "server-3-mariadb-primary"],
+        );
+        assert.ok(t.flows.every((f) => f.from !== "operator" && !f.to.key.endsWith("prometheus") && f.port !== 8404 && f.port !== 9104));
     });
 
     it("runs no exporter for RDS (it reports to CloudWatch), and the primary's alone without replicas", () => {
@@ -74,7 +77,10 @@ describe("buildTopology", () => {
             managed.flows.filter((f) => f.port === 9104 || f.purpose === "server and replication status reads"),
             [],
         );
-        assert.deepEqual(topologyOf({ database: { replicas: 0 } }).exporters, ["server-3-mysqld-exporter"]);
+        assert.deepEqual(
+            topologyOf({ database: { replicas: 0 } }).exporters.map((e) => e.key),
+            ["server-3-mysqld-exporter"],
+        );
     });
 
     const READERS: ReadonlyArray<{ webServers: number; replicas: number; readers: ReadonlyArray<string | undefined> }> = [
@@ -91,11 +97,11 @@ describe("buildTopology", () => {
         it(`places ${c.replicas} replica(s) on the first web servers and spreads readers (${c.webServers} web servers)`, () => {
             const t = topologyOf({ webServers: c.webServers, database: { replicas: c.replicas } });
             assert.deepEqual(
-                t.replicas,
+                replicasOf(t).map((r) => r.key),
                 Array.from({ length: c.replicas }, (_, i) => `server-${i + 1}-mariadb-replica`),
             );
             assert.deepEqual(
-                t.web.map((w) => w.reader),
+                t.web.map((w) => w.app.reader?.key),
                 c.readers,
             );
             const readFlows = t.flows.filter((f) => f.purpose === "reads");
@@ -105,7 +111,7 @@ describe("buildTopology", () => {
 
     it("gives every MariaDB a unique server id (primary 1, replicas 100 + web index)", () => {
         const t = topologyOf({ webServers: 8 });
-        const ids = t.services.filter((s) => s.kind.startsWith("mariadb")).map((s) => s.serverId);
+        const ids = t.services.filter((s): s is MariadbPlan => s.kind === "mariadb").map((s) => s.serverId);
         assert.deepEqual(ids, [101, 102, 103, 104, 105, 106, 107, 108, 1]);
         assert.equal(new Set(ids).size, ids.length);
     });
@@ -152,7 +158,7 @@ describe("buildTopology", () => {
             );
         }
         assert.deepEqual(
-            topologyOf({}).flows.map((f) => [f.from, f.to, f.port, f.purpose]),
+            topologyOf({}).flows.map((f) => [endKey(f.from), f.to.key, f.port, f.purpose]),
             flows,
         );
     });

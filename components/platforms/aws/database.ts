@@ -2,9 +2,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AwsPlan } from "../awsPlan";
-import { Topology } from "../topology";
-import { AwsNetwork } from "./awsNetwork";
+import { Topology, replicasOf } from "../../topology";
+import { mustGet } from "../platform";
+import { AwsNetwork } from "./network";
+import { AwsPlan } from "./plan";
+
+/** RDS for MySQL 8.4, the LTS release; its parameter group family follows it. */
+export const RDS_ENGINE_VERSION = "8.4";
 
 export interface ManagedDatabase {
     readonly writer: aws.rds.Instance;
@@ -25,13 +29,13 @@ export function createDatabase(
     const rds = plan.aws.rds;
     const subnets = new aws.rds.SubnetGroup(
         `${name}-db`,
-        { subnetIds: plan.databaseSubnets.map((key) => network.subnetIds.get(key) as pulumi.Input<string>), tags },
+        { subnetIds: plan.databaseSubnets.map((key) => mustGet(network.subnetIds, key, "subnet")), tags },
         opts,
     );
     const parameters = new aws.rds.ParameterGroup(
         `${name}-db`,
         {
-            family: `mysql${rds.engineVersion}`,
+            family: `mysql${RDS_ENGINE_VERSION}`,
             description: `foobar-infra ${name}`,
             parameters: [
                 // Debian's node-mysql speaks mysql_native_password only; 8.4 must offer it.
@@ -47,7 +51,7 @@ export function createDatabase(
         storageType: "gp3",
         storageEncrypted: true,
         publiclyAccessible: false,
-        vpcSecurityGroupIds: [network.securityGroupIds.get("db") as pulumi.Output<string>],
+        vpcSecurityGroupIds: [mustGet(network.securityGroupIds, "db", "security group")],
         parameterGroupName: parameters.name,
         autoMinorVersionUpgrade: true,
         tags,
@@ -59,7 +63,7 @@ export function createDatabase(
         {
             ...common,
             engine: "mysql",
-            engineVersion: rds.engineVersion,
+            engineVersion: RDS_ENGINE_VERSION,
             allocatedStorage: rds.allocatedStorageGb,
             dbSubnetGroupName: subnets.name,
             username: adminUser,
@@ -74,7 +78,7 @@ export function createDatabase(
         },
         opts,
     );
-    const readers = topology.replicas.map(
+    const readers = replicasOf(topology).map(
         (_key, i) =>
             new aws.rds.Instance(
                 `${name}-db-replica-${i + 1}`,

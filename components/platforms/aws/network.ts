@@ -1,8 +1,10 @@
 // The aws platform's network: a dedicated VPC (or an existing one), its subnets, routes and
-// security groups. Thin: the layout and every rule come from awsPlan.
+// security groups. Thin: the layout and every rule come from plan.ts and firewall.ts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsPlan, SECURITY_GROUPS, SecurityGroupName } from "../awsPlan";
+import { mustGet } from "../platform";
+import { SECURITY_GROUPS, SecurityGroupName } from "./firewall";
+import { AwsPlan } from "./plan";
 
 export interface AwsNetwork {
     readonly vpcId: pulumi.Input<string>;
@@ -13,7 +15,10 @@ export interface AwsNetwork {
 export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource): AwsNetwork {
     const opts = { parent };
     const { vpcId, subnetIds } = plan.aws.existingVpc
-        ? { vpcId: plan.aws.existingVpc.vpcId, subnetIds: new Map(plan.subnets.map((s) => [s.key, s.existingId as string])) }
+        ? {
+              vpcId: plan.aws.existingVpc.vpcId,
+              subnetIds: new Map(plan.subnets.flatMap((s) => (s.existingId ? [[s.key, s.existingId]] : []))),
+          }
         : createVpc(name, plan, tags, parent);
 
     const securityGroupIds = new Map(
@@ -28,9 +33,11 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
     );
     for (const rule of plan.rules) {
         const peer =
-            "group" in rule.peer ? { referencedSecurityGroupId: securityGroupIds.get(rule.peer.group) } : { cidrIpv4: rule.peer.cidr };
+            "group" in rule.peer
+                ? { referencedSecurityGroupId: mustGet(securityGroupIds, rule.peer.group, "security group") }
+                : { cidrIpv4: rule.peer.cidr };
         const args = {
-            securityGroupId: securityGroupIds.get(rule.group) as pulumi.Output<string>,
+            securityGroupId: mustGet(securityGroupIds, rule.group, "security group"),
             ipProtocol: "tcp",
             fromPort: rule.port,
             toPort: rule.port,
@@ -86,7 +93,7 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
             `${name}-nat`,
             {
                 allocationId: natIp.id,
-                subnetId: subnetIds.get("public-a") as pulumi.Output<string>,
+                subnetId: mustGet(subnetIds, "public-a", "subnet"),
                 tags: { ...tags, Name: `${name}-nat` },
             },
             { parent, dependsOn: [igw] },
@@ -102,7 +109,7 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
         if (!table) continue;
         new aws.ec2.RouteTableAssociation(
             `${name}-${s.key}`,
-            { subnetId: subnetIds.get(s.key) as pulumi.Output<string>, routeTableId: table.id },
+            { subnetId: mustGet(subnetIds, s.key, "subnet"), routeTableId: table.id },
             opts,
         );
     }

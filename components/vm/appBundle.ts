@@ -15,7 +15,7 @@ export interface BundleFile {
     readonly content: string;
 }
 
-const REPO_ROOT = path.join(__dirname, "..");
+const REPO_ROOT = path.join(__dirname, "..", "..");
 
 function read(source: string): BundleFile {
     return { source, content: fs.readFileSync(path.join(REPO_ROOT, source), "utf8") };
@@ -43,13 +43,9 @@ function transpile(file: BundleFile): BundleFile {
     return { source: file.source.replace(/^app\/src\//, "app/dist/").replace(/\.ts$/, ".js"), content: out.outputText };
 }
 
-let cached: { app: BundleFile[]; statics: BundleFile[]; secretsHelper: string } | undefined;
+let cached: { app: BundleFile[]; statics: BundleFile[] } | undefined;
 
-export function appBundle() {
-    cached ??= {
-        app: filesUnder("app/src", (n) => n.endsWith(".ts")).map(transpile),
-        statics: filesUnder(STATIC_SOURCE, () => true),
-        secretsHelper: read("components/render/files/foobar-secrets.py").content,
-    };
+export function appBundle(): { readonly app: readonly BundleFile[]; readonly statics: readonly BundleFile[] } {
+    cached ??= { app: filesUnder("app/src", (n) => n.endsWith(".ts")).map(transpile), statics: filesUnder(STATIC_SOURCE, () => true) };
     return cached;
 }

@@ -1,8 +1,9 @@
-// cloud-config user data for an instance, serialized with js-yaml. Pure.
+// cloud-config user data for a VM, serialized with js-yaml, with a boot helper that fills the
+// secrets in (on aws from SSM Parameter Store: components/platforms/aws/files/foobar-secrets.py). Pure.
 import { gzipSync } from "zlib";
 import * as yaml from "js-yaml";
 
-/** A placeholder the boot helper replaces with an SSM parameter's value: secrets never ride in user data. */
+/** A placeholder the boot helper replaces with a secret's value: secrets never ride in user data. */
 export const secretPlaceholder = (key: string): string => `@@FOOBAR_SECRET:${key}@@`;
 const PLACEHOLDER = /@@FOOBAR_SECRET:([a-z0-9-]+)@@/g;
 
@@ -30,14 +31,14 @@ export interface CloudConfigInput {
     readonly region: string;
     readonly packages: readonly string[];
     readonly files: readonly BootFile[];
-    /** key -> SSM parameter name, for every placeholder used in `files`. */
+    /** key -> where the helper fetches it (aws: the SSM parameter name), for every placeholder used in `files`. */
     readonly parameters: Readonly<Record<string, string>>;
     /** Owner and mode a secret-bearing file gets once filled in. */
     secretOwner(path: string): SecretFileOwner;
     /** Commands run once files exist; before them: the boot helper fills in secrets. */
     readonly commandsBeforeSecrets: readonly string[][];
     readonly commands: readonly string[][];
-    /** The boot helper's source (components/render/files/foobar-secrets.py). */
+    /** The boot helper's source (aws: components/platforms/aws/files/foobar-secrets.py). */
     readonly secretsHelper: string;
 }
 

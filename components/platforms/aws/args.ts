@@ -1,0 +1,153 @@
+// The aws platform's section of stack config (`aws.*`): types, defaults and docs (see
+// config/schema.ts), and the rules that tie its keys together.
+import { ResolvedArgs } from "../../config/resolved";
+import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
+import { Problems } from "../../config/problems";
+import { GroupField, TextField } from "../../config/schema";
+
+export const DEBIAN_AMI_OWNER = "136693071363";
+
+const text = (o: Omit<TextField, "type">): TextField => ({ type: "text", ...o });
+const SUBNETS_FIX = (min: number) =>
+    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
+const subnets = (min: number, doc: string) => ({
+    type: "list" as const,
+    min,
+    fix: SUBNETS_FIX(2),
+    required: min > 0,
+    doc,
+    item: {
+        type: "group" as const,
+        names: { args: "ExistingSubnet", resolved: "ExistingSubnet" },
+        doc: "A subnet of the existing VPC.",
+        fields: {
+            // An item is judged with its list, whose fix shows the whole shape.
+            id: text({
+                required: true,
+                valid: (v) => /^subnet-[0-9a-f]{8,17}$/.test(v),
+                fix: SUBNETS_FIX(2),
+                doc: 'Subnet id, e.g. "subnet-0abc...".',
+            }),
+            cidr: text({
+                required: true,
+                valid: (v) => parseCidr(v) !== undefined,
+                fix: SUBNETS_FIX(2),
+                doc: "Its IPv4 CIDR: instance addresses are planned inside it.",
+            }),
+        },
+    },
+});
+const instanceType = (value: string, doc: string) =>
+    text({
+        default: value,
+        valid: (v) => /^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(v),
+        fix: `must be an EC2 instance type like "t3.micro".`,
+        doc,
+    });
+
+export const AWS_SCHEMA: GroupField = {
+    type: "group",
+    names: { args: "AwsArgs", resolved: "ResolvedAws" },
+    doc: "Settings only the aws platform reads.",
+    fields: {
+        vpcCidr: text({
+            default: "10.0.0.0/16",
+            valid: (v) => isPrivateIpv4Cidr(v, 16, 20),
+            fix: `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`,
+            doc: "The VPC's range (/16 to /20), cut into /24 subnets; with `aws.existingVpc`, that VPC's range.",
+        }),
+        existingVpc: {
+            type: "group",
+            optional: true,
+            names: { args: "ExistingVpcArgs", resolved: "ResolvedExistingVpc" },
+            doc: "An existing VPC and its subnets instead of a new one.",
+            fields: {
+                vpcId: text({
+                    required: true,
+                    valid: (v) => /^vpc-[0-9a-f]{8,17}$/.test(v),
+                    fix: `must be a VPC id like "vpc-0123456789abcdef0".`,
+                    doc: 'The VPC\'s id, e.g. "vpc-0123456789abcdef0".',
+                }),
+                publicSubnets: subnets(2, "At least two public subnets, in two availability zones, as `{id, cidr}`."),
+                privateSubnets: subnets(0, "Two private subnets as `{id, cidr}`, needed with `aws.privateSubnets`."),
+            },
+        },
+        privateSubnets: {
+            type: "flag",
+            default: false,
+            doc: "Web servers (and RDS) in private subnets behind a NAT gateway, instead of public ones locked by security groups.",
+        },
+        amiId: text({
+            valid: (v) => /^ami-[0-9a-f]{8,17}$/.test(v),
+            fix: `must be an AMI id like "ami-0123456789abcdef0", or left unset for the newest Debian 12.`,
+            defaultDoc: "the newest Debian 12",
+            doc: "The image of every instance.",
+        }),
+        amiOwner: text({
+            default: DEBIAN_AMI_OWNER,
+            valid: (v) => /^\d{12}$/.test(v),
+            fix: `must be a 12-digit AWS account id; Debian's is "${DEBIAN_AMI_OWNER}".`,
+            doc: "The account whose newest Debian 12 image is used when `aws.amiId` is unset (Debian's).",
+        }),
+        instanceTypes: {
+            type: "group",
+            names: { args: "InstanceTypesArgs", resolved: "ResolvedInstanceTypes" },
+            doc: "Instance type per role.",
+            fields: {
+                lb: instanceType("t3.small", "The load balancer's instance type."),
+                web: instanceType("t3.micro", "Each web server's instance type."),
+            },
+        },
+        adminCidr: text({
+            valid: (v) => (parseCidr(v)?.prefix ?? 0) > 0,
+            fix: `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`,
+            defaultDoc: "no SSH (use SSM Session Manager)",
+            doc: "The only range SSH is opened to; never 0.0.0.0/0.",
+        }),
+        rds: {
+            type: "group",
+            names: { args: "RdsArgs", resolved: "ResolvedRds" },
+            doc: "The managed database (`database.mode: managed`).",
+            fields: {
+                instanceClass: text({
+                    default: "db.t4g.micro",
+                    valid: (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v),
+                    fix: `must be an RDS instance class like "db.t4g.micro".`,
+                    doc: "The RDS instance class of the primary and its read replicas.",
+                }),
+                allocatedStorageGb: { type: "integer", min: 20, max: 65536, default: 20, doc: "Storage of the primary, in GB (20–65536)." },
+                multiAz: { type: "flag", default: false, doc: "A synchronous standby in a second availability zone." },
+                backupRetentionDays: { type: "integer", min: 7, max: 35, default: 7, doc: "Days of automated backups kept (7–35)." },
+                deletionProtection: { type: "flag", default: false, doc: "RDS refuses to delete the primary while set." },
+                finalSnapshot: { type: "flag", default: false, doc: "Take a snapshot of the primary when it is deleted." },
+            },
+        },
+    },
+};
+
+/** Rules across `aws.*`: existing subnets must fit the VPC range the firewall and database users trust. */
+export function checkAws(p: Problems, args: ResolvedArgs, given: (key: string) => boolean): void {
+    const { existingVpc, privateSubnets, vpcCidr } = args.aws;
+    if (!existingVpc) return;
+    if (privateSubnets && existingVpc.privateSubnets.length < 2 && !p.has("aws.existingVpc.privateSubnets")) {
+        p.add(
+            "aws.existingVpc.privateSubnets",
+            given("aws.existingVpc.privateSubnets") ? existingVpc.privateSubnets : undefined,
+            SUBNETS_FIX(2),
+        );
+    }
+    const vpc = p.has("aws.vpcCidr") ? undefined : parseCidr(vpcCidr);
+    for (const key of ["publicSubnets", "privateSubnets"] as const) {
+        for (const s of existingVpc[key]) {
+            // Instances take fixed addresses from .10 up (one per server): each subnet must be a /27 or larger.
+            const cidr = parseCidr(s.cidr);
+            if (vpc && cidr && (!within(cidr, vpc) || cidr.prefix > 27)) {
+                p.add(
+                    `aws.existingVpc.${key}`,
+                    s.cidr,
+                    `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`,
+                );
+            }
+        }
+    }
+}

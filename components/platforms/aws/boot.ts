@@ -1,0 +1,103 @@
+// An instance's user data: the generic VM boot (components/vm/boot.ts) of the services on its
+// server, with SSM placeholders for the secrets and, in managed mode, the RDS bootstrap.
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { databaseHostPattern } from "../../config/net";
+import { renderPrimaryBootstrap } from "../../render/mariadb";
+import { lines } from "../../render/text";
+import { renderService } from "../../services";
+import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
+import { appBundle } from "../../vm/appBundle";
+import { BootSteps, VmService, bootSteps, secretOwner } from "../../vm/boot";
+import { compressUserData, placeholdersIn, renderCloudConfig, secretPlaceholder } from "../../vm/cloudInit";
+import { AwsPlan } from "./plan";
+import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
+import { awsView } from "./view";
+
+export const RDS_BOOTSTRAP_PATH = "/etc/foobar/rds-bootstrap.sql";
+export const RDS_CLIENT_CONFIG_PATH = "/etc/foobar/rds-admin.cnf";
+const ROOT_ONLY = { owner: "root", group: "root", mode: "0400" };
+
+/** The boot helper that fills the placeholders in from SSM (read once). */
+const secretsHelper = (() => {
+    let source: string | undefined;
+    return () => (source ??= fs.readFileSync(path.join(__dirname, "files", "foobar-secrets.py"), "utf8"));
+})();
+
+export interface BootInput {
+    readonly topology: Topology;
+    readonly plan: AwsPlan;
+    readonly server: ServerPlan;
+    readonly region: string;
+    /** The public certificate: it rides in user data; only its key is fetched at boot. */
+    readonly certificatePem: pulumi.Output<string>;
+    /** RDS endpoints, the primary first; none when self-managed. */
+    readonly databaseHosts: pulumi.Output<string[]>;
+    /** key -> SSM parameter name. */
+    readonly parameterNames: Readonly<Record<string, string>>;
+}
+
+/** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
+export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; keys: string[] }> {
+    const { topology, plan, server } = input;
+    return pulumi.all([input.databaseHosts, pulumi.unsecret(input.certificatePem)]).apply(([databaseHosts, certificatePem]) => {
+        const context = { topology, view: awsView(topology, plan, databaseHosts) };
+        const secret = placeholderLookup(certificatePem);
+        const services = server.services.map((s): VmService => {
+            if (s.kind === "rds") throw new Error(`${s.key}: RDS runs on no instance of ours`);
+            const rendered = renderService(context, s);
+            const files = rendered.files.map((f) => ({ path: f.path, content: "content" in f ? f.content : f.withSecrets(secret) }));
+            return { kind: s.kind, files, env: rendered.env };
+        });
+        // In managed mode, the load balancer's instance creates the schema and users on RDS.
+        const managed = topology.args.database.mode === "managed" && server.name === topology.loadBalancers[0].server;
+        const steps = bootSteps(services, appBundle(), managed ? [rdsBootstrapSteps(plan, databaseHosts[0])] : []);
+        const config = renderCloudConfig({
+            hostname: server.name,
+            region: input.region,
+            packages: steps.packages,
+            files: steps.files,
+            parameters: input.parameterNames,
+            secretOwner: (file) => secretOwner(file, { [RDS_BOOTSTRAP_PATH]: ROOT_ONLY, [RDS_CLIENT_CONFIG_PATH]: ROOT_ONLY }),
+            commandsBeforeSecrets: steps.before,
+            commands: steps.commands,
+            secretsHelper: secretsHelper(),
+        });
+        const keys = [...new Set(steps.files.flatMap((f) => placeholdersIn(f.content)))].sort();
+        return { userData: compressUserData(config).toString("base64"), keys };
+    });
+}
+
+/** RDS has no init file of ours: a client creates the schema and the app user once it answers. */
+function rdsBootstrapSteps(plan: AwsPlan, writerHost: string): BootSteps {
+    const client = lines(
+        "[client]",
+        `host=${writerHost}`,
+        `user=${RDS_ADMIN_USER}`,
+        `password=${secretPlaceholder(RDS_ADMIN_PASSWORD_KEY)}`,
+    );
+    const sql = renderPrimaryBootstrap({
+        database: DATABASE_NAME,
+        appUser: APP_DB_USER,
+        appPassword: placeholderOf("appPassword"),
+        clientHost: databaseHostPattern(plan.aws.vpcCidr),
+        authPlugin: "mysql_native_password",
+    });
+    return {
+        packages: ["mariadb-client"],
+        files: [
+            { path: RDS_CLIENT_CONFIG_PATH, content: client },
+            { path: RDS_BOOTSTRAP_PATH, content: sql },
+        ],
+        before: [],
+        // RDS may still be starting when the instance boots: retry for up to 20 minutes.
+        commands: [
+            [
+                "sh",
+                "-c",
+                `for i in $(seq 120); do mariadb --defaults-extra-file=${RDS_CLIENT_CONFIG_PATH} < ${RDS_BOOTSTRAP_PATH} && exit 0; sleep 10; done; exit 1`,
+            ],
+        ],
+    };
+}

@@ -1,0 +1,91 @@
+// The aws platform's security groups, derived from the topology's flows. Pure.
+import { INTERNET, PORTS, ServiceKind, Topology, isFromOutside } from "../../topology";
+
+/**
+ * Security groups: "host" is on every instance (internet egress for packages and the SSM API,
+ * SSH from aws.adminCidr only); "lb", "web" and "db" carry the topology's flows, by source group.
+ */
+export type SecurityGroupName = "host" | "lb" | "web" | "db";
+export const SECURITY_GROUPS: readonly SecurityGroupName[] = ["host", "lb", "web", "db"];
+export const ANYWHERE = "0.0.0.0/0";
+
+export interface RulePlan {
+    readonly group: SecurityGroupName;
+    readonly direction: "ingress" | "egress";
+    readonly port: number;
+    readonly peer: { readonly group: SecurityGroupName } | { readonly cidr: string };
+    readonly description: string;
+}
+
+/** The security group a service's traffic is allowed by. */
+export function groupOf(kind: ServiceKind): SecurityGroupName {
+    switch (kind) {
+        case "haproxy":
+        case "prometheus":
+            return "lb";
+        case "nginx":
+        case "app":
+            return "web";
+        // An exporter runs beside its database, so Prometheus's scrapes are let into the database's group.
+        case "mariadb":
+        case "rds":
+        case "mysqld-exporter":
+            return "db";
+        default: {
+            const never: never = kind;
+            throw new Error(`unknown service kind ${String(never)}`);
+        }
+    }
+}
+
+/** Least privilege, by source group: each cross-server flow becomes one ingress and one egress rule. */
+export function planRules(topology: Topology): RulePlan[] {
+    const { vpcCidr, adminCidr } = topology.args.aws;
+    const rules = new Map<string, RulePlan>();
+    // Flows that land on the same rule share it; its description names every purpose.
+    const add = (r: RulePlan) => {
+        const key = `${r.group}|${r.direction}|${r.port}|${JSON.stringify(r.peer)}`;
+        const before = rules.get(key);
+        const purposes = new Set([...(before ? before.description.split("; ") : []), r.description]);
+        rules.set(key, { ...r, description: [...purposes].sort().join("; ") });
+    };
+    const between = (src: SecurityGroupName, dst: SecurityGroupName, port: number, description: string) => {
+        add({ group: dst, direction: "ingress", port, peer: { group: src }, description });
+        add({ group: src, direction: "egress", port, peer: { group: dst }, description });
+    };
+    for (const flow of topology.flows) {
+        if (isFromOutside(flow)) {
+            // Operators are inside the VPC (an SSM port forward, a bastion, a VPN).
+            const cidr = flow.from === INTERNET ? ANYWHERE : vpcCidr;
+            add({ group: groupOf(flow.to.kind), direction: "ingress", port: flow.port, peer: { cidr }, description: flow.purpose });
+            continue;
+        }
+        const { from, to } = flow;
+        // Services on one instance talk over loopback; RDS is always another host.
+        if (from.server === to.server && to.kind !== "rds") continue;
+        between(groupOf(from.kind), groupOf(to.kind), flow.port, flow.purpose);
+    }
+    if (topology.args.database.mode === "managed") {
+        // The load balancer's instance creates the schema and the app user on RDS at first boot.
+        between("lb", "db", PORTS.mysql, "schema and users on RDS, at first boot");
+    }
+    // With aws.existingVpc, aws.vpcCidr must be that VPC's range (documented in the README).
+    add({
+        group: "lb",
+        direction: "ingress",
+        port: PORTS.stats,
+        peer: { cidr: vpcCidr },
+        description: "HAProxy stats and Prometheus metrics, from inside the VPC only",
+    });
+    add({ group: "host", direction: "egress", port: PORTS.http, peer: { cidr: ANYWHERE }, description: "the Debian archive" });
+    add({
+        group: "host",
+        direction: "egress",
+        port: PORTS.https,
+        peer: { cidr: ANYWHERE },
+        description: "SSM, the AWS APIs and the Debian security archive",
+    });
+    if (adminCidr)
+        add({ group: "host", direction: "ingress", port: 22, peer: { cidr: adminCidr }, description: "SSH from aws.adminCidr only" });
+    return [...rules.values()];
+}

@@ -1,0 +1,108 @@
+// The aws platform: one EC2 instance per server, booted by cloud-init with the same rendered
+// configs as the docker platform; secrets in SSM Parameter Store; optionally RDS. Thin: layout
+// from plan.ts and firewall.ts, boot from boot.ts, files from the shared renderers.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../../config/problems";
+import { monitoringUrlOf, summarizeServers } from "../../outputs";
+import { PORTS, primaryOf, replicasOf } from "../../topology";
+import { DeployContext, Deployment, Platform } from "../platform";
+import { renderBoot } from "./boot";
+import { createDatabase } from "./database";
+import { createInstance } from "./instances";
+import { createNetwork } from "./network";
+import { planAws } from "./plan";
+import { RDS_ADMIN_USER, createParameters } from "./secrets";
+
+/** The newest image of this name pattern is used unless aws.amiId names one. */
+export const DEBIAN_AMI_NAME_PATTERN = "debian-12-amd64-*";
+
+const tagsOf = (name: string) => ({ "foobar:stack": name, "managed-by": "pulumi" });
+
+/** The aws provider's region, required before anything is created on platform aws. */
+function awsRegion(): string {
+    const region = new pulumi.Config("aws").get("region");
+    if (region) return region;
+    throw new ConfigError([
+        {
+            key: "aws:region",
+            value: undefined,
+            fix: "platform aws needs a region; set it with `pulumi config set aws:region eu-west-1`.",
+        },
+    ]);
+}
+
+function amiOf(amiId: string | undefined, owner: string, parent: pulumi.Resource): pulumi.Input<string> {
+    if (amiId) return amiId;
+    const filters = [
+        { name: "name", values: [DEBIAN_AMI_NAME_PATTERN] },
+        { name: "architecture", values: ["x86_64"] },
+        { name: "virtualization-type", values: ["hvm"] },
+    ];
+    return aws.ec2.getAmiOutput({ mostRecent: true, owners: [owner], filters }, { parent }).id;
+}
+
+export const awsPlatform: Platform = {
+    preflight() {
+        awsRegion();
+    },
+
+    deploy({ name, topology, credentials: makeCredentials, parent }: DeployContext): Deployment {
+        const region = awsRegion();
+        const plan = planAws(topology);
+        const tags = tagsOf(name);
+        // The load balancer's Elastic IP comes first, so the self-signed certificate can name it.
+        const publicAddress = new aws.ec2.Eip(`${name}-lb`, { domain: "vpc", tags: { ...tags, Name: `${name}-lb` } }, { parent });
+        const credentials = makeCredentials([publicAddress.publicIp]);
+        const network = createNetwork(name, plan, tags, parent);
+        const managed = topology.args.database.mode === "managed";
+        const secrets = createParameters(name, pulumi.getStack(), credentials, managed, tags, parent);
+        const database =
+            managed && secrets.rdsAdminPassword
+                ? createDatabase(name, plan, topology, network, secrets.rdsAdminPassword, RDS_ADMIN_USER, tags, parent)
+                : undefined;
+        const databaseHosts = database
+            ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)])
+            : pulumi.output<string[]>([]);
+        const ami = amiOf(plan.aws.amiId, plan.aws.amiOwner, parent);
+        const instances = topology.servers.map((server) => {
+            const boot = renderBoot({
+                topology,
+                plan,
+                server,
+                region,
+                certificatePem: credentials.certificatePem,
+                databaseHosts,
+                parameterNames: secrets.names,
+            });
+            const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags };
+            return createInstance(name, { ...input, dependsOn: database ? [database.writer] : [] }, parent);
+        });
+        const lbInstance = instances[topology.servers.findIndex((s) => s.name === topology.loadBalancers[0].server)];
+        new aws.ec2.EipAssociation(`${name}-lb`, { allocationId: publicAddress.allocationId, instanceId: lbInstance.id }, { parent });
+
+        const privateIp = (server: string) => plan.instance(server).privateIp;
+        const lbServer = topology.loadBalancers[0].server;
+        const ready = pulumi.all(instances.map((i) => i.id));
+        return {
+            // The certificate names the domain: point its DNS record at loadBalancerAddress.
+            url: ready.apply(() => `https://${topology.args.domain}/`),
+            loadBalancerAddress: pulumi.interpolate`${publicAddress.publicIp}:${PORTS.https}`,
+            servers: publicAddress.publicIp.apply((publicIp) =>
+                summarizeServers(topology, (s) => ({
+                    private: privateIp(s.server),
+                    ...(s.server === lbServer ? { public: publicIp } : {}),
+                })),
+            ),
+            databaseWriterEndpoint: database
+                ? pulumi.interpolate`${database.writer.address}:${PORTS.mysql}`
+                : pulumi.output(`${privateIp(primaryOf(topology).server)}:${PORTS.mysql}`),
+            databaseReaderEndpoints: database
+                ? pulumi.all(database.readers.map((r) => pulumi.interpolate`${r.address}:${PORTS.mysql}`))
+                : pulumi.output(replicasOf(topology).map((r) => `${privateIp(r.server)}:${PORTS.mysql}`)),
+            caCertificatePem: credentials.caCertificatePem,
+            ssmParameterNames: pulumi.output(Object.values(secrets.names)),
+            monitoringUrl: pulumi.output(monitoringUrlOf(topology, privateIp(lbServer), PORTS.prometheus)),
+        };
+    },
+};

@@ -1,0 +1,83 @@
+// One EC2 instance per server, booted by its user data (boot.ts), with a role that may read exactly
+// the SSM parameters its own files hold.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { mustGet } from "../platform";
+import { AwsNetwork } from "./network";
+import { InstancePlan } from "./plan";
+
+export interface InstanceInput {
+    readonly plan: InstancePlan;
+    readonly ami: pulumi.Input<string>;
+    readonly network: AwsNetwork;
+    readonly boot: pulumi.Output<{ userData: string; keys: string[] }>;
+    readonly parameters: ReadonlyMap<string, aws.ssm.Parameter>;
+    readonly tags: Record<string, string>;
+    readonly dependsOn: pulumi.Resource[];
+}
+
+export function createInstance(name: string, input: InstanceInput, parent: pulumi.Resource): aws.ec2.Instance {
+    const { plan, network, tags } = input;
+    const role = instanceRole(name, plan.server, input.boot.keys, input.parameters, tags, parent);
+    return new aws.ec2.Instance(
+        `${name}-${plan.server}`,
+        {
+            ami: input.ami,
+            instanceType: plan.instanceType,
+            subnetId: mustGet(network.subnetIds, plan.subnet, "subnet"),
+            privateIp: plan.privateIp,
+            associatePublicIpAddress: plan.publicIp,
+            vpcSecurityGroupIds: plan.securityGroups.map((g) => mustGet(network.securityGroupIds, g, "security group")),
+            iamInstanceProfile: role.name,
+            userDataBase64: input.boot.userData,
+            userDataReplaceOnChange: true,
+            // IMDSv2 only, one hop: containers on the host cannot borrow the instance role.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
+            tags: { ...tags, Name: `${name}-${plan.server}`, "foobar:server": plan.server, "foobar:role": plan.role },
+        },
+        { parent, dependsOn: input.dependsOn },
+    );
+}
+
+function instanceRole(
+    name: string,
+    server: string,
+    keys: pulumi.Output<string[]>,
+    parameters: ReadonlyMap<string, aws.ssm.Parameter>,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+) {
+    const opts = { parent };
+    const role = new aws.iam.Role(
+        `${name}-${server}`,
+        {
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags,
+        },
+        opts,
+    );
+    new aws.iam.RolePolicyAttachment(
+        `${name}-${server}-ssm-core`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        opts,
+    );
+    const arns = keys.apply((ks) => pulumi.all(ks.map((k) => mustGet(parameters, k, "SSM parameter").arn)));
+    new aws.iam.RolePolicy(
+        `${name}-${server}-parameters`,
+        {
+            role: role.id,
+            policy: arns.apply((resources) =>
+                JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: resources }],
+                }),
+            ),
+        },
+        opts,
+    );
+    return new aws.iam.InstanceProfile(`${name}-${server}`, { role: role.name, tags }, opts);
+}

@@ -1,0 +1,97 @@
+// The aws platform's layout, derived from the topology: subnets and one instance per server, at
+// fixed addresses. Pure. Services on one server reach each other on loopback.
+import { ResolvedAws } from "../../config/resolved";
+import { formatCidr, hostAddress, nthSlash24, parseCidr } from "../../config/net";
+import { ServerRole, Topology } from "../../topology";
+import { RulePlan, SECURITY_GROUPS, SecurityGroupName, groupOf, planRules } from "./firewall";
+
+export interface SubnetPlan {
+    /** "public-a", "public-b", "private-a", "private-b" */
+    readonly key: string;
+    readonly tier: "public" | "private";
+    /** Index into the region's available zones (0 or 1). */
+    readonly az: number;
+    readonly cidr: string;
+    /** Set when aws.existingVpc names the subnet instead of creating it. */
+    readonly existingId?: string;
+}
+
+export interface InstancePlan {
+    readonly server: string;
+    readonly role: ServerRole;
+    readonly subnet: string;
+    readonly privateIp: string;
+    /** Web servers in public subnets need a public address to reach Debian's archive (no NAT). */
+    readonly publicIp: boolean;
+    readonly securityGroups: readonly SecurityGroupName[];
+    readonly instanceType: string;
+}
+
+export interface AwsPlan {
+    readonly aws: ResolvedAws;
+    readonly subnets: readonly SubnetPlan[];
+    readonly instances: readonly InstancePlan[];
+    readonly rules: readonly RulePlan[];
+    /** Subnets the database (RDS subnet group) uses: private ones when there are, else public. */
+    readonly databaseSubnets: readonly string[];
+    readonly natGateway: boolean;
+    /** The instance a server runs on. */
+    instance(server: string): InstancePlan;
+}
+
+function planSubnets(aws: ResolvedAws): SubnetPlan[] {
+    const zone = (i: number) => "ab"[i];
+    if (aws.existingVpc) {
+        const { publicSubnets, privateSubnets } = aws.existingVpc;
+        const existing = (tier: "public" | "private", list: typeof publicSubnets) =>
+            list.slice(0, 2).map((s, i) => ({ key: `${tier}-${zone(i)}`, tier, az: i, cidr: s.cidr, existingId: s.id }));
+        return [...existing("public", publicSubnets), ...existing("private", privateSubnets)];
+    }
+    const vpc = parseCidr(aws.vpcCidr);
+    if (!vpc) throw new Error(`aws.vpcCidr ${aws.vpcCidr} passed validation but does not parse`);
+    const tiers: Array<"public" | "private"> = aws.privateSubnets ? ["public", "private"] : ["public"];
+    return tiers.flatMap((tier, t) =>
+        [0, 1].map((az) => ({ key: `${tier}-${zone(az)}`, tier, az, cidr: formatCidr(nthSlash24(vpc, t * 2 + az)) })),
+    );
+}
+
+export function planAws(topology: Topology): AwsPlan {
+    const aws = topology.args.aws;
+    const subnets = planSubnets(aws);
+    const subnet = (key: string) => {
+        const found = subnets.find((s) => s.key === key);
+        if (!found) throw new Error(`no subnet ${key}`);
+        return found;
+    };
+    const webTier = aws.privateSubnets ? "private" : "public";
+    const balancers = new Set(topology.loadBalancers.map((lb) => lb.server));
+    const instances = topology.servers.map((server, i): InstancePlan => {
+        const isLb = balancers.has(server.name);
+        const key = isLb ? "public-a" : `${webTier}-${"ab"[i % 2]}`;
+        const groups = new Set<SecurityGroupName>(["host", ...server.services.map((s) => groupOf(s.kind))]);
+        return {
+            server: server.name,
+            role: server.role,
+            subnet: key,
+            // AWS keeps a subnet's first four addresses for itself.
+            privateIp: hostAddress(subnet(key).cidr, isLb ? 10 : 10 + i + 1),
+            publicIp: !isLb && webTier === "public",
+            securityGroups: SECURITY_GROUPS.filter((g) => groups.has(g)),
+            instanceType: isLb ? aws.instanceTypes.lb : aws.instanceTypes.web,
+        };
+    });
+    const databaseTier = aws.privateSubnets ? "private" : "public";
+    return {
+        aws,
+        subnets,
+        instances,
+        rules: planRules(topology),
+        databaseSubnets: subnets.filter((s) => s.tier === databaseTier).map((s) => s.key),
+        natGateway: aws.privateSubnets && !aws.existingVpc,
+        instance: (server) => {
+            const found = instances.find((x) => x.server === server);
+            if (!found) throw new Error(`no instance for ${server}`);
+            return found;
+        },
+    };
+}

@@ -1,0 +1,64 @@
+// The aws platform's secrets: SSM SecureString parameters, and the placeholders user data carries
+// instead of them (the boot helper fetches each through the instance role).
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Credentials } from "../../credentials";
+import { SecretLookup, SecretName } from "../../services";
+import { secretPlaceholder } from "../../vm/cloudInit";
+
+/** The parameter key of each secret a service file may hold; the certificate is public and rides in user data. */
+const PARAMETER_KEYS: Record<Exclude<SecretName, "certificatePem">, string> = {
+    appPassword: "db-app-password",
+    replicationPassword: "db-replication-password",
+    monitorPassword: "db-monitor-password",
+    privateKeyPem: "tls-private-key",
+};
+export const RDS_ADMIN_PASSWORD_KEY = "rds-admin-password";
+export const RDS_ADMIN_USER = "foobar_admin";
+
+/** The placeholder user data holds for a secret. */
+export const placeholderOf = (name: keyof typeof PARAMETER_KEYS): string => secretPlaceholder(PARAMETER_KEYS[name]);
+
+/** What user data holds for each secret: the public certificate itself, a placeholder for the rest. */
+export function placeholderLookup(certificatePem: string): SecretLookup {
+    return (name) => (name === "certificatePem" ? certificatePem : placeholderOf(name));
+}
+
+export interface StackParameters {
+    /** key -> parameter name, e.g. "db-app-password" -> "/foobar/staging/db-app-password". */
+    readonly names: Readonly<Record<string, string>>;
+    readonly parameters: ReadonlyMap<string, aws.ssm.Parameter>;
+    /** Managed mode: the RDS master password. */
+    readonly rdsAdminPassword?: pulumi.Output<string>;
+}
+
+/** One SecureString per secret the stack has; RDS replicates without a user of ours, so no replication password then. */
+export function createParameters(
+    name: string,
+    stack: string,
+    credentials: Credentials,
+    managed: boolean,
+    tags: Record<string, string>,
+    parent: pulumi.Resource,
+): StackParameters {
+    const opts = { parent };
+    const values: Record<string, pulumi.Output<string>> = {
+        [PARAMETER_KEYS.appPassword]: credentials.appPassword,
+        [PARAMETER_KEYS.privateKeyPem]: credentials.privateKeyPem,
+    };
+    if (credentials.replicationPassword) values[PARAMETER_KEYS.replicationPassword] = credentials.replicationPassword;
+    if (credentials.monitorPassword) values[PARAMETER_KEYS.monitorPassword] = credentials.monitorPassword;
+    const rdsAdminPassword = managed
+        ? pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result)
+        : undefined;
+    if (rdsAdminPassword) values[RDS_ADMIN_PASSWORD_KEY] = rdsAdminPassword;
+    const names = Object.fromEntries(Object.keys(values).map((key) => [key, `/foobar/${stack}/${key}`]));
+    const parameters = new Map(
+        Object.entries(values).map(([key, value]) => [
+            key,
+            new aws.ssm.Parameter(`${name}-${key}`, { name: names[key], type: "SecureString", value, tags }, opts),
+        ]),
+    );
+    return { names, parameters, rdsAdminPassword };
+}

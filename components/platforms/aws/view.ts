@@ -1,0 +1,24 @@
+// How services see each other on EC2: loopback on one instance, private addresses across, RDS by
+// its endpoint.
+import { databaseHostPattern } from "../../config/net";
+import { PlatformView } from "../../services";
+import { PORTS, Topology } from "../../topology";
+import { AwsPlan } from "./plan";
+
+/** `databaseHosts`: RDS endpoints in topology.databases order (the primary first); none when self-managed. */
+export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readonly string[]): PlatformView {
+    return {
+        reach(from, to) {
+            if (to.kind === "rds") return databaseHosts[topology.databases.indexOf(to)];
+            // MariaDB users accept the VPC range only, so even a local replica is reached on the
+            // private address (the kernel still keeps that traffic on the instance).
+            const local = from.server === to.server && to.kind !== "mariadb";
+            return local ? "127.0.0.1" : plan.instance(to.server).privateIp;
+        },
+        // nginx is on the same instance: the app need not listen beyond loopback.
+        appListenHost: "127.0.0.1",
+        statsAddress: (haproxy) => plan.instance(haproxy.server).privateIp,
+        publicHttpsPort: PORTS.https,
+        databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
+    };
+}

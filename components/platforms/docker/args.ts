@@ -1,0 +1,66 @@
+// The docker platform's section of stack config (`docker.*`): types, defaults and docs (see
+// config/schema.ts), and the rules that tie it to the rest of the config.
+import { ResolvedArgs } from "../../config/resolved";
+import { isIpv4, isPrivateIpv4Cidr, parseCidr } from "../../config/net";
+import { Problems } from "../../config/problems";
+import { GroupField } from "../../config/schema";
+
+/** The docker platform's shared networks, in address order; each web server's own follows them. */
+export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data", "metrics"] as const;
+/** /24 networks one docker subnet must hold: the shared ones and one per web server. */
+export const dockerNetworkCount = (webServers: number): number => DOCKER_SHARED_NETWORKS.length + webServers;
+
+const port = (value: number, doc: string) => ({ type: "integer" as const, min: 1, max: 65535, default: value, doc });
+
+export const DOCKER_SCHEMA: GroupField = {
+    type: "group",
+    names: { args: "DockerArgs", resolved: "ResolvedDocker" },
+    doc: "Settings only the docker platform reads.",
+    fields: {
+        httpPort: port(8080, "Host port HAProxy publishes HTTP on (it redirects to HTTPS)."),
+        httpsPort: port(8443, "Host port HAProxy publishes HTTPS on."),
+        bindAddress: {
+            type: "text",
+            default: "127.0.0.1",
+            valid: isIpv4,
+            fix: `must be an IPv4 address of this host, like "127.0.0.1".`,
+            doc: "Host address the ports are published on; loopback keeps the site private.",
+        },
+        subnet: {
+            type: "text",
+            default: "10.77.0.0/16",
+            valid: (v) => isPrivateIpv4Cidr(v, 16, 21),
+            fix: `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /21, like "10.77.0.0/16".`,
+            doc: `Private range (/16 to /21) carved into one /24 per network: ${DOCKER_SHARED_NETWORKS.join(", ")}, then one per web server.`,
+        },
+        prometheusPort: port(9090, "Host port Prometheus publishes its UI and API on, with monitoring on."),
+    },
+};
+
+/** Rules between `docker.*` and the rest; `given(key)` tells whether the stack file set a key. */
+export function checkDocker(p: Problems, args: ResolvedArgs, given: (key: string) => boolean): void {
+    const d = args.docker;
+    if ((given("docker.httpPort") || given("docker.httpsPort")) && d.httpPort === d.httpsPort) {
+        p.add("docker.httpsPort", d.httpsPort, `must differ from docker.httpPort (${d.httpPort}).`);
+    }
+    if (args.monitoring.enabled && [d.httpPort, d.httpsPort].includes(d.prometheusPort)) {
+        p.add(
+            "docker.prometheusPort",
+            d.prometheusPort,
+            `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort}).`,
+        );
+    }
+    const range = p.has("docker.subnet") ? undefined : parseCidr(d.subnet);
+    if (range) {
+        const room = 2 ** (24 - range.prefix);
+        const needed = dockerNetworkCount(args.webServers);
+        if (room < needed) {
+            const prefix = 24 - Math.ceil(Math.log2(needed));
+            p.add(
+                "docker.subnet",
+                d.subnet,
+                `holds ${room} /24 networks but ${args.webServers} web servers need ${needed} (${DOCKER_SHARED_NETWORKS.join(", ")} and one per web server); use a /${prefix} or larger range.`,
+            );
+        }
+    }
+}

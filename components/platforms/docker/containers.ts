@@ -1,0 +1,173 @@
+// The docker platform's resources: images, networks, volumes and one container per service.
+// Thin on purpose: addresses come from plan.ts, file contents from the shared renderers.
+import * as path from "path";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { Credentials } from "../../credentials";
+import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
+import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
+import { PORTS, STOP_TIMEOUT_SECONDS, ServiceKind, ServicePlan, Topology, isFromOutside, primaryOf, serviceLabel } from "../../topology";
+import { DockerPlan } from "./plan";
+import { dockerView } from "./view";
+
+type DockerKind = Exclude<ServiceKind, "rds">;
+/** The image each kind runs (images/<name>/Dockerfile). */
+const IMAGE_OF: Record<DockerKind, string> = {
+    haproxy: "haproxy",
+    nginx: "nginx",
+    app: "app",
+    mariadb: "mariadb",
+    prometheus: "prometheus",
+    "mysqld-exporter": "mysqld-exporter",
+};
+
+/** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
+const GRACEFUL_STOP: Record<DockerKind, string> = {
+    haproxy: "SIGUSR1",
+    nginx: "SIGQUIT",
+    app: "SIGTERM",
+    mariadb: "SIGTERM",
+    prometheus: "SIGTERM",
+    "mysqld-exporter": "SIGTERM",
+};
+
+/** Named volumes: data that must outlive its container. */
+const DATA_PATH: Partial<Record<DockerKind, string>> = { mariadb: "/var/lib/mysql", prometheus: PROMETHEUS_DATA_PATH };
+
+/** Image build contexts are the repository root, relative to where the program runs. */
+const REPO_ROOT = path.relative(process.cwd(), path.join(__dirname, "..", "..", "..")) || ".";
+
+const dockerKind = (s: ServicePlan): DockerKind => {
+    if (s.kind === "rds") throw new Error(`${s.key} is RDS, which the docker platform does not run`);
+    return s.kind;
+};
+
+export function createContainers(
+    name: string,
+    topology: Topology,
+    plan: DockerPlan,
+    credentials: Credentials,
+    parent: pulumi.Resource,
+): ReadonlyMap<string, docker.Container> {
+    const opts = { parent };
+    const stackLabel = { label: "foobar.stack", value: name };
+    // Only the images this topology runs (no Prometheus image with monitoring off), in a fixed order.
+    const imageNames = [...new Set(Object.values(IMAGE_OF))].filter((image) =>
+        topology.services.some((s) => IMAGE_OF[dockerKind(s)] === image),
+    );
+    const images = new Map(
+        imageNames.map((image) => [
+            image,
+            new docker.Image(
+                `${name}-image-${image}`,
+                {
+                    imageName: `foobar-infra/${image}:local`,
+                    build: {
+                        context: REPO_ROOT,
+                        dockerfile: path.join(REPO_ROOT, "images", image, "Dockerfile"),
+                        builderVersion: "BuilderV1",
+                    },
+                    skipPush: true,
+                },
+                opts,
+            ),
+        ]),
+    );
+    const networks = new Map(
+        plan.segments.map((segment) => [
+            segment.name,
+            new docker.Network(
+                `${name}-${segment.name}`,
+                {
+                    name: `${name}-${segment.name}`,
+                    driver: "bridge",
+                    internal: segment.internal,
+                    ipamConfigs: [{ subnet: segment.subnet, gateway: segment.gateway }],
+                    labels: [stackLabel],
+                },
+                opts,
+            ),
+        ]),
+    );
+    const context = { topology, view: dockerView(topology, plan) };
+    const containers = new Map<string, docker.Container>();
+    const create = (svc: ServicePlan, dependsOn: pulumi.Resource[]) => {
+        const kind = dockerKind(svc);
+        const rendered = renderService(context, svc);
+        const dataPath = DATA_PATH[kind];
+        const volume = (containerPath: string) => ({
+            volumeName: new docker.Volume(`${name}-${svc.key}-data`, { name: `${name}-${svc.key}-data`, labels: [stackLabel] }, opts).name,
+            containerPath,
+        });
+        const container = new docker.Container(
+            `${name}-${svc.key}`,
+            {
+                name: `${name}-${svc.key}`,
+                image: images.get(IMAGE_OF[kind])?.repoDigest ?? missing(`image ${IMAGE_OF[kind]}`),
+                hostname: svc.key,
+                labels: [stackLabel, { label: "foobar.server", value: svc.server }, { label: "foobar.service", value: serviceLabel(svc) }],
+                // With networksAdvanced set, the provider takes the container off Docker's default
+                // bridge before connecting these: no path around the firewall.
+                networksAdvanced: plan.segmentsOf(svc).map((segment) => ({
+                    name: networks.get(segment.name)?.name ?? missing(`network ${segment.name}`),
+                    ipv4Address: plan.addressOn(segment.name, svc),
+                })),
+                ports: publishedPorts(topology, svc),
+                uploads: rendered.files.map((f) => ({ file: f.path, content: contentOf(f, credentials) })),
+                envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
+                healthcheck: { tests: [...rendered.healthcheck], interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
+                restart: "unless-stopped",
+                stopSignal: GRACEFUL_STOP[kind],
+                stopTimeout: STOP_TIMEOUT_SECONDS,
+                volumes: dataPath ? [volume(dataPath)] : [],
+                logDriver: "json-file",
+                logOpts: { "max-size": "10m", "max-file": "3" },
+                // Dependants are created only once the primary answers its health check.
+                wait: svc === primaryOf(topology),
+                waitTimeout: 120,
+            },
+            { parent, dependsOn },
+        );
+        containers.set(svc.key, container);
+        return container;
+    };
+
+    // Each container is created once what it talks to exists.
+    const primary = create(primaryOf(topology), []);
+    for (const db of topology.databases) if (db.role === "replica") create(db, [primary]);
+    for (const e of topology.exporters) create(e, [containers.get(e.watches.key) ?? missing(e.watches.key)]);
+    const webContainers = topology.web.flatMap((w) => {
+        const app = create(w.app, [primary]);
+        return [app, create(w.nginx, [app])];
+    });
+    const balancers = topology.loadBalancers.map((lb) => create(lb, webContainers));
+    for (const prometheus of topology.monitors) create(prometheus, balancers);
+    return containers;
+}
+
+function missing(what: string): never {
+    throw new Error(`the docker platform created no ${what}`);
+}
+
+/** A file's upload: its text, or for a file that holds secrets, a secret Output made from them. */
+function contentOf(file: ServiceFile, credentials: Credentials): pulumi.Input<string> {
+    if ("content" in file) return file.content;
+    const values = pulumi.all(SECRET_NAMES.map((n) => credentials[n] ?? pulumi.output(undefined)));
+    return pulumi.secret(
+        values.apply((resolved) =>
+            file.withSecrets((secret) => resolved[SECRET_NAMES.indexOf(secret)] ?? missing(`secret ${secret} for ${file.path}`)),
+        ),
+    );
+}
+
+/** Only what outside clients reach (the topology's internet and operator flows) is published. */
+function publishedPorts(topology: Topology, svc: ServicePlan) {
+    const { httpPort, httpsPort, prometheusPort, bindAddress } = topology.args.docker;
+    const hostPort: Record<number, number> = { [PORTS.http]: httpPort, [PORTS.https]: httpsPort, [PORTS.prometheus]: prometheusPort };
+    return topology.flows
+        .filter((f) => isFromOutside(f) && f.to === svc)
+        .map((f) => {
+            const external = hostPort[f.port] ?? missing(`docker.* host port for ${f.to.key}'s port ${f.port}`);
+            return { internal: f.port, external, ip: bindAddress, protocol: "tcp" };
+        });
+}

@@ -1,0 +1,36 @@
+// The docker platform: the whole site as local containers on one Docker engine, no cloud account.
+import * as pulumi from "@pulumi/pulumi";
+import { monitoringUrlOf, summarizeServers } from "../../outputs";
+import { PORTS, primaryOf, replicasOf } from "../../topology";
+import { DeployContext, Deployment, Platform } from "../platform";
+import { createContainers } from "./containers";
+import { planDockerNetworks } from "./plan";
+
+export const dockerPlatform: Platform = {
+    // Nothing to check beyond stack config: the Docker engine answers at `pulumi up`.
+    preflight() {},
+
+    deploy({ name, topology, credentials: makeCredentials, parent }: DeployContext): Deployment {
+        const { args } = topology;
+        const plan = planDockerNetworks(topology);
+        const credentials = makeCredentials([]);
+        const containers = createContainers(name, topology, plan, credentials, parent);
+        const { httpsPort, bindAddress, prometheusPort } = args.docker;
+        const [app] = topology.web.map((w) => w.app);
+        // The outputs wait for the containers: a URL is only reported for a running site.
+        const ready = pulumi.all([...containers.values()].map((c) => c.id));
+        const servers = summarizeServers(topology, (s) =>
+            Object.fromEntries(plan.segmentsOf(s).map((n) => [n.name, plan.addressOn(n.name, s)])),
+        );
+        return {
+            url: ready.apply(() => `https://${args.domain}${httpsPort === PORTS.https ? "" : `:${httpsPort}`}/`),
+            loadBalancerAddress: pulumi.output(`${bindAddress}:${httpsPort}`),
+            servers: pulumi.output(servers),
+            databaseWriterEndpoint: pulumi.output(`${plan.reach(app, primaryOf(topology))}:${PORTS.mysql}`),
+            databaseReaderEndpoints: pulumi.output(replicasOf(topology).map((r) => `${plan.addressOn("data", r)}:${PORTS.mysql}`)),
+            caCertificatePem: credentials.caCertificatePem,
+            ssmParameterNames: pulumi.output([]),
+            monitoringUrl: pulumi.output(monitoringUrlOf(topology, bindAddress, prometheusPort)),
+        };
+    },
+};

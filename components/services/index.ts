@@ -1,0 +1,34 @@
+// What each service needs on its server, from the shared renderers: one function per kind.
+// Both platforms call renderService; adding a kind adds a case here and its file beside it.
+import { ServicePlan } from "../topology";
+import { haproxyService } from "./haproxy";
+import { mariadbService } from "./mariadb";
+import { exporterService, prometheusService } from "./monitoring";
+import { RenderedService, ServiceContext } from "./types";
+import { appService, nginxService } from "./web";
+
+export * from "./types";
+export { SEMI_SYNC_TIMEOUT_MS } from "./mariadb";
+
+export function renderService(context: ServiceContext, plan: ServicePlan): RenderedService {
+    switch (plan.kind) {
+        case "haproxy":
+            return haproxyService(context, plan);
+        case "nginx":
+            return nginxService(context, plan);
+        case "app":
+            return appService(context, plan);
+        case "mariadb":
+            return mariadbService(context, plan);
+        case "rds":
+            throw new Error(`${plan.key} is RDS: AWS runs it, nothing of ours is rendered for it`);
+        case "prometheus":
+            return prometheusService(context, plan);
+        case "mysqld-exporter":
+            return exporterService(context, plan);
+        default: {
+            const never: never = plan;
+            throw new Error(`unknown service kind ${JSON.stringify(never)}`);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+// Prometheus (config, alert rules, daemon flags) and the mysqld exporter beside each database.
+import { EXPORTER_CLIENT_PATH, EXPORTER_DEFAULTS_PATH, renderExporterClient, renderExporterDefaults } from "../render/mysqldExporter";
+import {
+    PROMETHEUS_CONFIG_PATH,
+    PROMETHEUS_DEFAULTS_PATH,
+    PROMETHEUS_RULES_PATH,
+    renderAlertRules,
+    renderPrometheusConfig,
+    renderPrometheusDefaults,
+} from "../render/prometheus";
+import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan } from "../topology";
+import { RenderedService, ServiceContext, httpCheck } from "./types";
+
+export function prometheusService({ topology, view }: ServiceContext, prometheus: PrometheusPlan): RenderedService {
+    const { scrapeIntervalSeconds, retentionDays } = topology.args.monitoring;
+    const config = renderPrometheusConfig({
+        scrapeIntervalSeconds,
+        haproxyTargets: topology.loadBalancers.map((lb) => ({ target: `${view.statsAddress(lb)}:${PORTS.stats}`, host: lb.server })),
+        externalLabels: { site: topology.args.domain },
+        listenPort: PORTS.prometheus,
+        databaseTargets: topology.exporters.map((e) => ({
+            target: `${view.reach(prometheus, e)}:${PORTS.mysqldExporter}`,
+            host: e.server,
+            role: e.watches.role,
+        })),
+    });
+    const databases = topology.exporters.length > 0;
+    return {
+        files: [
+            { path: PROMETHEUS_CONFIG_PATH, content: config },
+            { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases }) },
+            { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
+        ],
+        healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/ready`),
+    };
+}
+
+export function exporterService({ topology, view }: ServiceContext, exporter: ExporterPlan): RenderedService {
+    // It listens only where Prometheus scrapes it (one Prometheus scrapes every exporter).
+    const [prometheus] = topology.monitors;
+    if (!prometheus) throw new Error(`${exporter.key}: an exporter needs a Prometheus to scrape it`);
+    const listenAddress = view.reach(prometheus, exporter);
+    const host = view.reach(exporter, exporter.watches);
+    return {
+        files: [
+            {
+                path: EXPORTER_CLIENT_PATH,
+                withSecrets: (secret) =>
+                    renderExporterClient({ host, port: PORTS.mysql, user: MONITOR_USER, password: secret("monitorPassword") }),
+            },
+            { path: EXPORTER_DEFAULTS_PATH, content: renderExporterDefaults({ listenAddress, listenPort: PORTS.mysqldExporter }) },
+        ],
+        healthcheck: httpCheck(`http://${listenAddress}:${PORTS.mysqldExporter}/metrics`),
+    };
+}

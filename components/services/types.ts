@@ -1,0 +1,44 @@
+// What a service needs on its server, as both platforms deliver it: files, environment and a
+// health check. Only the delivery differs (docker uploads, cloud-init write_files).
+import { HaproxyPlan, ServicePlan, Topology } from "../topology";
+
+/** The secrets a file may hold (named as in Credentials); each platform says how it fills them in. */
+export const SECRET_NAMES = ["appPassword", "replicationPassword", "monitorPassword", "certificatePem", "privateKeyPem"] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/** Hands a secret's value to a file being rendered: the real one (docker), or a placeholder the boot helper fills in (aws). */
+export type SecretLookup = (name: SecretName) => string;
+
+export type ServiceFile =
+    | { readonly path: string; readonly content: string }
+    /** A file that holds secrets is made from them, so each platform decides what they are. */
+    | { readonly path: string; readonly withSecrets: (secret: SecretLookup) => string };
+
+export interface RenderedService {
+    readonly files: readonly ServiceFile[];
+    readonly env?: ReadonlyArray<readonly [string, string]>;
+    /** A command that exits 0 when the service answers. */
+    readonly healthcheck: readonly string[];
+}
+
+/** How services see each other on one platform. */
+export interface PlatformView {
+    /** The address `from` uses to reach `to`. */
+    reach(from: ServicePlan, to: ServicePlan): string;
+    /** Where the app listens: its own container address space, or loopback behind nginx on a VM. */
+    readonly appListenHost: string;
+    /** The internal address a HAProxy serves stats and metrics on. */
+    statsAddress(haproxy: HaproxyPlan): string;
+    /** The HTTPS port clients see (the published one on docker). */
+    readonly publicHttpsPort: number;
+    /** Host pattern MariaDB users may connect from (config/net.ts's databaseHostPattern). */
+    readonly databaseClientHost: string;
+}
+
+export interface ServiceContext {
+    readonly topology: Topology;
+    readonly view: PlatformView;
+}
+
+/** A health check that passes when `url` answers 2xx (every image but the app's and MariaDB's has curl). */
+export const httpCheck = (url: string): string[] => ["CMD", "curl", "-fsS", "-o", "/dev/null", url];

@@ -1,0 +1,40 @@
+// A web server's two services: nginx in front, the app behind it.
+import { APP_PASSWORD_PATH, appEnvironment } from "../render/app";
+import { NGINX_CONFIG_PATH, renderNginxConfig } from "../render/nginx";
+import { APP_DB_USER, AppPlan, DATABASE_NAME, NginxPlan, PORTS, primaryOf } from "../topology";
+import { RenderedService, ServiceContext, httpCheck } from "./types";
+
+export function nginxService({ topology, view }: ServiceContext, nginx: NginxPlan): RenderedService {
+    const config = renderNginxConfig({
+        serverName: nginx.server,
+        domain: topology.args.domain,
+        listenPort: PORTS.nginx,
+        appAddress: view.reach(nginx, nginx.app),
+        appPort: PORTS.app,
+    });
+    return {
+        files: [{ path: NGINX_CONFIG_PATH, content: config }],
+        healthcheck: httpCheck(`http://127.0.0.1:${PORTS.nginx}/nginx-health`),
+    };
+}
+
+export function appService({ topology, view }: ServiceContext, app: AppPlan): RenderedService {
+    const env = appEnvironment({
+        serverName: app.server,
+        domain: topology.args.domain,
+        listenHost: view.appListenHost,
+        port: PORTS.app,
+        writerHost: view.reach(app, primaryOf(topology)),
+        readerHost: app.reader === undefined ? undefined : view.reach(app, app.reader),
+        dbPort: PORTS.mysql,
+        database: DATABASE_NAME,
+        user: APP_DB_USER,
+    });
+    // The app image has no curl: node asks /healthz itself.
+    const probe = `require("http").get("http://127.0.0.1:${PORTS.app}/healthz", (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
+    return {
+        files: [{ path: APP_PASSWORD_PATH, withSecrets: (secret) => secret("appPassword") }],
+        env,
+        healthcheck: ["CMD", "node", "-e", probe],
+    };
+}

@@ -1,0 +1,56 @@
+// The network paths the site needs, from the services that need them. Pure.
+import { DatabasePlan, ExporterPlan, Flow, HaproxyPlan, INTERNET, OPERATOR, PORTS, PrometheusPlan, WebServerPlan } from "./plans";
+
+export interface FlowSources {
+    readonly web: readonly WebServerPlan[];
+    readonly loadBalancers: readonly HaproxyPlan[];
+    /** The primary first. */
+    readonly databases: readonly DatabasePlan[];
+    readonly monitors: readonly PrometheusPlan[];
+    readonly exporters: readonly ExporterPlan[];
+}
+
+export function buildFlows(s: FlowSources): Flow[] {
+    const [primary, ...replicas] = s.databases;
+    const flows: Flow[] = s.loadBalancers.flatMap((lb) => [
+        { from: INTERNET, to: lb, port: PORTS.http, purpose: "HTTP, redirected to HTTPS" },
+        { from: INTERNET, to: lb, port: PORTS.https, purpose: "HTTPS" },
+    ]);
+    for (const w of s.web) {
+        flows.push(
+            ...s.loadBalancers.map((lb) => ({
+                from: lb,
+                to: w.nginx,
+                port: PORTS.nginx,
+                purpose: "load-balanced requests and health checks",
+            })),
+            { from: w.nginx, to: w.app, port: PORTS.app, purpose: "dynamic requests" },
+            { from: w.app, to: primary, port: PORTS.mysql, purpose: "writes (and reads when no replica answers)" },
+        );
+        if (w.app.reader) flows.push({ from: w.app, to: w.app.reader, port: PORTS.mysql, purpose: "reads" });
+    }
+    // RDS replicates by itself, over no path of ours.
+    for (const r of replicas) {
+        if (r.kind === "mariadb") flows.push({ from: r, to: primary, port: PORTS.mysql, purpose: "GTID replication" });
+    }
+    for (const prometheus of s.monitors) {
+        flows.push(...s.loadBalancers.map((lb) => ({ from: prometheus, to: lb, port: PORTS.stats, purpose: "metrics scrapes" })), {
+            from: OPERATOR,
+            to: prometheus,
+            port: PORTS.prometheus,
+            purpose: "Prometheus UI, API and alerts, for operators",
+        });
+    }
+    for (const e of s.exporters) {
+        flows.push(
+            ...s.monitors.map((prometheus) => ({
+                from: prometheus,
+                to: e,
+                port: PORTS.mysqldExporter,
+                purpose: "database metrics scrapes",
+            })),
+            { from: e, to: e.watches, port: PORTS.mysql, purpose: "server and replication status reads" },
+        );
+    }
+    return flows;
+}

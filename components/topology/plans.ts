@@ -1,0 +1,169 @@
+// The platform-agnostic plan's vocabulary: ports, names, servers, services (one type per kind)
+// and flows. Pure types and constants; buildTopology (build.ts) makes the values.
+import { ResolvedArgs } from "../config/resolved";
+
+/** Every port the stack uses, in one place, so renderers and firewall rules cannot disagree. */
+export const PORTS = {
+    http: 80,
+    https: 443,
+    stats: 8404,
+    nginx: 80,
+    app: 3000,
+    mysql: 3306,
+    prometheus: 9090,
+    mysqldExporter: 9104,
+} as const;
+
+export const DATABASE_NAME = "foobar";
+export const APP_DB_USER = "app";
+export const REPLICATION_USER = "replicator";
+/** The database user the metrics exporters log in as: may read server status, nothing else. */
+export const MONITOR_USER = "foobar_monitor";
+
+/**
+ * How long a service may take to stop gracefully before it is killed, in seconds: longer than the
+ * app's drain (3 s of /healthz answering "draining", then at most 10 s for requests in flight,
+ * app/src/main.ts). The docker containers' stopTimeout and the VM units' TimeoutStopSec.
+ */
+export const STOP_TIMEOUT_SECONDS = 20;
+
+/** Where managed (RDS) databases live: no server of ours, so no instance and no config. */
+export const MANAGED_SERVER = "rds";
+
+export type ServerRole = "web" | "lb-db" | "lb";
+
+interface Placed {
+    /** Unique key, also the suffix of resource names: "server-1-nginx". */
+    readonly key: string;
+    /** The server it runs on ("server-1"), or MANAGED_SERVER. */
+    readonly server: string;
+}
+
+export interface HaproxyPlan extends Placed {
+    readonly kind: "haproxy";
+}
+
+export interface AppPlan extends Placed {
+    readonly kind: "app";
+    /** The replica this app reads from; undefined reads from the primary. */
+    readonly reader?: DatabasePlan;
+}
+
+export interface NginxPlan extends Placed {
+    readonly kind: "nginx";
+    /** The app on its own server that it proxies dynamic requests to. */
+    readonly app: AppPlan;
+}
+
+export type DatabaseRole = "primary" | "replica";
+
+/** A MariaDB server of ours. Its role is data: a replica becoming the primary changes no code path. */
+export interface MariadbPlan extends Placed {
+    readonly kind: "mariadb";
+    readonly role: DatabaseRole;
+    /** server_id, unique in the replication topology. */
+    readonly serverId: number;
+}
+
+/** An RDS instance: AWS runs it, so nothing of ours is rendered or installed for it. */
+export interface RdsPlan extends Placed {
+    readonly kind: "rds";
+    readonly role: DatabaseRole;
+}
+
+export type DatabasePlan = MariadbPlan | RdsPlan;
+
+export interface PrometheusPlan extends Placed {
+    readonly kind: "prometheus";
+}
+
+export interface ExporterPlan extends Placed {
+    readonly kind: "mysqld-exporter";
+    /** The database it reports on, on its own server. */
+    readonly watches: MariadbPlan;
+}
+
+export type ServicePlan = HaproxyPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | ExporterPlan;
+export type ServiceKind = ServicePlan["kind"];
+
+/**
+ * The name a service goes by on its server, in labels and the `servers` output: its kind, and for
+ * a database its role too ("mariadb-primary").
+ */
+export function serviceLabel(plan: ServicePlan): string {
+    return plan.kind === "mariadb" || plan.kind === "rds" ? `mariadb-${plan.role}` : plan.kind;
+}
+
+export interface ServerPlan {
+    /** "server-1" .. "server-N" are web servers; the last one holds HAProxy and the primary. */
+    readonly name: string;
+    readonly role: ServerRole;
+    readonly services: readonly ServicePlan[];
+}
+
+export interface WebServerPlan {
+    readonly server: string;
+    readonly nginx: NginxPlan;
+    readonly app: AppPlan;
+    /** HAProxy `backup` (active-passive: every web server but the first). */
+    readonly backup: boolean;
+}
+
+/** Flow sources that are no service of ours. */
+export const INTERNET = "internet";
+/** An operator inside the stack's private network: the VPC on aws, the host (bindAddress) on docker. */
+export const OPERATOR = "operator";
+export type Outside = typeof INTERNET | typeof OPERATOR;
+
+/**
+ * One network path the site needs. Each platform's firewall allows these and as little else as it
+ * can express: AWS security groups by port and source group; Docker networks by tier (a container
+ * reaches every port of the containers on its networks, so e.g. server-1's nginx can also reach
+ * server-2's app).
+ */
+export type Flow = InternalFlow | OutsideFlow;
+
+interface FlowBase {
+    readonly to: ServicePlan;
+    readonly port: number;
+    readonly purpose: string;
+}
+
+/** Between two services of ours. */
+export interface InternalFlow extends FlowBase {
+    readonly from: ServicePlan;
+}
+
+/** From outside the stack (no service of ours): what each firewall must open to. */
+export interface OutsideFlow extends FlowBase {
+    readonly from: Outside;
+}
+
+export const isFromOutside = (flow: Flow): flow is OutsideFlow => typeof flow.from === "string";
+
+export interface Topology {
+    readonly args: ResolvedArgs;
+    readonly servers: readonly ServerPlan[];
+    readonly services: readonly ServicePlan[];
+    readonly web: readonly WebServerPlan[];
+    /** Every HAProxy, each on a load-balancer server. */
+    readonly loadBalancers: readonly HaproxyPlan[];
+    /** Every database node with its role: exactly one primary, then the replicas. */
+    readonly databases: readonly DatabasePlan[];
+    /** Prometheus servers; none with monitoring off. */
+    readonly monitors: readonly PrometheusPlan[];
+    /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */
+    readonly exporters: readonly ExporterPlan[];
+    readonly flows: readonly Flow[];
+}
+
+export const serverName = (index: number): string => `server-${index}`;
+
+/** The database every write goes to. */
+export function primaryOf(topology: Topology): DatabasePlan {
+    const primaries = topology.databases.filter((d) => d.role === "primary");
+    if (primaries.length !== 1) throw new Error(`a topology has exactly one primary database, not ${primaries.length}`);
+    return primaries[0];
+}
+
+export const replicasOf = (topology: Topology): DatabasePlan[] => topology.databases.filter((d) => d.role === "replica");

@@ -1,0 +1,148 @@
+// What a plain VM does at first boot, per service on it: Debian packages, the very files the
+// docker platform uploads (from the same renderers), and the commands that start each daemon.
+// Generic: any VM platform with cloud-init can use it; the aws platform adds SSM and RDS. Pure.
+import * as path from "path";
+import { APP_PASSWORD_PATH, renderEnvFile } from "../render/app";
+import { HAPROXY_CERT_PATH } from "../render/haproxy";
+import { MARIADB_BOOTSTRAP_PATH } from "../render/mariadb";
+import { EXPORTER_CLIENT_PATH } from "../render/mysqldExporter";
+import { STATIC_ROOT } from "../render/nginx";
+import { lines } from "../render/text";
+import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
+import { APP_ROOT, BundleFile } from "./appBundle";
+import { BootFile, SecretFileOwner } from "./cloudInit";
+
+export const APP_ENV_PATH = "/etc/foobar/app.env";
+export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
+
+/** Who may read each secret-bearing file once the boot helper has filled it in. */
+const SECRET_OWNERS: Record<string, SecretFileOwner> = {
+    [APP_PASSWORD_PATH]: { owner: "foobar", group: "foobar", mode: "0400" },
+    [MARIADB_BOOTSTRAP_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
+    // Debian's exporter unit runs as the prometheus user its package creates.
+    [EXPORTER_CLIENT_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
+    [HAPROXY_CERT_PATH]: { owner: "root", group: "haproxy", mode: "0640" },
+};
+
+/** The owner of a service's secret-bearing file; `extra` adds a platform's own files. */
+export function secretOwner(file: string, extra: Readonly<Record<string, SecretFileOwner>> = {}): SecretFileOwner {
+    const owner = SECRET_OWNERS[file] ?? extra[file];
+    if (!owner) throw new Error(`${file} holds a secret but has no owner in components/vm/boot.ts`);
+    return owner;
+}
+
+/** A service on this VM, its files rendered (secrets as placeholders). */
+export interface VmService {
+    readonly kind: Exclude<ServiceKind, "rds">;
+    readonly files: readonly BootFile[];
+    readonly env?: ReadonlyArray<readonly [string, string]>;
+}
+
+/** The app as JavaScript and the static assets nginx serves (appBundle.ts). */
+export interface Bundle {
+    readonly app: readonly BundleFile[];
+    readonly statics: readonly BundleFile[];
+}
+
+/** One service's share of the boot: packages, files, commands before the secrets are filled in, and after. */
+export interface BootSteps {
+    readonly packages: readonly string[];
+    readonly files: readonly BootFile[];
+    readonly before: readonly string[][];
+    readonly commands: readonly string[][];
+}
+
+const APP_UNIT = lines(
+    "# Rendered by foobar-infra (components/vm/boot.ts).",
+    "[Unit]",
+    "Description=foobar application server",
+    "After=network-online.target mariadb.service",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "User=foobar",
+    "Group=foobar",
+    `EnvironmentFile=${APP_ENV_PATH}`,
+    `ExecStart=/usr/bin/node ${APP_ROOT}/dist/main.js`,
+    "Restart=on-failure",
+    "KillSignal=SIGTERM",
+    "# Longer than the app's drain (components/topology/plans.ts, STOP_TIMEOUT_SECONDS).",
+    `TimeoutStopSec=${STOP_TIMEOUT_SECONDS}`,
+    "NoNewPrivileges=yes",
+    "ProtectSystem=strict",
+    "ProtectHome=yes",
+    "PrivateTmp=yes",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+);
+
+/** A Debian package whose unit only needs restarting once its files are in place. */
+const restarted = (pkg: string, unit: string, files: readonly BootFile[]): BootSteps => ({
+    packages: [pkg],
+    files,
+    before: [],
+    commands: [["systemctl", "restart", unit]],
+});
+
+function stepsFor(service: VmService, bundle: Bundle): BootSteps {
+    const files = [...service.files];
+    switch (service.kind) {
+        case "haproxy":
+            return restarted("haproxy", "haproxy", files);
+        case "nginx":
+            return {
+                packages: ["nginx-light"],
+                files: [
+                    ...files,
+                    ...bundle.statics.map((f) => ({ path: path.posix.join(STATIC_ROOT, path.basename(f.source)), content: f.content })),
+                ],
+                before: [],
+                commands: [
+                    ["rm", "-f", "/etc/nginx/sites-enabled/default"],
+                    ["systemctl", "restart", "nginx"],
+                ],
+            };
+        case "app":
+            return {
+                packages: ["nodejs", "node-mysql"],
+                files: [
+                    ...files,
+                    ...bundle.app.map((f) => ({ path: path.posix.join(APP_ROOT, f.source.replace(/^app\//, "")), content: f.content })),
+                    { path: APP_ENV_PATH, content: renderEnvFile(service.env ?? []) },
+                    { path: APP_UNIT_PATH, content: APP_UNIT },
+                ],
+                // The user must exist before the boot helper hands it its password file.
+                before: [["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"]],
+                commands: [
+                    ["systemctl", "daemon-reload"],
+                    ["systemctl", "enable", "--now", "foobar-app"],
+                ],
+            };
+        case "mariadb":
+            return restarted("mariadb-server", "mariadb", files);
+        case "prometheus":
+            return restarted("prometheus", "prometheus", files);
+        case "mysqld-exporter":
+            return restarted("prometheus-mysqld-exporter", "prometheus-mysqld-exporter", files);
+        default: {
+            const never: never = service.kind;
+            throw new Error(`unknown service kind ${String(never)}`);
+        }
+    }
+}
+
+/** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
+const START_ORDER: readonly VmService["kind"][] = ["mariadb", "mysqld-exporter", "app", "nginx", "haproxy", "prometheus"];
+
+/** Every service's steps in start order, after any the platform puts first (e.g. the aws RDS bootstrap). */
+export function bootSteps(services: readonly VmService[], bundle: Bundle, first: readonly BootSteps[] = []): BootSteps {
+    const ordered = [...services].sort((a, b) => START_ORDER.indexOf(a.kind) - START_ORDER.indexOf(b.kind));
+    const steps = [...first, ...ordered.map((s) => stepsFor(s, bundle))];
+    return {
+        packages: [...new Set(steps.flatMap((s) => s.packages))],
+        files: steps.flatMap((s) => s.files),
+        before: steps.flatMap((s) => s.before),
+        commands: steps.flatMap((s) => s.commands),
+    };
+}
