@@ -1,14 +1,8 @@
 // Entry point: config → store → HTTP server; SIGTERM/SIGINT drain and exit 0.
 // Exit status 1 means the app could not start (bad config, port in use).
 import { Config, ConfigError, loadConfig } from "./config";
+import { DRAIN_DELAY_MS, FORCED_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./drain";
 import { createServer } from "./server";
-
-// The container's stop timeout must exceed DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS for the drain
-// to finish before SIGKILL (the docker backend sets 20 s).
-const SHUTDOWN_GRACE_MS = 10_000;
-// How long /healthz says "draining" before the port closes: longer than the load balancer needs
-// to take the server out (2 failed checks 1 s apart by default).
-const DRAIN_DELAY_MS = 3_000;
 
 function describeDb(config: Config): string {
   const { writer, reader, database, user } = config.db;
@@ -59,7 +53,7 @@ async function main(): Promise<void> {
         console.error(`${config.serverName}: shutdown took too long, exiting`);
         process.exit(1);
       },
-      DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS + 5000,
+      DRAIN_DELAY_MS + SHUTDOWN_GRACE_MS + FORCED_EXIT_MARGIN_MS,
     ).unref();
     void server.shutdown(SHUTDOWN_GRACE_MS, DRAIN_DELAY_MS).then(() => {
       console.log(`${config.serverName}: stopped`);

@@ -5,7 +5,7 @@ import { FAKE_APP_PASSWORD, FAKE_MONITOR_PASSWORD, FAKE_REPLICATION_PASSWORD, re
 import { Outputs, container, containers, countByType, isSecretAt, runDev, stringLeaves, upload } from "./stackHelpers";
 
 const P = "foobar-dev";
-/** Files carrying a key or a password, besides the app's password file (see the pending test). */
+/** Files carrying a key or a password, besides the app's password file (its own test below). */
 const SECRET_FILES = ["/etc/haproxy/certs/site.pem", "/etc/mysql/foobar/bootstrap.sql", "/etc/foobar/mysqld-exporter.cnf"];
 
 /** Graceful stop: HAProxy finishes connections on SIGUSR1, nginx on SIGQUIT; the rest on SIGTERM. */
