@@ -41,8 +41,8 @@ export class FoobarInfra extends pulumi.ComponentResource implements FoobarOutpu
             credentials: (publicAddresses) => createCredentials(name, resolved, this, publicAddresses),
             parent: this,
         });
-        const outputs: FoobarOutputs = { ...deployment, diagram: pulumi.output(renderDiagram(topology)) };
-        Object.assign(this, outputsOf(outputs));
-        this.registerOutputs(outputsOf(outputs));
+        const outputs = outputsOf({ ...deployment, diagram: pulumi.output(renderDiagram(topology)) });
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
     }
 }

@@ -7,14 +7,20 @@ import { GroupField, resolveGroup } from "./config/schema";
 import { AWS_SCHEMA, checkAws } from "./platforms/aws/args";
 import { DOCKER_SCHEMA, checkDocker } from "./platforms/docker/args";
 
-/** One section of stack config per platform, named after it: `docker.*`, `aws.*`. */
-const PLATFORM_SECTIONS: Record<ResolvedArgs["platform"], GroupField> = { docker: DOCKER_SCHEMA, aws: AWS_SCHEMA };
+/** A rule across keys; `given(key)` tells whether the stack file set a key at all. */
+type Check = (p: Problems, args: ResolvedArgs, given: (key: string) => boolean) => void;
+
+/** Each platform's section of stack config, named after it (`docker.*`, `aws.*`), and its rules. */
+const PLATFORM_SETTINGS: Record<ResolvedArgs["platform"], { readonly schema: GroupField; readonly check: Check }> = {
+    docker: { schema: DOCKER_SCHEMA, check: checkDocker },
+    aws: { schema: AWS_SCHEMA, check: checkAws },
+};
 
 export const FOOBAR_SCHEMA: GroupField = {
     type: "group",
     names: { args: "FoobarInfraArgs", resolved: "ResolvedArgs" },
     doc: "The arguments of FoobarInfra: stack config's `foobar:` namespace.",
-    fields: { ...CORE_FIELDS, ...PLATFORM_SECTIONS },
+    fields: { ...CORE_FIELDS, ...Object.fromEntries(Object.entries(PLATFORM_SETTINGS).map(([name, p]) => [name, p.schema])) },
 };
 
 /** Where FOOBAR_SCHEMA is declared, as the generated types name it. */
@@ -40,8 +46,8 @@ export function validateArgs(args: unknown): ResolvedArgs {
     const resolved = resolveGroup(p, "", args, FOOBAR_SCHEMA, {}) as ResolvedArgs;
     const given = (key: string) => valueAt(args, key) !== undefined;
     checkCore(p, resolved);
-    checkDocker(p, resolved, given);
-    checkAws(p, resolved, given);
+    // Every platform's section is checked, whichever platform is chosen: a stack file may carry both.
+    for (const settings of Object.values(PLATFORM_SETTINGS)) settings.check(p, resolved, given);
     p.throwIfAny();
     return resolved;
 }

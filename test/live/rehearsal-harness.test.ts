@@ -27,7 +27,7 @@ import {
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const REPO = path.join(__dirname, "..", "..");
-const HELPER = fs.readFileSync(path.join(REPO, "components", "render", "files", "foobar-secrets.py"), "utf8");
+const HELPER = fs.readFileSync(path.join(REPO, "components", "platforms", "aws", "files", "foobar-secrets.py"), "utf8");
 const IMAGE = STANDIN_IMAGE;
 const GATEWAY = "10.99.0.1";
 const LABEL = { key: "foobar.harness", value: "rehearsal-harness" };

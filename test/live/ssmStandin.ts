@@ -1,5 +1,5 @@
 // A local stand-in for AWS Systems Manager Parameter Store: just enough of the SSM JSON 1.1 API
-// for botocore's GetParameter, so the boot helper (components/render/files/foobar-secrets.py)
+// for botocore's GetParameter, so the boot helper (components/platforms/aws/files/foobar-secrets.py)
 // runs unchanged in an EC2 stand-in instance, pointed here by the boot rehearsal seam
 // (/etc/foobar/ssm-endpoint). Signatures are not checked (the instances carry fake
 // credentials); every request is recorded with its caller's address, so a test can tell

@@ -57,10 +57,10 @@ export const awsPlatform: Platform = {
         const network = createNetwork(name, plan, tags, parent);
         const managed = topology.args.database.mode === "managed";
         const secrets = createParameters(name, pulumi.getStack(), credentials, managed, tags, parent);
-        const database =
-            managed && secrets.rdsAdminPassword
-                ? createDatabase(name, plan, topology, network, secrets.rdsAdminPassword, RDS_ADMIN_USER, tags, parent)
-                : undefined;
+        // Managed mode: RDS, with the master password the parameters hold.
+        const database = secrets.rdsAdminPassword
+            ? createDatabase(name, plan, topology, network, secrets.rdsAdminPassword, RDS_ADMIN_USER, tags, parent)
+            : undefined;
         const databaseHosts = database
             ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)])
             : pulumi.output<string[]>([]);

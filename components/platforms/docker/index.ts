@@ -16,7 +16,6 @@ export const dockerPlatform: Platform = {
         const credentials = makeCredentials([]);
         const containers = createContainers(name, topology, plan, credentials, parent);
         const { httpsPort, bindAddress, prometheusPort } = args.docker;
-        const [app] = topology.web.map((w) => w.app);
         // The outputs wait for the containers: a URL is only reported for a running site.
         const ready = pulumi.all([...containers.values()].map((c) => c.id));
         const servers = summarizeServers(topology, (s) =>
@@ -26,10 +25,10 @@ export const dockerPlatform: Platform = {
             url: ready.apply(() => `https://${args.domain}${httpsPort === PORTS.https ? "" : `:${httpsPort}`}/`),
             loadBalancerAddress: pulumi.output(`${bindAddress}:${httpsPort}`),
             servers: pulumi.output(servers),
-            databaseWriterEndpoint: pulumi.output(`${plan.reach(app, primaryOf(topology))}:${PORTS.mysql}`),
+            databaseWriterEndpoint: pulumi.output(`${plan.addressOn("data", primaryOf(topology))}:${PORTS.mysql}`),
             databaseReaderEndpoints: pulumi.output(replicasOf(topology).map((r) => `${plan.addressOn("data", r)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
-            ssmParameterNames: pulumi.output([]),
+            ssmParameterNames: pulumi.output<string[]>([]),
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, bindAddress, prometheusPort)),
         };
     },
