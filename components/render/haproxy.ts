@@ -7,6 +7,8 @@ export const HAPROXY_CERT_PATH = "/etc/haproxy/certs/site.pem";
 /** Proxy names, as HAProxy's metrics label them (proxy="www", proxy="web"). */
 export const HAPROXY_FRONTEND = "www";
 export const HAPROXY_BACKEND = "web";
+/** The header carrying HAProxy's id of a client request to the app (app/src/server.ts reads it). */
+export const REQUEST_ID_HEADER = "X-Request-Id";
 
 export interface HaproxyBackendServer {
     readonly name: string;
@@ -73,6 +75,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         `    bind :${input.httpsPort} ssl crt ${HAPROXY_CERT_PATH} alpn h2,http/1.1`,
         `    ${redirect}`,
         "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
+        "    # One id per client request, the same on every retry: the app records a visit once per id.",
+        `    http-request set-header ${REQUEST_ID_HEADER} %[uuid()]`,
         '    http-response set-header Strict-Transport-Security "max-age=31536000" if { ssl_fc }',
         `    default_backend ${HAPROXY_BACKEND}`,
         "",
