@@ -109,11 +109,12 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             assert.deepEqual(i.inputs.rootBlockDevice, { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true });
             assert.equal(i.inputs.iamInstanceProfile, `${P}-${server}`);
             assert.equal(findResource(run.resources, AWS_TYPES.instanceProfile, `${P}-${server}`).inputs.role, `${P}-${server}`);
+            // Session Manager through an inline policy of its own, no managed policy (awsIam.test.ts).
             assert.deepEqual(
-                byType(run.resources, AWS_TYPES.rolePolicyAttachment)
-                    .filter((a) => a.inputs.role === `${P}-${server}`)
-                    .map((a) => a.inputs.policyArn),
-                ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"],
+                byType(run.resources, AWS_TYPES.rolePolicy)
+                    .filter((a) => a.inputs.role === `${P}-${server}-id`)
+                    .map((a) => a.name),
+                [`${P}-${server}-session-manager`, `${P}-${server}-parameters`],
             );
             assert.equal(i.inputs.userDataReplaceOnChange, true);
             assert.deepEqual(i.inputs.tags, {

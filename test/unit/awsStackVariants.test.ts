@@ -17,7 +17,7 @@ import {
     writtenFile,
 } from "./awsHelpers";
 
-const perServer = (n: number) => ({ role: n, rolePolicyAttachment: n, rolePolicy: n, instanceProfile: n, instance: n });
+const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
     withTls({
         // The app's, the replicator's and the exporters' (monitor) passwords.

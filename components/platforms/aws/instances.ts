@@ -40,6 +40,30 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
     );
 }
 
+/** What SSM Session Manager (and the agent's registration) needs, and nothing of Parameter Store. */
+export const SESSION_MANAGER_POLICY = {
+    Version: "2012-10-17",
+    Statement: [
+        {
+            Effect: "Allow",
+            Action: [
+                "ssm:UpdateInstanceInformation",
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+                "ec2messages:AcknowledgeMessage",
+                "ec2messages:DeleteMessage",
+                "ec2messages:FailMessage",
+                "ec2messages:GetEndpoint",
+                "ec2messages:GetMessages",
+                "ec2messages:SendReply",
+            ],
+            Resource: "*",
+        },
+    ],
+};
+
 function instanceRole(
     name: string,
     server: string,
@@ -60,11 +84,9 @@ function instanceRole(
         },
         opts,
     );
-    new aws.iam.RolePolicyAttachment(
-        `${name}-${server}-ssm-core`,
-        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
-        opts,
-    );
+    // Not AmazonSSMManagedInstanceCore: it allows ssm:GetParameter(s) on every parameter, so any
+    // instance could read every secret. Session Manager needs only these.
+    new aws.iam.RolePolicy(`${name}-${server}-session-manager`, { role: role.id, policy: JSON.stringify(SESSION_MANAGER_POLICY) }, opts);
     const arns = keys.apply((ks) => pulumi.all(ks.map((k) => mustGet(parameters, k, "SSM parameter").arn)));
     new aws.iam.RolePolicy(
         `${name}-${server}-parameters`,

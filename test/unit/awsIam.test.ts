@@ -1,0 +1,46 @@
+// Every instance role, with all its policies together: Session Manager, and reads of exactly the
+// SSM parameters its own files hold (the boot helper's manifest), nothing more.
+import assert from "node:assert/strict";
+import { StackRun, byType } from "../helpers/pulumiMocks";
+import { AWS_TYPES, instances, manifestOf, runStack, userData } from "./awsHelpers";
+import { MANAGED_POLICIES, allows, readableParameters, statementsOf } from "./iamEvaluator";
+import { Outputs } from "./stackHelpers";
+
+const CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+
+for (const stack of ["staging", "prod"] as const) {
+    describe(`instance roles: ${stack}`, () => {
+        let run: StackRun<Outputs>;
+        let parameters: Map<string, string>;
+        before(async () => {
+            run = await runStack(stack);
+            parameters = new Map(byType(run.resources, AWS_TYPES.parameter).map((p) => [p.inputs.name as string, p.state.arn as string]));
+        });
+
+        it("lets each instance read exactly the parameters its own files hold, through every policy it has", () => {
+            for (const i of instances(run)) {
+                const own = Object.values(manifestOf(userData(i).config).parameters).map((name) => parameters.get(name) ?? name);
+                const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
+                const readable = readableParameters(statementsOf(run.resources, role), [...parameters.values()]);
+                assert.deepEqual(readable, [...own].sort(), i.name);
+            }
+        });
+
+        it("attaches no managed policy, and lets every role use Session Manager", () => {
+            assert.deepEqual(byType(run.resources, AWS_TYPES.rolePolicyAttachment), []);
+            for (const role of byType(run.resources, AWS_TYPES.role)) {
+                const statements = statementsOf(run.resources, role.name);
+                for (const action of ["ssm:UpdateInstanceInformation", "ssmmessages:OpenDataChannel", "ec2messages:GetMessages"]) {
+                    assert.ok(
+                        statements.some((s) => allows(s, action, "*")),
+                        `${role.name} lacks ${action}`,
+                    );
+                }
+            }
+        });
+
+        it("would see every parameter readable through AmazonSSMManagedInstanceCore (the evaluator catches the old roles)", () => {
+            assert.equal(readableParameters(MANAGED_POLICIES[CORE], [...parameters.values()]).length, parameters.size);
+        });
+    });
+}
