@@ -119,6 +119,8 @@ export interface AwsArgs {
     readonly instanceTypes?: InstanceTypesArgs;
     /** The only range SSH is opened to; never 0.0.0.0/0. @default no SSH (use SSM Session Manager) */
     readonly adminCidr?: string;
+    /** Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). @default 90 */
+    readonly flowLogRetentionDays?: number;
     /** The managed database (`database.mode: managed`). */
     readonly rds?: RdsArgs;
 }

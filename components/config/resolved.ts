@@ -74,6 +74,7 @@ export interface ResolvedAws {
     readonly amiOwner: string;
     readonly instanceTypes: ResolvedInstanceTypes;
     readonly adminCidr?: string;
+    readonly flowLogRetentionDays: number;
     readonly rds: ResolvedRds;
 }
 

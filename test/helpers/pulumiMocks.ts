@@ -115,6 +115,9 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:iam/instanceProfile:InstanceProfile": (name) => ({ arn: `arn:aws:iam::123456789012:instance-profile/${name}`, name }),
     "aws:rds/subnetGroup:SubnetGroup": (name) => ({ name }),
     "aws:rds/parameterGroup:ParameterGroup": (name) => ({ name }),
+    "aws:cloudwatch/logGroup:LogGroup": (_name, inputs) => ({ arn: arn("logs", `log-group:${inputs.name}`) }),
+    "aws:ec2/flowLog:FlowLog": () => ({}),
+    "aws:rds/optionGroup:OptionGroup": (name) => ({ name }),
     "aws:rds/instance:Instance": (name) => ({ identifier: name, address: `${name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`, port: 3306 }),
 };
 

@@ -14,7 +14,7 @@ const SUBNETS_FIX = (min: number) =>
     `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
 const INSIDE_FIX = (vpcCidr: string) =>
     `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
-const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, rds";
+const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, rds";
 
 const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" };
 const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" };
@@ -62,6 +62,11 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
         'rds.instanceClass "t3.micro"',
         aws({ rds: { instanceClass: "t3.micro" } }),
         one(`  - foobar:aws.rds.instanceClass: got "t3.micro"; must be an RDS instance class like "db.t4g.micro".`),
+    ],
+    [
+        "flowLogRetentionDays that CloudWatch does not offer",
+        aws({ flowLogRetentionDays: 10 }),
+        one(`  - foobar:aws.flowLogRetentionDays: got 10; must be a retention period CloudWatch Logs accepts, like 7 or 14.`),
     ],
     [
         "unknown aws key",
@@ -201,6 +206,7 @@ describe("validateArgs: aws", () => {
             amiOwner: "136693071363",
             instanceTypes: { lb: "t3.small", web: "t3.small" },
             adminCidr: undefined,
+            flowLogRetentionDays: 90,
             rds: {
                 instanceClass: "db.t4g.small",
                 allocatedStorageGb: 20,
@@ -264,6 +270,7 @@ describe("validateArgs: aws", () => {
             amiOwner: "123456789012",
             instanceTypes: { lb: "c7g.large", web: "t3a.small" },
             adminCidr: "203.0.113.7/32",
+            flowLogRetentionDays: 90,
             rds: {
                 instanceClass: "db.r6g.large",
                 allocatedStorageGb: 100,

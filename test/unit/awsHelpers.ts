@@ -30,6 +30,9 @@ export const AWS_TYPES = {
     dbParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
     db: "aws:rds/instance:Instance",
     randomId: "random:index/randomId:RandomId",
+    logGroup: "aws:cloudwatch/logGroup:LogGroup",
+    flowLog: "aws:ec2/flowLog:FlowLog",
+    dbOptionGroup: "aws:rds/optionGroup:OptionGroup",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";
@@ -68,6 +71,23 @@ export const withTls = (counts: Record<string, number>): Record<string, number> 
     certRequest: 1,
     locallySignedCert: 1,
     ...counts,
+});
+
+/** Adds what every aws stack has besides its servers: the VPC flow log, its log group, role and policy. */
+export const withFlowLogs = (counts: Record<string, number>): Record<string, number> => ({
+    ...withTls(counts),
+    logGroup: 1,
+    flowLog: 1,
+    role: (counts.role ?? 0) + 1,
+    rolePolicy: (counts.rolePolicy ?? 0) + 1,
+});
+
+/** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
+export const withRdsExtras = (counts: Record<string, number>): Record<string, number> => ({
+    ...counts,
+    dbOptionGroup: 1,
+    role: (counts.role ?? 0) + 1,
+    rolePolicyAttachment: 1,
 });
 
 export const instances = (run: StackRun<Outputs>) => byType(run.resources, AWS_TYPES.instance);
@@ -170,6 +190,7 @@ export const DEFAULT_AWS_RESOLVED = {
     amiOwner: "136693071363",
     instanceTypes: { lb: "t3.small", web: "t3.micro" },
     adminCidr: undefined,
+    flowLogRetentionDays: 90,
     rds: {
         instanceClass: "db.t4g.micro",
         allocatedStorageGb: 20,

@@ -26,14 +26,20 @@ for (const stack of ["staging", "prod"] as const) {
             }
         });
 
-        it("attaches no managed policy, and lets every role use Session Manager", () => {
-            assert.deepEqual(byType(run.resources, AWS_TYPES.rolePolicyAttachment), []);
-            for (const role of byType(run.resources, AWS_TYPES.role)) {
-                const statements = statementsOf(run.resources, role.name);
+        it("attaches no managed policy to an instance role, and lets each use Session Manager", () => {
+            const profiles = byType(run.resources, AWS_TYPES.instanceProfile).map((p) => p.inputs.role as string);
+            assert.equal(profiles.length, instances(run).length);
+            for (const role of profiles) {
+                assert.deepEqual(
+                    byType(run.resources, AWS_TYPES.rolePolicyAttachment).filter((a) => a.inputs.role === role),
+                    [],
+                    role,
+                );
+                const statements = statementsOf(run.resources, role);
                 for (const action of ["ssm:UpdateInstanceInformation", "ssmmessages:OpenDataChannel", "ec2messages:GetMessages"]) {
                     assert.ok(
                         statements.some((s) => allows(s, action, "*")),
-                        `${role.name} lacks ${action}`,
+                        `${role} lacks ${action}`,
                     );
                 }
             }

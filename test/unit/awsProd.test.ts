@@ -236,7 +236,56 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.deepEqual(params.inputs.parameters, [
             { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
             { name: "require_secure_transport", value: "0" },
+            { name: "slow_query_log", value: "1" },
+            { name: "long_query_time", value: "1" },
+            { name: "log_output", value: "FILE" },
         ]);
+    });
+
+    it("keeps the replicas like the writer, and logs and monitors every database instance", () => {
+        const options = findResource(run.resources, AWS_TYPES.dbOptionGroup, `${P}-db`).inputs;
+        assert.deepEqual(
+            [options.engineName, options.majorEngineVersion, options.options],
+            ["mysql", "8.4", [{ optionName: "MARIADB_AUDIT_PLUGIN", optionSettings: [{ name: "SERVER_AUDIT_EVENTS", value: "CONNECT" }] }]],
+        );
+        const monitoring = findResource(run.resources, AWS_TYPES.role, `${P}-db-monitoring`);
+        assert.deepEqual(JSON.parse(monitoring.inputs.assumeRolePolicy).Statement[0].Principal, {
+            Service: "monitoring.rds.amazonaws.com",
+        });
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.rolePolicyAttachment).map((a) => [a.inputs.role, a.inputs.policyArn]),
+            [[`${P}-db-monitoring`, "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]],
+        );
+        for (const db of byType(run.resources, AWS_TYPES.db)) {
+            const i = db.inputs;
+            assert.deepEqual(
+                [
+                    i.deletionProtection,
+                    i.copyTagsToSnapshot,
+                    i.optionGroupName,
+                    i.enabledCloudwatchLogsExports,
+                    i.monitoringInterval,
+                    i.monitoringRoleArn,
+                ],
+                [true, true, `${P}-db`, ["audit", "error", "slowquery"], 60, monitoring.state.arn],
+                db.name,
+            );
+        }
+    });
+
+    it("logs every flow of the VPC to CloudWatch Logs for aws.flowLogRetentionDays, through a role that may write only there", () => {
+        const group = findResource(run.resources, AWS_TYPES.logGroup, `${P}-flow-logs`);
+        assert.deepEqual([group.inputs.name, group.inputs.retentionInDays], [`/foobar/${P}/vpc-flow-logs`, 90]);
+        const flow = findResource(run.resources, AWS_TYPES.flowLog, `${P}-vpc`).inputs;
+        assert.deepEqual(
+            [flow.vpcId, flow.trafficType, flow.logDestinationType, flow.logDestination],
+            [`${P}-vpc-id`, "ALL", "cloud-watch-logs", group.state.arn],
+        );
+        const role = findResource(run.resources, AWS_TYPES.role, `${P}-flow-logs`);
+        assert.equal(flow.iamRoleArn, role.state.arn);
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, { Service: "vpc-flow-logs.amazonaws.com" });
+        const policy = JSON.parse(findResource(run.resources, AWS_TYPES.rolePolicy, `${P}-flow-logs`).inputs.policy);
+        assert.deepEqual(policy.Statement[0].Resource, [group.state.arn, `${group.state.arn}:*`]);
     });
 
     it("keeps three SecureString parameters (no replication password); each role reads exactly what its manifest lists", () => {

@@ -13,13 +13,14 @@ import {
     runStack,
     sgRules,
     userData,
-    withTls,
+    withFlowLogs,
+    withRdsExtras,
     writtenFile,
 } from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
-    withTls({
+    withFlowLogs({
         // The app's, the replicator's and the exporters' (monitor) passwords.
         password: 3,
         vpc: 1,
@@ -38,28 +39,30 @@ const STAGING = (webServers: number) =>
         eipAssociation: 1,
     });
 const PROD = (webServers: number) =>
-    withTls({
-        // The app's and the RDS admin's passwords; the final snapshot's name suffix.
-        password: 2,
-        randomId: 1,
-        vpc: 1,
-        defaultSecurityGroup: 1,
-        subnet: 4,
-        internetGateway: 1,
-        routeTable: 2,
-        routeTableAssociation: 4,
-        natGateway: 1,
-        eip: 2,
-        eipAssociation: 1,
-        securityGroup: 4,
-        ingress: 7,
-        egress: 5,
-        parameter: 3,
-        ...perServer(webServers + 1),
-        dbSubnetGroup: 1,
-        dbParameterGroup: 1,
-        db: 2,
-    });
+    withRdsExtras(
+        withFlowLogs({
+            // The app's and the RDS admin's passwords; the final snapshot's name suffix.
+            password: 2,
+            randomId: 1,
+            vpc: 1,
+            defaultSecurityGroup: 1,
+            subnet: 4,
+            internetGateway: 1,
+            routeTable: 2,
+            routeTableAssociation: 4,
+            natGateway: 1,
+            eip: 2,
+            eipAssociation: 1,
+            securityGroup: 4,
+            ingress: 7,
+            egress: 5,
+            parameter: 3,
+            ...perServer(webServers + 1),
+            dbSubnetGroup: 1,
+            dbParameterGroup: 1,
+            db: 2,
+        }),
+    );
 
 const SIZES: ReadonlyArray<{ file: "staging" | "prod"; webServers: number; counts: Record<string, number>; addresses: string[] }> = [
     { file: "staging", webServers: 1, counts: STAGING(1), addresses: ["10.20.0.11", "10.20.0.10"] },
@@ -165,7 +168,17 @@ describe("defineStack: aws variants", () => {
         );
         assert.deepEqual(
             countAws(run.resources),
-            withTls({ password: 3, securityGroup: 4, ingress: 8, egress: 6, parameter: 4, ...perServer(3), eip: 1, eipAssociation: 1 }),
+            // The stack still logs the flows of the VPC it runs in.
+            withFlowLogs({
+                password: 3,
+                securityGroup: 4,
+                ingress: 8,
+                egress: 6,
+                parameter: 4,
+                ...perServer(3),
+                eip: 1,
+                eipAssociation: 1,
+            }),
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });

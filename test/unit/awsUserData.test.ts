@@ -387,6 +387,8 @@ describe("aws user data: prod", () => {
                 "-c",
                 "for i in $(seq 120); do mariadb --defaults-extra-file=/etc/foobar/rds-admin.cnf < /etc/foobar/rds-bootstrap.sql && exit 0; sleep 10; done; exit 1",
             ],
+            // The admin login goes once the schema and the app user exist.
+            ["rm", "-f", "/etc/foobar/rds-admin.cnf"],
             ["systemctl", "restart", "haproxy"],
             ["systemctl", "restart", "prometheus"],
         ]);

@@ -104,6 +104,13 @@ export const AWS_SCHEMA: GroupField = {
             defaultDoc: "no SSH (use SSM Session Manager)",
             doc: "The only range SSH is opened to; never 0.0.0.0/0.",
         }),
+        flowLogRetentionDays: {
+            type: "integer",
+            min: 1,
+            max: 3653,
+            default: 90,
+            doc: "Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).",
+        },
         rds: {
             type: "group",
             names: { args: "RdsArgs", resolved: "ResolvedRds" },
@@ -125,9 +132,21 @@ export const AWS_SCHEMA: GroupField = {
     },
 };
 
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
 /** Rules across `aws.*`: existing subnets must fit the VPC range the firewall and database users trust. */
 export function checkAws(p: Problems, args: ResolvedArgs, given: (key: string) => boolean): void {
-    const { existingVpc, privateSubnets, vpcCidr } = args.aws;
+    const { existingVpc, privateSubnets, vpcCidr, flowLogRetentionDays } = args.aws;
+    if (!p.has("aws.flowLogRetentionDays") && !LOG_RETENTION_DAYS.includes(flowLogRetentionDays)) {
+        const below = [...LOG_RETENTION_DAYS].reverse().find((d) => d < flowLogRetentionDays);
+        const above = LOG_RETENTION_DAYS.find((d) => d > flowLogRetentionDays);
+        p.add(
+            "aws.flowLogRetentionDays",
+            flowLogRetentionDays,
+            `must be a retention period CloudWatch Logs accepts, like ${below} or ${above}.`,
+        );
+    }
     if (!existingVpc) return;
     if (privateSubnets && existingVpc.privateSubnets.length < 2 && !p.has("aws.existingVpc.privateSubnets")) {
         p.add(

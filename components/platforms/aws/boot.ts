@@ -91,13 +91,15 @@ function rdsBootstrapSteps(plan: AwsPlan, writerHost: string): BootSteps {
             { path: RDS_BOOTSTRAP_PATH, content: sql },
         ],
         before: [],
-        // RDS may still be starting when the instance boots: retry for up to 20 minutes.
+        // RDS may still be starting when the instance boots: retry for up to 20 minutes. The admin
+        // login then goes: nothing on the instance needs it again.
         commands: [
             [
                 "sh",
                 "-c",
                 `for i in $(seq 120); do mariadb --defaults-extra-file=${RDS_CLIENT_CONFIG_PATH} < ${RDS_BOOTSTRAP_PATH} && exit 0; sleep 10; done; exit 1`,
             ],
+            ["rm", "-f", RDS_CLIENT_CONFIG_PATH],
         ],
     };
 }

@@ -9,6 +9,29 @@ import { AwsPlan } from "./plan";
 
 /** RDS for MySQL 8.4, the LTS release; its parameter group family follows it. */
 export const RDS_ENGINE_VERSION = "8.4";
+/** How often RDS enhanced monitoring samples the OS of each database instance. */
+const ENHANCED_MONITORING_SECONDS = 60;
+
+/** The role RDS enhanced monitoring writes OS metrics to CloudWatch with (AWS's own policy for it). */
+function enhancedMonitoringRole(name: string, tags: Record<string, string>, parent: pulumi.Resource): aws.iam.Role {
+    const role = new aws.iam.Role(
+        `${name}-db-monitoring`,
+        {
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags,
+        },
+        { parent },
+    );
+    new aws.iam.RolePolicyAttachment(
+        `${name}-db-monitoring`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
+        { parent },
+    );
+    return role;
+}
 
 export interface ManagedDatabase {
     readonly writer: aws.rds.Instance;
@@ -41,11 +64,28 @@ export function createDatabase(
                 // Debian's node-mysql speaks mysql_native_password only; 8.4 must offer it.
                 { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
                 { name: "require_secure_transport", value: "0" },
+                // Slow queries (over 1 s) to a file RDS exports to CloudWatch Logs.
+                { name: "slow_query_log", value: "1" },
+                { name: "long_query_time", value: "1" },
+                { name: "log_output", value: "FILE" },
             ],
             tags,
         },
         opts,
     );
+    // Who connected, from where: the audit log, exported with the error and slow-query logs.
+    const options = new aws.rds.OptionGroup(
+        `${name}-db`,
+        {
+            engineName: "mysql",
+            majorEngineVersion: RDS_ENGINE_VERSION,
+            optionGroupDescription: `foobar-infra ${name}: audit log`,
+            options: [{ optionName: "MARIADB_AUDIT_PLUGIN", optionSettings: [{ name: "SERVER_AUDIT_EVENTS", value: "CONNECT" }] }],
+            tags,
+        },
+        opts,
+    );
+    const monitoring = enhancedMonitoringRole(name, tags, parent);
     const common = {
         instanceClass: rds.instanceClass,
         storageType: "gp3",
@@ -53,7 +93,14 @@ export function createDatabase(
         publiclyAccessible: false,
         vpcSecurityGroupIds: [mustGet(network.securityGroupIds, "db", "security group")],
         parameterGroupName: parameters.name,
+        optionGroupName: options.name,
         autoMinorVersionUpgrade: true,
+        // Replicas are kept like the writer: a destroy must be as deliberate, snapshots as labelled.
+        deletionProtection: rds.deletionProtection,
+        copyTagsToSnapshot: true,
+        enabledCloudwatchLogsExports: ["audit", "error", "slowquery"],
+        monitoringInterval: ENHANCED_MONITORING_SECONDS,
+        monitoringRoleArn: monitoring.arn,
         tags,
     };
     // A snapshot name can be used once: a fresh suffix per database lifetime keeps the next destroy working.
@@ -71,10 +118,8 @@ export function createDatabase(
             password: adminPassword,
             multiAz: rds.multiAz,
             backupRetentionPeriod: rds.backupRetentionDays,
-            deletionProtection: rds.deletionProtection,
             skipFinalSnapshot: !rds.finalSnapshot,
             finalSnapshotIdentifier: snapshotSuffix ? pulumi.interpolate`${name}-db-final-${snapshotSuffix}` : undefined,
-            copyTagsToSnapshot: true,
         },
         opts,
     );

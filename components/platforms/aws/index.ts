@@ -10,6 +10,7 @@ import { DeployContext, Deployment, Platform } from "../platform";
 import { renderBoot } from "./boot";
 import { createDatabase } from "./database";
 import { createInstance } from "./instances";
+import { createFlowLogs } from "./logging";
 import { createNetwork } from "./network";
 import { planAws } from "./plan";
 import { RDS_ADMIN_USER, createParameters } from "./secrets";
@@ -55,6 +56,7 @@ export const awsPlatform: Platform = {
         const publicAddress = new aws.ec2.Eip(`${name}-lb`, { domain: "vpc", tags: { ...tags, Name: `${name}-lb` } }, { parent });
         const credentials = makeCredentials([publicAddress.publicIp]);
         const network = createNetwork(name, plan, tags, parent);
+        createFlowLogs(name, network.vpcId, plan.aws.flowLogRetentionDays, tags, parent);
         const managed = topology.args.database.mode === "managed";
         const secrets = createParameters(name, pulumi.getStack(), credentials, managed, tags, parent);
         // Managed mode: RDS, with the master password the parameters hold.
