@@ -3,7 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { ConfigError } from "./config/problems";
 import { ResolvedArgs } from "./config/resolved";
+import { SECRET_PLACEHOLDER } from "./config/secret";
+import { certificateBlocks, checkTlsMaterial } from "./config/tlsMaterial";
 
 export interface Credentials {
     readonly appPassword: pulumi.Output<string>;
@@ -11,8 +14,9 @@ export interface Credentials {
     readonly replicationPassword?: pulumi.Output<string>;
     /** Only where mysqld exporters watch self-managed databases. */
     readonly monitorPassword?: pulumi.Output<string>;
-    /** The site certificate (leaf first) and its key, both secret. */
+    /** The site certificate chain, leaf first: CERTIFICATE blocks only, public (user data carries it). */
     readonly certificatePem: pulumi.Output<string>;
+    /** Its private key, secret. */
     readonly privateKeyPem: pulumi.Output<string>;
     /** What a client must trust: the generated CA, or the provided chain. */
     readonly caCertificatePem: pulumi.Output<string>;
@@ -44,16 +48,26 @@ export function createCredentials(
     const monitorPassword = selfManaged && args.monitoring.enabled ? password(`${name}-db-monitor-password`, parent) : undefined;
     const tlsArgs = args.tls;
     switch (tlsArgs.mode) {
-        case "provided":
+        case "provided": {
+            // Checked here too: a PEM given as an Output (a program, not stack config) resolves only now.
+            const certificates = pulumi.all([tlsArgs.certificate, tlsArgs.key]).apply(([certificate, key]) => {
+                const found = checkTlsMaterial(certificate, key, args.domain, new Date());
+                if (found.problems.length > 0) {
+                    throw new ConfigError(found.problems.map((f) => ({ key: `foobar:${f.key}`, value: SECRET_PLACEHOLDER, fix: f.fix })));
+                }
+                return certificateBlocks(certificate);
+            });
+            // Certificates are public; only CERTIFICATE blocks ever leave the secret, whatever else the value held.
+            const certificatePem = pulumi.unsecret(certificates);
             return {
                 appPassword,
                 replicationPassword,
                 monitorPassword,
-                certificatePem: pulumi.secret(tlsArgs.certificate),
+                certificatePem,
                 privateKeyPem: pulumi.secret(tlsArgs.key),
-                // A certificate is public; only the key is secret (config hands both over as secrets).
-                caCertificatePem: pulumi.unsecret(pulumi.output(tlsArgs.certificate)),
+                caCertificatePem: certificatePem,
             };
+        }
         case "self-signed": {
             const site = selfSignedSite(name, args.domain, publicAddresses, tlsArgs.validityDays * 24, parent);
             return { appPassword, replicationPassword, monitorPassword, ...site };
@@ -108,7 +122,7 @@ function selfSignedSite(
         opts,
     );
     return {
-        certificatePem: pulumi.secret(cert.certPem),
+        certificatePem: cert.certPem,
         privateKeyPem: pulumi.secret(siteKey.privateKeyPem),
         caCertificatePem: ca.certPem,
     };

@@ -57,7 +57,7 @@ export type TlsArgs =
     | {
           /** A CA and an ECDSA P-256 site certificate made with @pulumi/tls. */
           readonly mode?: "self-signed";
-          /** Validity of the CA and the site certificate, in days (1–825). @default 365 */
+          /** Validity of the CA and the site certificate, in days (1–366: Mozilla's longest for a server certificate). @default 365 */
           readonly validityDays?: number;
       }
     | {
@@ -97,6 +97,8 @@ export interface DockerArgs {
     readonly httpsPort?: number;
     /** Host address the ports are published on; loopback keeps the site private. @default "127.0.0.1" */
     readonly bindAddress?: string;
+    /** Must be true for a `docker.bindAddress` other than loopback: the site and Prometheus then answer every network that address is on. @default false */
+    readonly exposeOnNetwork?: boolean;
     /** Private range (/16 to /21) carved into one /24 per network: edge, web, data, metrics, then one per web server. @default "10.77.0.0/16" */
     readonly subnet?: string;
     /** Host port Prometheus publishes its UI and API on, with monitoring on. @default 9090 */
@@ -117,7 +119,7 @@ export interface AwsArgs {
     readonly amiOwner?: string;
     /** Instance type per role. */
     readonly instanceTypes?: InstanceTypesArgs;
-    /** The only range SSH is opened to; never 0.0.0.0/0. @default no SSH (use SSM Session Manager) */
+    /** The only range SSH is opened to: a /16 or narrower, never 0.0.0.0/0. @default no SSH (use SSM Session Manager) */
     readonly adminCidr?: string;
     /** Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). @default 90 */
     readonly flowLogRetentionDays?: number;
@@ -141,6 +143,8 @@ export interface ExistingSubnet {
     readonly id: string;
     /** Its IPv4 CIDR: instance addresses are planned inside it. */
     readonly cidr: string;
+    /** Its availability zone, e.g. "eu-west-1a": the servers and RDS are spread over two. */
+    readonly availabilityZone: string;
 }
 
 /** Instance type per role. */

@@ -1,8 +1,9 @@
 // The platform-agnostic keys of stack config: their types, defaults and docs (schema.ts), and the
 // rules that span several keys. Each platform declares its own section in its args.ts.
-import { ResolvedArgs } from "./resolved";
+import { CheckContext } from "./check";
 import { isDnsName } from "./net";
-import { Problems } from "./problems";
+import { SECRET_PLACEHOLDER } from "./secret";
+import { checkTlsMaterial } from "./tlsMaterial";
 import { Fields, GroupField } from "./schema";
 
 export const MAX_WEB_SERVERS = 8;
@@ -148,9 +149,9 @@ export const CORE_FIELDS: Fields = {
                     validityDays: {
                         type: "integer",
                         min: 1,
-                        max: 825,
+                        max: 366,
                         default: 365,
-                        doc: "Validity of the CA and the site certificate, in days (1–825).",
+                        doc: "Validity of the CA and the site certificate, in days (1–366: Mozilla's longest for a server certificate).",
                     },
                 },
             },
@@ -182,7 +183,7 @@ export const CORE_FIELDS: Fields = {
 };
 
 /** Rules across the platform-agnostic keys; a key that already has a problem is not judged again. */
-export function checkCore(p: Problems, args: ResolvedArgs): void {
+export function checkCore({ p, args, raw, now, warn }: CheckContext): void {
     if (args.lb.mode === "active-passive" && args.webServers < 2 && !p.has("webServers")) {
         p.add(
             "lb.mode",
@@ -197,6 +198,19 @@ export function checkCore(p: Problems, args: ResolvedArgs): void {
             timeoutMs,
             `must not exceed lb.healthCheck.intervalMs (${intervalMs}); lower it or raise the interval.`,
         );
+    }
+    const [certificate, key] = [raw("tls.certificate"), raw("tls.key")];
+    // Given as plain text (stack config), the PEMs are checked now; Outputs when they resolve (credentials.ts).
+    if (
+        args.tls.mode === "provided" &&
+        typeof certificate === "string" &&
+        typeof key === "string" &&
+        !p.has("tls.certificate") &&
+        !p.has("tls.key")
+    ) {
+        const found = checkTlsMaterial(certificate, key, args.domain, now);
+        for (const f of found.problems) p.add(f.key, SECRET_PLACEHOLDER, f.fix);
+        found.warnings.forEach(warn);
     }
     if (args.database.mode === "managed" && args.platform !== "aws") {
         p.add("database.mode", "managed", `a managed (RDS) database needs platform "aws"; use "self-managed" on ${args.platform}.`);

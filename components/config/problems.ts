@@ -1,9 +1,9 @@
 // Collects configuration problems so that one error can list all of them at once.
 import { closest, distance } from "fastest-levenshtein";
+import { ConfigSecret, SECRET_PLACEHOLDER, soundsSecret } from "./secret";
 
 export const CONFIG_NAMESPACE = "foobar";
-/** Shown instead of any value that may hold a secret. */
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
 
 export interface ConfigProblem {
     /** The stack config key, e.g. "foobar:lb.algorithm". */
@@ -25,6 +25,14 @@ export function formatProblems(problems: readonly ConfigProblem[]): string {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     const lines = problems.map((p) => `  - ${p.key}: got ${show(p.value)}; ${p.fix}`);
     return [`Invalid foobar-infra configuration (${count}); nothing was created:`, ...lines].join("\n");
+}
+
+/** Whether a value holds a secret anywhere inside (a ConfigSecret, or a Pulumi Output, which may be one). */
+function holdsSecret(value: unknown): boolean {
+    if (value instanceof ConfigSecret) return true;
+    if (typeof value !== "object" || value === null) return false;
+    if ("__pulumiOutput" in value) return true;
+    return Object.values(value).some(holdsSecret);
 }
 
 function show(value: unknown): string {
@@ -49,9 +57,27 @@ export function didYouMean(given: string, known: readonly string[]): string {
 
 export class Problems {
     private readonly found: ConfigProblem[] = [];
+    /** Keys whose values arrived as secrets: nothing under them is ever shown. */
+    private readonly secretKeys = new Set<string>();
 
+    /**
+     * `key` is relative to the namespace; a full key ("foobar-infra:webServers") is kept as it is.
+     * The value is shown only when nothing says it may be secret: its key's name, a secret key
+     * above it, or a secret inside it.
+     */
     add(key: string, value: unknown, fix: string): void {
-        this.found.push({ key: `${CONFIG_NAMESPACE}:${key}`, value, fix });
+        const secret = this.isSecret(key) || holdsSecret(value);
+        const full = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+        this.found.push({ key: full, value: secret && value !== undefined ? SECRET_PLACEHOLDER : value, fix });
+    }
+
+    /** From now on, nothing at or under `key` is shown. */
+    markSecret(key: string): void {
+        this.secretKeys.add(key);
+    }
+
+    private isSecret(key: string): boolean {
+        return soundsSecret(key) || [...this.secretKeys].some((s) => key === s || key.startsWith(`${s}.`));
     }
 
     /** Whether a key already has a problem: a rule across keys skips a value that is already wrong. */
@@ -69,6 +95,7 @@ export class Problems {
      * never echoed: a misplaced private key must not end up in an error message or a CI log.
      */
     object(key: string, value: unknown, known: readonly string[], options: { secret?: boolean } = {}): Record<string, unknown> | undefined {
+        // A secret group (tls) may hold a key under any name: its unknown keys' values are never shown.
         const shown = (v: unknown) => (options.secret && v !== undefined ? SECRET_PLACEHOLDER : v);
         if (value === undefined) return {};
         if (typeof value !== "object" || value === null || Array.isArray(value)) {

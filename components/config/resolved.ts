@@ -61,6 +61,7 @@ export interface ResolvedDocker {
     readonly httpPort: number;
     readonly httpsPort: number;
     readonly bindAddress: string;
+    readonly exposeOnNetwork: boolean;
     readonly subnet: string;
     readonly prometheusPort: number;
 }

@@ -3,7 +3,8 @@
 // in components/foobarSchema.ts) come the TypeScript types (config/args.ts, generated), the
 // unknown-key check with its did-you-mean, every per-key check, and the README's config table.
 import * as pulumi from "@pulumi/pulumi";
-import { Problems, SECRET_PLACEHOLDER } from "./problems";
+import { Problems } from "./problems";
+import { ConfigSecret, SECRET_PLACEHOLDER } from "./secret";
 
 interface FieldBase {
     /** What the key does, in one sentence (Markdown): the arg's JSDoc and its row in the README. */
@@ -121,7 +122,10 @@ function resolveFields(p: Problems, key: string, record: Record<string, unknown>
     return out;
 }
 
-function resolveField(p: Problems, key: string, value: unknown, field: Field, r: Resolving): unknown {
+function resolveField(p: Problems, key: string, given: unknown, field: Field, r: Resolving): unknown {
+    // A secret from stack config is read like any value, and nothing under its key is ever shown.
+    if (given instanceof ConfigSecret) p.markSecret(key);
+    const value = given instanceof ConfigSecret ? given.value : given;
     switch (field.type) {
         case "choice":
             return p.oneOf(key, value, field.values, field.default);

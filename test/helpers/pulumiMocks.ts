@@ -160,7 +160,7 @@ export interface StackRun<T> {
 export async function runUnderMocks<T>(
     config: Record<string, unknown>,
     program: () => T,
-    options: { material?: Material; stack?: string } = {},
+    options: { material?: Material; stack?: string; secretKeys?: readonly string[] } = {},
 ): Promise<StackRun<T>> {
     const resources: RecordedResource[] = [];
     const calls: Array<{ token: string; inputs: Props }> = [];
@@ -170,8 +170,10 @@ export async function runUnderMocks<T>(
     const failed = new Promise<never>((_, reject) => (fail = reject));
     failed.catch(() => undefined); // awaited below; no unhandled rejection before then
     const material = options.material ?? "fake";
+    // As the engine hands config over: every value as text, and the keys `pulumi config set --secret` made secret.
     pulumi.runtime.setAllConfig(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
+        [...(options.secretKeys ?? [])],
     );
     await pulumi.runtime.setMocks(
         {

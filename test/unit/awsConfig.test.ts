@@ -9,20 +9,22 @@ import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
 import { errorOf, header, one } from "./configErrors";
 
 const VPC_FIX = `must be a private IPv4 CIDR with a prefix from /16 to /20, like "10.0.0.0/16".`;
-const ADMIN_FIX = `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`;
+const ADMIN_FIX = `must be the IPv4 range SSH may come from, a /16 or narrower, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`;
 const SUBNETS_FIX = (min: number) =>
-    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
+    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24", availabilityZone: "eu-west-1a" }, in two availability zones.`;
 const INSIDE_FIX = (vpcCidr: string) =>
     `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
 const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, rds";
 
-const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" };
-const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" };
+const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" };
+const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" };
 const VPC_ID = "vpc-0123456789abcdef0";
 /** The existing VPC's range: SUBNET_A and SUBNET_B lie inside it. */
 const VPC_CIDR = "10.20.0.0/16";
 
 const aws = (a: unknown) => ({ platform: "aws", aws: a });
+/** aws.rds is read with a managed database only. */
+const rds = (a: unknown) => ({ platform: "aws", database: { mode: "managed" }, aws: a });
 
 const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ["public vpcCidr", aws({ vpcCidr: "8.8.0.0/16" }), one(`  - foobar:aws.vpcCidr: got "8.8.0.0/16"; ${VPC_FIX}`)],
@@ -50,17 +52,17 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ["adminCidr with host bits", aws({ adminCidr: "203.0.113.7/24" }), one(`  - foobar:aws.adminCidr: got "203.0.113.7/24"; ${ADMIN_FIX}`)],
     [
         "rds.backupRetentionDays 3",
-        aws({ rds: { backupRetentionDays: 3 } }),
+        rds({ rds: { backupRetentionDays: 3 } }),
         one(`  - foobar:aws.rds.backupRetentionDays: got 3; must be a whole number from 7 to 35.`),
     ],
     [
         "rds.allocatedStorageGb 5",
-        aws({ rds: { allocatedStorageGb: 5 } }),
+        rds({ rds: { allocatedStorageGb: 5 } }),
         one(`  - foobar:aws.rds.allocatedStorageGb: got 5; must be a whole number from 20 to 65536.`),
     ],
     [
         'rds.instanceClass "t3.micro"',
-        aws({ rds: { instanceClass: "t3.micro" } }),
+        rds({ rds: { instanceClass: "t3.micro" } }),
         one(`  - foobar:aws.rds.instanceClass: got "t3.micro"; must be an RDS instance class like "db.t4g.micro".`),
     ],
     [
@@ -75,7 +77,7 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ],
     [
         "unknown rds key",
-        aws({ rds: { multiAZ: true } }),
+        rds({ rds: { multiAZ: true } }),
         one(
             `  - foobar:aws.rds.multiAZ: got true; unknown key; known keys of aws.rds are instanceClass, allocatedStorageGb, multiAz, backupRetentionDays, deletionProtection, finalSnapshot. Did you mean "multiAz"?`,
         ),
@@ -89,13 +91,15 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     [
         "existingVpc with one public subnet",
         aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A] } }),
-        one(`  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"}]; ${SUBNETS_FIX(2)}`),
+        one(
+            `  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24","availabilityZone":"...; ${SUBNETS_FIX(2)}`,
+        ),
     ],
     [
         "existingVpc with a subnet that has no cidr",
         aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id }] } }),
         one(
-            `  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24"},{"id":"subnet-0bbbb...; ${SUBNETS_FIX(2)}`,
+            `  - foobar:aws.existingVpc.publicSubnets: got [{"id":"subnet-0aaaaaaaaaaaaaaa1","cidr":"10.20.10.0/24","availabilityZone":"...; ${SUBNETS_FIX(2)}`,
         ),
     ],
     [
@@ -110,7 +114,7 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ],
     [
         "existingVpc with a subnet outside aws.vpcCidr",
-        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id, cidr: "10.21.11.0/24" }] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { ...SUBNET_B, cidr: "10.21.11.0/24" }] } }),
         one(`  - foobar:aws.existingVpc.publicSubnets: got "10.21.11.0/24"; ${INSIDE_FIX(VPC_CIDR)}`),
     ],
     [
@@ -124,7 +128,7 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     ],
     [
         "existingVpc with a subnet larger than aws.vpcCidr",
-        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { id: SUBNET_B.id, cidr: "10.20.0.0/15" }] } }),
+        aws({ vpcCidr: VPC_CIDR, existingVpc: { vpcId: VPC_ID, publicSubnets: [SUBNET_A, { ...SUBNET_B, cidr: "10.20.0.0/15" }] } }),
         one(`  - foobar:aws.existingVpc.publicSubnets: got "10.20.0.0/15"; ${INSIDE_FIX(VPC_CIDR)}`),
     ],
     [
@@ -136,8 +140,8 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
                 vpcId: VPC_ID,
                 publicSubnets: [SUBNET_A, SUBNET_B],
                 privateSubnets: [
-                    { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/28" },
-                    { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/27" },
+                    { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/28", availabilityZone: "eu-west-1a" },
+                    { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/27", availabilityZone: "eu-west-1b" },
                 ],
             },
         }),
@@ -163,7 +167,7 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
     [
         // The order the schema declares the keys in (the README's config table).
         "several aws problems at once, in key order",
-        aws({ vpcCidr: "8.8.0.0/16", amiId: "ami-xyz", instanceTypes: { lb: "big" }, rds: { backupRetentionDays: 40 } }),
+        rds({ vpcCidr: "8.8.0.0/16", amiId: "ami-xyz", instanceTypes: { lb: "big" }, rds: { backupRetentionDays: 40 } }),
         [
             header(4),
             `  - foobar:aws.vpcCidr: got "8.8.0.0/16"; ${VPC_FIX}`,
@@ -235,16 +239,16 @@ describe("validateArgs: aws", () => {
         const existingVpc = {
             vpcId: VPC_ID,
             publicSubnets: [
-                { id: SUBNET_A.id, cidr: "172.20.10.0/24" },
-                { id: SUBNET_B.id, cidr: "172.20.11.0/24" },
+                { ...SUBNET_A, cidr: "172.20.10.0/24" },
+                { ...SUBNET_B, cidr: "172.20.11.0/24" },
             ],
             privateSubnets: [
-                { id: "subnet-0ccccccccccccccc3", cidr: "172.20.15.224/27" },
-                { id: "subnet-0ddddddddddddddd4", cidr: "172.20.0.0/27" },
+                { id: "subnet-0ccccccccccccccc3", cidr: "172.20.15.224/27", availabilityZone: "eu-west-1a" },
+                { id: "subnet-0ddddddddddddddd4", cidr: "172.20.0.0/27", availabilityZone: "eu-west-1b" },
             ],
         };
         const resolved = validateArgs(
-            aws({
+            rds({
                 vpcCidr: "172.20.0.0/20",
                 existingVpc,
                 privateSubnets: "true",

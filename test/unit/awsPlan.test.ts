@@ -62,12 +62,12 @@ describe("planAws", () => {
 
     it("uses an existing VPC's subnets as given, and plans no NAT gateway", () => {
         const pub = [
-            { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" },
-            { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" },
+            { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" },
         ];
         const priv = [
-            { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/24" },
-            { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/24" },
+            { id: "subnet-0ccccccccccccccc3", cidr: "10.20.20.0/24", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0ddddddddddddddd4", cidr: "10.20.21.0/24", availabilityZone: "eu-west-1b" },
         ];
         const p = planOf({
             aws: {

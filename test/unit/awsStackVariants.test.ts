@@ -128,12 +128,12 @@ describe("defineStack: aws variants", () => {
     });
 
     const PUBLIC = [
-        { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24" },
-        { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24" },
+        { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" },
+        { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" },
     ];
     const PRIVATE = [
-        { id: "subnet-0ccccccccccccccc3", cidr: "10.30.20.0/24" },
-        { id: "subnet-0ddddddddddddddd4", cidr: "10.30.21.0/24" },
+        { id: "subnet-0ccccccccccccccc3", cidr: "10.30.20.0/24", availabilityZone: "eu-west-1a" },
+        { id: "subnet-0ddddddddddddddd4", cidr: "10.30.21.0/24", availabilityZone: "eu-west-1b" },
     ];
     const NETWORK_TYPES = [
         AWS_TYPES.vpc,
@@ -186,8 +186,8 @@ describe("defineStack: aws variants", () => {
     it("an existing VPC with private subnets: web servers and RDS there, and no NAT gateway of ours", async () => {
         const vpcId = "vpc-0fedcba9876543210";
         const pub = [
-            { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.30.10.0/24" },
-            { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.30.11.0/24" },
+            { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.30.10.0/24", availabilityZone: "eu-west-1a" },
+            { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.30.11.0/24", availabilityZone: "eu-west-1b" },
         ];
         const run = await runStack("prod", awsConfig("prod", { existingVpc: { vpcId, publicSubnets: pub, privateSubnets: PRIVATE } }));
         for (const type of NETWORK_TYPES) assert.deepEqual(byType(run.resources, type), [], type);

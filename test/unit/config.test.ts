@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateArgs } from "../../components/foobarSchema";
 import { DEFAULT_AWS_RESOLVED } from "./awsHelpers";
 import { errorOf, header, one } from "./configErrors";
+import { TLS } from "./tlsFixtures";
 
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIBfakecert\n-----END CERTIFICATE-----\n";
-const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIfakekey\n-----END EC PRIVATE KEY-----\n";
+const { cert: CERT, key: KEY } = TLS;
 const PEM_HINT = (key: string, what: string) =>
     `tls.mode "provided" needs a PEM ${what}; set it with \`pulumi config set --secret --path foobar:tls.${key} "$(cat FILE)"\`.`;
 const WHOLE = (min: number, max: number) => `must be a whole number from ${min} to ${max}.`;
@@ -123,7 +123,7 @@ const BAD: readonly BadCase[] = [
     {
         name: "tls.validityDays 0",
         args: { tls: { validityDays: 0 } },
-        message: one(`  - foobar:tls.validityDays: got 0; ${WHOLE(1, 825)}`),
+        message: one(`  - foobar:tls.validityDays: got 0; ${WHOLE(1, 366)}`),
     },
     {
         name: "managed database on docker",
@@ -285,7 +285,14 @@ describe("validateArgs", () => {
         tls: { mode: "self-signed", validityDays: 365 },
         database: { mode: "self-managed", replicas: 2 },
         monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
-        docker: { httpPort: 8080, httpsPort: 8443, bindAddress: "127.0.0.1", subnet: "10.77.0.0/16", prometheusPort: 9090 },
+        docker: {
+            httpPort: 8080,
+            httpsPort: 8443,
+            bindAddress: "127.0.0.1",
+            exposeOnNetwork: false,
+            subnet: "10.77.0.0/16",
+            prometheusPort: 9090,
+        },
         aws: DEFAULT_AWS_RESOLVED,
     };
 
@@ -316,20 +323,34 @@ describe("validateArgs", () => {
             domain: "shop.example.org",
             webServers: 8,
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
-            tls: { mode: "self-signed", validityDays: 825 },
+            tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20", prometheusPort: 19090 },
+            docker: {
+                httpPort: 80,
+                httpsPort: 443,
+                bindAddress: "0.0.0.0",
+                exposeOnNetwork: true,
+                subnet: "192.168.16.0/20",
+                prometheusPort: 19090,
+            },
         });
         assert.deepEqual(resolved, {
             platform: "docker",
             domain: "shop.example.org",
             webServers: 8,
             lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
-            tls: { mode: "self-signed", validityDays: 825 },
+            tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
-            docker: { httpPort: 80, httpsPort: 443, bindAddress: "0.0.0.0", subnet: "192.168.16.0/20", prometheusPort: 19090 },
+            docker: {
+                httpPort: 80,
+                httpsPort: 443,
+                bindAddress: "0.0.0.0",
+                exposeOnNetwork: true,
+                subnet: "192.168.16.0/20",
+                prometheusPort: 19090,
+            },
             aws: DEFAULT_AWS_RESOLVED,
         });
         for (const subnet of ["10.0.0.0/16", "172.16.0.0/16", "172.31.248.0/21", "192.168.0.0/16"]) {

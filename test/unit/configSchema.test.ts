@@ -82,7 +82,11 @@ describe("config schema", () => {
         for (const [at, group] of groups.filter(([, g]) => !g.optional)) {
             const known = Object.keys(group.fields);
             const typo = `${known[0]}x`;
-            const args = at.split(".").reduceRight<unknown>((inner, k) => (k === "" ? inner : { [k]: inner }), { [typo]: 1 });
+            const nested = at.split(".").reduceRight<unknown>((inner, k) => (k === "" ? inner : { [k]: inner }), { [typo]: 1 });
+            // A platform's section is read on that platform only, aws.rds with a managed database only.
+            const args = at.startsWith("aws")
+                ? { platform: "aws", ...(at === "aws.rds" ? { database: { mode: "managed" } } : {}), ...(nested as object) }
+                : nested;
             const where = at === "" ? "" : ` of ${at}`;
             assert.equal(
                 errorOf(args).message,

@@ -4,6 +4,7 @@ import { ConfigError } from "../../components/config/problems";
 import { defineStack } from "../../components/stack";
 import { TYPES, byType, loadStackConfig, runUnderMocks, unwrap } from "../helpers/pulumiMocks";
 import { container, containers, countByType, haproxyLines, isSecretAt, runDev, upload } from "./stackHelpers";
+import { TLS } from "./tlsFixtures";
 
 const P = "foobar-dev";
 const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
@@ -23,8 +24,7 @@ const counts = (containers: number, volumes: number, networks: number, tls: obje
     ...tls,
 });
 
-const CERT = "-----BEGIN CERTIFICATE-----\nMIIBprovidedcert\n-----END CERTIFICATE-----\n";
-const KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIprovidedkey\n-----END EC PRIVATE KEY-----\n";
+const { cert: CERT, key: KEY } = TLS;
 
 const VARIANTS: ReadonlyArray<{
     name: string;

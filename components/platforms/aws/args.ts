@@ -1,15 +1,17 @@
 // The aws platform's section of stack config (`aws.*`): types, defaults and docs (see
 // config/schema.ts), and the rules that tie its keys together.
-import { ResolvedArgs } from "../../config/resolved";
+import { ExistingSubnet } from "../../config/args";
+import { CheckContext } from "../../config/check";
 import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
-import { Problems } from "../../config/problems";
 import { GroupField, TextField } from "../../config/schema";
 
 export const DEBIAN_AMI_OWNER = "136693071363";
+/** The broadest range SSH may be opened to: a /16 (65,536 addresses); anything wider is refused. */
+const MIN_ADMIN_PREFIX = 16;
 
 const text = (o: Omit<TextField, "type">): TextField => ({ type: "text", ...o });
 const SUBNETS_FIX = (min: number) =>
-    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24" }, in two availability zones.`;
+    `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24", availabilityZone: "eu-west-1a" }, in two availability zones.`;
 const subnets = (min: number, doc: string) => ({
     type: "list" as const,
     min,
@@ -33,6 +35,12 @@ const subnets = (min: number, doc: string) => ({
                 valid: (v) => parseCidr(v) !== undefined,
                 fix: SUBNETS_FIX(2),
                 doc: "Its IPv4 CIDR: instance addresses are planned inside it.",
+            }),
+            availabilityZone: text({
+                required: true,
+                valid: (v) => /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(v),
+                fix: SUBNETS_FIX(2),
+                doc: 'Its availability zone, e.g. "eu-west-1a": the servers and RDS are spread over two.',
             }),
         },
     },
@@ -99,10 +107,10 @@ export const AWS_SCHEMA: GroupField = {
             },
         },
         adminCidr: text({
-            valid: (v) => (parseCidr(v)?.prefix ?? 0) > 0,
-            fix: `must be the IPv4 range SSH may come from, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`,
+            valid: (v) => (parseCidr(v)?.prefix ?? 0) >= MIN_ADMIN_PREFIX,
+            fix: `must be the IPv4 range SSH may come from, a /${MIN_ADMIN_PREFIX} or narrower, like "203.0.113.7/32"; never 0.0.0.0/0 (use SSM Session Manager instead).`,
             defaultDoc: "no SSH (use SSM Session Manager)",
-            doc: "The only range SSH is opened to; never 0.0.0.0/0.",
+            doc: "The only range SSH is opened to: a /16 or narrower, never 0.0.0.0/0.",
         }),
         flowLogRetentionDays: {
             type: "integer",
@@ -136,8 +144,11 @@ export const AWS_SCHEMA: GroupField = {
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Rules across `aws.*`: existing subnets must fit the VPC range the firewall and database users trust. */
-export function checkAws(p: Problems, args: ResolvedArgs, given: (key: string) => boolean): void {
+export function checkAws({ p, args, raw }: CheckContext): void {
     const { existingVpc, privateSubnets, vpcCidr, flowLogRetentionDays } = args.aws;
+    if (raw("aws.rds") !== undefined && args.database.mode !== "managed" && args.platform === "aws") {
+        p.add("aws.rds", raw("aws.rds"), `is only read with database.mode "managed"; remove it, or set database.mode to "managed".`);
+    }
     if (!p.has("aws.flowLogRetentionDays") && !LOG_RETENTION_DAYS.includes(flowLogRetentionDays)) {
         const below = [...LOG_RETENTION_DAYS].reverse().find((d) => d < flowLogRetentionDays);
         const above = LOG_RETENTION_DAYS.find((d) => d > flowLogRetentionDays);
@@ -149,24 +160,48 @@ export function checkAws(p: Problems, args: ResolvedArgs, given: (key: string) =
     }
     if (!existingVpc) return;
     if (privateSubnets && existingVpc.privateSubnets.length < 2 && !p.has("aws.existingVpc.privateSubnets")) {
-        p.add(
-            "aws.existingVpc.privateSubnets",
-            given("aws.existingVpc.privateSubnets") ? existingVpc.privateSubnets : undefined,
-            SUBNETS_FIX(2),
-        );
+        p.add("aws.existingVpc.privateSubnets", raw("aws.existingVpc.privateSubnets"), SUBNETS_FIX(2));
     }
     const vpc = p.has("aws.vpcCidr") ? undefined : parseCidr(vpcCidr);
+    // Instances take fixed addresses from .10 up (one per server): each subnet must be a /27 or larger.
+    const fits = (s: ExistingSubnet) => {
+        const cidr = parseCidr(s.cidr);
+        return !vpc || !cidr || (within(cidr, vpc) && cidr.prefix <= 27);
+    };
+    const all = [...existingVpc.publicSubnets, ...existingVpc.privateSubnets].filter(fits);
     for (const key of ["publicSubnets", "privateSubnets"] as const) {
-        for (const s of existingVpc[key]) {
-            // Instances take fixed addresses from .10 up (one per server): each subnet must be a /27 or larger.
-            const cidr = parseCidr(s.cidr);
-            if (vpc && cidr && (!within(cidr, vpc) || cidr.prefix > 27)) {
+        const list = existingVpc[key];
+        for (const s of list.filter((x) => !fits(x))) {
+            p.add(
+                `aws.existingVpc.${key}`,
+                s.cidr,
+                `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`,
+            );
+        }
+        // Each pair once: a subnet against those after it in the whole list.
+        const offset = key === "publicSubnets" ? 0 : existingVpc.publicSubnets.filter(fits).length;
+        list.filter(fits).forEach((s, i) => {
+            const twin = all.slice(offset + i + 1).find((o) => o.id === s.id || overlap(o.cidr, s.cidr));
+            if (twin)
                 p.add(
                     `aws.existingVpc.${key}`,
-                    s.cidr,
-                    `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`,
+                    [s.id, twin.id],
+                    "lists one subnet twice, or two that overlap; each must be a different range.",
                 );
-            }
+        });
+        // One availability zone is one failure away from losing every server there.
+        const zones = new Set(list.map((s) => s.availabilityZone));
+        if (list.length >= 2 && zones.size < 2) {
+            p.add(
+                `aws.existingVpc.${key}`,
+                [...zones],
+                "are all in one availability zone; give subnets in two, so that one zone's outage leaves servers in the other.",
+            );
         }
     }
+}
+
+function overlap(a: string, b: string): boolean {
+    const [x, y] = [parseCidr(a), parseCidr(b)];
+    return x !== undefined && y !== undefined && (within(x, y) || within(y, x));
 }

@@ -41,7 +41,7 @@ export interface BootInput {
 /** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
 export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; keys: string[] }> {
     const { topology, plan, server } = input;
-    return pulumi.all([input.databaseHosts, pulumi.unsecret(input.certificatePem)]).apply(([databaseHosts, certificatePem]) => {
+    return pulumi.all([input.databaseHosts, input.certificatePem]).apply(([databaseHosts, certificatePem]) => {
         const context = { topology, view: awsView(topology, plan, databaseHosts) };
         const secret = placeholderLookup(certificatePem);
         const services = server.services.map((s): VmService => {

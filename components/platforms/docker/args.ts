@@ -1,14 +1,17 @@
 // The docker platform's section of stack config (`docker.*`): types, defaults and docs (see
 // config/schema.ts), and the rules that tie it to the rest of the config.
-import { ResolvedArgs } from "../../config/resolved";
-import { isIpv4, isPrivateIpv4Cidr, parseCidr } from "../../config/net";
-import { Problems } from "../../config/problems";
+import { CheckContext } from "../../config/check";
+import { Cidr, ipv4ToInt, isIpv4, isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
 import { GroupField } from "../../config/schema";
 
 /** The docker platform's shared networks, in address order; each web server's own follows them. */
 export const DOCKER_SHARED_NETWORKS = ["edge", "web", "data", "metrics"] as const;
 /** /24 networks one docker subnet must hold: the shared ones and one per web server. */
 export const dockerNetworkCount = (webServers: number): number => DOCKER_SHARED_NETWORKS.length + webServers;
+
+/** Docker's own default bridge network: a stack network there would collide with it. */
+const DOCKER_DEFAULT_BRIDGE: Cidr = { base: ipv4ToInt("172.17.0.0"), prefix: 16 };
+const isLoopback = (address: string) => address.startsWith("127.");
 
 const port = (value: number, doc: string) => ({ type: "integer" as const, min: 1, max: 65535, default: value, doc });
 
@@ -26,6 +29,11 @@ export const DOCKER_SCHEMA: GroupField = {
             fix: `must be an IPv4 address of this host, like "127.0.0.1".`,
             doc: "Host address the ports are published on; loopback keeps the site private.",
         },
+        exposeOnNetwork: {
+            type: "flag",
+            default: false,
+            doc: "Must be true for a `docker.bindAddress` other than loopback: the site and Prometheus then answer every network that address is on.",
+        },
         subnet: {
             type: "text",
             default: "10.77.0.0/16",
@@ -37,10 +45,10 @@ export const DOCKER_SCHEMA: GroupField = {
     },
 };
 
-/** Rules between `docker.*` and the rest; `given(key)` tells whether the stack file set a key. */
-export function checkDocker(p: Problems, args: ResolvedArgs, given: (key: string) => boolean): void {
+/** Rules between `docker.*` and the rest. */
+export function checkDocker({ p, args, raw }: CheckContext): void {
     const d = args.docker;
-    if ((given("docker.httpPort") || given("docker.httpsPort")) && d.httpPort === d.httpsPort) {
+    if ((raw("docker.httpPort") !== undefined || raw("docker.httpsPort") !== undefined) && d.httpPort === d.httpsPort) {
         p.add("docker.httpsPort", d.httpsPort, `must differ from docker.httpPort (${d.httpPort}).`);
     }
     if (args.monitoring.enabled && [d.httpPort, d.httpsPort].includes(d.prometheusPort)) {
@@ -50,8 +58,21 @@ export function checkDocker(p: Problems, args: ResolvedArgs, given: (key: string
             `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort}).`,
         );
     }
+    if (!p.has("docker.bindAddress") && !isLoopback(d.bindAddress) && !d.exposeOnNetwork) {
+        p.add(
+            "docker.bindAddress",
+            d.bindAddress,
+            `publishes HAProxy and Prometheus beyond this host; set docker.exposeOnNetwork to true if that is meant, or use "127.0.0.1".`,
+        );
+    }
     const range = p.has("docker.subnet") ? undefined : parseCidr(d.subnet);
-    if (range) {
+    if (range && (within(range, DOCKER_DEFAULT_BRIDGE) || within(DOCKER_DEFAULT_BRIDGE, range))) {
+        p.add(
+            "docker.subnet",
+            d.subnet,
+            `overlaps Docker's default bridge (172.17.0.0/16); pick another private range, like "10.77.0.0/16".`,
+        );
+    } else if (range) {
         const room = 2 ** (24 - range.prefix);
         const needed = dockerNetworkCount(args.webServers);
         if (room < needed) {
