@@ -42,6 +42,8 @@ export function renderMariadbConfig(input: MariadbConfigInput): string {
             "# A commit is acknowledged once a replica has it too, so losing the primary loses no acknowledged write.",
             `rpl_semi_sync_master_enabled = ${input.semiSync ? "ON" : "OFF"}`,
             `rpl_semi_sync_master_timeout = ${input.semiSyncTimeoutMs}`,
+            "# The wait comes before the commit, not after: no other session sees a write no replica has.",
+            "rpl_semi_sync_master_wait_point = AFTER_SYNC",
         );
     }
     return lines(

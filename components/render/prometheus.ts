@@ -1,6 +1,7 @@
 // Prometheus on the load balancer's server: its config, its alert rules and its daemon flags. Pure.
 // No Alertmanager yet: alerts show in Prometheus's UI and at /api/v1/alerts.
 import * as yaml from "js-yaml";
+import { MYSQLD_JOB, databaseRules } from "./databaseAlerts";
 import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
 import { assertSafeToken, lines } from "./text";
 
@@ -10,7 +11,7 @@ export const PROMETHEUS_RULES_PATH = "/etc/prometheus/foobar-alerts.yml";
 export const PROMETHEUS_DEFAULTS_PATH = "/etc/default/prometheus";
 export const PROMETHEUS_DATA_PATH = "/var/lib/prometheus/metrics2";
 export const HAPROXY_JOB = "haproxy";
-export const MYSQLD_JOB = "mysqld";
+export { MYSQLD_JOB };
 
 /** A mysqld exporter Prometheus scrapes, labelled with where its database runs and what it is. */
 export interface DatabaseTarget {
@@ -79,6 +80,8 @@ export interface AlertRulesInput {
     readonly scrapeIntervalSeconds: number;
     /** Whether mysqld exporters are scraped (self-managed databases): adds the database alerts. */
     readonly databases: boolean;
+    /** Whether the primary waits for a replica's acknowledgement (semi-sync): adds its alert. */
+    readonly semiSync: boolean;
 }
 
 /**
@@ -138,7 +141,7 @@ export function renderAlertRules(input: AlertRulesInput): string {
                             description: "{{ $value | humanizePercentage }} of the site's responses are server errors.",
                         },
                     },
-                    ...(input.databases ? databaseRules(scrape) : []),
+                    ...(input.databases ? databaseRules(scrape, input.semiSync) : []),
                     {
                         alert: "FoobarSlowResponses",
                         expr: `haproxy_backend_response_time_average_seconds{${web}} > 0.5`,
@@ -153,55 +156,6 @@ export function renderAlertRules(input: AlertRulesInput): string {
             },
         ],
     });
-}
-
-/** From the mysqld exporters: a database that does not answer, replication that stopped or lags. */
-function databaseRules(scrape: number) {
-    const settle = `${2 * scrape}s`;
-    const down = (role: string) => `up{job="${MYSQLD_JOB}",role="${role}"} == 0 or mysql_up{job="${MYSQLD_JOB}",role="${role}"} == 0`;
-    return [
-        {
-            alert: "FoobarPrimaryDatabaseDown",
-            expr: down("primary"),
-            for: settle,
-            labels: { severity: "critical" },
-            annotations: {
-                summary: "The primary database on {{ $labels.host }} does not answer",
-                description: "Every write goes to the primary: while it is down, visits are not recorded and the site answers errors.",
-            },
-        },
-        {
-            alert: "FoobarReplicaDatabaseDown",
-            expr: down("replica"),
-            for: settle,
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "The replica on {{ $labels.host }} does not answer",
-                description: "Its readers fall back to the primary, which now carries every read as well as every write.",
-            },
-        },
-        {
-            alert: "FoobarReplicationStopped",
-            expr: `mysql_slave_status_slave_io_running{job="${MYSQLD_JOB}"} == 0 or mysql_slave_status_slave_sql_running{job="${MYSQLD_JOB}"} == 0`,
-            for: settle,
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "The replica on {{ $labels.host }} does not replicate",
-                description: "Its reads fall further behind the primary. Check SHOW SLAVE STATUS there (and whether the primary is up).",
-            },
-        },
-        {
-            alert: "FoobarReplicationLagging",
-            expr: `mysql_slave_status_seconds_behind_master{job="${MYSQLD_JOB}"} > 30`,
-            // A minute, and never fewer than two scrapes.
-            for: `${Math.max(60, 2 * scrape)}s`,
-            labels: { severity: "warning" },
-            annotations: {
-                summary: "The replica on {{ $labels.host }} is {{ $value }} s behind the primary",
-                description: "Visit counts read there are stale by that much.",
-            },
-        },
-    ];
 }
 
 export interface PrometheusFlagsInput {

@@ -8,7 +8,7 @@ import {
     renderPrometheusConfig,
     renderPrometheusDefaults,
 } from "../render/prometheus";
-import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan } from "../topology";
+import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, replicasOf } from "../topology";
 import { RenderedService, ServiceContext, httpCheck } from "./types";
 
 export function prometheusService({ topology, view }: ServiceContext, prometheus: PrometheusPlan): RenderedService {
@@ -25,10 +25,12 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
         })),
     });
     const databases = topology.exporters.length > 0;
+    // Semi-sync is on where a primary of ours has replicas of ours to acknowledge (mariadb.ts).
+    const semiSync = databases && replicasOf(topology).some((r) => r.kind === "mariadb");
     return {
         files: [
             { path: PROMETHEUS_CONFIG_PATH, content: config },
-            { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases }) },
+            { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases, semiSync }) },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
         ],
         healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/ready`),

@@ -130,10 +130,31 @@ export function databaseAlertTests(scrape: number): unknown[] {
             ],
         },
         {
+            // No replica acknowledges in time: the primary goes asynchronous from the 3rd scrape on.
+            interval: `${scrape}s`,
+            input_series: [series("mysql_global_status_rpl_semi_sync_master_status", primary, "1 1 0 0 0 0 0 0")],
+            alert_rule_test: [
+                { eval_time: s(3), alertname: "FoobarSemiSyncOff", exp_alerts: [] },
+                {
+                    eval_time: s(5),
+                    alertname: "FoobarSemiSyncOff",
+                    exp_alerts: [
+                        alert(
+                            "warning",
+                            primary,
+                            "The primary on server-3 commits without waiting for a replica",
+                            "No replica acknowledged a commit within the semi-sync timeout, so the primary went asynchronous: a write acknowledged now may be on the primary alone. It turns semi-sync on again once a replica catches up.",
+                        ),
+                    ],
+                },
+            ],
+        },
+        {
             // All well: every database answers, replicates and keeps up.
             interval: `${scrape}s`,
             input_series: [
                 ...[replica1, replica2, primary].flatMap((r) => [series("up", r, steady("1", 30)), series("mysql_up", r, steady("1", 30))]),
+                series("mysql_global_status_rpl_semi_sync_master_status", primary, steady("1", 30)),
                 ...[replica1, replica2].flatMap((r) => [
                     series("mysql_slave_status_slave_io_running", { ...r, ...channel }, steady("1", 30)),
                     series("mysql_slave_status_slave_sql_running", { ...r, ...channel }, steady("1", 30)),
@@ -145,6 +166,7 @@ export function databaseAlertTests(scrape: number): unknown[] {
                 "FoobarReplicaDatabaseDown",
                 "FoobarReplicationStopped",
                 "FoobarReplicationLagging",
+                "FoobarSemiSyncOff",
             ].map((alertname) => ({ eval_time: s(25), alertname, exp_alerts: [] })),
         },
     ];

@@ -240,6 +240,8 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.deepEqual(await byHost("mysql_slave_status_slave_io_running"), { "server-1": 1, "server-2": 1 });
         assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
         assert.deepEqual(await byHost("mysql_slave_status_seconds_behind_master"), { "server-1": 0, "server-2": 0 });
+        // The primary waits for a replica (FoobarSemiSyncOff watches this), before its commit is visible.
+        assert.deepEqual(await byHost("mysql_global_status_rpl_semi_sync_master_status"), { "server-3": 1 });
         // The promtool cases (databaseAlertCases.ts) give these series the labels they really have.
         const target = ["__name__", "job", "instance", "host", "role"];
         for (const sample of await query(url, "mysql_slave_status_slave_io_running")) {
@@ -251,6 +253,14 @@ describe("live: the dev stack on the local Docker engine", function () {
         const grants = await execIn(login, ["mariadb", "-N", "-B", "-e", "SHOW GRANTS FOR 'foobar_monitor'@'10.77.2.%'"]);
         assert.match(grants, /^GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON \*\.\* TO `foobar_monitor`@`10\.77\.2\.%`/);
         assert.doesNotMatch(grants, /SELECT|INSERT|UPDATE|ALL PRIVILEGES/);
+        const semiSync = await execIn(login, [
+            "mariadb",
+            "-N",
+            "-B",
+            "-e",
+            "SELECT @@rpl_semi_sync_master_enabled, @@rpl_semi_sync_master_wait_point, @@rpl_semi_sync_master_timeout",
+        ]);
+        assert.equal(semiSync.trim(), "1\tAFTER_SYNC\t1000");
         const prometheus = `${dev.captured.name}-server-3-prometheus`;
         assert.deepEqual((await docker(["port", prometheus])).trim().split("\n"), ["9090/tcp -> 127.0.0.1:9090"]);
         assert.deepEqual(await alerts(url), [], "no alert while all is well");
