@@ -14,6 +14,9 @@ export interface Credentials {
     readonly replicationPassword?: pulumi.Output<string>;
     /** Only where mysqld exporters watch self-managed databases. */
     readonly monitorPassword?: pulumi.Output<string>;
+    /** With monitoring on: the password operators give Prometheus, and its bcrypt hash (Prometheus's web config). */
+    readonly prometheusPassword?: pulumi.Output<string>;
+    readonly prometheusPasswordHash?: pulumi.Output<string>;
     /** The site certificate chain, leaf first: CERTIFICATE blocks only, public (user data carries it). */
     readonly certificatePem: pulumi.Output<string>;
     /** Its private key, secret. */
@@ -26,11 +29,15 @@ export interface Credentials {
 export const LOCAL_NAMES = ["localhost"];
 export const LOCAL_ADDRESSES = ["127.0.0.1"];
 
-function password(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+/** A generated password: the value, and its bcrypt hash for what stores only that (Prometheus). */
+function passwordWithHash(name: string, parent: pulumi.Resource) {
     // Letters and digits only: the value goes into SQL literals and files; 32 of them is ~190 bits.
     // Marked secret here too, not only by the provider's additionalSecretOutputs: the secrecy is ours.
-    return pulumi.secret(new random.RandomPassword(name, { length: 32, special: false }, { parent }).result);
+    const generated = new random.RandomPassword(name, { length: 32, special: false }, { parent });
+    return { value: pulumi.secret(generated.result), hash: pulumi.secret(generated.bcryptHash) };
 }
+
+const password = (name: string, parent: pulumi.Resource): pulumi.Output<string> => passwordWithHash(name, parent).value;
 
 /**
  * `publicAddresses`: where clients reach the site besides the domain (aws: the Elastic IP), so a
@@ -46,6 +53,14 @@ export function createCredentials(
     const selfManaged = args.database.mode === "self-managed";
     const replicationPassword = selfManaged ? password(`${name}-db-replication-password`, parent) : undefined;
     const monitorPassword = selfManaged && args.monitoring.enabled ? password(`${name}-db-monitor-password`, parent) : undefined;
+    const operator = args.monitoring.enabled ? passwordWithHash(`${name}-prometheus-password`, parent) : undefined;
+    const passwords = {
+        appPassword,
+        replicationPassword,
+        monitorPassword,
+        prometheusPassword: operator?.value,
+        prometheusPasswordHash: operator?.hash,
+    };
     const tlsArgs = args.tls;
     switch (tlsArgs.mode) {
         case "provided": {
@@ -60,9 +75,7 @@ export function createCredentials(
             // Certificates are public; only CERTIFICATE blocks ever leave the secret, whatever else the value held.
             const certificatePem = pulumi.unsecret(certificates);
             return {
-                appPassword,
-                replicationPassword,
-                monitorPassword,
+                ...passwords,
                 certificatePem,
                 privateKeyPem: pulumi.secret(tlsArgs.key),
                 caCertificatePem: certificatePem,
@@ -70,7 +83,7 @@ export function createCredentials(
         }
         case "self-signed": {
             const site = selfSignedSite(name, args.domain, publicAddresses, tlsArgs.validityDays * 24, parent);
-            return { appPassword, replicationPassword, monitorPassword, ...site };
+            return { ...passwords, ...site };
         }
         default: {
             const never: never = tlsArgs;

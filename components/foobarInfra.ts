@@ -27,6 +27,7 @@ export class FoobarInfra extends pulumi.ComponentResource implements FoobarOutpu
     public readonly diagram!: pulumi.Output<string>;
     public readonly ssmParameterNames!: pulumi.Output<string[]>;
     public readonly monitoringUrl!: pulumi.Output<string>;
+    public readonly monitoringPassword!: pulumi.Output<string>;
 
     constructor(name: string, args: FoobarInfraArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): an invalid config must not register even the component.

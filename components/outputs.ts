@@ -40,6 +40,8 @@ export interface FoobarOutputs {
      * balancer's private address, open to the VPC only. Empty with monitoring off.
      */
     readonly monitoringUrl: pulumi.Output<string>;
+    /** The password Prometheus asks of operators (user "operator"), secret; "" with monitoring off. */
+    readonly monitoringPassword: pulumi.Output<string>;
 }
 
 /** The outputs in the order the README lists them; the compiler checks that each is named once. */
@@ -53,6 +55,7 @@ export const OUTPUT_NAMES = [
     "diagram",
     "ssmParameterNames",
     "monitoringUrl",
+    "monitoringPassword",
 ] as const satisfies ReadonlyArray<keyof FoobarOutputs>;
 type Unlisted = Exclude<keyof FoobarOutputs, (typeof OUTPUT_NAMES)[number]>;
 /** Fails to compile, naming it, when an output of FoobarOutputs is missing from OUTPUT_NAMES. */

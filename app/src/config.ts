@@ -2,9 +2,12 @@
 // once, so an operator fixes every mistake in one round instead of one per
 // restart. The database password comes only from a file (a Docker/Pulumi
 // secret mount): env vars leak into `docker inspect`, /proc and crash dumps.
+// The database CA, too, is a file (FOOBAR_DB_CA_FILE): set, every database
+// connection uses TLS and checks the server's certificate and name against it.
 import * as fs from "fs";
 import * as net from "net";
 import * as util from "util";
+import { readCaBundle } from "./caBundle";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -33,6 +36,13 @@ export interface DbEndpoint {
   port: number;
 }
 
+export interface DbTls {
+  /** The file FOOBAR_DB_CA_FILE names (for the start-up log). */
+  caFile: string;
+  /** PEM bundle of the CA certificate(s) the database servers' certificates must chain to. */
+  ca: string;
+}
+
 export interface DbConfig {
   writer: DbEndpoint;
   /** Absent: reads go to the writer. */
@@ -40,6 +50,8 @@ export interface DbConfig {
   database: string;
   user: string;
   password: Secret;
+  /** Absent: no TLS to the databases (FOOBAR_DB_CA_FILE unset). */
+  tls?: DbTls;
 }
 
 export interface Config {
@@ -184,6 +196,22 @@ export function loadConfig(env: Env = process.env): Config {
     password = result.password ?? "";
   }
 
+  // Optional until every platform delivers a CA: unset means no TLS at all.
+  let tls: DbTls | undefined;
+  const caFile = get("FOOBAR_DB_CA_FILE");
+  if (caFile !== undefined) {
+    const result = readCaBundle(caFile);
+    if (result.problem !== undefined) {
+      bad(
+        "FOOBAR_DB_CA_FILE",
+        caFile,
+        result.problem,
+        "set it to the path of a readable PEM file holding the CA certificate(s) that signed the database servers' certificates, or unset it to connect without TLS",
+      );
+    }
+    tls = { caFile, ca: result.ca ?? "" };
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     serverName,
@@ -196,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
       database,
       user,
       password: new Secret(password),
+      ...(tls === undefined ? {} : { tls }),
     },
   };
 }

@@ -4,31 +4,24 @@
 import * as mysql from "mysql";
 import { DbConfig, DbEndpoint } from "./config";
 import { Database, PoolLike, poolDatabase } from "./db";
+import { PoolLimits, READER_LIMITS, WRITER_LIMITS, poolConfig } from "./poolConfig";
 import { VisitStore } from "./store";
+import { TlsStarter, enforceServerIdentity } from "./tlsIdentity";
 
-// The replica is optional: give up on it quickly and read from the primary.
-const READER = { connectTimeoutMs: 1000, queryTimeoutMs: 2000 };
-const WRITER = { connectTimeoutMs: 2000, queryTimeoutMs: 5000 };
-
-function open(db: DbConfig, endpoint: DbEndpoint, limits: typeof READER): Database {
-  const pool: PoolLike = mysql.createPool({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: db.user,
-    password: db.password.reveal(),
-    database: db.database,
-    connectTimeout: limits.connectTimeoutMs,
-    // Bounds the whole connect + handshake when the pool opens a connection.
-    acquireTimeout: limits.connectTimeoutMs,
-    connectionLimit: 10,
-    charset: "utf8mb4",
-    timezone: "Z",
-  });
-  return poolDatabase(pool, { queryTimeoutMs: limits.queryTimeoutMs });
+function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits): Database {
+  const pool: PoolLike = mysql.createPool(poolConfig(db, endpoint, limits));
+  return poolDatabase(pool, { queryTimeoutMs: limits.queryTimeoutMs, acquireTimeoutMs: limits.acquireTimeoutMs });
 }
 
 export function openVisitStore(db: DbConfig, logError?: (line: string) => void): VisitStore {
-  const writer = open(db, db.writer, WRITER);
-  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER);
+  if (db.tls !== undefined) {
+    // The class every pooled connection inherits from; not part of mysql's typed API, so the
+    // path is the one of the source read for tlsIdentity.ts (lib/Connection.js, 2.18.1).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const connection = require("mysql/lib/Connection") as { prototype: TlsStarter };
+    enforceServerIdentity(connection.prototype);
+  }
+  const writer = open(db, db.writer, WRITER_LIMITS);
+  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS);
   return new VisitStore(writer, reader, { logError });
 }

@@ -3,6 +3,7 @@
 // node:http; nginx in front serves /static/ and terminates TLS.
 import * as http from "http";
 import { renderHomePage } from "./page";
+import { PAGE_DEADLINE_MS } from "./poolConfig";
 import { ReadSource, VisitStoreLike } from "./store";
 
 export interface ServerDeps {
@@ -10,6 +11,31 @@ export interface ServerDeps {
   serverName: string;
   domain: string;
   logError?: (line: string) => void;
+  /** Informational lines (a replayed request). */
+  log?: (line: string) => void;
+  /** A page view not answered by then gets a 503; @default PAGE_DEADLINE_MS (poolConfig.ts). */
+  pageDeadlineMs?: number;
+}
+
+/** What HAProxy sets (a uuid) and keeps on every retry; what the visits.request_id column holds. */
+const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * The X-Request-Id to deduplicate on, or undefined (no deduplication) when it
+ * is missing or not a plain token of at most 64 characters: such a request did
+ * not come through HAProxy, and a bad value must not reach the database.
+ */
+export function parseRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : undefined;
+}
+
+/** Rejects with a timeout if `work` has not settled within ms; work goes on, unobserved. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 export interface FoobarServer extends http.Server {
@@ -34,6 +60,8 @@ function describe(err: unknown): string {
 
 export function createServer(deps: ServerDeps): FoobarServer {
   const logError = deps.logError ?? ((line: string) => console.error(line));
+  const log = deps.log ?? ((line: string) => console.log(line));
+  const pageDeadlineMs = deps.pageDeadlineMs ?? PAGE_DEADLINE_MS;
   let draining = false;
   let stopped: Promise<void> | undefined;
 
@@ -51,13 +79,23 @@ export function createServer(deps: ServerDeps): FoobarServer {
     res.end(body); // node drops the body itself for HEAD
   }
 
-  async function home(res: http.ServerResponse): Promise<void> {
+  async function visitAndTotal(requestId: string | undefined): Promise<{ visitId: number; total: number; readFrom: ReadSource }> {
+    const { visitId, replayed } = await deps.store.recordVisit(deps.serverName, requestId);
+    if (replayed) {
+      log(`${deps.serverName}: GET / replays request ${requestId ?? "?"}: visit #${visitId} is already recorded, the total is not bumped`);
+    }
+    return { visitId, ...(await deps.store.totalVisits()) };
+  }
+
+  async function home(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let visitId: number;
     let total: number;
     let readFrom: ReadSource;
     try {
-      ({ visitId } = await deps.store.recordVisit(deps.serverName));
-      ({ total, readFrom } = await deps.store.totalVisits());
+      // The deadline backs up the pools' own limits (poolConfig.ts): the 503
+      // goes out before HAProxy gives up, and HAProxy may replay it elsewhere,
+      // where the request id keeps the visit from being counted twice.
+      ({ visitId, total, readFrom } = await withDeadline(visitAndTotal(parseRequestId(req.headers["x-request-id"])), pageDeadlineMs));
     } catch (err) {
       // Details go to the log only; clients learn nothing about the database.
       logError(`${deps.serverName}: GET / failed: ${describe(err)}`);
@@ -82,7 +120,7 @@ export function createServer(deps: ServerDeps): FoobarServer {
     } else if (req.method !== "GET" && req.method !== "HEAD") {
       send(res, 405, TEXT, "method not allowed", { Allow: ALLOWED });
     } else if (path === "/") {
-      await home(res);
+      await home(req, res);
     } else {
       health(res);
     }

@@ -3,13 +3,27 @@
 // replica outage only shifts read load to the primary; it fails no page.
 // The schema belongs to the platform's bootstrap SQL: the app user may only
 // SELECT/INSERT/UPDATE, so nothing here creates tables.
-import { Database } from "./db";
+//
+// A visit is recorded once per client request: HAProxy gives each request an
+// id (X-Request-Id) and keeps it when it replays the request on another web
+// server, and visits.request_id is UNIQUE. A replay's INSERT fails with a
+// duplicate key; the store then answers the visit recorded the first time and
+// leaves the total alone. Without an id (NULL, which UNIQUE never matches)
+// every call counts.
+import { Database, Queryable } from "./db";
 
 export type ReadSource = "replica" | "primary";
 
+export interface RecordedVisit {
+  visitId: number;
+  /** True when this request id had already been recorded: visitId is that visit, the total did not move. */
+  replayed: boolean;
+}
+
 /** What the HTTP server needs; tests substitute fakes. */
 export interface VisitStoreLike {
-  recordVisit(server: string): Promise<{ visitId: number }>;
+  /** requestId must already be valid (server.ts: parseRequestId); undefined records a visit without one. */
+  recordVisit(server: string, requestId?: string): Promise<RecordedVisit>;
   totalVisits(): Promise<{ total: number; readFrom: ReadSource }>;
   close(): Promise<void>;
 }
@@ -25,7 +39,8 @@ export interface VisitStoreOptions {
   logError?: (line: string) => void;
 }
 
-export const INSERT_VISIT = "INSERT INTO visits (server) VALUES (?)";
+export const INSERT_VISIT = "INSERT INTO visits (server, request_id) VALUES (?, ?)";
+export const SELECT_VISIT_BY_REQUEST = "SELECT id FROM visits WHERE request_id = ?";
 export const BUMP_TOTAL = "INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1";
 export const SELECT_TOTAL = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
 
@@ -41,6 +56,18 @@ function toCount(value: unknown, what: string): number {
 function insertIdOf(result: unknown): number {
   const id = typeof result === "object" && result !== null ? (result as { insertId?: unknown }).insertId : undefined;
   return toCount(id, "insertId");
+}
+
+/** The replay's visit id; undefined when no row has this request id. */
+function visitIdOf(rows: unknown): number | undefined {
+  const row = Array.isArray(rows) ? (rows[0] as { id?: unknown } | undefined) : undefined;
+  return row === undefined ? undefined : toCount(row.id, "visit id");
+}
+
+/** mysql's error for a UNIQUE (or primary) key clash: code ER_DUP_ENTRY, errno 1062. */
+function isDuplicateKey(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  return typeof e === "object" && e !== null && e.code === "ER_DUP_ENTRY" && e.errno === 1062;
 }
 
 function totalOf(rows: unknown): number {
@@ -69,13 +96,32 @@ export class VisitStore implements VisitStoreLike {
     this.logError = options.logError ?? ((line) => console.error(line));
   }
 
-  async recordVisit(server: string): Promise<{ visitId: number }> {
+  async recordVisit(server: string, requestId?: string): Promise<RecordedVisit> {
     // One transaction: the visit row and the per-server total move together.
     return this.writer.transaction(async (tx) => {
-      const visitId = insertIdOf(await tx.query(INSERT_VISIT, [server]));
+      let inserted: unknown;
+      try {
+        inserted = await tx.query(INSERT_VISIT, [server, requestId ?? null]);
+      } catch (err) {
+        if (requestId === undefined || !isDuplicateKey(err)) throw err;
+        return this.replayOf(tx, requestId, err);
+      }
+      const visitId = insertIdOf(inserted);
       await tx.query(BUMP_TOTAL, [server]);
-      return { visitId };
+      return { visitId, replayed: false };
     });
+  }
+
+  /**
+   * The visit a replayed request recorded the first time. The duplicate key
+   * error means that visit is committed (InnoDB made this INSERT wait for its
+   * transaction), and this SELECT is the transaction's first read, so it sees it.
+   */
+  private async replayOf(tx: Queryable, requestId: string, duplicate: unknown): Promise<RecordedVisit> {
+    const visitId = visitIdOf(await tx.query(SELECT_VISIT_BY_REQUEST, [requestId]));
+    // A clash on another key (none exists today) is not a replay: report it as it is.
+    if (visitId === undefined) throw duplicate;
+    return { visitId, replayed: true };
   }
 
   async totalVisits(): Promise<{ total: number; readFrom: ReadSource }> {

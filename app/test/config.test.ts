@@ -14,6 +14,23 @@ function file(name: string, content: string): string {
 }
 const passwordFile = file("password", `${PASSWORD}\n`);
 
+// A throwaway self-signed CA certificate (its key discarded): only parsed, never trusted.
+const CA_PEM = [
+  "-----BEGIN CERTIFICATE-----",
+  "MIIBijCCAS+gAwIBAgIUH08fJnFjMhmrsb8kGMBRtzy3/EcwCgYIKoZIzj0EAwIw",
+  "GTEXMBUGA1UEAwwOZm9vYmFyIHRlc3QgQ0EwIBcNMjYxMTMwMDg1ODQ2WhgPMjEy",
+  "NjExMDYwODU4NDZaMBkxFzAVBgNVBAMMDmZvb2JhciB0ZXN0IENBMFkwEwYHKoZI",
+  "zj0CAQYIKoZIzj0DAQcDQgAEkj03aYHbKBAl2m17toivdjQVRJLZ/1hQ/B1+FiOA",
+  "1kbe31LiWTLXJhHthpwW4t76FOFLB13WkjJPiZAHy+oPjqNTMFEwHQYDVR0OBBYE",
+  "FKlcIApQJMaJZ99WuOC9Vey8gM1aMB8GA1UdIwQYMBaAFKlcIApQJMaJZ99WuOC9",
+  "Vey8gM1aMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIhAKLb3bXX",
+  "EdzJ8dPRbXQZ6MIg6nFWR6E3WQBGUqGUIa+fAiEAz7S0dxp8P7y6B0c1nF++/+C5",
+  "vTNXezkYpRlBE3iXLYc=",
+  "-----END CERTIFICATE-----",
+  "",
+].join("\n");
+const caFile = file("ca.pem", CA_PEM);
+
 const REQUIRED: Env = {
   FOOBAR_SERVER_NAME: "server-1",
   FOOBAR_DB_WRITER_HOST: "db-primary",
@@ -37,6 +54,8 @@ function problemsOf(env: Env): string {
 
 const one = (line: string): string => `Invalid configuration (1 problem):\n  - ${line}`;
 const PASSWORD_FIX = "Fix: set it to the path of a readable file holding only the app user's MySQL password.";
+const CA_FIX =
+  "Fix: set it to the path of a readable PEM file holding the CA certificate(s) that signed the database servers' certificates, or unset it to connect without TLS.";
 const NAME_FIX =
   "Fix: set it to this web server's name: lowercase letters, digits and '-', starting with a letter or digit, at most 63 characters, e.g. server-1.";
 
@@ -100,6 +119,13 @@ describe("config", () => {
     assert.ok(!util.inspect(config, { depth: 10 }).includes(PASSWORD));
     assert.ok(!JSON.stringify(config).includes(PASSWORD));
     assert.equal(`${config.db.password}`, "[redacted]");
+  });
+
+  it("reads the database CA bundle: TLS to the databases", () => {
+    const bundle = file("bundle.pem", `# the stack's CA, then Amazon's\n${CA_PEM}${CA_PEM}`);
+    assert.deepEqual(loadConfig({ ...REQUIRED, FOOBAR_DB_CA_FILE: caFile }).db.tls, { caFile, ca: CA_PEM });
+    assert.equal(loadConfig({ ...REQUIRED, FOOBAR_DB_CA_FILE: bundle }).db.tls?.ca, `# the stack's CA, then Amazon's\n${CA_PEM}${CA_PEM}`);
+    assert.equal(loadConfig({ ...REQUIRED, FOOBAR_DB_CA_FILE: "" }).db.tls, undefined);
   });
 
   it("ignores a password given in the environment", () => {
@@ -210,6 +236,31 @@ describe("config", () => {
   for (const [what, override, line] of cases) {
     it(`rejects ${what} with an exact message`, () => {
       assert.equal(problemsOf({ ...REQUIRED, ...override }), one(line));
+    });
+  }
+
+  const caCases: Array<[string, () => string, string]> = [
+    ["a missing CA file", () => missingFile, "cannot be read (ENOENT)"],
+    ["a directory as CA file", () => tmp, "cannot be read (EISDIR)"],
+    ["an empty CA file", () => file("ca-empty", " \n\n"), "names an empty file"],
+    [
+      "a CA file without a certificate",
+      () => file("ca-key", "-----BEGIN PRIVATE KEY-----\nMC4=\n-----END PRIVATE KEY-----\n"),
+      "holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)",
+    ],
+    [
+      "a CA file with a broken certificate",
+      () => file("ca-broken", `${CA_PEM}-----BEGIN CERTIFICATE-----\nnot base64 DER\n-----END CERTIFICATE-----\n`),
+      "holds a CERTIFICATE block that is not a valid certificate (block 2 of 2)",
+    ],
+  ];
+  for (const [what, makeFile, why] of caCases) {
+    it(`rejects ${what} with an exact message`, () => {
+      const value = makeFile();
+      assert.equal(
+        problemsOf({ ...REQUIRED, FOOBAR_DB_CA_FILE: value }),
+        one(`FOOBAR_DB_CA_FILE=${JSON.stringify(value)} ${why}. ${CA_FIX}`),
+      );
     });
   }
 

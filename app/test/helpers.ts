@@ -1,7 +1,7 @@
 // Shared test helpers: promise plumbing, a fake VisitStore, an HTTP client.
 import * as http from "http";
 import { AddressInfo } from "net";
-import { ReadSource, VisitStoreLike } from "../src/store";
+import { ReadSource, RecordedVisit, VisitStoreLike } from "../src/store";
 import { FoobarServer } from "../src/server";
 
 export interface Deferred<T> {
@@ -23,6 +23,9 @@ export function deferred<T>(): Deferred<T> {
 /** A VisitStore whose answers each test sets; records what the server asked. */
 export class FakeStore implements VisitStoreLike {
   recorded: string[] = [];
+  requestIds: Array<string | undefined> = [];
+  /** What recordVisit says about the request id. */
+  replayed = false;
   closed = 0;
   nextVisitId = 7;
   total = 42;
@@ -33,12 +36,13 @@ export class FakeStore implements VisitStoreLike {
   /** Resolved when recordVisit is entered. */
   entered = deferred<void>();
 
-  async recordVisit(server: string): Promise<{ visitId: number }> {
+  async recordVisit(server: string, requestId?: string): Promise<RecordedVisit> {
     this.recorded.push(server);
+    this.requestIds.push(requestId);
     this.entered.resolve();
     if (this.gate !== undefined) await this.gate;
     if (this.failWith !== undefined) throw this.failWith;
-    return { visitId: this.nextVisitId };
+    return { visitId: this.nextVisitId, replayed: this.replayed };
   }
 
   async totalVisits(): Promise<{ total: number; readFrom: ReadSource }> {
@@ -75,13 +79,21 @@ export interface RequestOptions {
   method?: string;
   path?: string;
   agent?: http.Agent | false;
+  headers?: http.OutgoingHttpHeaders;
 }
 
 /** One request over loopback; a fresh connection unless an agent is given. */
 export function request(port: number, options: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path ?? "/", agent: options.agent ?? false },
+      {
+        host: "127.0.0.1",
+        port,
+        method: options.method ?? "GET",
+        path: options.path ?? "/",
+        agent: options.agent ?? false,
+        headers: options.headers ?? {},
+      },
       (res) => reply(res).then(resolve, reject),
     );
     req.on("error", reject);

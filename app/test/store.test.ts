@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { Database, Queryable } from "../src/db";
 import { VisitStore } from "../src/store";
+import { duplicateEntry } from "./memoryDb";
 
 type Responder = (sql: string, params: readonly unknown[]) => unknown;
 
@@ -37,6 +38,7 @@ class FakeDb implements Database {
 }
 
 const SELECT = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
+const REQUEST_ID = "9f0c1c5e-8d4b-4a51-9a2e-3f6b7c8d9e0a";
 const rows =
   (total: unknown): Responder =>
   () => [{ total }];
@@ -54,10 +56,10 @@ describe("VisitStore", () => {
       );
       const reader = new FakeDb(rows(0));
       const store = new VisitStore(writer, reader);
-      assert.deepEqual(await store.recordVisit("server-2"), { visitId: 101 });
+      assert.deepEqual(await store.recordVisit("server-2"), { visitId: 101, replayed: false });
       assert.deepEqual(writer.log, [
         "BEGIN",
-        'tx: INSERT INTO visits (server) VALUES (?) ["server-2"]',
+        'tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-2",null]',
         'tx: INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1 ["server-2"]',
         "COMMIT",
       ]);
@@ -73,6 +75,50 @@ describe("VisitStore", () => {
       await assert.rejects(store.recordVisit("server-1"), { message: "ER_LOCK_WAIT_TIMEOUT" });
       assert.equal(writer.log[0], "BEGIN");
       assert.equal(writer.log[writer.log.length - 1], "ROLLBACK");
+    });
+
+    it("records the request id with the visit", async () => {
+      const writer = new FakeDb((sql) => (sql.startsWith("INSERT INTO visits ") ? { insertId: 7 } : { affectedRows: 1 }));
+      assert.deepEqual(await new VisitStore(writer, undefined).recordVisit("server-1", REQUEST_ID), { visitId: 7, replayed: false });
+      assert.equal(writer.log[1], `tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-1","${REQUEST_ID}"]`);
+      assert.equal(writer.log.length, 4);
+    });
+
+    it("answers a replayed request id with the visit recorded the first time, without bumping the total", async () => {
+      const writer = new FakeDb((sql, params) => {
+        if (sql.startsWith("INSERT INTO visits ")) throw duplicateEntry(String(params[1]));
+        if (sql.startsWith("SELECT id FROM visits")) return [{ id: 41 }];
+        throw new Error(`unexpected ${sql}`);
+      });
+      assert.deepEqual(await new VisitStore(writer, undefined).recordVisit("server-2", REQUEST_ID), { visitId: 41, replayed: true });
+      assert.deepEqual(writer.log, [
+        "BEGIN",
+        `tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-2","${REQUEST_ID}"]`,
+        `tx: SELECT id FROM visits WHERE request_id = ? ["${REQUEST_ID}"]`,
+        "COMMIT",
+      ]);
+    });
+
+    it("rethrows a duplicate key that is not a replay: no request id, or no visit with it", async () => {
+      const clash = new FakeDb(() => {
+        throw duplicateEntry("1");
+      });
+      await assert.rejects(new VisitStore(clash, undefined).recordVisit("server-1"), { code: "ER_DUP_ENTRY" });
+      assert.deepEqual(clash.log.slice(-1), ["ROLLBACK"]);
+      const noRow = new FakeDb((sql) => {
+        if (sql.startsWith("INSERT INTO visits ")) throw duplicateEntry("1");
+        return [];
+      });
+      await assert.rejects(new VisitStore(noRow, undefined).recordVisit("server-1", REQUEST_ID), { code: "ER_DUP_ENTRY" });
+      assert.deepEqual(noRow.log.slice(-2), [`tx: SELECT id FROM visits WHERE request_id = ? ["${REQUEST_ID}"]`, "ROLLBACK"]);
+    });
+
+    it("does not take another error of the INSERT for a replay", async () => {
+      const writer = new FakeDb(() => {
+        throw Object.assign(new Error("ER_LOCK_WAIT_TIMEOUT"), { code: "ER_LOCK_WAIT_TIMEOUT", errno: 1205 });
+      });
+      await assert.rejects(new VisitStore(writer, undefined).recordVisit("server-1", REQUEST_ID), { code: "ER_LOCK_WAIT_TIMEOUT" });
+      assert.equal(writer.log.length, 3, "BEGIN, INSERT, ROLLBACK: no SELECT");
     });
 
     it("rejects a result without a usable insertId", async () => {

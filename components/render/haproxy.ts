@@ -1,5 +1,6 @@
 // haproxy.cfg for the load balancer. Pure: plain values in, the file's text out.
 import { LbAlgorithm } from "../config/args";
+import { isDnsName } from "../config/net";
 import { assertSafeToken, lines } from "./text";
 
 export const HAPROXY_CONFIG_PATH = "/etc/haproxy/haproxy.cfg";
@@ -9,6 +10,35 @@ export const HAPROXY_FRONTEND = "www";
 export const HAPROXY_BACKEND = "web";
 /** The header carrying HAProxy's id of a client request to the app (app/src/server.ts reads it). */
 export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/**
+ * Mozilla's intermediate TLS profile (guideline 5.7): TLS 1.2 with ECDHE + AEAD suites for ECDSA
+ * and RSA certificates alike (its DHE suites left out: they need a dhparam file), TLS 1.3 with its
+ * three suites, and its key-exchange groups.
+ */
+export const TLS_CURVES = "X25519:prime256v1:secp384r1";
+export const TLS12_CIPHERS = [
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+export const TLS13_CIPHERSUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+/** Two years, as Mozilla's profile asks; sent over TLS only (RFC 6797: never over plain HTTP). */
+export const HSTS = "max-age=63072000";
+/**
+ * On every response, HAProxy's own included. The page (app/src/page.ts) loads only its own
+ * stylesheet and icon and has no script, form or frame, so the policy allows just those two kinds.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy":
+        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
 
 export interface HaproxyBackendServer {
     readonly name: string;
@@ -37,11 +67,14 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         assertSafeToken("server name", s.name);
         assertSafeToken("server address", s.address);
     });
+    // The domain reaches a log-format string (the redirect), where "%" would be read as a directive.
+    if (!isDnsName(input.domain)) throw new Error(`refusing to render domain ${JSON.stringify(input.domain)}: not a DNS name`);
     const hc = input.healthCheck;
-    // The Host header may carry the HTTP port (":80", or the published one); rebuild it with the
-    // HTTPS port clients see, left out when it is 443. (`redirect scheme` would keep ":80".)
+    // To the configured domain and the HTTPS port clients see (left out when it is 443), never to
+    // the Host header the client sent. `redirect prefix` appends the request's path and query only
+    // (an absolute-form request's host is dropped too).
     const httpsSuffix = input.publicHttpsPort === 443 ? "" : `:${input.publicHttpsPort}`;
-    const redirect = `http-request redirect location https://%[req.hdr(host),field(1,:)]${httpsSuffix}%[capture.req.uri] code 301 unless { ssl_fc }`;
+    const redirect = `http-request redirect prefix https://${input.domain}${httpsSuffix} code 301 unless { ssl_fc }`;
     return lines(
         "# Rendered by foobar-infra (components/render/haproxy.ts). Do not edit by hand.",
         "global",
@@ -50,7 +83,10 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    group haproxy",
         "    maxconn 4096",
         "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets",
-        "    ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305",
+        "    # Mozilla's intermediate profile, for ECDSA and RSA certificates; ECDHE only (DHE would need a dhparam file).",
+        `    ssl-default-bind-curves ${TLS_CURVES}`,
+        `    ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
+        `    ssl-default-bind-ciphersuites ${TLS13_CIPHERSUITES}`,
         "",
         "defaults",
         "    mode http",
@@ -77,7 +113,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
         "    # One id per client request, the same on every retry: the app records a visit once per id.",
         `    http-request set-header ${REQUEST_ID_HEADER} %[uuid()]`,
-        '    http-response set-header Strict-Transport-Security "max-age=31536000" if { ssl_fc }',
+        "    # After every rule, on every response: the servers', and HAProxy's own redirects and errors.",
+        `    http-after-response set-header Strict-Transport-Security "${HSTS}" if { ssl_fc }`,
+        ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `    http-after-response set-header ${name} "${value}"`),
         `    default_backend ${HAPROXY_BACKEND}`,
         "",
         `backend ${HAPROXY_BACKEND}`,

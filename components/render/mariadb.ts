@@ -74,6 +74,9 @@ export interface PrimaryBootstrapInput {
     readonly authPlugin?: "mysql_native_password";
 }
 
+/** HAProxy's id of the client request a visit came with (X-Request-Id); NULL for one that came another way. */
+const REQUEST_ID_COLUMN = "request_id VARCHAR(64) NULL";
+
 export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
     assertSafeToken("database", input.database);
     assertSafeToken("app user", input.appUser);
@@ -107,7 +110,13 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
     return lines(
         "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
         `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
-        `CREATE TABLE IF NOT EXISTS ${db}.visits (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, server VARCHAR(64) NOT NULL, visited_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)) ENGINE=InnoDB;`,
+        `CREATE TABLE IF NOT EXISTS ${db}.visits (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, server VARCHAR(64) NOT NULL, visited_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), ${REQUEST_ID_COLUMN}, UNIQUE KEY request_id (request_id)) ENGINE=InnoDB;`,
+        "-- One visit per client request, whatever HAProxy retries: a table made before the column gets it",
+        "-- (information_schema and PREPARE, which MariaDB and MySQL 8.4 both have; ADD COLUMN IF NOT EXISTS is MariaDB's only).",
+        `SET @foobar_ddl = IF((SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = ${sqlString(db)} AND table_name = 'visits' AND column_name = 'request_id') = 0, ${sqlString(`ALTER TABLE ${db}.visits ADD COLUMN ${REQUEST_ID_COLUMN}, ADD UNIQUE KEY request_id (request_id)`)}, 'DO 0');`,
+        "PREPARE foobar_ddl FROM @foobar_ddl;",
+        "EXECUTE foobar_ddl;",
+        "DEALLOCATE PREPARE foobar_ddl;",
         `CREATE TABLE IF NOT EXISTS ${db}.visit_totals (server VARCHAR(64) PRIMARY KEY, total BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB;`,
         "-- The app records and counts visits, nothing more.",
         `CREATE USER IF NOT EXISTS ${app} ${identified(input.appPassword)};`,

@@ -3,6 +3,7 @@
 import * as yaml from "js-yaml";
 import { MYSQLD_JOB, databaseRules } from "./databaseAlerts";
 import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
+import { PROMETHEUS_PASSWORD_PATH, PROMETHEUS_USER, PROMETHEUS_WEB_CONFIG_PATH } from "./prometheusAuth";
 import { assertSafeToken, lines } from "./text";
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
@@ -71,7 +72,11 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
                       },
                   ]
                 : []),
-            { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${input.listenPort}`] }] },
+            {
+                job_name: "prometheus",
+                basic_auth: { username: PROMETHEUS_USER, password_file: PROMETHEUS_PASSWORD_PATH },
+                static_configs: [{ targets: [`127.0.0.1:${input.listenPort}`] }],
+            },
         ],
     });
 }
@@ -170,6 +175,8 @@ export function renderPrometheusDefaults(input: PrometheusFlagsInput): string {
         `--storage.tsdb.path=${PROMETHEUS_DATA_PATH}`,
         `--storage.tsdb.retention.time=${input.retentionDays}d`,
         `--web.listen-address=:${input.listenPort}`,
+        // Every endpoint asks for the operator's password (prometheusAuth.ts).
+        `--web.config.file=${PROMETHEUS_WEB_CONFIG_PATH}`,
     ];
     return lines(HEADER, `ARGS="${flags.join(" ")}"`);
 }

@@ -8,6 +8,13 @@ import {
     renderPrometheusConfig,
     renderPrometheusDefaults,
 } from "../render/prometheus";
+import {
+    PROMETHEUS_NETRC_PATH,
+    PROMETHEUS_PASSWORD_PATH,
+    PROMETHEUS_WEB_CONFIG_PATH,
+    renderNetrc,
+    renderPrometheusWebConfig,
+} from "../render/prometheusAuth";
 import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, replicasOf } from "../topology";
 import { RenderedService, ServiceContext, httpCheck } from "./types";
 
@@ -32,8 +39,21 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             { path: PROMETHEUS_CONFIG_PATH, content: config },
             { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases, semiSync }) },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
+            { path: PROMETHEUS_WEB_CONFIG_PATH, withSecrets: (secret) => renderPrometheusWebConfig(secret("prometheusPasswordHash")) },
+            { path: PROMETHEUS_PASSWORD_PATH, withSecrets: (secret) => secret("prometheusPassword") },
+            { path: PROMETHEUS_NETRC_PATH, withSecrets: (secret) => renderNetrc("127.0.0.1", secret("prometheusPassword")) },
         ],
-        healthcheck: httpCheck(`http://127.0.0.1:${PORTS.prometheus}/-/ready`),
+        // Every endpoint asks for the password, /-/ready included: curl reads it from the netrc file.
+        healthcheck: [
+            "CMD",
+            "curl",
+            "-fsS",
+            "-o",
+            "/dev/null",
+            "--netrc-file",
+            PROMETHEUS_NETRC_PATH,
+            `http://127.0.0.1:${PORTS.prometheus}/-/ready`,
+        ],
     };
 }
 

@@ -3,7 +3,15 @@
 import { HaproxyPlan, ServicePlan, Topology } from "../topology";
 
 /** The secrets a file may hold (named as in Credentials); each platform says how it fills them in. */
-export const SECRET_NAMES = ["appPassword", "replicationPassword", "monitorPassword", "certificatePem", "privateKeyPem"] as const;
+export const SECRET_NAMES = [
+    "appPassword",
+    "replicationPassword",
+    "monitorPassword",
+    "certificatePem",
+    "privateKeyPem",
+    "prometheusPassword",
+    "prometheusPasswordHash",
+] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
 /** Hands a secret's value to a file being rendered: the real one (docker), or a placeholder the boot helper fills in (aws). */

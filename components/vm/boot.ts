@@ -7,6 +7,7 @@ import { HAPROXY_CERT_PATH } from "../render/haproxy";
 import { MARIADB_BOOTSTRAP_PATH } from "../render/mariadb";
 import { EXPORTER_CLIENT_PATH } from "../render/mysqldExporter";
 import { STATIC_ROOT } from "../render/nginx";
+import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../render/prometheusAuth";
 import { lines } from "../render/text";
 import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
 import { APP_ROOT, BundleFile } from "./appBundle";
@@ -22,6 +23,10 @@ const SECRET_OWNERS: Record<string, SecretFileOwner> = {
     // Debian's exporter unit runs as the prometheus user its package creates.
     [EXPORTER_CLIENT_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
     [HAPROXY_CERT_PATH]: { owner: "root", group: "haproxy", mode: "0640" },
+    // Debian's prometheus unit runs as the prometheus user; only a container's health check reads the netrc.
+    [PROMETHEUS_WEB_CONFIG_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
+    [PROMETHEUS_PASSWORD_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
+    [PROMETHEUS_NETRC_PATH]: { owner: "root", group: "root", mode: "0400" },
 };
 
 /** The owner of a service's secret-bearing file; `extra` adds a platform's own files. */

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isDeepStrictEqual } from "util";
 import * as pulumi from "@pulumi/pulumi";
+import * as bcrypt from "bcryptjs";
 import * as yaml from "js-yaml";
 import { certRequestPem, locallySignedCertPem, privateKeyPem, selfSignedCertPem } from "./tlsMaterial";
 
@@ -60,8 +61,11 @@ function fakePem(label: string, name: string): string {
 function outputsFor(type: string, name: string, inputs: Props, material: Material): Props {
     const real = material === "real";
     switch (type) {
-        case "random:index/randomPassword:RandomPassword":
-            return { result: randomPassword(inputs) };
+        case "random:index/randomPassword:RandomPassword": {
+            // As the provider does: the value and its bcrypt hash (cost 10).
+            const result = randomPassword(inputs);
+            return { result, bcryptHash: bcrypt.hashSync(result, real ? 10 : 4) };
+        }
         case "random:index/randomId:RandomId": {
             const bytes = crypto.randomBytes(Number(inputs.byteLength));
             return {

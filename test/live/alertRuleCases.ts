@@ -76,7 +76,7 @@ export function alertRuleTests(scrape: number): string {
             {
                 // HAProxy stops answering scrapes.
                 interval: `${scrape}s`,
-                input_series: [series("up", { job: "haproxy", instance: "10.77.1.2:8404", host: "server-3" }, "1 1 0 0 0 0 0")],
+                input_series: [series("up", { job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" }, "1 1 0 0 0 0 0")],
                 alert_rule_test: [
                     { eval_time: s(1), alertname: "FoobarLoadBalancerDown", exp_alerts: [] },
                     {
@@ -84,7 +84,7 @@ export function alertRuleTests(scrape: number): string {
                         alertname: "FoobarLoadBalancerDown",
                         exp_alerts: [
                             {
-                                exp_labels: { severity: "critical", job: "haproxy", instance: "10.77.1.2:8404", host: "server-3" },
+                                exp_labels: { severity: "critical", job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" },
                                 exp_annotations: {
                                     summary: "HAProxy on server-3 does not answer metrics scrapes",
                                     description: "HAProxy is the site's single entry point: while it is down, so is the site.",

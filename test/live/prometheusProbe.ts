@@ -2,6 +2,14 @@
 import * as http from "http";
 import { waitFor } from "./poll";
 
+/** Prometheus's URL with the operator's login in it (every endpoint asks for it; node's http sends it as basic auth). */
+export function withLogin(baseUrl: string, password: string): string {
+    const url = new URL(baseUrl);
+    url.username = "operator";
+    url.password = password;
+    return url.toString();
+}
+
 export interface Target {
     readonly job: string;
     /** The server the target runs on, as the stack labels it (absent on Prometheus's own). */

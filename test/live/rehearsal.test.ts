@@ -37,7 +37,7 @@ import {
     waitServing,
 } from "./probes";
 import { waitFor } from "./poll";
-import { alerts, valuesByHost, waitTargetsUp } from "./prometheusProbe";
+import { alerts, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -159,10 +159,13 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
     });
 
     it("runs Prometheus on server-3 from Debian's package and unit, scraping HAProxy's private stats address and every exporter", async () => {
-        const url = captured.outputs.monitoringUrl;
-        assert.equal(url, `http://${site.address}:9090/`);
+        // On EC2 an SSM port forward ends on the instance; here the stand-in's own address plays it
+        // (no security group exists here to keep others off).
+        assert.equal(captured.outputs.monitoringUrl, "http://127.0.0.1:9090/");
+        const url = withLogin(`http://${site.address}:9090/`, captured.outputs.monitoringPassword);
         const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
-        assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${site.address}:8404/metrics`));
+        // HAProxy's stats stay on loopback: Prometheus scrapes them on its own instance.
+        assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === "http://127.0.0.1:8404/metrics"));
         // Replicas' exporters on their private addresses; the primary's beside Prometheus, on loopback.
         const privateIp = (server: string) =>
             (captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === server) as RecordedResource).inputs.privateIp as string;

@@ -6,7 +6,7 @@ import { SLAVE_STATUS_LABELS } from "./databaseAlertCases";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
 import { waitFor } from "./poll";
-import { alerts, query, valuesByHost, waitTargetsUp } from "./prometheusProbe";
+import { alerts, query, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import {
     Site,
     canConnect,
@@ -40,7 +40,7 @@ function addressOf(captured: CapturedStack, service: string, network: string): s
 /** HAProxy's container name and its internal stats address. */
 function haproxyOf(captured: CapturedStack): [string, string] {
     const lb = captured.outputs.servers.find((s) => s.role === "lb-db")?.name;
-    return [`${captured.name}-${lb}-haproxy`, addressOf(captured, `${lb}-haproxy`, "web")];
+    return [`${captured.name}-${lb}-haproxy`, addressOf(captured, `${lb}-haproxy`, "metrics")];
 }
 
 const allUp = (servers: readonly string[]) => Object.fromEntries(servers.map((s) => [s, "UP"]));
@@ -115,7 +115,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         const r = await getHttps(dev.site);
         assert.equal(r.status, 200);
         assert.match(r.body, /<title>www\.foobar\.com<\/title>/);
-        assert.equal(r.headers["strict-transport-security"], "max-age=31536000");
+        assert.equal(r.headers["strict-transport-security"], "max-age=63072000");
         await assert.rejects(getHttps(dev.site, "/", { ca: null }), /self[- ]signed|unable to (get|verify)/i);
     });
 
@@ -173,14 +173,18 @@ describe("live: the dev stack on the local Docker engine", function () {
         }
     });
 
-    it("serves stats and Prometheus metrics on the internal address only", async () => {
+    it("serves stats and Prometheus metrics on the monitoring network only", async () => {
         const haproxy = `${dev.captured.name}-server-3-haproxy`;
-        const web = addressOf(dev.captured, "server-3-haproxy", "web");
-        const metrics = await execIn(haproxy, ["curl", "-fsS", `http://${web}:8404/metrics`]);
+        const monitoring = addressOf(dev.captured, "server-3-haproxy", "metrics");
+        const metrics = await execIn(haproxy, ["curl", "-fsS", `http://${monitoring}:8404/metrics`]);
         assert.match(metrics, /^haproxy_backend_active_servers\{proxy="web"\} 2$/m);
-        const edge = addressOf(dev.captured, "server-3-haproxy", "edge");
-        const onEdge = await docker(["exec", haproxy, "curl", "-sS", "-m", "2", `http://${edge}:8404/metrics`]).catch((e) => String(e));
-        assert.match(onEdge, /Connection refused|Failed to connect/);
+        for (const network of ["edge", "web"]) {
+            const address = addressOf(dev.captured, "server-3-haproxy", network);
+            const other = await docker(["exec", haproxy, "curl", "-sS", "-m", "2", `http://${address}:8404/metrics`]).catch((e) =>
+                String(e),
+            );
+            assert.match(other, /Connection refused|Failed to connect/, network);
+        }
         const published = await docker(["port", haproxy]);
         assert.deepEqual(published.trim().split("\n").sort(), ["443/tcp -> 127.0.0.1:8443", "80/tcp -> 127.0.0.1:8080"]);
     });
@@ -215,10 +219,25 @@ describe("live: the dev stack on the local Docker engine", function () {
 
     it("monitors HAProxy and every database with Prometheus, published on loopback only", async function () {
         this.timeout(2 * 60_000);
-        const url = dev.captured.outputs.monitoringUrl;
-        assert.equal(url, "http://127.0.0.1:9090/");
+        assert.equal(dev.captured.outputs.monitoringUrl, "http://127.0.0.1:9090/");
+        // Without the operator's password, Prometheus answers nothing.
+        const edge = addressOf(dev.captured, "server-3-prometheus", "edge");
+        const haproxy = `${dev.captured.name}-server-3-haproxy`;
+        const anonymous = await docker([
+            "exec",
+            haproxy,
+            "curl",
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            `http://${edge}:9090/api/v1/targets`,
+        ]);
+        assert.equal(anonymous.trim(), "401");
+        const url = withLogin(dev.captured.outputs.monitoringUrl, dev.captured.outputs.monitoringPassword);
         const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
-        const stats = addressOf(dev.captured, "server-3-haproxy", "web");
+        const stats = addressOf(dev.captured, "server-3-haproxy", "metrics");
         assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === `http://${stats}:8404/metrics`));
         // Each database's exporter, scraped over the metrics network, logs in and reads its status.
         const exporters = up
@@ -268,7 +287,7 @@ describe("live: the dev stack on the local Docker engine", function () {
 
     it("alerts while server-1 is down: its web server and its replica, nothing else", async function () {
         this.timeout(3 * 60_000);
-        const url = dev.captured.outputs.monitoringUrl;
+        const url = withLogin(dev.captured.outputs.monitoringUrl, dev.captured.outputs.monitoringPassword);
         const containers = await labelledContainers(dev.captured.name, ["foobar.server", "server-1"]);
         const stopped = Date.now();
         await docker(["stop", ...containers]);

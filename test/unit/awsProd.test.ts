@@ -1,7 +1,8 @@
 // defineStack on the prod stack file (aws, RDS MySQL with a read replica, private subnets), under
 // mocks: network, firewall, RDS, secrets and outputs.
 import assert from "node:assert/strict";
-import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, byType, findResource, unwrap } from "../helpers/pulumiMocks";
+import * as pulumi from "@pulumi/pulumi";
+import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
     AMI_CALL,
     AWS_TYPES,
@@ -21,7 +22,7 @@ const P = "foobar-prod";
 const RDS = `${P}-db.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
 const RDS_REPLICA = `${P}-db-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com`;
 // No replication password: RDS replicates by itself.
-const KEYS = ["db-app-password", "tls-private-key", "rds-admin-password"];
+const KEYS = ["db-app-password", "tls-private-key", "prometheus-password", "prometheus-password-hash", "rds-admin-password"];
 
 /** server, subnet, private address, groups */
 const INSTANCES: ReadonlyArray<[string, string, string, string[]]> = [
@@ -33,7 +34,7 @@ const INSTANCES: ReadonlyArray<[string, string, string, string[]]> = [
 const SECRETS_OF: Record<string, string[]> = {
     "server-1": ["db-app-password"],
     "server-2": ["db-app-password"],
-    "server-3": ["db-app-password", "rds-admin-password", "tls-private-key"],
+    "server-3": ["db-app-password", "prometheus-password", "prometheus-password-hash", "rds-admin-password", "tls-private-key"],
 };
 
 // No replication rule: RDS replicates by itself. server-3 (lb) reaches RDS to create the schema and users.
@@ -43,8 +44,6 @@ const RULES = [
     "ingress web 80 sg:lb",
     "ingress db 3306 sg:web",
     "ingress db 3306 sg:lb",
-    "ingress lb 8404 10.30.0.0/16",
-    "ingress lb 9090 10.30.0.0/16",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
@@ -299,7 +298,12 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);
             assert.deepEqual([p.inputs.type, p.secretPaths], ["SecureString", ["value"]]);
-            if (key !== "tls-private-key") assert.equal(p.inputs.value, passwords[`${P}-${key}`]);
+            const hashOf = (name: string) => findResource(run.resources, TYPES.password, name).state.bcryptHash;
+            const expected: Record<string, string> = {
+                "tls-private-key": p.inputs.value,
+                "prometheus-password-hash": hashOf(`${P}-prometheus-password`),
+            };
+            assert.equal(p.inputs.value, expected[key] ?? passwords[`${P}-${key}`], key);
         }
         for (const [server] of INSTANCES) {
             const manifest = manifestOf(userData(instance(run, P, server)).config);
@@ -314,8 +318,8 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("puts no password (the RDS admin's included) or key in user data or in any non-secret input", () => {
         const { passwords, keys } = generatedSecrets(run);
-        // The app's and the RDS admin's: with RDS there is no replication user, so no password for one.
-        assert.deepEqual(Object.keys(passwords).sort(), [`${P}-db-app-password`, `${P}-rds-admin-password`]);
+        // The app's, Prometheus's operator and the RDS admin's: with RDS there is no replication user, so no password for one.
+        assert.deepEqual(Object.keys(passwords).sort(), [`${P}-db-app-password`, `${P}-prometheus-password`, `${P}-rds-admin-password`]);
         const secretLines = [
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
@@ -345,6 +349,8 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.deepEqual(o.ssmParameterNames, [
             "/foobar/prod/db-app-password",
             "/foobar/prod/tls-private-key",
+            "/foobar/prod/prometheus-password",
+            "/foobar/prod/prometheus-password-hash",
             "/foobar/prod/rds-admin-password",
         ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
@@ -372,10 +378,13 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
                 ],
             },
         ]);
-        // Prometheus is open to the VPC only: its URL is the private address.
-        assert.equal(o.monitoringUrl, "http://10.30.0.10:9090/");
-        const json = JSON.stringify(o);
+        // Prometheus answers on its instance only, through an SSM port forward.
+        assert.equal(o.monitoringUrl, "http://127.0.0.1:9090/");
+        // Its password is the one output that holds a secret, and it is a secret output.
         const { passwords, keys } = generatedSecrets(run);
+        assert.equal(o.monitoringPassword, passwords[`${P}-prometheus-password`]);
+        assert.equal(await pulumi.isSecret(run.outputs.monitoringPassword), true);
+        const json = JSON.stringify({ ...o, monitoringPassword: undefined });
         for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");
     });
 });

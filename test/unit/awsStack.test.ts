@@ -1,6 +1,7 @@
 // defineStack on the staging stack file (aws, self-managed MariaDB), under mocks: every resource,
 // address, firewall rule, secret and output.
 import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
 import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
     AMI_CALL,
@@ -21,7 +22,14 @@ import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 const P = "foobar-staging";
 /** The elastic IP the mocks give the load balancer. */
 const LB_IP = "203.0.113.10";
-const KEYS = ["db-app-password", "db-monitor-password", "db-replication-password", "tls-private-key"];
+const KEYS = [
+    "db-app-password",
+    "db-monitor-password",
+    "db-replication-password",
+    "prometheus-password",
+    "prometheus-password-hash",
+    "tls-private-key",
+];
 
 /** server, subnet, private address, public address, instance type, groups, role */
 const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[], string]> = [
@@ -34,7 +42,14 @@ const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[
 const SECRETS_OF: Record<string, string[]> = {
     "server-1": ["db-app-password", "db-monitor-password", "db-replication-password"],
     "server-2": ["db-app-password", "db-monitor-password", "db-replication-password"],
-    "server-3": ["db-app-password", "db-monitor-password", "db-replication-password", "tls-private-key"],
+    "server-3": [
+        "db-app-password",
+        "db-monitor-password",
+        "db-replication-password",
+        "prometheus-password",
+        "prometheus-password-hash",
+        "tls-private-key",
+    ],
 };
 
 const RULES = [
@@ -43,8 +58,6 @@ const RULES = [
     "ingress web 80 sg:lb",
     "ingress db 3306 sg:web",
     "ingress db 3306 sg:db",
-    "ingress lb 8404 10.20.0.0/16",
-    "ingress lb 9090 10.20.0.0/16",
     "ingress db 9104 sg:lb",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
@@ -165,6 +178,8 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             "db-app-password": passwords[`${P}-db-app-password`],
             "db-replication-password": passwords[`${P}-db-replication-password`],
             "db-monitor-password": passwords[`${P}-db-monitor-password`],
+            "prometheus-password": passwords[`${P}-prometheus-password`],
+            "prometheus-password-hash": findResource(run.resources, TYPES.password, `${P}-prometheus-password`).state.bcryptHash,
             "tls-private-key": findResource(run.resources, "tls:index/privateKey:PrivateKey", `${P}-site-key`).state.privateKeyPem,
         };
         assert.ok(keys.includes(values["tls-private-key"]));
@@ -204,8 +219,8 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
         ];
-        // Three passwords (app, replication, monitor) and the two keys.
-        assert.equal(secretLines.length, 5);
+        // Four passwords (app, replication, monitor, Prometheus's operator) and the two keys.
+        assert.equal(secretLines.length, 6);
         for (const i of instances(run)) {
             const { text, gzipBytes, config } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
@@ -245,6 +260,8 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             "/foobar/staging/tls-private-key",
             "/foobar/staging/db-replication-password",
             "/foobar/staging/db-monitor-password",
+            "/foobar/staging/prometheus-password",
+            "/foobar/staging/prometheus-password-hash",
         ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,
@@ -275,9 +292,13 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                 ],
             },
         ]);
-        assert.equal(o.monitoringUrl, "http://10.20.0.10:9090/");
+        // Prometheus answers on its instance only, through an SSM port forward.
+        assert.equal(o.monitoringUrl, "http://127.0.0.1:9090/");
+        // Its password is the one output that holds a secret, and it is a secret output.
         const { passwords, keys } = generatedSecrets(run);
-        const json = JSON.stringify(o);
+        assert.equal(o.monitoringPassword, passwords[`${P}-prometheus-password`]);
+        assert.equal(await pulumi.isSecret(run.outputs.monitoringPassword), true);
+        const json = JSON.stringify({ ...o, monitoringPassword: undefined });
         for (const s of [...Object.values(passwords), ...keys]) assert.ok(!json.includes(s), "an output holds a secret");
     });
 });

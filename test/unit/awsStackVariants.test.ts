@@ -21,8 +21,8 @@ import {
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
     withFlowLogs({
-        // The app's, the replicator's and the exporters' (monitor) passwords.
-        password: 3,
+        // The app's, the replicator's, the exporters' (monitor) and Prometheus's operator passwords.
+        password: 4,
         vpc: 1,
         defaultSecurityGroup: 1,
         subnet: 2,
@@ -31,9 +31,9 @@ const STAGING = (webServers: number) =>
         routeTableAssociation: 2,
         securityGroup: 4,
         // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
-        ingress: 8,
+        ingress: 6,
         egress: 6,
-        parameter: 4,
+        parameter: 6,
         ...perServer(webServers + 1),
         eip: 1,
         eipAssociation: 1,
@@ -42,7 +42,7 @@ const PROD = (webServers: number) =>
     withRdsExtras(
         withFlowLogs({
             // The app's and the RDS admin's passwords; the final snapshot's name suffix.
-            password: 2,
+            password: 3,
             randomId: 1,
             vpc: 1,
             defaultSecurityGroup: 1,
@@ -54,9 +54,9 @@ const PROD = (webServers: number) =>
             eip: 2,
             eipAssociation: 1,
             securityGroup: 4,
-            ingress: 7,
+            ingress: 5,
             egress: 5,
-            parameter: 3,
+            parameter: 5,
             ...perServer(webServers + 1),
             dbSubnetGroup: 1,
             dbParameterGroup: 1,
@@ -118,8 +118,8 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        // The staging stack's 14 rules and SSH.
-        assert.equal(rules.length, 15);
+        // The staging stack's 12 rules and SSH.
+        assert.equal(rules.length, 13);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
@@ -170,11 +170,11 @@ describe("defineStack: aws variants", () => {
             countAws(run.resources),
             // The stack still logs the flows of the VPC it runs in.
             withFlowLogs({
-                password: 3,
+                password: 4,
                 securityGroup: 4,
-                ingress: 8,
+                ingress: 6,
                 egress: 6,
-                parameter: 4,
+                parameter: 6,
                 ...perServer(3),
                 eip: 1,
                 eipAssociation: 1,

@@ -20,6 +20,7 @@ import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userDa
 import { Outputs } from "./stackHelpers";
 import { byKey } from "./topologyHelpers";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DEFAULTS_PATH, PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
+import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../../components/render/prometheusAuth";
 
 const REPO = path.join(__dirname, "..", "..");
 const APP_PW = secretPlaceholder("db-app-password");
@@ -76,6 +77,13 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
 }
 
 const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH, PROMETHEUS_DEFAULTS_PATH];
+/** Prometheus's own secrets (prometheusAuth.ts): written 0600 until the boot helper fills them in, then its unit's. */
+const PROMETHEUS_OWNERS = [
+    { path: PROMETHEUS_WEB_CONFIG_PATH, owner: "prometheus", group: "prometheus", mode: "0400" },
+    { path: PROMETHEUS_PASSWORD_PATH, owner: "prometheus", group: "prometheus", mode: "0400" },
+    { path: PROMETHEUS_NETRC_PATH, owner: "root", group: "root", mode: "0400" },
+];
+const PROMETHEUS_SECRET_FILES = [PROMETHEUS_WEB_CONFIG_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_NETRC_PATH];
 const staging = wiring("staging");
 
 describe("aws user data: staging", () => {
@@ -123,6 +131,7 @@ describe("aws user data: staging", () => {
                 "/etc/haproxy/haproxy.cfg",
                 "/etc/haproxy/certs/site.pem",
                 ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
             ],
         );
         assert.deepEqual(s3.runcmd, [
@@ -140,7 +149,7 @@ describe("aws user data: staging", () => {
             scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
         };
         const targets = (job: string) => config.scrape_configs.find((c) => c.job_name === job)?.static_configs;
-        assert.deepEqual(targets("haproxy"), [{ targets: ["10.20.0.10:8404"], labels: { host: "server-3" } }]);
+        assert.deepEqual(targets("haproxy"), [{ targets: ["127.0.0.1:8404"], labels: { host: "server-3" } }]);
         assert.deepEqual(targets("mysqld"), [
             { targets: ["10.20.0.11:9104"], labels: { host: "server-1", role: "replica" } },
             { targets: ["10.20.1.12:9104"], labels: { host: "server-2", role: "replica" } },
@@ -160,7 +169,7 @@ describe("aws user data: staging", () => {
         assert.deepEqual(lines(cfg, "    bind "), [
             "    bind :80",
             "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
-            "    bind 10.20.0.10:8404",
+            "    bind 127.0.0.1:8404",
         ]);
         assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), `${sitePem("staging")}${secretPlaceholder("tls-private-key")}\n`);
     });
@@ -216,8 +225,6 @@ describe("aws user data: staging", () => {
             "ingress db 9104 sg:lb",
             "ingress lb 443 0.0.0.0/0",
             "ingress lb 80 0.0.0.0/0",
-            "ingress lb 8404 10.20.0.0/16",
-            "ingress lb 9090 10.20.0.0/16",
             "ingress web 80 sg:lb",
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
@@ -292,6 +299,7 @@ describe("aws user data: staging", () => {
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
+                ...PROMETHEUS_SECRET_FILES.map((f) => [f, "0600"]),
             ],
         );
     });
@@ -307,6 +315,7 @@ describe("aws user data: staging", () => {
             { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
             exporter,
             { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
+            ...PROMETHEUS_OWNERS,
         ]);
     });
 });
@@ -355,6 +364,7 @@ describe("aws user data: prod", () => {
                 "/etc/haproxy/haproxy.cfg",
                 "/etc/haproxy/certs/site.pem",
                 ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
             ],
         );
         const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
@@ -396,6 +406,7 @@ describe("aws user data: prod", () => {
             { path: "/etc/foobar/rds-admin.cnf", owner: "root", group: "root", mode: "0400" },
             { path: "/etc/foobar/rds-bootstrap.sql", owner: "root", group: "root", mode: "0400" },
             { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
+            ...PROMETHEUS_OWNERS,
         ]);
     });
 });

@@ -75,13 +75,12 @@ describe("planDockerNetworks", () => {
         const plan = planFor(topologyOf({}));
         const members = Object.fromEntries(plan.segments.map((s) => [s.name, Object.fromEntries(s.members)]));
         assert.deepEqual(members, {
-            // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on web.
+            // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on metrics.
             edge: { "server-3-haproxy": "10.77.0.2", "server-3-prometheus": "10.77.0.4" },
             web: {
                 "server-1-nginx": "10.77.1.11",
                 "server-2-nginx": "10.77.1.12",
                 "server-3-haproxy": "10.77.1.2",
-                "server-3-prometheus": "10.77.1.4",
             },
             data: {
                 "server-1-app": "10.77.2.21",
@@ -93,8 +92,9 @@ describe("planDockerNetworks", () => {
                 "server-3-mariadb-primary": "10.77.2.3",
                 "server-3-mysqld-exporter": "10.77.2.43",
             },
-            // The exporters listen here only: Prometheus scrapes them without joining data.
+            // The monitoring network: the exporters and HAProxy's stats listen here only, for Prometheus.
             metrics: {
+                "server-3-haproxy": "10.77.3.2",
                 "server-1-mysqld-exporter": "10.77.3.41",
                 "server-2-mysqld-exporter": "10.77.3.42",
                 "server-3-mysqld-exporter": "10.77.3.43",
@@ -105,7 +105,7 @@ describe("planDockerNetworks", () => {
         });
         assert.deepEqual(
             plan.segmentsOf("server-3-haproxy").map((s) => s.name),
-            ["edge", "web"],
+            ["edge", "web", "metrics"],
         );
         for (const n of [1, 2]) {
             assert.deepEqual(
@@ -133,7 +133,7 @@ describe("planDockerNetworks", () => {
         );
         assert.deepEqual(
             plan.segmentsOf("server-3-prometheus").map((s) => s.name),
-            ["edge", "web", "metrics"],
+            ["edge", "metrics"],
         );
         assert.equal(plan.reach("server-3-prometheus", "server-3-mysqld-exporter"), "10.77.3.43");
         assert.equal(plan.reach("server-1-mysqld-exporter", "server-1-mariadb-replica"), "10.77.2.31");
@@ -142,14 +142,15 @@ describe("planDockerNetworks", () => {
     it("keeps services off networks they have no business on", () => {
         const plan = planFor(topologyOf({ webServers: 3 }));
         const forbidden: ReadonlyArray<[string, readonly SegmentName[]]> = [
-            ["server-4-haproxy", ["data", "metrics", "server-1", "server-2", "server-3"]],
+            ["server-4-haproxy", ["data", "server-1", "server-2", "server-3"]],
             ["server-1-nginx", ["edge", "data", "metrics", "server-2", "server-3"]],
             ["server-2-nginx", ["edge", "data", "metrics", "server-1", "server-3"]],
             ["server-1-app", ["edge", "web", "metrics", "server-2", "server-3"]],
             ["server-3-app", ["edge", "web", "metrics", "server-1", "server-2"]],
             ["server-1-mariadb-replica", ["edge", "web", "metrics", "server-1", "server-2", "server-3"]],
             ["server-4-mariadb-primary", ["edge", "web", "metrics", "server-1", "server-2", "server-3"]],
-            ["server-4-prometheus", ["data", "server-1", "server-2", "server-3"]],
+            // Off web: nothing but the monitoring network and edge (to publish its UI) reaches it.
+            ["server-4-prometheus", ["web", "data", "server-1", "server-2", "server-3"]],
             ["server-1-mysqld-exporter", ["edge", "web", "server-1", "server-2", "server-3"]],
             ["server-4-mysqld-exporter", ["edge", "web", "server-1", "server-2", "server-3"]],
         ];
@@ -178,7 +179,7 @@ describe("planDockerNetworks", () => {
             ["edge", "web", "data", "metrics", "server-1", "server-2", "server-3"],
         );
         const expected: ReadonlyArray<[string, string[]]> = [
-            ["server-4-haproxy", ["edge", "web"]],
+            ["server-4-haproxy", ["edge", "web", "metrics"]],
             ["server-1-nginx", ["web", "server-1"]],
             ["server-2-nginx", ["web", "server-2"]],
             ["server-3-nginx", ["web", "server-3"]],
@@ -187,7 +188,7 @@ describe("planDockerNetworks", () => {
             ["server-3-app", ["data", "server-3"]],
             ["server-1-mariadb-replica", ["data"]],
             ["server-4-mariadb-primary", ["data"]],
-            ["server-4-prometheus", ["edge", "web", "metrics"]],
+            ["server-4-prometheus", ["edge", "metrics"]],
             ["server-1-mysqld-exporter", ["data", "metrics"]],
             ["server-4-mysqld-exporter", ["data", "metrics"]],
         ];
@@ -222,16 +223,16 @@ describe("planDockerNetworks", () => {
                     plan.segmentsOf(f.from.key).some((s) => s.members.has(f.to.key)),
                     `${f.from.key} -> ${f.to.key} share no network`,
                 );
-                // Database traffic (the exporters' status reads too) on data, HAProxy -> nginx and the HAProxy
-                // scrape on web, the exporter scrapes on metrics, nginx -> app on the web server's own network.
+                // Database traffic (the exporters' status reads too) on data, HAProxy -> nginx on web, the
+                // scrapes (HAProxy's and the exporters') on metrics, nginx -> app on the web server's own network.
                 const to = f.to;
                 const n = Number(to.server.replace("server-", ""));
                 const label = serviceLabel(to);
                 const carrier = label.startsWith("mariadb")
                     ? "data"
-                    : label === "nginx" || label === "haproxy"
+                    : label === "nginx"
                       ? "web"
-                      : label === "mysqld-exporter"
+                      : label === "mysqld-exporter" || label === "haproxy"
                         ? "metrics"
                         : to.server;
                 const index = plan.segments.findIndex((s) => s.name === carrier);

@@ -23,6 +23,7 @@ export const GOLDEN_DIR = path.join(__dirname, "golden");
 export const FAKE_APP_PASSWORD = "AppPassw0rdFakeFakeFakeFakeFake1";
 export const FAKE_REPLICATION_PASSWORD = "ReplPassw0rdFakeFakeFakeFakeFak2";
 export const FAKE_MONITOR_PASSWORD = "MoniPassw0rdFakeFakeFakeFakeFak3";
+export const FAKE_PROMETHEUS_PASSWORD = "PromPassw0rdFakeFakeFakeFakeFak4";
 const FAKE_SECRETS: SecretLookup = (name) =>
     ({
         appPassword: FAKE_APP_PASSWORD,
@@ -30,6 +31,8 @@ const FAKE_SECRETS: SecretLookup = (name) =>
         monitorPassword: FAKE_MONITOR_PASSWORD,
         certificatePem: "-----BEGIN CERTIFICATE-----\nFAKE\n-----END CERTIFICATE-----\n",
         privateKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE\n-----END EC PRIVATE KEY-----\n",
+        prometheusPassword: FAKE_PROMETHEUS_PASSWORD,
+        prometheusPasswordHash: `$2b$10$${"FakeBcryptHash".repeat(4).slice(0, 53)}`,
     })[name];
 
 export const GOLDEN_FILES = [

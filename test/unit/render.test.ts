@@ -46,18 +46,55 @@ describe("renderers: golden files of the dev topology", () => {
 describe("haproxy.cfg", () => {
     const cfg = linesOf(rendered["haproxy.cfg"]);
 
-    it("redirects HTTP to the published HTTPS port when it is not 443", () => {
-        const redirects = cfg.filter((l) => l.includes("redirect"));
-        assert.deepEqual(redirects, [
-            "    http-request redirect location https://%[req.hdr(host),field(1,:)]:8443%[capture.req.uri] code 301 unless { ssl_fc }",
-        ]);
+    it("redirects HTTP to the configured domain on the published HTTPS port, never to the Host header", () => {
+        const redirects = cfg.filter((l) => l.includes("http-request redirect"));
+        assert.deepEqual(redirects, ["    http-request redirect prefix https://www.foobar.com:8443 code 301 unless { ssl_fc }"]);
+        assert.ok(!rendered["haproxy.cfg"].includes("req.hdr(host)"), "nothing reads the Host header");
     });
 
-    it('redirects to the host without any port when the published port is 443 (never keeps ":80")', () => {
-        const redirects = linesOf(renderHaproxyConfig({ ...HAPROXY_BASE, publicHttpsPort: 443 })).filter((l) => l.includes("redirect"));
-        assert.deepEqual(redirects, [
-            "    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }",
-        ]);
+    it('redirects to the domain without any port when the published port is 443 (never keeps ":80")', () => {
+        const redirects = linesOf(renderHaproxyConfig({ ...HAPROXY_BASE, domain: "shop.example.org", publicHttpsPort: 443 })).filter((l) =>
+            l.includes("http-request redirect"),
+        );
+        assert.deepEqual(redirects, ["    http-request redirect prefix https://shop.example.org code 301 unless { ssl_fc }"]);
+    });
+
+    it("follows Mozilla's intermediate profile: its curves, its ECDHE suites for ECDSA and RSA, its TLS 1.3 suites", () => {
+        const global = cfg.slice(cfg.indexOf("global"), cfg.indexOf("defaults"));
+        assert.deepEqual(
+            global.filter((l) => l.startsWith("    ssl-")),
+            [
+                "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets",
+                "    ssl-default-bind-curves X25519:prime256v1:secp384r1",
+                "    ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+                "    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+            ],
+        );
+        // Every TLS 1.2 suite for an ECDSA certificate has its RSA twin; no DHE (it would need a dhparam file).
+        const ciphers = (global.find((l) => l.startsWith("    ssl-default-bind-ciphers ")) ?? "").trim().split(" ")[1].split(":");
+        assert.deepEqual(
+            ciphers.filter((c) => c.startsWith("ECDHE-ECDSA-")).map((c) => c.replace("-ECDSA-", "-RSA-")),
+            ciphers.filter((c) => c.startsWith("ECDHE-RSA-")),
+        );
+        assert.ok(
+            ciphers.every((c) => c.startsWith("ECDHE-")),
+            ciphers.join(":"),
+        );
+    });
+
+    it("sets every security header after all other rules, on every response; HSTS (two years) over TLS only", () => {
+        const www = cfg.slice(cfg.indexOf("frontend www"), cfg.indexOf("backend web"));
+        assert.deepEqual(
+            www.filter((l) => /^\s+http-(after-)?response /.test(l)),
+            [
+                '    http-after-response set-header Strict-Transport-Security "max-age=63072000" if { ssl_fc }',
+                '    http-after-response set-header X-Content-Type-Options "nosniff"',
+                '    http-after-response set-header Referrer-Policy "no-referrer"',
+                `    http-after-response set-header Content-Security-Policy "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"`,
+            ],
+        );
+        // The request id stays as it was.
+        assert.ok(www.includes("    http-request set-header X-Request-Id %[uuid()]"));
     });
 
     it("replays failed requests on another server", () => {
@@ -66,14 +103,14 @@ describe("haproxy.cfg", () => {
         }
     });
 
-    it("binds stats only to HAProxy's internal web-network address", () => {
+    it("binds stats only to HAProxy's address on the monitoring network", () => {
         const binds = cfg.filter((l) => l.trimStart().startsWith("bind "));
         assert.deepEqual(binds, [
             "    bind :80",
             "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
-            "    bind 10.77.1.2:8404",
+            "    bind 10.77.3.2:8404",
         ]);
-        assert.equal(cfg[cfg.indexOf("frontend stats") + 1], "    bind 10.77.1.2:8404");
+        assert.equal(cfg[cfg.indexOf("frontend stats") + 1], "    bind 10.77.3.2:8404");
     });
 
     it("lists the web servers with the health check settings", () => {
@@ -111,6 +148,13 @@ describe("haproxy.cfg", () => {
     it("refuses unsafe tokens instead of rendering them", () => {
         assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, domain: "x;y" }), {
             message: 'refusing to render domain "x;y": only letters, digits and . _ : % / - are allowed',
+        });
+        // "%" would open a log-format directive in the redirect.
+        assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, domain: "www.%[req.hdr(host)].com" }), {
+            message: 'refusing to render domain "www.%[req.hdr(host)].com": only letters, digits and . _ : % / - are allowed',
+        });
+        assert.throws(() => renderHaproxyConfig({ ...HAPROXY_BASE, domain: "www.a%25.com" }), {
+            message: 'refusing to render domain "www.a%25.com": not a DNS name',
         });
         assert.throws(
             () => renderHaproxyConfig({ ...HAPROXY_BASE, servers: [{ name: "s 1", address: "10.0.0.1", port: 80, backup: false }] }),
@@ -307,8 +351,8 @@ describe("prometheus", () => {
 
     it("scrapes HAProxy on its internal stats address, and reads the rules it is shipped with", () => {
         const haproxy = config.scrape_configs.find((j) => j.job_name === "haproxy");
-        assert.deepEqual(haproxy?.static_configs[0].targets, ["10.77.1.2:8404"]);
-        assert.ok(linesOf(rendered["haproxy.cfg"]).includes("    bind 10.77.1.2:8404"), "the target is HAProxy's stats bind");
+        assert.deepEqual(haproxy?.static_configs[0].targets, ["10.77.3.2:8404"]);
+        assert.ok(linesOf(rendered["haproxy.cfg"]).includes("    bind 10.77.3.2:8404"), "the target is HAProxy's stats bind");
         assert.deepEqual(config.rule_files, [PROMETHEUS_RULES_PATH]);
         // A target label named like one of HAProxy's own (proxy, server, state, code) would rename
         // HAProxy's away to exported_*: alerts would then name server-3 instead of the web server.
@@ -330,6 +374,7 @@ describe("prometheus", () => {
                 ["FoobarReplicaDatabaseDown", "10s"],
                 ["FoobarReplicationStopped", "10s"],
                 ["FoobarReplicationLagging", "60s"],
+                ["FoobarSemiSyncOff", "10s"],
                 ["FoobarSlowResponses", "5m"],
             ],
         );
@@ -340,7 +385,7 @@ describe("prometheus", () => {
         assert.match(rules[3].expr, /proxy="www"/);
         // Without exporters (RDS), no database alerts.
         assert.deepEqual(
-            rulesOf(renderAlertRules({ scrapeIntervalSeconds: 5, databases: false })).map((r) => r.alert),
+            rulesOf(renderAlertRules({ scrapeIntervalSeconds: 5, databases: false, semiSync: false })).map((r) => r.alert),
             ["FoobarWebServerDown", "FoobarSiteDown", "FoobarLoadBalancerDown", "FoobarServerErrors", "FoobarSlowResponses"],
         );
     });
@@ -361,16 +406,17 @@ describe("prometheus", () => {
     });
 
     it("keeps four samples in every rate() window at a slow scrape interval", () => {
-        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60, databases: true }));
+        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60, databases: true, semiSync: true }));
         assert.equal(slow[0].for, "120s");
         // The database alerts wait two scrapes too, the lag alert included (a minute is one scrape here).
         assert.deepEqual(
-            slow.slice(4, 8).map((r) => [r.alert, r.for]),
+            slow.slice(4, 9).map((r) => [r.alert, r.for]),
             [
                 ["FoobarPrimaryDatabaseDown", "120s"],
                 ["FoobarReplicaDatabaseDown", "120s"],
                 ["FoobarReplicationStopped", "120s"],
                 ["FoobarReplicationLagging", "120s"],
+                ["FoobarSemiSyncOff", "120s"],
             ],
         );
         assert.match(slow[3].expr, /\[240s\]/);
@@ -380,7 +426,7 @@ describe("prometheus", () => {
     it("keeps its flags in Debian's /etc/default/prometheus form, retention included", () => {
         assert.equal(
             linesOf(renderPrometheusDefaults({ listenPort: 9090, retentionDays: 30 }))[1],
-            'ARGS="--config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus/metrics2 --storage.tsdb.retention.time=30d --web.listen-address=:9090"',
+            'ARGS="--config.file=/etc/prometheus/prometheus.yml --storage.tsdb.path=/var/lib/prometheus/metrics2 --storage.tsdb.retention.time=30d --web.listen-address=:9090 --web.config.file=/etc/prometheus/web.yml"',
         );
     });
 

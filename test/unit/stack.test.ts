@@ -91,6 +91,7 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         [
             ["edge", "10.77.0.2"],
             ["web", "10.77.1.2"],
+            ["metrics", "10.77.3.2"],
         ],
     ],
     [
@@ -99,7 +100,6 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "prometheus",
         [
             ["edge", "10.77.0.4"],
-            ["web", "10.77.1.4"],
             ["metrics", "10.77.3.4"],
         ],
     ],
@@ -137,13 +137,13 @@ describe("defineStack: the dev stack", () => {
             network: 6,
             image: 6,
             volume: 4,
-            password: 3,
+            password: 4,
             privateKey: 2,
             selfSignedCert: 1,
             certRequest: 1,
             locallySignedCert: 1,
         });
-        assert.equal(run.resources.length, 37);
+        assert.equal(run.resources.length, 38);
     });
 
     it("names every child after the component", () => {
@@ -165,6 +165,7 @@ describe("defineStack: the dev stack", () => {
                 [`${P}-db-app-password`, 32, false],
                 [`${P}-db-monitor-password`, 32, false],
                 [`${P}-db-replication-password`, 32, false],
+                [`${P}-prometheus-password`, 32, false],
             ],
         );
     });
@@ -240,13 +241,16 @@ describe("defineStack: the dev stack", () => {
                 .filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-${network}`))
                 .map((c) => c.name.slice(P.length + 1))
                 .sort();
+        // HAProxy's stats are there too: nothing on web reaches them.
         assert.deepEqual(on("metrics"), [
             "server-1-mysqld-exporter",
             "server-2-mysqld-exporter",
+            "server-3-haproxy",
             "server-3-mysqld-exporter",
             "server-3-prometheus",
         ]);
         assert.ok(!on("data").includes("server-3-prometheus"));
+        assert.ok(!on("web").includes("server-3-prometheus"));
         // A web server's own network joins only its nginx and its app.
         for (const n of [1, 2]) {
             const on = containers(run).filter((c) =>
@@ -358,14 +362,16 @@ describe("defineStack: the dev stack", () => {
                 name: "server-3",
                 role: "lb-db",
                 services: [
-                    svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2" }),
+                    svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2", metrics: "10.77.3.2" }),
                     svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
-                    svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", web: "10.77.1.4", metrics: "10.77.3.4" }),
+                    svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", metrics: "10.77.3.4" }),
                     svc("server-3-mysqld-exporter", "mysqld-exporter", { data: "10.77.2.43", metrics: "10.77.3.43" }),
                 ],
             },
         ]);
         assert.equal(await value(o.monitoringUrl), "http://127.0.0.1:9090/");
+        const prometheusPassword = findResource(run.resources, TYPES.password, `${P}-prometheus-password`).state.result;
+        assert.equal(await value(o.monitoringPassword), prometheusPassword);
     });
 
     it("makes the CA and a P-256 site certificate for the domain and localhost", () => {

@@ -12,7 +12,7 @@ const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locall
 /**
  * networks: edge, web, data, metrics (with monitoring on) and one per web server; images: one per kind
  * (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
- * and, with monitoring on, the exporters' monitor user's.
+ * and, with monitoring on, the exporters' monitor user's and Prometheus's operator's.
  */
 const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES, monitoring = true) => ({
     component: 1,
@@ -20,7 +20,7 @@ const counts = (containers: number, volumes: number, networks: number, tls: obje
     network: networks,
     image: monitoring ? 6 : 4,
     volume: volumes,
-    password: monitoring ? 3 : 2,
+    password: monitoring ? 4 : 2,
     ...tls,
 });
 
@@ -221,7 +221,7 @@ describe("defineStack: variants of the dev stack", () => {
         assert.equal(await unwrap(run.outputs.url), "https://www.foobar.com/");
         assert.equal(await unwrap(run.outputs.loadBalancerAddress), "127.0.0.1:443");
         assert.deepEqual(haproxyLines(run, `${P}-server-3-haproxy`, "    http-request redirect"), [
-            "    http-request redirect location https://%[req.hdr(host),field(1,:)]%[capture.req.uri] code 301 unless { ssl_fc }",
+            "    http-request redirect prefix https://www.foobar.com code 301 unless { ssl_fc }",
         ]);
     });
 });

@@ -40,7 +40,7 @@ export function groupOf(kind: ServiceKind): SecurityGroupName {
 
 /** Least privilege, by source group: each cross-server flow becomes one ingress and one egress rule. */
 export function planRules(topology: Topology): RulePlan[] {
-    const { vpcCidr, adminCidr } = topology.args.aws;
+    const { adminCidr } = topology.args.aws;
     const rules = new Map<string, RulePlan>();
     // Flows that land on the same rule share it; its description names every purpose.
     const add = (r: RulePlan) => {
@@ -55,9 +55,16 @@ export function planRules(topology: Topology): RulePlan[] {
     };
     for (const flow of topology.flows) {
         if (isFromOutside(flow)) {
-            // Operators are inside the VPC (an SSM port forward, a bastion, a VPN).
-            const cidr = flow.from === INTERNET ? ANYWHERE : vpcCidr;
-            add({ group: groupOf(flow.to.kind), direction: "ingress", port: flow.port, peer: { cidr }, description: flow.purpose });
+            // Operators come through an SSM port forward, which ends on the instance itself: no rule.
+            if (flow.from === INTERNET) {
+                add({
+                    group: groupOf(flow.to.kind),
+                    direction: "ingress",
+                    port: flow.port,
+                    peer: { cidr: ANYWHERE },
+                    description: flow.purpose,
+                });
+            }
             continue;
         }
         const { from, to } = flow;
@@ -69,14 +76,6 @@ export function planRules(topology: Topology): RulePlan[] {
         // The load balancer's instance creates the schema and the app user on RDS at first boot.
         between("lb", "db", PORTS.mysql, "schema and users on RDS, at first boot");
     }
-    // With aws.existingVpc, aws.vpcCidr must be that VPC's range (documented in the README).
-    add({
-        group: "lb",
-        direction: "ingress",
-        port: PORTS.stats,
-        peer: { cidr: vpcCidr },
-        description: "HAProxy stats and Prometheus metrics, from inside the VPC only",
-    });
     add({ group: "host", direction: "egress", port: PORTS.http, peer: { cidr: ANYWHERE }, description: "the Debian archive" });
     add({
         group: "host",

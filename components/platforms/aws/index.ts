@@ -104,7 +104,9 @@ export const awsPlatform: Platform = {
                 : pulumi.output(replicasOf(topology).map((r) => `${privateIp(r.server)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
             ssmParameterNames: pulumi.output(Object.values(secrets.names)),
-            monitoringUrl: pulumi.output(monitoringUrlOf(topology, privateIp(lbServer), PORTS.prometheus)),
+            // Prometheus answers on its instance only: operators forward the port with SSM (README).
+            monitoringUrl: pulumi.output(monitoringUrlOf(topology, "127.0.0.1", PORTS.prometheus)),
+            monitoringPassword: pulumi.secret(credentials.prometheusPassword ?? pulumi.output("")),
         };
     },
 };

@@ -13,6 +13,8 @@ const PARAMETER_KEYS: Record<Exclude<SecretName, "certificatePem">, string> = {
     replicationPassword: "db-replication-password",
     monitorPassword: "db-monitor-password",
     privateKeyPem: "tls-private-key",
+    prometheusPassword: "prometheus-password",
+    prometheusPasswordHash: "prometheus-password-hash",
 };
 export const RDS_ADMIN_PASSWORD_KEY = "rds-admin-password";
 export const RDS_ADMIN_USER = "foobar_admin";
@@ -49,6 +51,8 @@ export function createParameters(
     };
     if (credentials.replicationPassword) values[PARAMETER_KEYS.replicationPassword] = credentials.replicationPassword;
     if (credentials.monitorPassword) values[PARAMETER_KEYS.monitorPassword] = credentials.monitorPassword;
+    if (credentials.prometheusPassword) values[PARAMETER_KEYS.prometheusPassword] = credentials.prometheusPassword;
+    if (credentials.prometheusPasswordHash) values[PARAMETER_KEYS.prometheusPasswordHash] = credentials.prometheusPasswordHash;
     const rdsAdminPassword = managed
         ? pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result)
         : undefined;

@@ -17,7 +17,9 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
         },
         // nginx is on the same instance: the app need not listen beyond loopback.
         appListenHost: "127.0.0.1",
-        statsAddress: (haproxy) => plan.instance(haproxy.server).privateIp,
+        // Prometheus scrapes HAProxy on its own instance: stats stay on loopback, no rule opens them.
+        statsAddress: (haproxy) =>
+            topology.monitors.every((m) => m.server === haproxy.server) ? "127.0.0.1" : plan.instance(haproxy.server).privateIp,
         publicHttpsPort: PORTS.https,
         databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
     };

@@ -30,6 +30,7 @@ export const dockerPlatform: Platform = {
             caCertificatePem: credentials.caCertificatePem,
             ssmParameterNames: pulumi.output<string[]>([]),
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, bindAddress, prometheusPort)),
+            monitoringPassword: pulumi.secret(credentials.prometheusPassword ?? pulumi.output("")),
         };
     },
 };

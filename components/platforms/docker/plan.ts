@@ -47,14 +47,14 @@ function segmentFor(flow: Flow): SegmentName {
             if (from.server !== to.server) throw new Error(`an app is only reached from its own server (from ${from.key})`);
             return to.server;
         case "haproxy":
-            // Only the metrics scrape: HAProxy serves stats on its "web" address.
+            // Only the metrics scrape, on the monitoring network: nothing on web may reach HAProxy's stats.
             if (from.kind !== "prometheus")
                 throw new Error(`no internal flow but Prometheus's scrape should end at HAProxy (from ${from.key})`);
-            return "web";
+            return "metrics";
         case "prometheus":
             throw new Error(`only operators reach Prometheus (from ${from.key})`);
         case "mysqld-exporter":
-            // Its own network: Prometheus reaches the exporters there, and no database.
+            // The monitoring network: Prometheus reaches the exporters there, and no database.
             return "metrics";
         case "rds":
             throw new Error(`${to.key} is RDS, which the docker platform does not run`);
@@ -128,7 +128,7 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         addressOn,
         reach(from, to) {
             // The network that carries their flow (Prometheus and HAProxy share edge too, but the
-            // scrape goes over web); else the first they share.
+            // scrape goes over metrics); else the first they share.
             const flow = topology.flows.find((f) => (f.from === from && f.to === to) || (f.from === to && f.to === from));
             const carrier = flow ? segmentFor(flow) : segmentsOf(from).find((s) => s.members.has(to.key))?.name;
             if (carrier === undefined)

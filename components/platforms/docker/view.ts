@@ -11,8 +11,10 @@ export function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
         reach: (from, to) => plan.reach(from, to),
         // Each app is alone in its container; the networks, not the bind address, keep it private.
         appListenHost: "0.0.0.0",
-        // HAProxy serves stats on the web network, where Prometheus scrapes it.
-        statsAddress: (haproxy) => plan.addressOn("web", haproxy),
+        // HAProxy serves stats on the monitoring network, where Prometheus scrapes it; with monitoring
+        // off, on its own loopback only (its health check).
+        statsAddress: (haproxy) =>
+            plan.segmentsOf(haproxy).some((s) => s.name === "metrics") ? plan.addressOn("metrics", haproxy) : "127.0.0.1",
         publicHttpsPort: topology.args.docker.httpsPort,
         // The MariaDB users accept the data network only.
         databaseClientHost: databaseHostPattern(data.subnet),
