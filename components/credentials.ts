@@ -7,6 +7,8 @@ import { ConfigError } from "./config/problems";
 import { ResolvedArgs } from "./config/resolved";
 import { SECRET_PLACEHOLDER } from "./config/secret";
 import { certificateBlocks, checkTlsMaterial } from "./config/tlsMaterial";
+import { DatabaseTls, createDatabaseTls } from "./databaseTls";
+import { SecretName } from "./services";
 
 export interface Credentials {
     readonly appPassword: pulumi.Output<string>;
@@ -23,6 +25,16 @@ export interface Credentials {
     readonly privateKeyPem: pulumi.Output<string>;
     /** What a client must trust: the generated CA, or the provided chain. */
     readonly caCertificatePem: pulumi.Output<string>;
+    /** A self-managed database's TLS: its CA and each server's certificate and key. */
+    readonly database?: DatabaseTls;
+}
+
+/** Where clients reach the site and the databases, for the certificates to name. */
+export interface CertifiedAddresses {
+    /** Besides the domain (aws: the Elastic IP), so a self-signed certificate is valid for https://<address>/ too. */
+    readonly public?: ReadonlyArray<pulumi.Input<string>>;
+    /** Each self-managed database service's key and the addresses its clients connect to. */
+    readonly database?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Hostnames and addresses the self-signed site certificate covers besides the domain. */
@@ -39,22 +51,21 @@ function passwordWithHash(name: string, parent: pulumi.Resource) {
 
 const password = (name: string, parent: pulumi.Resource): pulumi.Output<string> => passwordWithHash(name, parent).value;
 
-/**
- * `publicAddresses`: where clients reach the site besides the domain (aws: the Elastic IP), so a
- * self-signed certificate is valid for https://<address>/ too before DNS points at it.
- */
 export function createCredentials(
     name: string,
     args: ResolvedArgs,
     parent: pulumi.Resource,
-    publicAddresses: ReadonlyArray<pulumi.Input<string>> = [],
+    addresses: CertifiedAddresses = {},
 ): Credentials {
+    const publicAddresses = addresses.public ?? [];
     const appPassword = password(`${name}-db-app-password`, parent);
     const selfManaged = args.database.mode === "self-managed";
     const replicationPassword = selfManaged ? password(`${name}-db-replication-password`, parent) : undefined;
     const monitorPassword = selfManaged && args.monitoring.enabled ? password(`${name}-db-monitor-password`, parent) : undefined;
     const operator = args.monitoring.enabled ? passwordWithHash(`${name}-prometheus-password`, parent) : undefined;
+    const database = addresses.database && addresses.database.size > 0 ? createDatabaseTls(name, addresses.database, parent) : undefined;
     const passwords = {
+        database,
         appPassword,
         replicationPassword,
         monitorPassword,
@@ -139,4 +150,18 @@ function selfSignedSite(
         privateKeyPem: pulumi.secret(siteKey.privateKeyPem),
         caCertificatePem: ca.certPem,
     };
+}
+
+/** The credential a rendered file asks for, for the service being rendered (a database server's own certificate and key). */
+export function credentialOf(c: Credentials, name: SecretName, serviceKey: string): pulumi.Output<string> | undefined {
+    switch (name) {
+        case "databaseCaPem":
+            return c.database?.caPem;
+        case "databaseCertPem":
+            return c.database?.servers.get(serviceKey)?.certPem;
+        case "databaseKeyPem":
+            return c.database?.servers.get(serviceKey)?.keyPem;
+        default:
+            return c[name];
+    }
 }

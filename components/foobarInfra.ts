@@ -39,7 +39,7 @@ export class FoobarInfra extends pulumi.ComponentResource implements FoobarOutpu
         const deployment = platform.deploy({
             name,
             topology,
-            credentials: (publicAddresses) => createCredentials(name, resolved, this, publicAddresses),
+            credentials: (addresses) => createCredentials(name, resolved, this, addresses),
             parent: this,
         });
         const outputs = outputsOf({ ...deployment, diagram: pulumi.output(renderDiagram(topology)) });

@@ -1,7 +1,7 @@
 // The one interface every platform implements: foobarInfra.ts validates, builds the topology and
 // hands it to the platform the config names; the platform maps it onto resources.
 import * as pulumi from "@pulumi/pulumi";
-import { Credentials } from "../credentials";
+import { CertifiedAddresses, Credentials } from "../credentials";
 import { FoobarOutputs } from "../outputs";
 import { Topology } from "../topology";
 
@@ -9,11 +9,8 @@ export interface DeployContext {
     /** The component's name: every child is named `${name}-...` and parented to `parent`. */
     readonly name: string;
     readonly topology: Topology;
-    /**
-     * Makes the stack's secrets (passwords, TLS). `publicAddresses`: where clients reach the site
-     * besides the domain (aws: the Elastic IP), so a self-signed certificate names them too.
-     */
-    readonly credentials: (publicAddresses: ReadonlyArray<pulumi.Input<string>>) => Credentials;
+    /** Makes the stack's secrets (passwords, TLS), with certificates for the addresses clients use. */
+    readonly credentials: (addresses: CertifiedAddresses) => Credentials;
     readonly parent: pulumi.Resource;
 }
 

@@ -13,6 +13,8 @@ export interface AppEnvInput {
     readonly dbPort: number;
     readonly database: string;
     readonly user: string;
+    /** The CA the app verifies the database's certificate against. */
+    readonly caFile: string;
 }
 
 /** Ordered KEY=value pairs; the docker backend passes them as `envs`, an env file holds them on a VM. */
@@ -28,7 +30,12 @@ export function appEnvironment(input: AppEnvInput): ReadonlyArray<readonly [stri
     if (input.readerHost !== undefined) {
         env.push(["FOOBAR_DB_READER_HOST", input.readerHost], ["FOOBAR_DB_READER_PORT", String(input.dbPort)]);
     }
-    env.push(["FOOBAR_DB_NAME", input.database], ["FOOBAR_DB_USER", input.user], ["FOOBAR_DB_PASSWORD_FILE", APP_PASSWORD_PATH]);
+    env.push(
+        ["FOOBAR_DB_NAME", input.database],
+        ["FOOBAR_DB_USER", input.user],
+        ["FOOBAR_DB_PASSWORD_FILE", APP_PASSWORD_PATH],
+        ["FOOBAR_DB_CA_FILE", input.caFile],
+    );
     for (const [key, value] of env) {
         if (!/^[A-Za-z0-9._:/-]+$/.test(value)) throw new Error(`refusing to render ${key}=${JSON.stringify(value)}`);
     }

@@ -4,6 +4,10 @@ import { assertSafeToken, lines, sqlString } from "./text";
 
 export const MARIADB_CONFIG_PATH = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
 export const MARIADB_BOOTSTRAP_PATH = "/etc/mysql/foobar/bootstrap.sql";
+/** The CA every database client and server trusts: the app's, the exporter's, a replica's. */
+export const DATABASE_CA_PATH = "/etc/foobar/db-ca.pem";
+export const MARIADB_CERT_PATH = "/etc/mysql/foobar/server-cert.pem";
+export const MARIADB_KEY_PATH = "/etc/mysql/foobar/server-key.pem";
 
 export interface MariadbConfigInput {
     readonly role: "primary" | "replica";
@@ -34,6 +38,12 @@ export function renderMariadbConfig(input: MariadbConfigInput): string {
         "character_set_server = utf8mb4",
         "collation_server = utf8mb4_unicode_ci",
         "max_connections = 200",
+        "# Every connection over the network is TLS, with the stack's own database CA.",
+        `ssl_ca = ${DATABASE_CA_PATH}`,
+        `ssl_cert = ${MARIADB_CERT_PATH}`,
+        `ssl_key = ${MARIADB_KEY_PATH}`,
+        "require_secure_transport = ON",
+        "tls_version = TLSv1.2,TLSv1.3",
     ];
     if (input.role === "primary") {
         return lines(
@@ -83,7 +93,9 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
     assertSafeToken("client host", input.clientHost);
     const app = `${sqlString(input.appUser)}@${sqlString(input.clientHost)}`;
     const db = input.database;
-    const identified = (password: string) => `IDENTIFIED ${input.authPlugin ? `WITH ${input.authPlugin} ` : ""}BY ${sqlString(password)}`;
+    // Every user logs in over TLS only (MariaDB and MySQL 8.4 alike).
+    const identified = (password: string) =>
+        `IDENTIFIED ${input.authPlugin ? `WITH ${input.authPlugin} ` : ""}BY ${sqlString(password)} REQUIRE SSL`;
     const replication: string[] = [];
     if (input.replicationUser !== undefined) {
         assertSafeToken("replication user", input.replicationUser);
@@ -142,8 +154,10 @@ export function renderReplicaBootstrap(input: ReplicaBootstrapInput): string {
         "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
         "-- Everything, users and schema included, arrives from the primary through replication.",
         "STOP SLAVE;",
+        "-- Over TLS, verifying that the primary is the one its certificate names.",
         `CHANGE MASTER TO MASTER_HOST = ${sqlString(input.primaryHost)}, MASTER_PORT = ${input.primaryPort}, ` +
             `MASTER_USER = ${sqlString(input.replicationUser)}, MASTER_PASSWORD = ${sqlString(input.replicationPassword)}, ` +
+            `MASTER_SSL = 1, MASTER_SSL_CA = ${sqlString(DATABASE_CA_PATH)}, MASTER_SSL_VERIFY_SERVER_CERT = 1, ` +
             "MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;",
         "START SLAVE;",
     );

@@ -15,6 +15,8 @@ export interface ExporterClientInput {
     readonly user: string;
     /** Or, on EC2, the placeholder the boot helper fills in from SSM. */
     readonly password: string;
+    /** The database CA: the exporter connects over TLS and verifies the server's address. */
+    readonly caFile: string;
 }
 
 export function renderExporterClient(input: ExporterClientInput): string {
@@ -23,7 +25,16 @@ export function renderExporterClient(input: ExporterClientInput): string {
     // Option files quote with "...": a password holding a quote, a backslash or a newline could end it.
     if (/["\\\n]/.test(input.password))
         throw new Error("refusing to render the exporter's password: it holds a quote, backslash or newline");
-    return lines(HEADER, "[client]", `host=${input.host}`, `port=${input.port}`, `user=${input.user}`, `password="${input.password}"`);
+    assertSafeToken("exporter database CA", input.caFile);
+    return lines(
+        HEADER,
+        "[client]",
+        `host=${input.host}`,
+        `port=${input.port}`,
+        `user=${input.user}`,
+        `password="${input.password}"`,
+        `ssl-ca=${input.caFile}`,
+    );
 }
 
 export interface ExporterFlagsInput {

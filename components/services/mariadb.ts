@@ -1,7 +1,10 @@
 // A MariaDB server of ours, by its role: server config and the bootstrap SQL (which holds passwords).
 import {
+    DATABASE_CA_PATH,
     MARIADB_BOOTSTRAP_PATH,
+    MARIADB_CERT_PATH,
     MARIADB_CONFIG_PATH,
+    MARIADB_KEY_PATH,
     renderMariadbConfig,
     renderPrimaryBootstrap,
     renderReplicaBootstrap,
@@ -45,6 +48,9 @@ export function mariadbService({ topology, view }: ServiceContext, db: MariadbPl
         files: [
             { path: MARIADB_CONFIG_PATH, content: config },
             { path: MARIADB_BOOTSTRAP_PATH, withSecrets: bootstrap },
+            { path: DATABASE_CA_PATH, withSecrets: (secret) => secret("databaseCaPem") },
+            { path: MARIADB_CERT_PATH, withSecrets: (secret) => secret("databaseCertPem") },
+            { path: MARIADB_KEY_PATH, withSecrets: (secret) => secret("databaseKeyPem") },
         ],
         healthcheck: ["CMD", "mariadb-admin", "ping", "--silent"],
     };

@@ -1,4 +1,5 @@
 // Prometheus (config, alert rules, daemon flags) and the mysqld exporter beside each database.
+import { DATABASE_CA_PATH } from "../render/mariadb";
 import { EXPORTER_CLIENT_PATH, EXPORTER_DEFAULTS_PATH, renderExporterClient, renderExporterDefaults } from "../render/mysqldExporter";
 import {
     PROMETHEUS_CONFIG_PATH,
@@ -68,8 +69,15 @@ export function exporterService({ topology, view }: ServiceContext, exporter: Ex
             {
                 path: EXPORTER_CLIENT_PATH,
                 withSecrets: (secret) =>
-                    renderExporterClient({ host, port: PORTS.mysql, user: MONITOR_USER, password: secret("monitorPassword") }),
+                    renderExporterClient({
+                        host,
+                        port: PORTS.mysql,
+                        user: MONITOR_USER,
+                        password: secret("monitorPassword"),
+                        caFile: DATABASE_CA_PATH,
+                    }),
             },
+            { path: DATABASE_CA_PATH, withSecrets: (secret) => secret("databaseCaPem") },
             { path: EXPORTER_DEFAULTS_PATH, content: renderExporterDefaults({ listenAddress, listenPort: PORTS.mysqldExporter }) },
         ],
         healthcheck: httpCheck(`http://${listenAddress}:${PORTS.mysqldExporter}/metrics`),

@@ -11,10 +11,18 @@ export const SECRET_NAMES = [
     "privateKeyPem",
     "prometheusPassword",
     "prometheusPasswordHash",
+    // A self-managed database's TLS: the CA everyone trusts, and the certificate and key of the
+    // database server being rendered (each platform hands over the right one).
+    "databaseCaPem",
+    "databaseCertPem",
+    "databaseKeyPem",
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
-/** Hands a secret's value to a file being rendered: the real one (docker), or a placeholder the boot helper fills in (aws). */
+/**
+ * Hands a secret's value to a file being rendered: the real one (docker), or a placeholder the
+ * boot helper fills in (aws). Public material (certificates) comes the same way.
+ */
 export type SecretLookup = (name: SecretName) => string;
 
 export type ServiceFile =

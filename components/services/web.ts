@@ -1,8 +1,9 @@
 // A web server's two services: nginx in front, the app behind it.
 import { APP_PASSWORD_PATH, appEnvironment } from "../render/app";
+import { DATABASE_CA_PATH } from "../render/mariadb";
 import { NGINX_CONFIG_PATH, renderNginxConfig } from "../render/nginx";
 import { APP_DB_USER, AppPlan, DATABASE_NAME, NginxPlan, PORTS, primaryOf } from "../topology";
-import { RenderedService, ServiceContext, httpCheck } from "./types";
+import { RenderedService, SecretLookup, ServiceContext, httpCheck } from "./types";
 
 export function nginxService({ topology, view }: ServiceContext, nginx: NginxPlan): RenderedService {
     const config = renderNginxConfig({
@@ -29,11 +30,17 @@ export function appService({ topology, view }: ServiceContext, app: AppPlan): Re
         dbPort: PORTS.mysql,
         database: DATABASE_NAME,
         user: APP_DB_USER,
+        caFile: DATABASE_CA_PATH,
     });
     // The app image has no curl: node asks /healthz itself.
     const probe = `require("http").get("http://127.0.0.1:${PORTS.app}/healthz", (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
+    // Our own database's CA comes with the stack; RDS's is Amazon's, which the aws platform fetches at boot.
+    const ca =
+        primaryOf(topology).kind === "mariadb"
+            ? [{ path: DATABASE_CA_PATH, withSecrets: (secret: SecretLookup) => secret("databaseCaPem") }]
+            : [];
     return {
-        files: [{ path: APP_PASSWORD_PATH, withSecrets: (secret) => secret("appPassword") }],
+        files: [{ path: APP_PASSWORD_PATH, withSecrets: (secret) => secret("appPassword") }, ...ca],
         env,
         healthcheck: ["CMD", "node", "-e", probe],
     };

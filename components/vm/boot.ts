@@ -4,7 +4,7 @@
 import * as path from "path";
 import { APP_PASSWORD_PATH, renderEnvFile } from "../render/app";
 import { HAPROXY_CERT_PATH } from "../render/haproxy";
-import { MARIADB_BOOTSTRAP_PATH } from "../render/mariadb";
+import { MARIADB_BOOTSTRAP_PATH, MARIADB_KEY_PATH } from "../render/mariadb";
 import { EXPORTER_CLIENT_PATH } from "../render/mysqldExporter";
 import { STATIC_ROOT } from "../render/nginx";
 import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../render/prometheusAuth";
@@ -20,6 +20,7 @@ export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
 const SECRET_OWNERS: Record<string, SecretFileOwner> = {
     [APP_PASSWORD_PATH]: { owner: "foobar", group: "foobar", mode: "0400" },
     [MARIADB_BOOTSTRAP_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
+    [MARIADB_KEY_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
     // Debian's exporter unit runs as the prometheus user its package creates.
     [EXPORTER_CLIENT_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
     [HAPROXY_CERT_PATH]: { owner: "root", group: "haproxy", mode: "0640" },
@@ -146,8 +147,19 @@ export function bootSteps(services: readonly VmService[], bundle: Bundle, first:
     const steps = [...first, ...ordered.map((s) => stepsFor(s, bundle))];
     return {
         packages: [...new Set(steps.flatMap((s) => s.packages))],
-        files: steps.flatMap((s) => s.files),
+        files: once(steps.flatMap((s) => s.files)),
         before: steps.flatMap((s) => s.before),
         commands: steps.flatMap((s) => s.commands),
     };
+}
+
+/** Each path once: services on one VM may share a file (the database CA), never with two contents. */
+function once(files: readonly BootFile[]): BootFile[] {
+    const byPath = new Map<string, BootFile>();
+    for (const f of files) {
+        const before = byPath.get(f.path);
+        if (before && before.content !== f.content) throw new Error(`two services write ${f.path} with different contents`);
+        byPath.set(f.path, before ?? f);
+    }
+    return [...byPath.values()];
 }

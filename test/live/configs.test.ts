@@ -120,11 +120,15 @@ describe("live: rendered configs pass their real daemons", function () {
                 const r = await runWithUploads(c[0].inputs, ["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], false);
                 assert.equal(r.code, 0, r.logs);
                 assert.match(r.logs, /SUCCESS: 1 rule files found/);
-                // 5 from HAProxy's view; 4 more from the mysqld exporters where the databases are ours.
-                assert.match(
-                    r.logs,
-                    new RegExp(`SUCCESS: ${containers.some((x) => serviceOf(x) === "mysqld-exporter") ? 9 : 5} rules found`),
-                );
+                // 5 from HAProxy's view; 4 more from the mysqld exporters where the databases are ours, and
+                // the semi-sync one where the primary has replicas.
+                const databases = containers.some((x) => serviceOf(x) === "mysqld-exporter");
+                const replicas = containers.some((x) => serviceOf(x) === "mariadb-replica");
+                assert.match(r.logs, new RegExp(`SUCCESS: ${databases ? (replicas ? 10 : 9) : 5} rules found`));
+                // The login every endpoint asks for.
+                const web = await runWithUploads(c[0].inputs, ["promtool", "check", "web-config", "/etc/prometheus/web.yml"], false);
+                assert.equal(web.code, 0, web.logs);
+                assert.match(web.logs, /SUCCESS/);
             });
         });
     }

@@ -199,12 +199,14 @@ export interface LoopResult {
     readonly ok: number;
     readonly failures: string[];
     readonly servedBy: Map<string, number>;
+    /** The X-Visit-Id of every acknowledged (200) response. */
+    readonly visitIds: number[];
 }
 
 /** Sequential HTTPS requests from `workers` loops until stop() is called. */
 export function requestLoop(site: Site, workers = 4): { stop: () => Promise<LoopResult> } {
     let running = true;
-    const result = { ok: 0, failures: [] as string[], servedBy: new Map<string, number>() };
+    const result = { ok: 0, failures: [] as string[], servedBy: new Map<string, number>(), visitIds: [] as number[] };
     const loops = Array.from({ length: workers }, async () => {
         while (running) {
             try {
@@ -212,6 +214,7 @@ export function requestLoop(site: Site, workers = 4): { stop: () => Promise<Loop
                 if (r.status !== 200) result.failures.push(`status ${r.status}: ${r.body.slice(0, 80)}`);
                 else {
                     result.ok++;
+                    result.visitIds.push(Number(r.headers["x-visit-id"]));
                     const by = String(r.headers["x-served-by"]);
                     result.servedBy.set(by, (result.servedBy.get(by) ?? 0) + 1);
                 }

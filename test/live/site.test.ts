@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import * as path from "path";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { SLAVE_STATUS_LABELS } from "./databaseAlertCases";
+import { login, maxVisitId, passwordOf, sql, visitIdsAfter } from "./databaseProbes";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
 import { waitFor } from "./poll";
@@ -152,6 +153,76 @@ describe("live: the dev stack on the local Docker engine", function () {
         console.log(`      visit ${id} on ${lag.length} replicas after ${Math.max(...lag)} ms (docker exec included)`);
     });
 
+    it("records one visit per request id, however often a request is replayed", async () => {
+        const primary = `${dev.captured.name}-server-3-mariadb-primary`;
+        const nginx = `${dev.captured.name}-server-1-nginx`;
+        const app = addressOf(dev.captured, "server-1-app", "server-1");
+        const id = `live-replay-${Date.now()}`;
+        // As HAProxy replays a request on another server: the same X-Request-Id, straight to an app.
+        const ask = async () => {
+            const headers = await execIn(nginx, [
+                "curl",
+                "-fsS",
+                "-o",
+                "/dev/null",
+                "-D",
+                "-",
+                "-H",
+                `X-Request-Id: ${id}`,
+                `http://${app}:3000/`,
+            ]);
+            return Number(/^x-visit-id: (\d+)/im.exec(headers)?.[1]);
+        };
+        const before = await maxVisitId(primary);
+        const first = await ask();
+        assert.equal(await ask(), first, "the replay answers with the visit it already recorded");
+        assert.deepEqual(await visitIdsAfter(primary, before), [first]);
+        assert.equal(await sql(primary, `SELECT request_id FROM foobar.visits WHERE id = ${first}`), id);
+    });
+
+    it("adds the request id to a visits table made before it, at the next start of the bootstrap", async () => {
+        const primary = `${dev.captured.name}-server-3-mariadb-primary`;
+        const column =
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = 'foobar' AND table_name = 'visits' AND column_name = 'request_id'";
+        await sql(primary, "ALTER TABLE foobar.visits DROP KEY request_id, DROP COLUMN request_id");
+        assert.equal(await sql(primary, column), "0");
+        // What init_file runs at every start, run again as it is.
+        await execIn(primary, ["sh", "-c", "mariadb < /etc/mysql/foobar/bootstrap.sql"]);
+        assert.equal(await sql(primary, column), "1");
+        assert.match(await sql(primary, "SHOW CREATE TABLE foobar.visits"), /UNIQUE KEY `request_id` \(`request_id`\)/);
+        // The change replicates like any other.
+        await waitFor("the column on server-1's replica", 10_000, async () =>
+            (await sql(`${dev.captured.name}-server-1-mariadb-replica`, column)) === "1" ? true : undefined,
+        );
+    });
+
+    it("speaks TLS only to its databases, each verified for the address its clients use", async () => {
+        const name = dev.captured.name;
+        const primaryIp = addressOf(dev.captured, "server-3-mariadb-primary", "data");
+        const replica = `${name}-server-1-mariadb-replica`;
+        const password = passwordOf(dev.captured, "db-replication-password");
+        const verified = ["--ssl-ca=/etc/foobar/db-ca.pem", "--ssl-verify-server-cert"];
+        const ok = await login(replica, primaryIp, "replicator", password, verified);
+        assert.equal(ok.code, 0, ok.output);
+        assert.match(ok.output, /^Ssl_version\tTLSv1\.[23]$/m);
+        // Without TLS the server refuses, whoever asks.
+        const plain = await login(replica, primaryIp, "replicator", password, ["--skip-ssl"]);
+        assert.notEqual(plain.code, 0, plain.output);
+        assert.match(plain.output, /insecure transport are prohibited|Access denied/);
+        // An address the certificate does not name fails verification: a client never talks to an impostor.
+        const elsewhere = await login(`${name}-server-3-mariadb-primary`, "127.0.0.1", "replicator", password, verified);
+        assert.notEqual(elsewhere.code, 0, elsewhere.output);
+        assert.match(elsewhere.output, /certificate|SSL/i);
+        // Replication, the app and the exporters log in over TLS only.
+        const status = await execIn(replica, ["mariadb", "-e", "SHOW SLAVE STATUS\\G"]);
+        assert.match(status, /Master_SSL_Allowed: Yes/);
+        assert.match(status, /Master_SSL_Verify_Server_Cert: Yes/);
+        for (const user of ["app", "replicator", "foobar_monitor"]) {
+            const grants = await sql(`${name}-server-3-mariadb-primary`, `SHOW GRANTS FOR '${user}'@'10.77.2.%'`);
+            assert.match(grants, /REQUIRE SSL/, user);
+        }
+    });
+
     it("reads counts from a replica and falls back to the primary while it is down", async () => {
         const replica = `${dev.captured.name}-server-1-mariadb-replica`;
         const fromServer1 = async () => {
@@ -260,7 +331,7 @@ describe("live: the dev stack on the local Docker engine", function () {
         assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
         assert.deepEqual(await byHost("mysql_slave_status_seconds_behind_master"), { "server-1": 0, "server-2": 0 });
         // The primary waits for a replica (FoobarSemiSyncOff watches this), before its commit is visible.
-        assert.deepEqual(await byHost("mysql_global_status_rpl_semi_sync_master_status"), { "server-3": 1 });
+        assert.deepEqual(await byHost(`mysql_global_status_rpl_semi_sync_master_status{role="primary"}`), { "server-3": 1 });
         // The promtool cases (databaseAlertCases.ts) give these series the labels they really have.
         const target = ["__name__", "job", "instance", "host", "role"];
         for (const sample of await query(url, "mysql_slave_status_slave_io_running")) {
@@ -322,6 +393,30 @@ describe("live: the dev stack on the local Docker engine", function () {
         );
         assert.deepEqual(result.failures, []);
         assert.ok(result.ok > 20, `only ${result.ok} requests during the failover`);
+    });
+
+    it("counts exactly one visit per acknowledged request across a failover", async () => {
+        const primary = `${dev.captured.name}-server-3-mariadb-primary`;
+        const [haproxy, stats] = haproxyOf(dev.captured);
+        const containers = await labelledContainers(dev.captured.name, ["foobar.server", "server-1"]);
+        const before = await maxVisitId(primary);
+        // Only this loop asks for / meanwhile: HAProxy's checks and the waits below use other paths.
+        const loop = requestLoop(dev.site);
+        await sleep(1500);
+        await docker(["stop", ...containers]);
+        await waitBackend(haproxy, stats, { "server-1": "DOWN" }, 30_000);
+        await sleep(1500);
+        await docker(["start", ...containers]);
+        await waitBackend(haproxy, stats, { "server-1": "UP" }, 60_000);
+        await sleep(1500);
+        const result = await loop.stop();
+        assert.deepEqual(result.failures, []);
+        const recorded = await visitIdsAfter(primary, before);
+        console.log(`      failover: ${result.ok} acknowledged requests, ${recorded.length} visits recorded`);
+        assert.deepEqual(
+            recorded,
+            [...result.visitIds].sort((a, b) => a - b),
+        );
     });
 });
 

@@ -82,6 +82,16 @@ export const withFlowLogs = (counts: Record<string, number>): Record<string, num
     rolePolicy: (counts.rolePolicy ?? 0) + 1,
 });
 
+/** Adds a self-managed database's TLS: its CA, a key and certificate per database server, and each key's SSM parameter. */
+export const withDatabaseTls = (counts: Record<string, number>, databases: number): Record<string, number> => ({
+    ...counts,
+    privateKey: (counts.privateKey ?? 0) + 1 + databases,
+    selfSignedCert: (counts.selfSignedCert ?? 0) + 1,
+    certRequest: (counts.certRequest ?? 0) + databases,
+    locallySignedCert: (counts.locallySignedCert ?? 0) + databases,
+    parameter: (counts.parameter ?? 0) + databases,
+});
+
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
 export const withRdsExtras = (counts: Record<string, number>): Record<string, number> => ({
     ...counts,
@@ -90,7 +100,9 @@ export const withRdsExtras = (counts: Record<string, number>): Record<string, nu
     rolePolicyAttachment: 1,
 });
 
-export const instances = (run: StackRun<Outputs>) => byType(run.resources, AWS_TYPES.instance);
+/** Every instance, by server (registration order follows when their user data resolves). */
+export const instances = (run: StackRun<Outputs>) =>
+    byType(run.resources, AWS_TYPES.instance).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
 
 export function instance(run: StackRun<Outputs>, prefix: string, server: string): RecordedResource {
     return findResource(run.resources, AWS_TYPES.instance, `${prefix}-${server}`);

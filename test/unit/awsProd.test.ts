@@ -234,7 +234,7 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
         assert.equal(params.inputs.family, "mysql8.4");
         assert.deepEqual(params.inputs.parameters, [
             { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
-            { name: "require_secure_transport", value: "0" },
+            { name: "require_secure_transport", value: "1" },
             { name: "slow_query_log", value: "1" },
             { name: "long_query_time", value: "1" },
             { name: "log_output", value: "FILE" },

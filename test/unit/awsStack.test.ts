@@ -26,6 +26,9 @@ const KEYS = [
     "db-app-password",
     "db-monitor-password",
     "db-replication-password",
+    "db-tls-key-server-1-mariadb-replica",
+    "db-tls-key-server-2-mariadb-replica",
+    "db-tls-key-server-3-mariadb-primary",
     "prometheus-password",
     "prometheus-password-hash",
     "tls-private-key",
@@ -40,12 +43,13 @@ const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[
 
 /** Secrets each instance's files hold, so its role may read exactly these. */
 const SECRETS_OF: Record<string, string[]> = {
-    "server-1": ["db-app-password", "db-monitor-password", "db-replication-password"],
-    "server-2": ["db-app-password", "db-monitor-password", "db-replication-password"],
+    "server-1": ["db-app-password", "db-monitor-password", "db-replication-password", "db-tls-key-server-1-mariadb-replica"],
+    "server-2": ["db-app-password", "db-monitor-password", "db-replication-password", "db-tls-key-server-2-mariadb-replica"],
     "server-3": [
         "db-app-password",
         "db-monitor-password",
         "db-replication-password",
+        "db-tls-key-server-3-mariadb-primary",
         "prometheus-password",
         "prometheus-password-hash",
         "tls-private-key",
@@ -181,6 +185,12 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             "prometheus-password": passwords[`${P}-prometheus-password`],
             "prometheus-password-hash": findResource(run.resources, TYPES.password, `${P}-prometheus-password`).state.bcryptHash,
             "tls-private-key": findResource(run.resources, "tls:index/privateKey:PrivateKey", `${P}-site-key`).state.privateKeyPem,
+            ...Object.fromEntries(
+                ["server-1-mariadb-replica", "server-2-mariadb-replica", "server-3-mariadb-primary"].map((db) => [
+                    `db-tls-key-${db}`,
+                    findResource(run.resources, "tls:index/privateKey:PrivateKey", `${P}-${db}-tls-key`).state.privateKeyPem,
+                ]),
+            ),
         };
         assert.ok(keys.includes(values["tls-private-key"]));
         const params = byType(run.resources, AWS_TYPES.parameter);
@@ -219,8 +229,8 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
         ];
-        // Four passwords (app, replication, monitor, Prometheus's operator) and the two keys.
-        assert.equal(secretLines.length, 6);
+        // Four passwords (app, replication, monitor, Prometheus's operator), the site's two keys and the database's four.
+        assert.equal(secretLines.length, 10);
         for (const i of instances(run)) {
             const { text, gzipBytes, config } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
@@ -231,7 +241,7 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                 i.name,
             );
             const server = i.name.slice(P.length + 1);
-            const used = [...new Set([...text.matchAll(/@@FOOBAR_SECRET:([a-z-]+)@@/g)].map((m) => m[1]))].sort();
+            const used = [...new Set([...text.matchAll(/@@FOOBAR_SECRET:([a-z0-9-]+)@@/g)].map((m) => m[1]))].sort();
             assert.deepEqual(used, SECRETS_OF[server], i.name);
         }
     });
@@ -262,6 +272,9 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             "/foobar/staging/db-monitor-password",
             "/foobar/staging/prometheus-password",
             "/foobar/staging/prometheus-password-hash",
+            "/foobar/staging/db-tls-key-server-3-mariadb-primary",
+            "/foobar/staging/db-tls-key-server-1-mariadb-replica",
+            "/foobar/staging/db-tls-key-server-2-mariadb-replica",
         ]);
         const svc = (service: string, kind: string, ip: string, publicIp?: string) => ({
             service,

@@ -13,6 +13,7 @@ import {
     runStack,
     sgRules,
     userData,
+    withDatabaseTls,
     withFlowLogs,
     withRdsExtras,
     writtenFile,
@@ -20,24 +21,27 @@ import {
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
-    withFlowLogs({
-        // The app's, the replicator's, the exporters' (monitor) and Prometheus's operator passwords.
-        password: 4,
-        vpc: 1,
-        defaultSecurityGroup: 1,
-        subnet: 2,
-        internetGateway: 1,
-        routeTable: 1,
-        routeTableAssociation: 2,
-        securityGroup: 4,
-        // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
-        ingress: 6,
-        egress: 6,
-        parameter: 6,
-        ...perServer(webServers + 1),
-        eip: 1,
-        eipAssociation: 1,
-    });
+    withDatabaseTls(
+        withFlowLogs({
+            // The app's, the replicator's, the exporters' (monitor) and Prometheus's operator passwords.
+            password: 4,
+            vpc: 1,
+            defaultSecurityGroup: 1,
+            subnet: 2,
+            internetGateway: 1,
+            routeTable: 1,
+            routeTableAssociation: 2,
+            securityGroup: 4,
+            // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
+            ingress: 6,
+            egress: 6,
+            parameter: 6,
+            ...perServer(webServers + 1),
+            eip: 1,
+            eipAssociation: 1,
+        }),
+        webServers + 1,
+    );
 const PROD = (webServers: number) =>
     withRdsExtras(
         withFlowLogs({
@@ -169,16 +173,19 @@ describe("defineStack: aws variants", () => {
         assert.deepEqual(
             countAws(run.resources),
             // The stack still logs the flows of the VPC it runs in.
-            withFlowLogs({
-                password: 4,
-                securityGroup: 4,
-                ingress: 6,
-                egress: 6,
-                parameter: 6,
-                ...perServer(3),
-                eip: 1,
-                eipAssociation: 1,
-            }),
+            withDatabaseTls(
+                withFlowLogs({
+                    password: 4,
+                    securityGroup: 4,
+                    ingress: 6,
+                    egress: 6,
+                    parameter: 6,
+                    ...perServer(3),
+                    eip: 1,
+                    eipAssociation: 1,
+                }),
+                3,
+            ),
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });

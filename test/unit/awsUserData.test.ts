@@ -34,6 +34,21 @@ const HELPER = "/usr/local/sbin/foobar-secrets";
 const MANIFEST = "/etc/foobar/secrets.json";
 const MY_CNF = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
 const BOOTSTRAP = "/etc/mysql/foobar/bootstrap.sql";
+const DB_CA = "/etc/foobar/db-ca.pem";
+const DB_CERT = "/etc/mysql/foobar/server-cert.pem";
+const DB_KEY = "/etc/mysql/foobar/server-key.pem";
+/** A MariaDB server's files: config, bootstrap, the database CA (shared with its exporter and app) and its own TLS pair. */
+const MARIADB_FILES = [MY_CNF, BOOTSTRAP, DB_CA, DB_CERT, DB_KEY];
+const RDS_CA_DOWNLOAD = [
+    "curl",
+    "-fsS",
+    "--retry",
+    "10",
+    "--retry-all-errors",
+    "-o",
+    DB_CA,
+    "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
+];
 const APP_FILES = appBundle().app.map((f) => `/opt/foobar-app/${f.source.slice("app/".length)}`);
 const STATIC_FILES = ["/srv/foobar/static/favicon.svg", "/srv/foobar/static/style.css"];
 const WEB_FILES = [
@@ -59,13 +74,24 @@ function wiring(stack: "staging" | "prod", databaseHosts: readonly string[] = []
     const raw = Object.entries(loadStackConfig(stack)).filter(([k]) => k.startsWith("foobar:"));
     const topology = buildTopology(validateArgs(Object.fromEntries(raw.map(([k, v]) => [k.slice("foobar:".length), v]))));
     const context = { topology, view: awsView(topology, planAws(topology), databaseHosts) };
-    const secret = placeholderLookup(sitePem(stack));
+    // The mocks' certificates (fake PEMs named after their resources): the site's, the database CA, each server's.
+    const fake = (resource: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-${resource}\n-----END CERTIFICATE-----\n`;
+    const selfManaged = topology.args.database.mode === "self-managed";
+    const secret = (key: string) =>
+        placeholderLookup(
+            {
+                certificatePem: sitePem(stack),
+                databaseCaPem: selfManaged ? fake("db-ca") : undefined,
+                databaseCertPem: selfManaged ? fake(`${key}-tls-cert`) : undefined,
+            },
+            key,
+        );
     const render = (key: string) => renderService(context, byKey(topology, key));
     return {
         file(key: string, file: string): string {
             const found = render(key).files.find((f) => f.path === file);
             assert.ok(found, `${key} renders no ${file}`);
-            return "content" in found ? found.content : found.withSecrets(secret);
+            return "content" in found ? found.content : found.withSecrets(secret(key));
         },
         env: (key: string) => renderEnvFile(render(key).env ?? []),
     };
@@ -112,7 +138,7 @@ describe("aws user data: staging", () => {
             ]);
             assert.deepEqual(
                 c.write_files.map((f) => f.path),
-                [HELPER, MANIFEST, MY_CNF, BOOTSTRAP, ...EXPORTER_FILES, ...WEB_FILES],
+                [HELPER, MANIFEST, ...MARIADB_FILES, ...EXPORTER_FILES, ...WEB_FILES],
             );
             assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], EXPORTER_RESTART, ...WEB_COMMANDS]);
         }
@@ -125,8 +151,7 @@ describe("aws user data: staging", () => {
             [
                 HELPER,
                 MANIFEST,
-                MY_CNF,
-                BOOTSTRAP,
+                ...MARIADB_FILES,
                 ...EXPORTER_FILES,
                 "/etc/haproxy/haproxy.cfg",
                 "/etc/haproxy/certs/site.pem",
@@ -193,6 +218,7 @@ describe("aws user data: staging", () => {
                 "FOOBAR_DB_NAME=foobar",
                 "FOOBAR_DB_USER=app",
                 "FOOBAR_DB_PASSWORD_FILE=/etc/foobar/secrets/db-password",
+                "FOOBAR_DB_CA_FILE=/etc/foobar/db-ca.pem",
             ]);
             assert.ok(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_").includes("FOOBAR_LISTEN_HOST=127.0.0.1"));
             assert.equal(writtenFile(c, "/etc/foobar/secrets/db-password"), APP_PW);
@@ -294,6 +320,10 @@ describe("aws user data: staging", () => {
                 [MANIFEST, "0600"],
                 [MY_CNF, "0644"],
                 [BOOTSTRAP, "0600"],
+                // Certificates are public; the server's key waits for the boot helper.
+                [DB_CA, "0644"],
+                [DB_CERT, "0644"],
+                [DB_KEY, "0600"],
                 [EXPORTER_CNF, "0600"],
                 [EXPORTER_DEFAULTS, "0644"],
                 ["/etc/haproxy/haproxy.cfg", "0644"],
@@ -308,11 +338,13 @@ describe("aws user data: staging", () => {
         const exporter = { path: EXPORTER_CNF, owner: "prometheus", group: "prometheus", mode: "0400" };
         assert.deepEqual(manifestOf(s1).files, [
             { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            { path: DB_KEY, owner: "mysql", group: "mysql", mode: "0400" },
             exporter,
             { path: "/etc/foobar/secrets/db-password", owner: "foobar", group: "foobar", mode: "0400" },
         ]);
         assert.deepEqual(manifestOf(s3).files, [
             { path: BOOTSTRAP, owner: "mysql", group: "mysql", mode: "0400" },
+            { path: DB_KEY, owner: "mysql", group: "mysql", mode: "0400" },
             exporter,
             { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
             ...PROMETHEUS_OWNERS,
@@ -331,12 +363,13 @@ describe("aws user data: prod", () => {
     });
 
     it("web servers run nginx and the app only, reading and writing on RDS", () => {
-        assert.deepEqual(s1.packages, ["nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
+        assert.deepEqual(s1.packages, ["ca-certificates", "curl", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
         assert.deepEqual(
             s1.write_files.map((f) => f.path),
             [HELPER, MANIFEST, ...WEB_FILES],
         );
-        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, ...WEB_COMMANDS]);
+        // Amazon's CA for RDS first: the app verifies RDS against it from its first connection.
+        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, RDS_CA_DOWNLOAD, ...WEB_COMMANDS]);
         const prod = wiring("prod", [RDS, RDS_REPLICA]);
         const env = writtenFile(s1, "/etc/foobar/app.env");
         assert.equal(env, prod.env("server-1-app"));
@@ -353,7 +386,7 @@ describe("aws user data: prod", () => {
     });
 
     it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
-        assert.deepEqual(s3.packages, ["haproxy", "mariadb-client", "prometheus", "python3-botocore"]);
+        assert.deepEqual(s3.packages, ["ca-certificates", "curl", "haproxy", "mariadb-client", "prometheus", "python3-botocore"]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [
@@ -377,7 +410,7 @@ describe("aws user data: prod", () => {
         assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), `${sitePem("prod")}${secretPlaceholder("tls-private-key")}\n`);
         assert.equal(
             writtenFile(s3, "/etc/foobar/rds-admin.cnf"),
-            `[client]\nhost=${RDS}\nuser=foobar_admin\npassword=${secretPlaceholder("rds-admin-password")}\n`,
+            `[client]\nhost=${RDS}\nuser=foobar_admin\npassword=${secretPlaceholder("rds-admin-password")}\nssl-ca=/etc/foobar/db-ca.pem\nssl-verify-server-cert\n`,
         );
         assert.equal(
             writtenFile(s3, "/etc/foobar/rds-bootstrap.sql"),
@@ -392,6 +425,7 @@ describe("aws user data: prod", () => {
         assert.ok(!writtenFile(s3, "/etc/foobar/rds-bootstrap.sql").includes("replicator"), "RDS replicates by itself");
         assert.deepEqual(s3.runcmd, [
             [HELPER],
+            RDS_CA_DOWNLOAD,
             [
                 "sh",
                 "-c",

@@ -33,6 +33,9 @@ const FAKE_SECRETS: SecretLookup = (name) =>
         privateKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE\n-----END EC PRIVATE KEY-----\n",
         prometheusPassword: FAKE_PROMETHEUS_PASSWORD,
         prometheusPasswordHash: `$2b$10$${"FakeBcryptHash".repeat(4).slice(0, 53)}`,
+        databaseCaPem: "-----BEGIN CERTIFICATE-----\nFAKE-DB-CA\n-----END CERTIFICATE-----\n",
+        databaseCertPem: "-----BEGIN CERTIFICATE-----\nFAKE-DB-SERVER\n-----END CERTIFICATE-----\n",
+        databaseKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE-DB-SERVER\n-----END EC PRIVATE KEY-----\n",
     })[name];
 
 export const GOLDEN_FILES = [

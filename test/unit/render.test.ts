@@ -215,12 +215,12 @@ describe("MariaDB files", () => {
         ]);
         const users = linesOf(rendered["primary-bootstrap.sql"]).filter((l) => /^(CREATE|ALTER) USER/.test(l));
         assert.deepEqual(users, [
-            `CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
-            `ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}';`,
-            `CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
-            `ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}';`,
-            `CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' WITH MAX_USER_CONNECTIONS 3;`,
-            `ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' WITH MAX_USER_CONNECTIONS 3;`,
+            `CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}' REQUIRE SSL;`,
+            `ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY '${FAKE_APP_PASSWORD}' REQUIRE SSL;`,
+            `CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}' REQUIRE SSL;`,
+            `ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY '${FAKE_REPLICATION_PASSWORD}' REQUIRE SSL;`,
+            `CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;`,
+            `ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY '${FAKE_MONITOR_PASSWORD}' REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;`,
         ]);
     });
 
@@ -229,11 +229,21 @@ describe("MariaDB files", () => {
         for (const line of ["server_id = 101", "read_only = ON", "skip_slave_start = ON", "rpl_semi_sync_slave_enabled = ON"]) {
             assert.ok(cnf.includes(line), line);
         }
-        assert.deepEqual(linesOf(rendered["replica-bootstrap.sql"]).slice(2, 5), [
+        assert.deepEqual(linesOf(rendered["replica-bootstrap.sql"]).slice(2, 6), [
             "STOP SLAVE;",
-            `CHANGE MASTER TO MASTER_HOST = '10.77.2.3', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${FAKE_REPLICATION_PASSWORD}', MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;`,
+            "-- Over TLS, verifying that the primary is the one its certificate names.",
+            `CHANGE MASTER TO MASTER_HOST = '10.77.2.3', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${FAKE_REPLICATION_PASSWORD}', MASTER_SSL = 1, MASTER_SSL_CA = '/etc/foobar/db-ca.pem', MASTER_SSL_VERIFY_SERVER_CERT = 1, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 2;`,
             "START SLAVE;",
         ]);
+        // Every server takes TLS connections only, with the stack's database CA.
+        for (const line of [
+            "ssl_ca = /etc/foobar/db-ca.pem",
+            "ssl_cert = /etc/mysql/foobar/server-cert.pem",
+            "ssl_key = /etc/mysql/foobar/server-key.pem",
+            "require_secure_transport = ON",
+        ]) {
+            assert.ok(cnf.includes(line), line);
+        }
     });
 
     it("makes the primary writable, semi-sync only when a replica exists", () => {
@@ -262,8 +272,8 @@ describe("MariaDB files", () => {
                 clientHost: "10.77.2.%",
             }),
         );
-        assert.ok(sql.includes("ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'a''b\\\\c';"), sql.join("\n"));
-        assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'r''';"), sql.join("\n"));
+        assert.ok(sql.includes("ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'a''b\\\\c' REQUIRE SSL;"), sql.join("\n"));
+        assert.ok(sql.includes("ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'r''' REQUIRE SSL;"), sql.join("\n"));
         const replica = renderReplicaBootstrap({
             primaryHost: "10.77.2.3",
             primaryPort: 3306,
@@ -282,7 +292,7 @@ describe("mysqld exporter files", () => {
     });
 
     it("refuses a password that could end the option file's quoting", () => {
-        const input = { host: "10.77.2.31", port: 3306, user: "foobar_monitor" };
+        const input = { host: "10.77.2.31", port: 3306, user: "foobar_monitor", caFile: "/etc/foobar/db-ca.pem" };
         for (const password of ['a"b', "a\\b", "a\nb"]) {
             assert.throws(() => renderExporterClient({ ...input, password }), /refusing to render the exporter's password/, password);
         }
@@ -319,6 +329,7 @@ describe("app environment", () => {
             "FOOBAR_DB_NAME",
             "FOOBAR_DB_USER",
             "FOOBAR_DB_PASSWORD_FILE",
+            "FOOBAR_DB_CA_FILE",
         ]);
     });
 
@@ -332,8 +343,9 @@ describe("app environment", () => {
             dbPort: 3306,
             database: "foobar",
             user: "app",
+            caFile: "/etc/foobar/db-ca.pem",
         };
-        assert.equal(appEnvironment(input).length, 9);
+        assert.equal(appEnvironment(input).length, 10);
         assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.2.3\nFOOBAR_DB_USER=root" }), {
             message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.2.3\\nFOOBAR_DB_USER=root"',
         });

@@ -6,7 +6,12 @@ import { Outputs, container, containers, countByType, isSecretAt, runDev, string
 
 const P = "foobar-dev";
 /** Files carrying a key or a password, besides the app's password file (its own test below). */
-const SECRET_FILES = ["/etc/haproxy/certs/site.pem", "/etc/mysql/foobar/bootstrap.sql", "/etc/foobar/mysqld-exporter.cnf"];
+const SECRET_FILES = [
+    "/etc/haproxy/certs/site.pem",
+    "/etc/mysql/foobar/bootstrap.sql",
+    "/etc/foobar/mysqld-exporter.cnf",
+    "/etc/mysql/foobar/server-key.pem",
+];
 
 /** Graceful stop: HAProxy finishes connections on SIGUSR1, nginx on SIGQUIT; the rest on SIGTERM. */
 const STOP_SIGNAL: Record<string, string> = { haproxy: "SIGUSR1", nginx: "SIGQUIT" };
@@ -138,12 +143,13 @@ describe("defineStack: the dev stack", () => {
             image: 6,
             volume: 4,
             password: 4,
-            privateKey: 2,
-            selfSignedCert: 1,
-            certRequest: 1,
-            locallySignedCert: 1,
+            // The site's CA and certificate; the database CA and one certificate per database server.
+            privateKey: 6,
+            selfSignedCert: 2,
+            certRequest: 4,
+            locallySignedCert: 4,
         });
-        assert.equal(run.resources.length, 38);
+        assert.equal(run.resources.length, 49);
     });
 
     it("names every child after the component", () => {
@@ -295,7 +301,7 @@ describe("defineStack: the dev stack", () => {
         );
     });
 
-    it("uploads the certificate bundle, the bootstrap SQL and the exporters' logins as secrets", () => {
+    it("uploads the certificate bundle, the bootstrap SQL, the exporters' logins and the database servers' keys as secrets", () => {
         let checked = 0;
         for (const c of containers(run)) {
             (c.inputs.uploads as Array<{ file: string }>).forEach((u, i) => {
@@ -304,7 +310,7 @@ describe("defineStack: the dev stack", () => {
                 assert.ok(isSecretAt(c, `uploads[${i}].content`), `${c.name} ${u.file} is not secret (${c.secretPaths.join(", ")})`);
             });
         }
-        assert.equal(checked, 7, "haproxy's bundle, three bootstrap files and three exporter logins");
+        assert.equal(checked, 10, "haproxy's bundle, three bootstrap files, three exporter logins and three database server keys");
         assert.ok(isSecretAt(container(run, `${P}-server-3-haproxy`), "uploads[1].content"));
         assert.ok(isSecretAt(container(run, `${P}-server-3-mariadb-primary`), "uploads[1].content"));
         assert.ok(isSecretAt(container(run, `${P}-server-2-mariadb-replica`), "uploads[1].content"));
@@ -319,7 +325,8 @@ describe("defineStack: the dev stack", () => {
     it("puts generated passwords and keys in no non-secret input and in no environment", () => {
         const keys = byType(run.resources, TYPES.privateKey).map((k) => k.state.privateKeyPem as string);
         const secrets = [...passwords, ...keys];
-        assert.equal(secrets.length, 5);
+        // Three passwords; the site's, the database CA's and the three database servers' keys.
+        assert.equal(secrets.length, 9);
         for (const r of run.resources) {
             for (const [path, value] of stringLeaves(r.inputs)) {
                 assert.ok(

@@ -14,15 +14,26 @@ const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locall
  * (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
  * and, with monitoring on, the exporters' monitor user's and Prometheus's operator's.
  */
-const counts = (containers: number, volumes: number, networks: number, tls: object = TLS_RESOURCES, monitoring = true) => ({
-    component: 1,
-    container: containers,
-    network: networks,
-    image: monitoring ? 6 : 4,
-    volume: volumes,
-    password: monitoring ? 4 : 2,
-    ...tls,
-});
+const counts = (containers: number, volumes: number, networks: number, tls: Record<string, number> = TLS_RESOURCES, monitoring = true) => {
+    // Every database keeps a volume (Prometheus one more) and gets a TLS key and certificate from the stack's database CA.
+    const databases = volumes - (monitoring ? 1 : 0);
+    const databaseTls: Record<string, number> = {
+        privateKey: 1 + databases,
+        selfSignedCert: 1,
+        certRequest: databases,
+        locallySignedCert: databases,
+    };
+    const allTls = Object.fromEntries(Object.keys(databaseTls).map((k) => [k, (tls[k] ?? 0) + databaseTls[k]]));
+    return {
+        component: 1,
+        container: containers,
+        network: networks,
+        image: monitoring ? 6 : 4,
+        volume: volumes,
+        password: monitoring ? 4 : 2,
+        ...allTls,
+    };
+};
 
 const { cert: CERT, key: KEY } = TLS;
 
@@ -153,7 +164,14 @@ describe("defineStack: variants of the dev stack", () => {
             const env = container(run, `${P}-server-${n}-app`).inputs.envs as string[];
             assert.deepEqual(
                 env.filter((e) => e.startsWith("FOOBAR_DB_")).map((e) => e.split("=")[0]),
-                ["FOOBAR_DB_WRITER_HOST", "FOOBAR_DB_WRITER_PORT", "FOOBAR_DB_NAME", "FOOBAR_DB_USER", "FOOBAR_DB_PASSWORD_FILE"],
+                [
+                    "FOOBAR_DB_WRITER_HOST",
+                    "FOOBAR_DB_WRITER_PORT",
+                    "FOOBAR_DB_NAME",
+                    "FOOBAR_DB_USER",
+                    "FOOBAR_DB_PASSWORD_FILE",
+                    "FOOBAR_DB_CA_FILE",
+                ],
             );
         }
         const cnf = upload(container(run, `${P}-server-3-mariadb-primary`), "/etc/mysql/mariadb.conf.d/90-foobar.cnf");
@@ -193,9 +211,13 @@ describe("defineStack: variants of the dev stack", () => {
         );
     });
 
-    it("provided TLS: no TLS resources, the bundle holds both PEMs as a secret, the CA output is the certificate", async () => {
+    it("provided TLS: no site TLS resources, the bundle holds both PEMs as a secret, the CA output is the certificate", async () => {
         const run = await runDev({ "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } });
-        assert.equal(run.resources.filter((r) => r.type.startsWith("tls:")).length, 0);
+        // Only the database's CA and certificates are the stack's own.
+        assert.deepEqual(
+            run.resources.filter((r) => r.type.startsWith("tls:") && !/-db-ca|-tls-(key|csr|cert)$/.test(r.name)).map((r) => r.name),
+            [],
+        );
         const haproxy = container(run, `${P}-server-3-haproxy`);
         assert.equal(upload(haproxy, "/etc/haproxy/certs/site.pem"), `${CERT}${KEY}`);
         assert.equal(haproxy.inputs.uploads[1].file, "/etc/haproxy/certs/site.pem");

@@ -3,8 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { Credentials } from "../../credentials";
 import { databaseHostPattern } from "../../config/net";
-import { renderPrimaryBootstrap } from "../../render/mariadb";
+import { DATABASE_CA_PATH, renderPrimaryBootstrap } from "../../render/mariadb";
 import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
@@ -30,8 +31,8 @@ export interface BootInput {
     readonly plan: AwsPlan;
     readonly server: ServerPlan;
     readonly region: string;
-    /** The public certificate: it rides in user data; only its key is fetched at boot. */
-    readonly certificatePem: pulumi.Output<string>;
+    /** The stack's credentials: the public ones ride in user data, the secrets are fetched at boot. */
+    readonly credentials: Credentials;
     /** RDS endpoints, the primary first; none when self-managed. */
     readonly databaseHosts: pulumi.Output<string[]>;
     /** key -> SSM parameter name. */
@@ -41,18 +42,25 @@ export interface BootInput {
 /** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
 export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; keys: string[] }> {
     const { topology, plan, server } = input;
-    return pulumi.all([input.databaseHosts, input.certificatePem]).apply(([databaseHosts, certificatePem]) => {
+    const { credentials } = input;
+    // The public material this instance's files may hold, resolved: the certificates ride as they are.
+    const own = server.services.flatMap((s) => (credentials.database?.servers.get(s.key) ? [s.key] : []));
+    const ownCerts = pulumi.all(own.map((key) => credentials.database?.servers.get(key)?.certPem ?? ""));
+    const material = pulumi.all([credentials.certificatePem, credentials.database?.caPem ?? pulumi.output(undefined), ownCerts]);
+    return pulumi.all([input.databaseHosts, material]).apply(([databaseHosts, [certificatePem, databaseCaPem, certs]]) => {
         const context = { topology, view: awsView(topology, plan, databaseHosts) };
-        const secret = placeholderLookup(certificatePem);
         const services = server.services.map((s): VmService => {
             if (s.kind === "rds") throw new Error(`${s.key}: RDS runs on no instance of ours`);
+            const secret = placeholderLookup({ certificatePem, databaseCaPem, databaseCertPem: certs[own.indexOf(s.key)] }, s.key);
             const rendered = renderService(context, s);
             const files = rendered.files.map((f) => ({ path: f.path, content: "content" in f ? f.content : f.withSecrets(secret) }));
             return { kind: s.kind, files, env: rendered.env };
         });
-        // In managed mode, the load balancer's instance creates the schema and users on RDS.
-        const managed = topology.args.database.mode === "managed" && server.name === topology.loadBalancers[0].server;
-        const steps = bootSteps(services, appBundle(), managed ? [rdsBootstrapSteps(plan, databaseHosts[0])] : []);
+        // RDS: every instance fetches Amazon's CA for the region (the app and the bootstrap verify RDS
+        // against it), and the load balancer's instance creates the schema and users there.
+        const managed = topology.args.database.mode === "managed";
+        const bootstrap = managed && server.name === topology.loadBalancers[0].server ? [rdsBootstrapSteps(plan, databaseHosts[0])] : [];
+        const steps = bootSteps(services, appBundle(), managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
         const config = renderCloudConfig({
             hostname: server.name,
             region: input.region,
@@ -69,6 +77,20 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
     });
 }
 
+/**
+ * Amazon's CA bundle for the region's RDS instances, from Amazon's trust store over HTTPS (the
+ * system's CAs verify it), before any client of RDS starts. Too large for user data.
+ */
+function rdsCaSteps(region: string): BootSteps {
+    const url = `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+    return {
+        packages: ["curl", "ca-certificates"],
+        files: [],
+        before: [],
+        commands: [["curl", "-fsS", "--retry", "10", "--retry-all-errors", "-o", DATABASE_CA_PATH, url]],
+    };
+}
+
 /** RDS has no init file of ours: a client creates the schema and the app user once it answers. */
 function rdsBootstrapSteps(plan: AwsPlan, writerHost: string): BootSteps {
     const client = lines(
@@ -76,6 +98,9 @@ function rdsBootstrapSteps(plan: AwsPlan, writerHost: string): BootSteps {
         `host=${writerHost}`,
         `user=${RDS_ADMIN_USER}`,
         `password=${secretPlaceholder(RDS_ADMIN_PASSWORD_KEY)}`,
+        // Over TLS, verifying RDS's certificate and name against Amazon's CA (require_secure_transport is on).
+        `ssl-ca=${DATABASE_CA_PATH}`,
+        "ssl-verify-server-cert",
     );
     const sql = renderPrimaryBootstrap({
         database: DATABASE_NAME,

@@ -63,7 +63,8 @@ export function createDatabase(
             parameters: [
                 // Debian's node-mysql speaks mysql_native_password only; 8.4 must offer it.
                 { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
-                { name: "require_secure_transport", value: "0" },
+                // Every client over TLS: the app and the bootstrap verify RDS against Amazon's CA.
+                { name: "require_secure_transport", value: "1" },
                 // Slow queries (over 1 s) to a file RDS exports to CloudWatch Logs.
                 { name: "slow_query_log", value: "1" },
                 { name: "long_query_time", value: "1" },

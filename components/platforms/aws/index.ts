@@ -54,7 +54,12 @@ export const awsPlatform: Platform = {
         const tags = tagsOf(name);
         // The load balancer's Elastic IP comes first, so the self-signed certificate can name it.
         const publicAddress = new aws.ec2.Eip(`${name}-lb`, { domain: "vpc", tags: { ...tags, Name: `${name}-lb` } }, { parent });
-        const credentials = makeCredentials([publicAddress.publicIp]);
+        // The site certificate names the Elastic IP; each database server's, the private address its clients use.
+        const databases = topology.databases.filter((d) => d.kind === "mariadb");
+        const credentials = makeCredentials({
+            public: [publicAddress.publicIp],
+            database: new Map(databases.map((d) => [d.key, [plan.instance(d.server).privateIp]])),
+        });
         const network = createNetwork(name, plan, tags, parent);
         createFlowLogs(name, network.vpcId, plan.aws.flowLogRetentionDays, tags, parent);
         const managed = topology.args.database.mode === "managed";
@@ -73,7 +78,7 @@ export const awsPlatform: Platform = {
                 plan,
                 server,
                 region,
-                certificatePem: credentials.certificatePem,
+                credentials,
                 databaseHosts,
                 parameterNames: secrets.names,
             });

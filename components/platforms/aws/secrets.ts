@@ -7,8 +7,11 @@ import { Credentials } from "../../credentials";
 import { SecretLookup, SecretName } from "../../services";
 import { secretPlaceholder } from "../../vm/cloudInit";
 
-/** The parameter key of each secret a service file may hold; the certificate is public and rides in user data. */
-const PARAMETER_KEYS: Record<Exclude<SecretName, "certificatePem">, string> = {
+/** Credentials that are public: they ride in user data as they are. */
+type PublicName = "certificatePem" | "databaseCaPem" | "databaseCertPem";
+
+/** The parameter key of each secret a service file may hold (a database server's key is per server). */
+const PARAMETER_KEYS: Record<Exclude<SecretName, PublicName | "databaseKeyPem">, string> = {
     appPassword: "db-app-password",
     replicationPassword: "db-replication-password",
     monitorPassword: "db-monitor-password",
@@ -18,13 +21,25 @@ const PARAMETER_KEYS: Record<Exclude<SecretName, "certificatePem">, string> = {
 };
 export const RDS_ADMIN_PASSWORD_KEY = "rds-admin-password";
 export const RDS_ADMIN_USER = "foobar_admin";
+/** The parameter key of a database server's TLS key. */
+const databaseKeyParameter = (serviceKey: string) => `db-tls-key-${serviceKey}`;
 
 /** The placeholder user data holds for a secret. */
 export const placeholderOf = (name: keyof typeof PARAMETER_KEYS): string => secretPlaceholder(PARAMETER_KEYS[name]);
 
-/** What user data holds for each secret: the public certificate itself, a placeholder for the rest. */
-export function placeholderLookup(certificatePem: string): SecretLookup {
-    return (name) => (name === "certificatePem" ? certificatePem : placeholderOf(name));
+/** The public material a service's files may hold: the site certificate, the database CA, a database server's certificate. */
+export type PublicMaterial = Readonly<Record<PublicName, string | undefined>>;
+
+/** What user data holds for each credential of one service: public material as it is, a placeholder for each secret. */
+export function placeholderLookup(material: PublicMaterial, serviceKey: string): SecretLookup {
+    return (name) => {
+        if (name === "certificatePem" || name === "databaseCaPem" || name === "databaseCertPem") {
+            const value = material[name];
+            if (value === undefined) throw new Error(`${serviceKey} needs ${name}, which this stack does not have`);
+            return value;
+        }
+        return name === "databaseKeyPem" ? secretPlaceholder(databaseKeyParameter(serviceKey)) : placeholderOf(name);
+    };
 }
 
 export interface StackParameters {
@@ -57,6 +72,7 @@ export function createParameters(
         ? pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result)
         : undefined;
     if (rdsAdminPassword) values[RDS_ADMIN_PASSWORD_KEY] = rdsAdminPassword;
+    for (const [service, server] of credentials.database?.servers ?? []) values[databaseKeyParameter(service)] = server.keyPem;
     const names = Object.fromEntries(Object.keys(values).map((key) => [key, `/foobar/${stack}/${key}`]));
     const parameters = new Map(
         Object.entries(values).map(([key, value]) => [

@@ -3,7 +3,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { Credentials } from "../../credentials";
+import { Credentials, credentialOf } from "../../credentials";
 import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
 import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
 import { PORTS, STOP_TIMEOUT_SECONDS, ServiceKind, ServicePlan, Topology, isFromOutside, primaryOf, serviceLabel } from "../../topology";
@@ -113,7 +113,7 @@ export function createContainers(
                     ipv4Address: plan.addressOn(segment.name, svc),
                 })),
                 ports: publishedPorts(topology, svc),
-                uploads: rendered.files.map((f) => ({ file: f.path, content: contentOf(f, credentials) })),
+                uploads: rendered.files.map((f) => ({ file: f.path, content: contentOf(f, credentials, svc) })),
                 envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
                 healthcheck: { tests: [...rendered.healthcheck], interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
                 restart: "unless-stopped",
@@ -149,10 +149,10 @@ function missing(what: string): never {
     throw new Error(`the docker platform created no ${what}`);
 }
 
-/** A file's upload: its text, or for a file that holds secrets, a secret Output made from them. */
-function contentOf(file: ServiceFile, credentials: Credentials): pulumi.Input<string> {
+/** A file's upload: its text, or for a file made from credentials, a secret Output of them (this service's own). */
+function contentOf(file: ServiceFile, credentials: Credentials, service: ServicePlan): pulumi.Input<string> {
     if ("content" in file) return file.content;
-    const values = pulumi.all(SECRET_NAMES.map((n) => credentials[n] ?? pulumi.output(undefined)));
+    const values = pulumi.all(SECRET_NAMES.map((n) => credentialOf(credentials, n, service.key) ?? pulumi.output(undefined)));
     return pulumi.secret(
         values.apply((resolved) =>
             file.withSecrets((secret) => resolved[SECRET_NAMES.indexOf(secret)] ?? missing(`secret ${secret} for ${file.path}`)),

@@ -13,7 +13,9 @@ export const dockerPlatform: Platform = {
     deploy({ name, topology, credentials: makeCredentials, parent }: DeployContext): Deployment {
         const { args } = topology;
         const plan = planDockerNetworks(topology);
-        const credentials = makeCredentials([]);
+        // Each database server's certificate names the address its clients use: its data-network one.
+        const databases = topology.databases.filter((d) => d.kind === "mariadb");
+        const credentials = makeCredentials({ database: new Map(databases.map((d) => [d.key, [plan.addressOn("data", d)]])) });
         const containers = createContainers(name, topology, plan, credentials, parent);
         const { httpsPort, bindAddress, prometheusPort } = args.docker;
         // The outputs wait for the containers: a URL is only reported for a running site.

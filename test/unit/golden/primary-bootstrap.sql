@@ -9,15 +9,15 @@ EXECUTE foobar_ddl;
 DEALLOCATE PREPARE foobar_ddl;
 CREATE TABLE IF NOT EXISTS foobar.visit_totals (server VARCHAR(64) PRIMARY KEY, total BIGINT UNSIGNED NOT NULL) ENGINE=InnoDB;
 -- The app records and counts visits, nothing more.
-CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
-ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1';
+CREATE USER IF NOT EXISTS 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1' REQUIRE SSL;
+ALTER USER 'app'@'10.77.2.%' IDENTIFIED BY 'AppPassw0rdFakeFakeFakeFakeFake1' REQUIRE SSL;
 GRANT SELECT, INSERT ON foobar.visits TO 'app'@'10.77.2.%';
 GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'10.77.2.%';
 -- Replicas stream the binary log, nothing more.
-CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
-ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2';
+CREATE USER IF NOT EXISTS 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2' REQUIRE SSL;
+ALTER USER 'replicator'@'10.77.2.%' IDENTIFIED BY 'ReplPassw0rdFakeFakeFakeFakeFak2' REQUIRE SSL;
 GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'10.77.2.%';
 -- The metrics exporters read server and replication status; no table data.
-CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' WITH MAX_USER_CONNECTIONS 3;
-ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' WITH MAX_USER_CONNECTIONS 3;
+CREATE USER IF NOT EXISTS 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;
+ALTER USER 'foobar_monitor'@'10.77.2.%' IDENTIFIED BY 'MoniPassw0rdFakeFakeFakeFakeFak3' REQUIRE SSL WITH MAX_USER_CONNECTIONS 3;
 GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO 'foobar_monitor'@'10.77.2.%';
