@@ -48,6 +48,20 @@ describe("planAws", () => {
         assert.deepEqual([p.natGateway, p.databaseSubnets], [true, ["private-a", "private-b"]]);
     });
 
+    it("puts RDS in private subnets even without aws.privateSubnets: web servers stay public, no NAT gateway", () => {
+        const p = planOf({ database: { mode: "managed" }, aws: { vpcCidr: "10.20.0.0/16" } });
+        assert.deepEqual(p.subnets, [...PUBLIC, ...PRIVATE]);
+        assert.deepEqual([p.natGateway, p.databaseSubnets], [false, ["private-a", "private-b"]]);
+        assert.deepEqual(
+            p.instances.map((i) => [i.server, i.subnet]),
+            [
+                ["server-1", "public-a"],
+                ["server-2", "public-b"],
+                ["server-3", "public-a"],
+            ],
+        );
+    });
+
     it("carves the first /24s of any allowed range", () => {
         assert.deepEqual(
             planOf({ aws: { vpcCidr: "172.16.16.0/20", privateSubnets: true } }).subnets.map((s) => s.cidr),

@@ -214,6 +214,16 @@ describe("security review: dangerous values", () => {
         assert.deepEqual(validateArgs(vpc([A, B])).aws.existingVpc?.publicSubnets, [A, B]);
     });
 
+    it("refuses a managed database in an existing VPC without private subnets to put it in", () => {
+        const managed = { ...vpc([A, B]), database: { mode: "managed" } };
+        assert.equal(
+            errorOf(managed).message,
+            one(
+                `  - foobar:aws.existingVpc.privateSubnets: got nothing; must list at least 2 subnets as { id: "subnet-...", cidr: "10.0.1.0/24", availabilityZone: "eu-west-1a" }, in two availability zones.`,
+            ),
+        );
+    });
+
     it("refuses a foobar key set in the project's namespace, with the command that moves it", async () => {
         const config = { ...loadStackConfig("dev"), "foobar-infra:webServers": "5" };
         const failure = await withPlainStackTraces(() =>

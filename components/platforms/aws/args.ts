@@ -159,7 +159,9 @@ export function checkAws({ p, args, raw }: CheckContext): void {
         );
     }
     if (!existingVpc) return;
-    if (privateSubnets && existingVpc.privateSubnets.length < 2 && !p.has("aws.existingVpc.privateSubnets")) {
+    // Web servers with aws.privateSubnets, and RDS always, go in private subnets.
+    const needsPrivate = privateSubnets || args.database.mode === "managed";
+    if (needsPrivate && existingVpc.privateSubnets.length < 2 && !p.has("aws.existingVpc.privateSubnets")) {
         p.add("aws.existingVpc.privateSubnets", raw("aws.existingVpc.privateSubnets"), SUBNETS_FIX(2));
     }
     const vpc = p.has("aws.vpcCidr") ? undefined : parseCidr(vpcCidr);

@@ -32,14 +32,15 @@ export interface AwsPlan {
     readonly subnets: readonly SubnetPlan[];
     readonly instances: readonly InstancePlan[];
     readonly rules: readonly RulePlan[];
-    /** Subnets the database (RDS subnet group) uses: private ones when there are, else public. */
+    /** Subnets the database (RDS subnet group) uses: always private ones. */
     readonly databaseSubnets: readonly string[];
     readonly natGateway: boolean;
     /** The instance a server runs on. */
     instance(server: string): InstancePlan;
 }
 
-function planSubnets(aws: ResolvedAws): SubnetPlan[] {
+/** `privateTier`: web servers or RDS go in private subnets. */
+function planSubnets(aws: ResolvedAws, privateTier: boolean): SubnetPlan[] {
     const zone = (i: number) => "ab"[i];
     if (aws.existingVpc) {
         const { publicSubnets, privateSubnets } = aws.existingVpc;
@@ -49,7 +50,7 @@ function planSubnets(aws: ResolvedAws): SubnetPlan[] {
     }
     const vpc = parseCidr(aws.vpcCidr);
     if (!vpc) throw new Error(`aws.vpcCidr ${aws.vpcCidr} passed validation but does not parse`);
-    const tiers: Array<"public" | "private"> = aws.privateSubnets ? ["public", "private"] : ["public"];
+    const tiers: Array<"public" | "private"> = privateTier ? ["public", "private"] : ["public"];
     return tiers.flatMap((tier, t) =>
         [0, 1].map((az) => ({ key: `${tier}-${zone(az)}`, tier, az, cidr: formatCidr(nthSlash24(vpc, t * 2 + az)) })),
     );
@@ -57,7 +58,9 @@ function planSubnets(aws: ResolvedAws): SubnetPlan[] {
 
 export function planAws(topology: Topology): AwsPlan {
     const aws = topology.args.aws;
-    const subnets = planSubnets(aws);
+    // RDS always sits in private subnets: nothing outside the VPC could route to it even if asked.
+    const managed = topology.databases.some((d) => d.kind === "rds");
+    const subnets = planSubnets(aws, aws.privateSubnets || managed);
     const subnet = (key: string) => {
         const found = subnets.find((s) => s.key === key);
         if (!found) throw new Error(`no subnet ${key}`);
@@ -80,13 +83,14 @@ export function planAws(topology: Topology): AwsPlan {
             instanceType: isLb ? aws.instanceTypes.lb : aws.instanceTypes.web,
         };
     });
-    const databaseTier = aws.privateSubnets ? "private" : "public";
+    const databaseTier = managed || aws.privateSubnets ? "private" : "public";
     return {
         aws,
         subnets,
         instances,
         rules: planRules(topology),
         databaseSubnets: subnets.filter((s) => s.tier === databaseTier).map((s) => s.key),
+        // Only web servers need a way out (Debian's archive, SSM); RDS needs none.
         natGateway: aws.privateSubnets && !aws.existingVpc,
         instance: (server) => {
             const found = instances.find((x) => x.server === server);
