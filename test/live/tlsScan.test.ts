@@ -169,7 +169,7 @@ describe("live: the web edge (testssl.sh, security headers, redirect)", function
             const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
             const subject = ["-subj", `/CN=${site.domain}`, "-addext", `subjectAltName=DNS:${site.domain}`];
             const request = "req -x509 -newkey rsa:2048 -nodes -days 2".split(" ");
-            execFileSync("openssl", [...request, "-keyout", key, "-out", cert, ...subject], { stdio: "ignore" });
+            execFileSync("openssl", [...request, "-keyout", key, "-out", cert, ...subject], { stdio: "pipe" });
             const [certPem, keyPem] = [fs.readFileSync(cert, "utf8"), fs.readFileSync(key, "utf8")];
             const bundle = { path: HAPROXY_CERT_PATH, mode: 0o644, content: haproxyCertBundle(certPem, keyPem) };
             await dockerApi("PUT", `/containers/${haproxy}/archive?path=/`, await tarEntries([bundle]), "application/x-tar");
