@@ -18,6 +18,8 @@ export interface FoobarInfraArgs {
     readonly database?: DatabaseArgs;
     /** Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules. */
     readonly monitoring?: MonitoringArgs;
+    /** The stack holds data that must outlive a mistake: its database volumes and RDS instances are `protect`ed, so `pulumi destroy` and replacements refuse until `pulumi state unprotect`. Database volumes are kept (`retainOnDelete`) either way. @default false */
+    readonly production?: boolean;
     /** Settings only the docker platform reads. */
     readonly docker?: DockerArgs;
     /** Settings only the aws platform reads. */

@@ -180,6 +180,11 @@ export const CORE_FIELDS: Fields = {
     },
     database,
     monitoring,
+    production: {
+        type: "flag",
+        default: false,
+        doc: "The stack holds data that must outlive a mistake: its database volumes and RDS instances are `protect`ed, so `pulumi destroy` and replacements refuse until `pulumi state unprotect`. Database volumes are kept (`retainOnDelete`) either way.",
+    },
 };
 
 /** Rules across the platform-agnostic keys; a key that already has a problem is not judged again. */

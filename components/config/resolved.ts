@@ -12,6 +12,7 @@ export interface ResolvedArgs {
     readonly tls: ResolvedTls;
     readonly database: ResolvedDatabase;
     readonly monitoring: ResolvedMonitoring;
+    readonly production: boolean;
     readonly docker: ResolvedDocker;
     readonly aws: ResolvedAws;
 }

@@ -16,9 +16,25 @@ import { certRequestPem, locallySignedCertPem, privateKeyPem, selfSignedCertPem 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped engine data, as in the SDK's MockResourceArgs
 export type Props = Record<string, any>;
 
+/** The resource options the engine receives with a registration (RegisterResourceRequest). */
+export interface RecordedOptions {
+    readonly parent: string;
+    /** URNs of every resource this one depends on: dependsOn and the resources its inputs came from. */
+    readonly dependencies: readonly string[];
+    /** Per input, the URNs of the resources its value came from. */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    readonly deleteBeforeReplace: boolean;
+    readonly retainOnDelete: boolean;
+    readonly protect: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly replaceOnChanges: readonly string[];
+}
+
 export interface RecordedResource {
     readonly type: string;
     readonly name: string;
+    readonly urn: string;
+    readonly options: RecordedOptions;
     /** Resolved inputs, secrets unwrapped to their values. */
     readonly inputs: Props;
     readonly state: Props;
@@ -40,6 +56,71 @@ function unwrapSecrets(value: unknown, at: string, secretPaths: string[]): unkno
     }
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, at ? `${at}.${k}` : k, secretPaths)]));
 }
+
+/** The RegisterResourceRequest accessors read here (google-protobuf's generated getters). */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(f: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+    getDeletebeforereplace(): boolean;
+    getRetainondelete(): boolean;
+    getProtect(): boolean;
+    getIgnorechangesList(): string[];
+    getReplaceonchangesList(): string[];
+}
+interface MockMonitorInternals {
+    registerResource(req: RegisterRequest, callback: unknown): unknown;
+    newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * Records the options of every registration as the engine receives them: the mock monitor hands
+ * mocks only the type, name and inputs. Keyed by type and name, read by newResource.
+ */
+function recordOptions(into: Map<string, { urn: string; options: RecordedOptions }>): void {
+    const monitor = (pulumi.runtime as unknown as { getMonitor(): MockMonitorInternals }).getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, callback) => {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => (propertyDependencies[key] = deps.getUrnsList()));
+        into.set(`${req.getType()}::${req.getName()}`, {
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+            options: {
+                parent: req.getParent(),
+                dependencies: req.getDependenciesList(),
+                propertyDependencies,
+                deleteBeforeReplace: req.getDeletebeforereplace(),
+                retainOnDelete: req.getRetainondelete(),
+                protect: req.getProtect(),
+                ignoreChanges: req.getIgnorechangesList(),
+                replaceOnChanges: req.getReplaceonchangesList(),
+            },
+        });
+        return register(req, callback);
+    };
+}
+
+/**
+ * What the engine does with a resource already in the state (`previous`, the same URN): ignored
+ * inputs keep their old values; unchanged inputs keep the old outputs (a "same" step, so random
+ * passwords and keys stay); a Stash keeps the value it first stored.
+ * https://www.pulumi.com/docs/iac/concepts/stash/
+ */
+function fromState(previous: RecordedResource | undefined, inputs: Props, ignoreChanges: readonly string[]): { inputs: Props; state?: Props } {
+    if (!previous) return { inputs };
+    const kept = { ...inputs };
+    for (const key of ignoreChanges) {
+        if (key.includes(".") || key.includes("[")) throw new Error(`mock: ignoreChanges path ${key} is not modelled`);
+        if (key in previous.inputs) kept[key] = previous.inputs[key];
+        else delete kept[key];
+    }
+    if (previous.type === STASH) return { inputs: kept, state: { ...kept, output: previous.state.output } };
+    return { inputs: kept, state: isDeepStrictEqual(kept, previous.inputs) ? previous.state : undefined };
+}
+
+const STASH = "pulumi:index:Stash";
 
 /** "fake": placeholder PEMs, fast, for unit tests. "real": real keys, certificates and passwords. */
 export type Material = "fake" | "real";
@@ -82,6 +163,9 @@ function outputsFor(type: string, name: string, inputs: Props, material: Materia
             return { certRequestPem: real ? certRequestPem(inputs) : fakePem("CERTIFICATE REQUEST", name) };
         case "tls:index/locallySignedCert:LocallySignedCert":
             return { certPem: real ? locallySignedCertPem(inputs) : fakePem("CERTIFICATE", name) };
+        case STASH:
+            // Created now: the stash holds what it was given (fromState keeps it afterwards).
+            return { output: inputs.input };
         case "docker:index/image:Image":
             // A local build is referred to by its name: the deployer tags its build with it.
             return { repoDigest: inputs.imageName };
@@ -137,11 +221,11 @@ export const DEBIAN_AMI_QUERY = {
 };
 export const MOCK_AMI_ID = "ami-0d3b1e2a4c5f60718";
 
-function callResult(token: string, inputs: Props): Props {
+function callResult(token: string, inputs: Props, newestAmi: string): Props {
     switch (token) {
         case "aws:ec2/getAmi:getAmi": {
             if (!isDeepStrictEqual(inputs, DEBIAN_AMI_QUERY)) throw new Error(`mock: unexpected AMI query ${JSON.stringify(inputs)}`);
-            return { id: MOCK_AMI_ID, name: "debian-12-amd64-20261101-1234", ownerId: "136693071363", architecture: "x86_64" };
+            return { id: newestAmi, name: "debian-12-amd64-20261101-1234", ownerId: "136693071363", architecture: "x86_64" };
         }
         case "aws:index/getAvailabilityZones:getAvailabilityZones":
             return { id: "eu-west-1", names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"], zoneIds: ["euw1-az1", "euw1-az2", "euw1-az3"] };
@@ -164,7 +248,15 @@ export interface StackRun<T> {
 export async function runUnderMocks<T>(
     config: Record<string, unknown>,
     program: () => T,
-    options: { material?: Material; stack?: string; secretKeys?: readonly string[] } = {},
+    options: {
+        material?: Material;
+        stack?: string;
+        secretKeys?: readonly string[];
+        /** The stack's state from an earlier run: resources already deployed (see fromState). */
+        previous?: readonly RecordedResource[];
+        /** The image Debian published last: what a `mostRecent` AMI lookup returns today. */
+        newestAmi?: string;
+    } = {},
 ): Promise<StackRun<T>> {
     const resources: RecordedResource[] = [];
     const calls: Array<{ token: string; inputs: Props }> = [];
@@ -179,31 +271,37 @@ export async function runUnderMocks<T>(
         Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
         [...(options.secretKeys ?? [])],
     );
+    const registrations = new Map<string, { urn: string; options: RecordedOptions }>();
+    const previous = new Map((options.previous ?? []).map((r) => [r.urn, r]));
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
                 const secretPaths: string[] = [];
-                const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Props;
-                let extra: Props;
+                const registration = registrations.get(`${args.type}::${args.name}`);
+                if (!registration) throw new Error(`mock: no registration recorded for ${args.type} ${args.name}`);
+                const given = unwrapSecrets(args.inputs, "", secretPaths) as Props;
+                const { urn, options: recorded } = registration;
+                const { inputs, state: kept } = fromState(previous.get(urn), given, recorded.ignoreChanges);
+                let state: Props;
                 try {
-                    extra = args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material);
+                    state = kept ?? { ...inputs, ...(args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material)) };
                 } catch (err) {
                     fail(err);
                     throw err;
                 }
-                const state = { ...inputs, ...extra };
-                resources.push({ type: args.type, name: args.name, inputs, state, secretPaths });
+                resources.push({ type: args.type, name: args.name, urn, options: recorded, inputs, state, secretPaths });
                 return { id: `${args.name}-id`, state };
             },
             call(args) {
                 calls.push({ token: args.token, inputs: args.inputs });
-                return callResult(args.token, args.inputs);
+                return callResult(args.token, args.inputs, options.newestAmi ?? MOCK_AMI_ID);
             },
         },
         "foobar-infra",
         options.stack ?? "dev",
         false,
     );
+    recordOptions(registrations);
     const outputs = program();
     await Promise.race([unwrap(outputs), failed]);
     // Registrations whose inputs are not in the outputs are still in flight; the SDK exports the wait

@@ -87,7 +87,7 @@ const BAD: readonly BadCase[] = [
         name: "unknown top-level key",
         args: { webservers: 3 },
         message: one(
-            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, docker, aws. Did you mean "webServers"?`,
+            `  - foobar:webservers: got 3; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, production, docker, aws. Did you mean "webServers"?`,
         ),
     },
     {
@@ -285,6 +285,7 @@ describe("validateArgs", () => {
         tls: { mode: "self-signed", validityDays: 365 },
         database: { mode: "self-managed", replicas: 2 },
         monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
+        production: false,
         docker: {
             httpPort: 8080,
             httpsPort: 8443,
@@ -326,6 +327,7 @@ describe("validateArgs", () => {
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            production: true,
             docker: {
                 httpPort: 80,
                 httpsPort: 443,
@@ -343,6 +345,7 @@ describe("validateArgs", () => {
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            production: true,
             docker: {
                 httpPort: 80,
                 httpsPort: 443,

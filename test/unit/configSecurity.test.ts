@@ -121,7 +121,7 @@ describe("security review: secrets never in an error", () => {
         assert.equal(
             failure.message.split("\n").slice(1).join("\n"),
             [
-                `  - foobar:databse: got "[secret]"; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, docker, aws. Did you mean "database"?`,
+                `  - foobar:databse: got "[secret]"; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, production, docker, aws. Did you mean "database"?`,
                 `  - foobar:domain: got "[secret]"; must be a lowercase DNS name with at least two labels, like "www.foobar.com".`,
             ].join("\n"),
         );

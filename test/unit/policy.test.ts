@@ -426,6 +426,8 @@ describe("policy pack: the staging and prod stacks under the mocks", () => {
         const attachment: RecordedResource = {
             type: AWS_TYPES.rolePolicyAttachment,
             name: "foobar-staging-server-1-ssm-core",
+            urn: "urn:pulumi:staging::foobar-infra::foobar:index:FoobarInfra$aws:iam/rolePolicyAttachment:RolePolicyAttachment::foobar-staging-server-1-ssm-core",
+            options: { ...resources[0].options, dependencies: [], propertyDependencies: {} },
             inputs: { role: "foobar-staging-server-1", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
             state: { role: "foobar-staging-server-1", policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
             secretPaths: [],

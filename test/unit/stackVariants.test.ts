@@ -255,7 +255,7 @@ describe("defineStack: invalid stack config", () => {
         [
             "a misspelt key",
             { "foobar:webservers": "3" },
-            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, docker, aws. Did you mean "webServers"?`,
+            `  - foobar:webservers: got "3"; unknown key; known keys are platform, domain, webServers, lb, tls, database, monitoring, production, docker, aws. Did you mean "webServers"?`,
         ],
         [
             "lb that is not JSON",
