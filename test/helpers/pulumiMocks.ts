@@ -108,7 +108,11 @@ function recordOptions(into: Map<string, { urn: string; options: RecordedOptions
  * passwords and keys stay); a Stash keeps the value it first stored.
  * https://www.pulumi.com/docs/iac/concepts/stash/
  */
-function fromState(previous: RecordedResource | undefined, inputs: Props, ignoreChanges: readonly string[]): { inputs: Props; state?: Props } {
+function fromState(
+    previous: RecordedResource | undefined,
+    inputs: Props,
+    ignoreChanges: readonly string[],
+): { inputs: Props; state?: Props } {
     if (!previous) return { inputs };
     const kept = { ...inputs };
     for (const key of ignoreChanges) {
@@ -284,7 +288,10 @@ export async function runUnderMocks<T>(
                 const { inputs, state: kept } = fromState(previous.get(urn), given, recorded.ignoreChanges);
                 let state: Props;
                 try {
-                    state = kept ?? { ...inputs, ...(args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material)) };
+                    state = kept ?? {
+                        ...inputs,
+                        ...(args.type === FOOBAR_COMPONENT ? {} : outputsFor(args.type, args.name, inputs, material)),
+                    };
                 } catch (err) {
                     fail(err);
                     throw err;
