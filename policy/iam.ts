@@ -1,4 +1,4 @@
-// A small reading of IAM policy documents: which SSM parameter reads a statement allows, and on what.
+// A small reading of IAM policy documents: which SSM parameter reads and writes a statement allows, and on what.
 // Conservative where IAM is subtle: a Deny or a Condition never narrows an Allow here.
 import { list } from "./resources";
 
@@ -8,6 +8,15 @@ export const PARAMETER_READS: readonly string[] = [
     "ssm:GetParameters",
     "ssm:GetParametersByPath",
     "ssm:GetParameterHistory",
+];
+
+/** Every SSM API that changes a parameter's value or its versions. */
+export const PARAMETER_WRITES: readonly string[] = [
+    "ssm:PutParameter",
+    "ssm:DeleteParameter",
+    "ssm:DeleteParameters",
+    "ssm:LabelParameterVersion",
+    "ssm:UnlabelParameterVersion",
 ];
 
 export interface Statement {
@@ -41,6 +50,13 @@ export function readsAllowed(s: Statement): string[] {
     if (s.Effect !== "Allow") return [];
     if (s.NotAction !== undefined) return PARAMETER_READS.filter((a) => !matchesAction(s.NotAction, a));
     return PARAMETER_READS.filter((a) => matchesAction(s.Action, a));
+}
+
+/** The parameter writes a statement allows. */
+export function writesAllowed(s: Statement): string[] {
+    if (s.Effect !== "Allow") return [];
+    if (s.NotAction !== undefined) return PARAMETER_WRITES.filter((a) => !matchesAction(s.NotAction, a));
+    return PARAMETER_WRITES.filter((a) => matchesAction(s.Action, a));
 }
 
 /**

@@ -82,7 +82,8 @@ export const POLICIES = [
     }),
     stackPolicy({
         name: "ssm-reads-own-parameters",
-        description: "Each role may read only the SSM parameters its instances' user data lists, through every policy it has.",
+        description:
+            "Each role may read only the SSM parameters its instances' user data lists, through every policy it has, and write none that an instance reads.",
         configSchema: SSM_CONFIG_SCHEMA,
         check: (resources, config) => checkSsmReads(resources, config as SsmConfig),
     }),

@@ -5,7 +5,10 @@
 // inline policies, attached policies (their documents when the stack defines them, AWS's published
 // ones for the few known; any other fails unless the pack's config vouches for it). Roles of AWS
 // services (RDS monitoring, flow logs) are not instance roles and are not checked.
-import { KNOWN_MANAGED_POLICIES, Statement, beyond, readsAllowed, statementsOf } from "./iam";
+// Writes: an instance role may write no parameter any instance reads (it could hand another
+// instance a password or key of its choosing), and others by exact ARN only: a web server's readiness
+// parameter (components/platforms/aws/readiness.ts) is the one the program lets it write.
+import { KNOWN_MANAGED_POLICIES, Statement, beyond, readsAllowed, statementsOf, writesAllowed } from "./iam";
 import { Props, StackResource, TYPES, Violation, list, ofType, referenced, refersTo } from "./resources";
 import { manifestParameters, userDataText } from "./userData";
 
@@ -63,6 +66,8 @@ export function checkSsmReads(resources: readonly StackResource[], config: SsmCo
     const policies = ofType(resources, TYPES.iamPolicy);
     const violations: Violation[] = [];
     const profiles = ofType(resources, TYPES.instanceProfile);
+    // Every parameter some instance of the stack reads: no instance may write one.
+    const secrets = ownParameters(ofType(resources, TYPES.instance), resources);
     for (const role of ofType(resources, TYPES.role)) {
         if (!profiles.some((p) => refersTo(p, "role", role)) && !ec2MayAssume(role)) continue;
         const users = instancesOf(role, resources);
@@ -109,6 +114,16 @@ export function checkSsmReads(resources: readonly StackResource[], config: SsmCo
                     violations.push({
                         urn: doc.urn,
                         message: `${who}: ${doc.label} allows ${reads.join(", ")} on ${outside.join(", ")}: only the parameters its instances' user data lists may be read`,
+                    });
+                const writes = writesAllowed(statement);
+                const forbidden =
+                    writes.length > 0
+                        ? [...beyond(statement, new Set()).filter((r) => /[*?]/.test(r) || r.startsWith("NotResource") || secrets.has(r))]
+                        : [];
+                if (forbidden.length > 0)
+                    violations.push({
+                        urn: doc.urn,
+                        message: `${who}: ${doc.label} allows ${writes.join(", ")} on ${forbidden.join(", ")}: an instance may write no parameter an instance reads, and others only by their exact ARN`,
                     });
             }
     }

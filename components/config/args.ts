@@ -115,7 +115,7 @@ export interface AwsArgs {
     readonly existingVpc?: ExistingVpcArgs;
     /** Web servers (and RDS) in private subnets behind a NAT gateway, instead of public ones locked by security groups. @default false */
     readonly privateSubnets?: boolean;
-    /** The image of every instance. @default the newest Debian 12 */
+    /** The image of every instance. Unset: the newest Debian 12 at the first `up`, then pinned in the stack's state until you move on (README, "Updating the stacks"). @default the newest Debian 12, pinned */
     readonly amiId?: string;
     /** The account whose newest Debian 12 image is used when `aws.amiId` is unset (Debian's). @default "136693071363" */
     readonly amiOwner?: string;
@@ -125,6 +125,12 @@ export interface AwsArgs {
     readonly adminCidr?: string;
     /** Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). @default 90 */
     readonly flowLogRetentionDays?: number;
+    /** Self-managed database only: the size of each database's data volume (encrypted gp3 EBS, kept when its instance goes), in GB (8–16384). @default 20 */
+    readonly databaseVolumeGb?: number;
+    /** Self-managed database only: days the daily snapshots of the database volumes are kept (Data Lifecycle Manager; 1–365). @default 7 */
+    readonly snapshotRetentionDays?: number;
+    /** Self-managed database only: servers whose database volume is made anew from an EBS snapshot, as `{server, snapshotId}` (README, "Restore a database volume"). */
+    readonly restoreDatabaseVolumes?: readonly DatabaseVolumeRestore[];
     /** The managed database (`database.mode: managed`). */
     readonly rds?: RdsArgs;
 }
@@ -155,6 +161,14 @@ export interface InstanceTypesArgs {
     readonly lb?: string;
     /** Each web server's instance type. @default "t3.micro" */
     readonly web?: string;
+}
+
+/** One database volume to create from a snapshot. */
+export interface DatabaseVolumeRestore {
+    /** The server whose database volume it is, e.g. "server-3" (the primary, on the load balancer's server). */
+    readonly server: string;
+    /** The EBS snapshot, e.g. "snap-0123456789abcdef0" (one of the daily snapshots, or your own). */
+    readonly snapshotId: string;
 }
 
 /** The managed database (`database.mode: managed`). */

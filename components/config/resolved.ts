@@ -1,7 +1,7 @@
 // Generated from the config schema (components/config/coreSchema.ts, components/platforms/*/args.ts):
 // do not edit. Change the schema, then run `UPDATE_GOLDEN=1 npm test` to rewrite this file.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Platform, LbAlgorithm, LbMode, DatabaseMode, ExistingSubnet } from "./args";
+import type { Platform, LbAlgorithm, LbMode, DatabaseMode, ExistingSubnet, DatabaseVolumeRestore } from "./args";
 
 /** FoobarInfraArgs with every default applied. */
 export interface ResolvedArgs {
@@ -77,6 +77,9 @@ export interface ResolvedAws {
     readonly instanceTypes: ResolvedInstanceTypes;
     readonly adminCidr?: string;
     readonly flowLogRetentionDays: number;
+    readonly databaseVolumeGb: number;
+    readonly snapshotRetentionDays: number;
+    readonly restoreDatabaseVolumes: readonly DatabaseVolumeRestore[];
     readonly rds: ResolvedRds;
 }
 

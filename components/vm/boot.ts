@@ -12,6 +12,7 @@ import { lines } from "../render/text";
 import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
 import { APP_ROOT, BundleFile } from "./appBundle";
 import { BootFile, SecretFileOwner } from "./cloudInit";
+import { mariadbDataVolume } from "./dataVolume";
 
 export const APP_ENV_PATH = "/etc/foobar/app.env";
 export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
@@ -42,6 +43,8 @@ export interface VmService {
     readonly kind: Exclude<ServiceKind, "rds">;
     readonly files: readonly BootFile[];
     readonly env?: ReadonlyArray<readonly [string, string]>;
+    /** MariaDB only: where its data volume may appear (dataVolume.ts); none keeps the data on the root disk. */
+    readonly dataDevices?: readonly string[];
 }
 
 /** The app as JavaScript and the static assets nginx serves (appBundle.ts). */
@@ -62,7 +65,8 @@ const APP_UNIT = lines(
     "# Rendered by foobar-infra (components/vm/boot.ts).",
     "[Unit]",
     "Description=foobar application server",
-    "After=network-online.target mariadb.service",
+    "# After nginx, so stopped before it: at shutdown the app drains while nginx still answers for it.",
+    "After=network-online.target mariadb.service nginx.service",
     "Wants=network-online.target",
     "",
     "[Service]",
@@ -125,8 +129,13 @@ function stepsFor(service: VmService, bundle: Bundle): BootSteps {
                     ["systemctl", "enable", "--now", "foobar-app"],
                 ],
             };
-        case "mariadb":
-            return restarted("mariadb-server", "mariadb", files);
+        case "mariadb": {
+            const steps = restarted("mariadb-server", "mariadb", files);
+            if (!service.dataDevices) return steps;
+            // The data volume is in place before MariaDB restarts with its config (and its init file).
+            const volume = mariadbDataVolume(service.dataDevices);
+            return { ...steps, files: [...files, ...volume.files], commands: [volume.command, ...steps.commands] };
+        }
         case "prometheus":
             return restarted("prometheus", "prometheus", files);
         case "mysqld-exporter":

@@ -211,6 +211,11 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/flowLog:FlowLog": () => ({}),
     "aws:rds/optionGroup:OptionGroup": (name) => ({ name }),
     "aws:rds/instance:Instance": (name) => ({ identifier: name, address: `${name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`, port: 3306 }),
+    "aws:ebs/volume:Volume": (name) => ({ arn: arn("ec2", `volume/${name}`) }),
+    "aws:ec2/volumeAttachment:VolumeAttachment": () => ({}),
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": (name) => ({ arn: arn("dlm", `policy/${name}`) }),
+    // The readiness gate (components/platforms/aws/readiness.ts): a dynamic resource whose outputs are its inputs.
+    "pulumi-nodejs:dynamic/foobar:InstanceReadiness": () => ({}),
 };
 
 /** The Debian AMI lookup, answered only for exactly the query the program is meant to make. */
@@ -309,6 +314,23 @@ export async function runUnderMocks<T>(
         false,
     );
     recordOptions(registrations);
+    // An error thrown in an apply fails the registrations waiting on it; the SDK rethrows it as an
+    // unhandled rejection (what the engine's language host reports), which fails the run here.
+    const onRejection = (err: unknown) => fail(err);
+    process.on("unhandledRejection", onRejection);
+    try {
+        return await runProgram(program, failed, resources, calls);
+    } finally {
+        process.off("unhandledRejection", onRejection);
+    }
+}
+
+async function runProgram<T>(
+    program: () => T,
+    failed: Promise<never>,
+    resources: RecordedResource[],
+    calls: Array<{ token: string; inputs: Props }>,
+): Promise<StackRun<T>> {
     const outputs = program();
     await Promise.race([unwrap(outputs), failed]);
     // Registrations whose inputs are not in the outputs are still in flight; the SDK exports the wait

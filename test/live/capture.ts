@@ -13,10 +13,19 @@ export interface CapturedStack {
     readonly name: string;
 }
 
-/** A stack file's config (dev by default), with `overrides` (full keys) laid over it. */
-export async function captureStack(stack: string, overrides: Record<string, unknown> = {}, stackFile = "dev"): Promise<CapturedStack> {
+/**
+ * A stack file's config (dev by default), with `overrides` (full keys) laid over it. With
+ * `previous` (an earlier capture's resources), the run sees them as the stack's state, as a later
+ * `pulumi up` would: unchanged resources keep their outputs (keys, passwords, certificates).
+ */
+export async function captureStack(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    stackFile = "dev",
+    previous?: readonly RecordedResource[],
+): Promise<CapturedStack> {
     const config = { ...loadStackConfig(stackFile), ...overrides };
-    const run = await runUnderMocks(config, defineStack, { material: "real", stack });
+    const run = await runUnderMocks(config, defineStack, { material: "real", stack, previous });
     return { stack, resources: run.resources, outputs: await unwrap(run.outputs), name: `foobar-${stack}` };
 }
 

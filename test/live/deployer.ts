@@ -1,93 +1,138 @@
 // Deploys exactly the docker resources a program registered (captured through the mocks) to the
-// local Docker engine, the way the docker provider would. An input it does not understand is an
-// error, never silently dropped: what runs here is what `pulumi up` would run.
+// local Docker engine, the way the engine and the docker provider would. An input it does not
+// understand is an error, never silently dropped: what runs here is what `pulumi up` would run.
+//
+// How it follows the engine: every resource's step starts once the steps of every resource it
+// depends on (its registration's dependencies: dependsOn and the resources its inputs came from)
+// have finished, since the Node SDK awaits each dependency's URN before it registers
+// (@pulumi/pulumi runtime/dependsOn.ts) and the engine answers a registration only once its step
+// has run; independent steps run at the same time. A step is a create (new URN), nothing
+// (same inputs), an update (only inputs the provider updates in place changed) or a replacement;
+// containers are replaced delete-before-replace (pulumi-docker's resources.go sets it for
+// docker_container: a fixed name cannot exist twice), so the old container is stopped and removed
+// first, then the new one is created, and with `wait` the step ends only once it is healthy.
+// Resources no longer registered are deleted last, dependants first.
 import * as path from "path";
+import { isDeepStrictEqual } from "util";
 import { Props as Inputs, RecordedResource, TYPES } from "../helpers/pulumiMocks";
+import { KNOWN, assertUnderstood, containerCreateBody, labelsOf } from "./providerModel";
+
+export { assertUnderstood, containerCreateBody, durationNs } from "./providerModel";
 import { docker, dockerApi, dockerRun, sleep, tarEntries } from "./docker";
 
 /** The parts of the Engine API's replies this deployer reads. */
 type Created = { Id: string };
 type Inspected = { State?: { Status?: string; Health?: { Status?: string } } };
 
-/** Every input key this deployer maps, per resource type (and per nested block). */
-const KNOWN: Record<string, readonly string[]> = {
-    // buildOnPreview only decides whether `pulumi preview` builds too; a deployment always builds.
-    [TYPES.image]: ["imageName", "build", "skipPush", "buildOnPreview"],
-    "image.build": ["context", "dockerfile", "builderVersion"],
-    [TYPES.network]: ["name", "driver", "internal", "ipamConfigs", "labels"],
-    "network.ipamConfigs": ["subnet", "gateway"],
-    [TYPES.volume]: ["name", "labels"],
-    [TYPES.container]: [
-        "name",
-        "image",
-        "hostname",
-        "labels",
-        "networksAdvanced",
-        "ports",
-        "uploads",
-        "envs",
-        "healthcheck",
-        "restart",
-        "stopSignal",
-        "stopTimeout",
-        "volumes",
-        "logDriver",
-        "logOpts",
-        "wait",
-        "waitTimeout",
-    ],
-    "container.networksAdvanced": ["name", "ipv4Address"],
-    "container.ports": ["internal", "external", "ip", "protocol"],
-    "container.uploads": ["file", "content", "executable"],
-    "container.healthcheck": ["tests", "interval", "timeout", "retries", "startPeriod"],
-    "container.volumes": ["volumeName", "containerPath"],
-    labels: ["label", "value"],
-};
+/** Container inputs the provider changes in place (resourceDockerContainerUpdate); any other change replaces. */
+const UPDATED_IN_PLACE = ["restart", "destroyGraceSeconds", "wait", "waitTimeout", "healthcheck"];
 
-export function assertUnderstood(where: string, block: string, value: Inputs | undefined): void {
-    for (const key of Object.keys(value ?? {})) {
-        if (!(KNOWN[block] ?? []).includes(key)) {
-            throw new Error(`deployer does not understand input "${key}" of ${where} (${block}); map it in test/live/deployer.ts`);
-        }
-    }
+/** The step the engine plans for a registration, given what the state holds under its URN. */
+export function stepFor(old: RecordedResource | undefined, r: RecordedResource): Exclude<Step["op"], "delete"> {
+    if (!old) return "create";
+    if (isDeepStrictEqual(old.inputs, r.inputs)) return "same";
+    const changed = Object.keys({ ...old.inputs, ...r.inputs }).filter((k) => !isDeepStrictEqual(old.inputs[k], r.inputs[k]));
+    if (r.type !== TYPES.container)
+        throw new Error(`deployer: ${r.name} (${r.type}) changed ${changed.join(", ")}; only containers' changes are modelled`);
+    return changed.every((k) => UPDATED_IN_PLACE.includes(k)) ? "update" : "replace";
 }
 
-function labelsOf(where: string, labels: Inputs[] | undefined): Record<string, string> {
-    (labels ?? []).forEach((l) => assertUnderstood(where, "labels", l));
-    return Object.fromEntries((labels ?? []).map((l) => [l.label, l.value]));
-}
-
-const NS = { ms: 1e6, s: 1e9, m: 60e9 } as const;
-function durationNs(value: string | undefined): number | undefined {
-    if (value === undefined) return undefined;
-    const m = /^(\d+)(ms|s|m)$/.exec(value);
-    if (!m) throw new Error(`deployer cannot read duration ${JSON.stringify(value)}`);
-    return Number(m[1]) * NS[m[2] as keyof typeof NS];
+/** What one resource's step did, in the order the steps finished. */
+export interface Step {
+    readonly op: "create" | "same" | "update" | "replace" | "delete";
+    readonly name: string;
+    readonly type: string;
+    /** Milliseconds since apply() began: when the step started and ended. */
+    readonly start: number;
+    readonly end: number;
 }
 
 export class DockerDeployer {
-    private readonly containers: string[] = [];
-    private readonly networks: string[] = [];
-    private readonly volumes: string[] = [];
+    /** The docker resources deployed, as last applied: the state the next apply() diffs against. */
+    private state: RecordedResource[] = [];
 
     constructor(private readonly repoRoot: string) {}
 
-    /** Images first, then networks and volumes, then containers in the order they were registered. */
-    async deploy(resources: readonly RecordedResource[]): Promise<void> {
-        const docker = resources.filter((r) => r.type.startsWith("docker:"));
-        const unknown = docker.filter((r) => !(Object.values(TYPES) as string[]).includes(r.type) || !(r.type in KNOWN));
-        if (unknown.length > 0) throw new Error(`deployer does not understand resource types: ${unknown.map((r) => r.type).join(", ")}`);
-        for (const r of docker.filter((r) => r.type === TYPES.image)) await this.buildImage(r);
-        for (const r of docker.filter((r) => r.type === TYPES.network)) await this.createNetwork(r);
-        for (const r of docker.filter((r) => r.type === TYPES.volume)) await this.createVolume(r);
-        for (const r of docker.filter((r) => r.type === TYPES.container)) await this.createContainer(r);
+    /** A first deployment: everything is created. */
+    async deploy(resources: readonly RecordedResource[]): Promise<Step[]> {
+        return this.apply(resources);
     }
 
-    /** Removes everything this deployer created, containers first; safe to call more than once. */
+    /**
+     * Brings the deployment from its current state to `resources`, as `pulumi up` would: steps in
+     * dependency order, independent ones at once; then deletes what is no longer registered.
+     */
+    async apply(resources: readonly RecordedResource[]): Promise<Step[]> {
+        const next = resources.filter((r) => r.type.startsWith("docker:"));
+        const unknown = next.filter((r) => !(Object.values(TYPES) as string[]).includes(r.type) || !(r.type in KNOWN));
+        if (unknown.length > 0) throw new Error(`deployer does not understand resource types: ${unknown.map((r) => r.type).join(", ")}`);
+        const before = new Map(this.state.map((r) => [r.urn, r]));
+        const began = Date.now();
+        const steps: Step[] = [];
+        const finished = new Map<string, Promise<void>>();
+        for (const r of next) {
+            const waitFor = r.options.dependencies.map((urn) => finished.get(urn)).filter((p): p is Promise<void> => p !== undefined);
+            const step = Promise.all(waitFor).then(async () => {
+                const start = Date.now() - began;
+                const op = await this.step(before.get(r.urn), r);
+                steps.push({ op, name: r.name, type: r.type, start, end: Date.now() - began });
+            });
+            step.catch(() => undefined); // reported below, once every step has settled
+            finished.set(r.urn, step);
+        }
+        const failures = (await Promise.allSettled(finished.values())).filter((s): s is PromiseRejectedResult => s.status === "rejected");
+        const kept = new Set(next.map((r) => r.urn));
+        if (failures.length === 0) {
+            for (const old of [...this.state].reverse().filter((r) => !kept.has(r.urn))) {
+                const start = Date.now() - began;
+                await this.remove(old);
+                steps.push({ op: "delete", name: old.name, type: old.type, start, end: Date.now() - began });
+            }
+        }
+        // What exists now: the new resources whose steps ran, and the old ones not yet deleted.
+        const done = new Set(steps.map((s) => s.name));
+        this.state = [...next.filter((r) => done.has(r.name)), ...this.state.filter((r) => !kept.has(r.urn) && !done.has(r.name))];
+        if (failures.length > 0) throw failures[0].reason;
+        return steps;
+    }
+
+    /** Removes everything this deployer created, containers first, at once; safe to call more than once. */
     async destroy(): Promise<void> {
-        for (const name of this.containers.splice(0).reverse()) await dockerRun(["rm", "-f", "-v", name]);
-        for (const name of this.networks.splice(0)) await dockerRun(["network", "rm", name]);
-        for (const name of this.volumes.splice(0)) await dockerRun(["volume", "rm", "-f", name]);
+        const state = this.state.splice(0).reverse();
+        for (const r of state.filter((x) => x.type === TYPES.container)) await dockerRun(["rm", "-f", "-v", r.inputs.name]);
+        for (const r of state.filter((x) => x.type === TYPES.network)) await dockerRun(["network", "rm", r.inputs.name]);
+        for (const r of state.filter((x) => x.type === TYPES.volume)) await dockerRun(["volume", "rm", "-f", r.inputs.name]);
+    }
+
+    private async step(old: RecordedResource | undefined, r: RecordedResource): Promise<Step["op"]> {
+        const op = stepFor(old, r);
+        if (op === "create") await this.create(r);
+        // The provider applies only the restart policy to the running container; the rest is state.
+        if (op === "update" && !isDeepStrictEqual(old?.inputs.restart, r.inputs.restart)) {
+            await docker(["update", "--restart", r.inputs.restart ?? "no", r.inputs.name]);
+        }
+        if (op === "replace" && old) {
+            await this.remove(old);
+            await this.create(r);
+        }
+        return op;
+    }
+
+    private async create(r: RecordedResource): Promise<void> {
+        if (r.type === TYPES.image) return this.buildImage(r);
+        if (r.type === TYPES.network) return this.createNetwork(r);
+        if (r.type === TYPES.volume) return this.createVolume(r);
+        return this.createContainer(r);
+    }
+
+    /** As the provider deletes: a container is stopped with destroyGraceSeconds (0: killed at once), then removed. */
+    private async remove(r: RecordedResource): Promise<void> {
+        if (r.type === TYPES.container) {
+            const grace = String(r.inputs.destroyGraceSeconds ?? 0);
+            await docker(["stop", "--time", grace, r.inputs.name], { timeoutMs: (Number(grace) + 30) * 1000 });
+            await docker(["rm", "-f", "-v", r.inputs.name]);
+        } else if (r.type === TYPES.network) await docker(["network", "rm", r.inputs.name]);
+        else if (r.type === TYPES.volume) await docker(["volume", "rm", r.inputs.name]);
     }
 
     async buildImage(r: RecordedResource): Promise<void> {
@@ -115,21 +160,18 @@ export class DockerDeployer {
         }
         for (const [k, v] of Object.entries(labelsOf(r.name, n.labels))) args.push("--label", `${k}=${v}`);
         await docker([...args, n.name]);
-        this.networks.push(n.name);
     }
 
     async createVolume(r: RecordedResource): Promise<void> {
         assertUnderstood(r.name, TYPES.volume, r.inputs);
         const labels = Object.entries(labelsOf(r.name, r.inputs.labels)).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
         await docker(["volume", "create", ...labels, r.inputs.name]);
-        this.volumes.push(r.inputs.name);
     }
 
     async createContainer(r: RecordedResource): Promise<void> {
         const c = r.inputs;
         const body = containerCreateBody(r.name, c);
         const created = await dockerApi<Created>("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
-        this.containers.push(c.name);
         // As the provider does: with networksAdvanced, leave the default bridge, then join each one.
         const networks: Inputs[] = c.networksAdvanced ?? [];
         if (networks.length > 0) await dockerApi("POST", "/networks/bridge/disconnect", { Container: created.Id });
@@ -152,41 +194,6 @@ async function upload(where: string, containerId: string, uploads: Inputs[] | un
         return { path: u.file, content: u.content, mode: u.executable ? 0o744 : 0o644 };
     });
     if (files.length > 0) await dockerApi("PUT", `/containers/${containerId}/archive?path=/`, await tarEntries(files), "application/x-tar");
-}
-
-/** The Engine API body the docker provider would send for these inputs. */
-export function containerCreateBody(where: string, c: Inputs): Inputs {
-    assertUnderstood(where, TYPES.container, c);
-    (c.networksAdvanced ?? []).forEach((n: Inputs) => assertUnderstood(where, "container.networksAdvanced", n));
-    const ports: Inputs[] = c.ports ?? [];
-    ports.forEach((p) => assertUnderstood(where, "container.ports", p));
-    const hc = c.healthcheck;
-    assertUnderstood(where, "container.healthcheck", hc);
-    (c.volumes ?? []).forEach((v: Inputs) => assertUnderstood(where, "container.volumes", v));
-    return {
-        Hostname: c.hostname,
-        Image: c.image,
-        Env: c.envs ?? [],
-        Labels: labelsOf(where, c.labels),
-        StopSignal: c.stopSignal,
-        StopTimeout: c.stopTimeout,
-        Healthcheck: hc && {
-            Test: hc.tests,
-            Interval: durationNs(hc.interval),
-            Timeout: durationNs(hc.timeout),
-            Retries: hc.retries,
-            StartPeriod: durationNs(hc.startPeriod),
-        },
-        ExposedPorts: Object.fromEntries(ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, {}])),
-        HostConfig: {
-            PortBindings: Object.fromEntries(
-                ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "", HostPort: String(p.external) }]]),
-            ),
-            RestartPolicy: c.restart ? { Name: c.restart } : undefined,
-            Mounts: (c.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath })),
-            LogConfig: c.logDriver ? { Type: c.logDriver, Config: c.logOpts ?? {} } : undefined,
-        },
-    };
 }
 
 export async function waitHealthy(name: string, timeoutMs: number): Promise<void> {

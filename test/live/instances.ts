@@ -98,6 +98,11 @@ export interface BootOptions {
     /** Region for /root/.aws/config (with ssmEndpoint); default eu-west-1. */
     readonly region?: string;
     readonly labels: Readonly<Record<string, string>>;
+    /**
+     * Block devices standing in for attached EBS volumes: a host device (a loop device) shown in the
+     * instance at `path`, the very path the boot looks for on EC2 (a Nitro instance's NVMe name).
+     */
+    readonly volumes?: ReadonlyArray<{ readonly hostDevice: string; readonly path: string }>;
 }
 
 export interface Instance {
@@ -127,6 +132,7 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
         o.network,
         "--ip",
         o.ipv4Address,
+        ...(o.volumes ?? []).flatMap((v) => ["--device", `${v.hostDevice}:${v.path}`]),
         ...SYSTEMD_FLAGS,
         o.image,
     ]);

@@ -201,14 +201,17 @@ export interface LoopResult {
     readonly servedBy: Map<string, number>;
     /** The X-Visit-Id of every acknowledged (200) response. */
     readonly visitIds: number[];
+    /** The longest any request took, in ms. */
+    readonly slowestMs: number;
 }
 
 /** Sequential HTTPS requests from `workers` loops until stop() is called. */
 export function requestLoop(site: Site, workers = 4): { stop: () => Promise<LoopResult> } {
     let running = true;
-    const result = { ok: 0, failures: [] as string[], servedBy: new Map<string, number>(), visitIds: [] as number[] };
+    const result = { ok: 0, failures: [] as string[], servedBy: new Map<string, number>(), visitIds: [] as number[], slowestMs: 0 };
     const loops = Array.from({ length: workers }, async () => {
         while (running) {
+            const started = Date.now();
             try {
                 const r = await getHttps(site, "/", { timeoutMs: 15_000 });
                 if (r.status !== 200) result.failures.push(`status ${r.status}: ${r.body.slice(0, 80)}`);
@@ -221,6 +224,7 @@ export function requestLoop(site: Site, workers = 4): { stop: () => Promise<Loop
             } catch (err) {
                 result.failures.push(String(err));
             }
+            result.slowestMs = Math.max(result.slowestMs, Date.now() - started);
         }
     });
     return {

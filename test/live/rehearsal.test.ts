@@ -12,7 +12,10 @@ import { Cidr, intToIpv4, parseCidr } from "../../components/config/net";
 import { RecordedResource } from "../helpers/pulumiMocks";
 import { CapturedStack, captureStack } from "./capture";
 import { docker, sleep } from "./docker";
+import { SSM } from "@aws-sdk/client-ssm";
+import { waitForReadiness } from "../../components/platforms/aws/readiness";
 import {
+    FAKE_ACCESS_KEY_ID,
     Instance,
     STANDIN_IMAGE,
     StandinVpc,
@@ -20,6 +23,7 @@ import {
     buildStandinImage,
     createVpc,
     removeVpcLeftovers,
+    waitForCloudInit,
     waitForCloudInitAll,
 } from "./instances";
 import {
@@ -39,12 +43,19 @@ import {
 import { waitFor } from "./poll";
 import { alerts, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
+import { databaseFigures, describeFigures, gtidSeq, visitsPresent } from "./rehearsalReplace";
+import { StandinVolume, createStandinVolumes, removeStandinVolumes, volumeState } from "./rehearsalVolumes";
 
 const ROOT = path.join(__dirname, "..", "..");
 const NETWORK = "foobar-rehearsal-vpc";
 const LABEL = { key: "foobar.stack", value: "foobar-rehearsal" };
 const INSTANCE = "aws:ec2/instance:Instance";
 const PARAMETER = "aws:ssm/parameter:Parameter";
+/** The stand-in data volumes' files: /tmp/foobar-rehearsal-<server>.img. */
+const VOLUMES = "foobar-rehearsal";
+/** The volume's mount point and MariaDB's datadir on it (components/vm/dataVolume.ts). */
+const MOUNT = "/srv/foobar-db";
+const FIRST_USE = /no filesystem on \S+: formatting it \(first use\)/;
 
 const serverOf = (r: RecordedResource) => r.inputs.tags["foobar:server"] as string;
 
@@ -54,6 +65,20 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
     const instances = new Map<string, Instance>();
     let site: Site;
     let vpc: StandinVpc | undefined;
+    let volumes: StandinVolume[] = [];
+    /** Boots a server's instance from its user data, with its data volume if it has one. */
+    const boot = (r: RecordedResource, instanceId?: string) =>
+        bootInstance({
+            name: `foobar-rehearsal-${serverOf(r)}`,
+            image: STANDIN_IMAGE,
+            network: NETWORK,
+            ipv4Address: r.inputs.privateIp,
+            userData: Buffer.from(r.inputs.userDataBase64, "base64"),
+            ssmEndpoint: ssm?.url,
+            labels: { [LABEL.key]: LABEL.value, "foobar.server": serverOf(r) },
+            volumes: volumes.filter((v) => v.server === serverOf(r)).map((v) => ({ hostDevice: v.loopDevice, path: v.path })),
+            ...(instanceId ? { metaData: { "instance-id": instanceId } } : {}),
+        });
 
     before(async function () {
         this.timeout(40 * 60_000);
@@ -64,25 +89,25 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         // The host's side of the network: the range's last usable address, clear of any instance.
         vpc = { name: NETWORK, subnet: vpcCidr, gateway: intToIpv4(range.base + 2 ** (32 - range.prefix) - 2), label: LABEL };
         await removeVpcLeftovers(vpc);
+        await removeStandinVolumes(VOLUMES);
         await buildStandinImage(ROOT);
         await createVpc(vpc);
-        const parameters = Object.fromEntries(
-            captured.resources.filter((r) => r.type === PARAMETER).map((r) => [r.inputs.name, r.inputs.value]),
-        );
-        ssm = await startSsmStandin({ host: vpc.gateway, port: 0, parameters });
+        // An empty volume per database, as Pulumi creates them (storage.ts).
+        volumes = await createStandinVolumes(captured.resources, VOLUMES);
+        const parameters = (type: string) =>
+            Object.fromEntries(
+                captured.resources
+                    .filter((r) => r.type === PARAMETER && r.inputs.type === type)
+                    .map((r) => [r.inputs.name, r.inputs.value]),
+            );
+        ssm = await startSsmStandin({
+            host: vpc.gateway,
+            port: 0,
+            parameters: parameters("SecureString"),
+            plainParameters: parameters("String"),
+        });
         const started = Date.now();
-        for (const r of captured.resources.filter((x) => x.type === INSTANCE)) {
-            const instance = await bootInstance({
-                name: `foobar-rehearsal-${serverOf(r)}`,
-                image: STANDIN_IMAGE,
-                network: NETWORK,
-                ipv4Address: r.inputs.privateIp,
-                userData: Buffer.from(r.inputs.userDataBase64, "base64"),
-                ssmEndpoint: ssm.url,
-                labels: { [LABEL.key]: LABEL.value, "foobar.server": serverOf(r) },
-            });
-            instances.set(serverOf(r), instance);
-        }
+        for (const r of captured.resources.filter((x) => x.type === INSTANCE)) instances.set(serverOf(r), await boot(r));
         await waitForCloudInitAll([...instances.values()], 30 * 60_000);
         console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
         const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
@@ -106,6 +131,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         for (const i of instances.values()) await i.remove();
         await ssm?.close();
         if (vpc) await removeVpcLeftovers(vpc);
+        await removeStandinVolumes(VOLUMES);
     });
 
     const replicaNames = () => ["server-1", "server-2"].map((s) => (instances.get(s) as Instance).name);
@@ -113,13 +139,66 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
 
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
         const byInstance = new Map<string, string[]>();
-        for (const req of ssm?.requests ?? [])
-            byInstance.set(req.sourceAddress, [...(byInstance.get(req.sourceAddress) ?? []), req.name].sort());
+        const reads = (ssm?.requests ?? []).filter((r) => r.operation !== "PutParameter");
+        for (const req of reads) byInstance.set(req.sourceAddress, [...(byInstance.get(req.sourceAddress) ?? []), req.name].sort());
         const expected = new Map(
             captured.resources.filter((r) => r.type === INSTANCE).map((r) => [r.inputs.privateIp as string, readsOf(r)]),
         );
         assert.deepEqual(Object.fromEntries(byInstance), Object.fromEntries(expected));
-        assert.ok((ssm?.requests ?? []).every((r) => r.operation === "GetParameter" && r.withDecryption));
+        assert.ok(reads.every((r) => r.operation === "GetParameter" && r.withDecryption));
+    });
+
+    it("formatted each empty database volume at first boot and keeps MariaDB's datadir on it", async () => {
+        for (const v of volumes) {
+            const name = (instances.get(v.server) as Instance).name;
+            assert.equal(await execIn(name, ["findmnt", "-n", "-o", "SOURCE,FSTYPE", MOUNT]), `${v.path} ext4`, v.server);
+            // The datadir the rendered config names is the volume's directory, bind-mounted.
+            assert.equal(await execIn(name, ["findmnt", "-n", "-o", "SOURCE", "/var/lib/mysql"]), `${v.path}[/mysql]`, v.server);
+            const log = await execIn(name, ["cat", "/var/log/cloud-init-output.log"]);
+            assert.match(log, FIRST_USE, v.server);
+            assert.match(log, /first use: seeding \/srv\/foobar-db\/mysql from \/var\/lib\/mysql/, v.server);
+        }
+        assert.deepEqual(volumes.map((v) => v.server).sort(), ["server-1", "server-2", "server-3"]);
+    });
+
+    it("each web server wrote its instance id to its own readiness parameter, which the readiness wait reads through the AWS SDK", async () => {
+        const puts = (ssm?.requests ?? []).filter((r) => r.operation === "PutParameter");
+        const web = captured.resources.filter((r) => r.type === INSTANCE && r.inputs.tags["foobar:role"] === "web");
+        assert.deepEqual(
+            puts.map((p) => [p.sourceAddress, p.name, p.value]).sort(),
+            web.map((r) => [r.inputs.privateIp, `/foobar/staging/ready/${serverOf(r)}`, `i-foobar-rehearsal-${serverOf(r)}`]).sort(),
+        );
+        const client = new SSM({
+            region: "eu-west-1",
+            endpoint: ssm?.url,
+            credentials: { accessKeyId: FAKE_ACCESS_KEY_ID, secretAccessKey: "x" },
+        });
+        try {
+            for (const r of web) {
+                const wait = {
+                    parameterName: `/foobar/staging/ready/${serverOf(r)}`,
+                    timeoutMs: 2000,
+                    intervalMs: 500,
+                    label: serverOf(r),
+                };
+                const ready = await waitForReadiness(client, { ...wait, instanceId: `i-foobar-rehearsal-${serverOf(r)}` });
+                assert.equal(ready.polls, 1);
+                // A replacement's new id is not there yet: the wait would hold the next web server back.
+                await assert.rejects(waitForReadiness(client, { ...wait, instanceId: "i-0new" }), /holds "i-foobar-rehearsal-server-\d"/);
+            }
+        } finally {
+            client.destroy();
+        }
+        // At shutdown the app stops (drains) before nginx: it is ordered after it.
+        const app = await execIn((instances.get("server-1") as Instance).name, [
+            "systemctl",
+            "show",
+            "-p",
+            "After",
+            "--value",
+            "foobar-app",
+        ]);
+        assert.ok(app.split(" ").includes("nginx.service"), app);
     });
 
     it("serves HTTPS through server-3 that verifies against the CA from the outputs (for the domain and the Elastic IP), and redirects HTTP", async () => {
@@ -213,6 +292,78 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             `      instance failover: ${result.ok} ok, ${result.failures.length} failed, server-1 back ${Date.now() - started} ms after start`,
         );
         assert.deepEqual(result.failures, []);
+        // A reboot mounts the data volume from fstab before MariaDB starts on it (its drop-in requires it).
+        const volume = volumes.find((v) => v.server === "server-1") as StandinVolume;
+        assert.equal(await execIn(name, ["findmnt", "-n", "-o", "SOURCE", "/var/lib/mysql"]), `${volume.path}[/mysql]`);
+        assert.equal(await execIn(name, ["systemctl", "is-active", "mariadb"]), "active");
+        await waitReplicating([name], 60_000);
+    });
+
+    it("replaces server-3's instance on the same data volume: the primary starts on its data, every visit is there, the replicas resume from their GTID positions", async function () {
+        this.timeout(20 * 60_000);
+        const old = instances.get("server-3") as Instance;
+        const volume = volumes.find((v) => v.server === "server-3") as StandinVolume;
+        const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
+        const ids: number[] = [];
+        for (let i = 0; i < 40; i++) ids.push(Number((await getHttps(site)).headers["x-visit-id"]));
+        await visitLag(replicaNames(), Math.max(...ids), 10_000);
+        const before = await databaseFigures(old.name, replicaNames());
+        const uuid = await execIn(old.name, ["blkid", "-p", "-o", "value", "-s", "UUID", volume.path]);
+        // As the attachment's delete does (stopInstanceBeforeDetaching): a clean stop, MariaDB shuts down,
+        // the volume is unmounted; then the instance goes.
+        const stopped = Date.now();
+        await docker(["stop", "--time", "120", old.name], { timeoutMs: 180_000 });
+        const detached = await volumeState(volume);
+        await old.remove();
+        // A new instance from the same user data, the same volume attached.
+        const replacement = await boot(lb, "i-foobar-rehearsal-server-3-replacement");
+        instances.set("server-3", replacement);
+        await waitForCloudInit(replacement, 15 * 60_000);
+        await waitServing(site, ["server-1", "server-2"], 180_000);
+        const serving = Date.now() - stopped;
+        await waitReplicating(replicaNames(), 120_000);
+        const after = await databaseFigures(replacement.name, replicaNames());
+        // New visits reach both replicas, from where each stopped.
+        const more: number[] = [];
+        for (let i = 0; i < 10; i++) more.push(Number((await getHttps(site)).headers["x-visit-id"]));
+        await visitLag(replicaNames(), Math.max(...more), 10_000);
+        const final = await databaseFigures(replacement.name, replicaNames());
+        console.log(`      volume ${volume.path}: UUID ${uuid}, ${detached.state} when detached; site back ${serving} ms after the stop`);
+        for (const [label, f] of [
+            ["before", before],
+            ["after", after],
+            ["10 visits later", final],
+        ] as const)
+            console.log(`      ${describeFigures(label, f)}`);
+
+        // The volume was detached clean, and the boot found its filesystem: no format, no seeding.
+        assert.deepEqual([detached.uuid, detached.state], [uuid, "clean"]);
+        const log = await replacement.exec(["cat", "/var/log/cloud-init-output.log"]);
+        assert.doesNotMatch(log, FIRST_USE);
+        assert.doesNotMatch(log, /first use: seeding/);
+        assert.match(log, /existing data in \/srv\/foobar-db\/mysql: mariadb starts on it/);
+        assert.equal(await execIn(replacement.name, ["blkid", "-p", "-o", "value", "-s", "UUID", volume.path]), uuid);
+        // MariaDB started on the data as it was left: no crash recovery, every visit, the binary log continued.
+        assert.doesNotMatch(await execIn(replacement.name, ["journalctl", "-u", "mariadb", "--no-pager", "-o", "cat"]), /crash recovery/i);
+        assert.equal(await visitsPresent(replacement.name, ids), ids.length);
+        // Nothing lost, nothing restarted from scratch (the probes that waited for the site added visits after it).
+        assert.ok(after.visits >= before.visits && after.maxId >= before.maxId, `${before.visits} -> ${after.visits}`);
+        assert.equal(
+            await visitsPresent(
+                replacement.name,
+                Array.from({ length: before.maxId }, (_, i) => i + 1),
+            ),
+            before.visits,
+        );
+        assert.ok(gtidSeq(after.binlogPos) >= gtidSeq(before.binlogPos), `${before.binlogPos} -> ${after.binlogPos}`);
+        // The replicas were not re-seeded: they resumed from their own GTID positions and caught up.
+        for (const name of replicaNames()) {
+            const [b, f] = [before.replicas[name], final.replicas[name]];
+            assert.ok(f.running && f.usingGtid === "Slave_Pos", `${name}: ${JSON.stringify(f)}`);
+            assert.ok(gtidSeq(f.slavePos) > gtidSeq(b.slavePos), `${name}: ${b.slavePos} -> ${f.slavePos}`);
+            assert.equal(f.visits, final.visits, name);
+            assert.equal(await visitsPresent(name, [...ids, ...more]), ids.length + more.length, name);
+        }
     });
 });
 

@@ -14,7 +14,12 @@ const SUBNETS_FIX = (min: number) =>
     `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24", availabilityZone: "eu-west-1a" }, in two availability zones.`;
 const INSIDE_FIX = (vpcCidr: string) =>
     `each subnet must lie inside aws.vpcCidr (${vpcCidr}, set it to the VPC's range) and be a /27 or larger.`;
-const AWS_KEYS = "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, rds";
+const RESTORE_FIX =
+    'must list { server: "server-3", snapshotId: "snap-0123456789abcdef0" } items: a server with a self-managed database and an EBS snapshot id.';
+const RESTORE = (server: string) => ({ server, snapshotId: "snap-0123456789abcdef0" });
+const ONLY_SELF_MANAGED = `is only read with database.mode "self-managed" (RDS keeps its own storage and backups); remove it.`;
+const AWS_KEYS =
+    "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, databaseVolumeGb, snapshotRetentionDays, restoreDatabaseVolumes, rds";
 
 const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" };
 const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" };
@@ -165,6 +170,43 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
         one(`  - foobar:database.replicas: got 6; must be a whole number from 0 to 5.`),
     ],
     [
+        "databaseVolumeGb 4",
+        aws({ databaseVolumeGb: 4 }),
+        one(`  - foobar:aws.databaseVolumeGb: got 4; must be a whole number from 8 to 16384.`),
+    ],
+    [
+        "snapshotRetentionDays 0",
+        aws({ snapshotRetentionDays: 0 }),
+        one(`  - foobar:aws.snapshotRetentionDays: got 0; must be a whole number from 1 to 365.`),
+    ],
+    [
+        "restoreDatabaseVolumes with a bad snapshot id",
+        aws({ restoreDatabaseVolumes: [{ server: "server-3", snapshotId: "snap-x" }] }),
+        one(`  - foobar:aws.restoreDatabaseVolumes: got [{"server":"server-3","snapshotId":"snap-x"}]; ${RESTORE_FIX}`),
+    ],
+    [
+        "restoreDatabaseVolumes naming a server without a database, and one twice",
+        {
+            platform: "aws",
+            database: { replicas: 1 },
+            aws: { restoreDatabaseVolumes: [RESTORE("server-2"), RESTORE("server-3"), RESTORE("server-3")] },
+        },
+        [
+            header(2),
+            `  - foobar:aws.restoreDatabaseVolumes: got "server-2"; names a server without a database; this stack's databases are on server-3, server-1.`,
+            `  - foobar:aws.restoreDatabaseVolumes: got "server-3"; names a server twice; each volume is made from one snapshot.`,
+        ].join("\n"),
+    ],
+    [
+        "data volume keys with a managed database",
+        rds({ databaseVolumeGb: 50, restoreDatabaseVolumes: [RESTORE("server-3")] }),
+        [
+            header(2),
+            `  - foobar:aws.databaseVolumeGb: got 50; ${ONLY_SELF_MANAGED}`,
+            `  - foobar:aws.restoreDatabaseVolumes: got [{"server":"server-3","snapshotId":"snap-0123456789abcdef0"}]; ${ONLY_SELF_MANAGED}`,
+        ].join("\n"),
+    ],
+    [
         // The order the schema declares the keys in (the README's config table).
         "several aws problems at once, in key order",
         rds({ vpcCidr: "8.8.0.0/16", amiId: "ami-xyz", instanceTypes: { lb: "big" }, rds: { backupRetentionDays: 40 } }),
@@ -211,6 +253,9 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "t3.small", web: "t3.small" },
             adminCidr: undefined,
             flowLogRetentionDays: 90,
+            databaseVolumeGb: 20,
+            snapshotRetentionDays: 7,
+            restoreDatabaseVolumes: [],
             rds: {
                 instanceClass: "db.t4g.small",
                 allocatedStorageGb: 20,
@@ -275,6 +320,9 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "c7g.large", web: "t3a.small" },
             adminCidr: "203.0.113.7/32",
             flowLogRetentionDays: 90,
+            databaseVolumeGb: 20,
+            snapshotRetentionDays: 7,
+            restoreDatabaseVolumes: [],
             rds: {
                 instanceClass: "db.r6g.large",
                 allocatedStorageGb: 100,

@@ -33,6 +33,11 @@ export const AWS_TYPES = {
     logGroup: "aws:cloudwatch/logGroup:LogGroup",
     flowLog: "aws:ec2/flowLog:FlowLog",
     dbOptionGroup: "aws:rds/optionGroup:OptionGroup",
+    volume: "aws:ebs/volume:Volume",
+    volumeAttachment: "aws:ec2/volumeAttachment:VolumeAttachment",
+    lifecyclePolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
+    readiness: "pulumi-nodejs:dynamic/foobar:InstanceReadiness",
+    stash: "pulumi:index:Stash",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";
@@ -90,6 +95,27 @@ export const withDatabaseTls = (counts: Record<string, number>, databases: numbe
     certRequest: (counts.certRequest ?? 0) + databases,
     locallySignedCert: (counts.locallySignedCert ?? 0) + databases,
     parameter: (counts.parameter ?? 0) + databases,
+});
+
+/**
+ * Adds a self-managed database's volumes (one per database server, attached) and their daily
+ * snapshots (a DLM policy, its role and AWS's managed policy for it).
+ */
+export const withDataVolumes = (counts: Record<string, number>, databases: number): Record<string, number> => ({
+    ...counts,
+    volume: databases,
+    volumeAttachment: databases,
+    lifecyclePolicy: 1,
+    role: (counts.role ?? 0) + 1,
+    rolePolicyAttachment: (counts.rolePolicyAttachment ?? 0) + 1,
+});
+
+/** Adds each web server's readiness gate: its parameter, the role policy that may write it, the resource that waits for it. */
+export const withReadiness = (counts: Record<string, number>, webServers: number): Record<string, number> => ({
+    ...counts,
+    parameter: (counts.parameter ?? 0) + webServers,
+    rolePolicy: (counts.rolePolicy ?? 0) + webServers,
+    readiness: webServers,
 });
 
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
@@ -203,6 +229,9 @@ export const DEFAULT_AWS_RESOLVED = {
     instanceTypes: { lb: "t3.small", web: "t3.micro" },
     adminCidr: undefined,
     flowLogRetentionDays: 90,
+    databaseVolumeGb: 20,
+    snapshotRetentionDays: 7,
+    restoreDatabaseVolumes: [],
     rds: {
         instanceClass: "db.t4g.micro",
         allocatedStorageGb: 20,

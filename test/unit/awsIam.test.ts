@@ -1,9 +1,9 @@
-// Every instance role, with all its policies together: Session Manager, and reads of exactly the
-// SSM parameters its own files hold (the boot helper's manifest), nothing more.
+// Every instance role, with all its policies together: Session Manager, reads of exactly the
+// SSM parameters its own files hold (the boot helper's manifest), and (web servers) the write of its own readiness parameter; nothing more.
 import assert from "node:assert/strict";
 import { StackRun, byType } from "../helpers/pulumiMocks";
 import { AWS_TYPES, instances, manifestOf, runStack, userData } from "./awsHelpers";
-import { MANAGED_POLICIES, allows, readableParameters, statementsOf } from "./iamEvaluator";
+import { MANAGED_POLICIES, allows, readableParameters, statementsOf, writableParameters } from "./iamEvaluator";
 import { Outputs } from "./stackHelpers";
 
 const CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -23,6 +23,19 @@ for (const stack of ["staging", "prod"] as const) {
                 const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
                 const readable = readableParameters(statementsOf(run.resources, role), [...parameters.values()]);
                 assert.deepEqual(readable, [...own].sort(), i.name);
+            }
+        });
+
+        it("lets each web server's instance write its own readiness parameter and nothing else; the load balancer's, none", () => {
+            for (const i of instances(run)) {
+                const server = i.inputs.tags["foobar:server"] as string;
+                const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
+                const writable = writableParameters(statementsOf(run.resources, role), [...parameters.values()]);
+                const own = i.inputs.tags["foobar:role"] === "web" ? [parameters.get(`/foobar/${stack}/ready/${server}`)] : [];
+                assert.deepEqual(writable, own, i.name);
+                // ...and reads it not: a readiness parameter is no instance's secret.
+                const readable = readableParameters(statementsOf(run.resources, role), [...parameters.values()]);
+                assert.ok(!readable.some((arn) => arn.includes("/ready/")), i.name);
             }
         });
 

@@ -91,10 +91,38 @@ describe("planAws", () => {
             },
         });
         assert.deepEqual(p.subnets, [
-            { key: "public-a", tier: "public", az: 0, cidr: "10.20.10.0/24", existingId: "subnet-0aaaaaaaaaaaaaaa1" },
-            { key: "public-b", tier: "public", az: 1, cidr: "10.20.11.0/24", existingId: "subnet-0bbbbbbbbbbbbbbb2" },
-            { key: "private-a", tier: "private", az: 0, cidr: "10.20.20.0/24", existingId: "subnet-0ccccccccccccccc3" },
-            { key: "private-b", tier: "private", az: 1, cidr: "10.20.21.0/24", existingId: "subnet-0ddddddddddddddd4" },
+            {
+                key: "public-a",
+                tier: "public",
+                az: 0,
+                cidr: "10.20.10.0/24",
+                existingId: "subnet-0aaaaaaaaaaaaaaa1",
+                availabilityZone: "eu-west-1a",
+            },
+            {
+                key: "public-b",
+                tier: "public",
+                az: 1,
+                cidr: "10.20.11.0/24",
+                existingId: "subnet-0bbbbbbbbbbbbbbb2",
+                availabilityZone: "eu-west-1b",
+            },
+            {
+                key: "private-a",
+                tier: "private",
+                az: 0,
+                cidr: "10.20.20.0/24",
+                existingId: "subnet-0ccccccccccccccc3",
+                availabilityZone: "eu-west-1a",
+            },
+            {
+                key: "private-b",
+                tier: "private",
+                az: 1,
+                cidr: "10.20.21.0/24",
+                existingId: "subnet-0ddddddddddddddd4",
+                availabilityZone: "eu-west-1b",
+            },
         ]);
         assert.deepEqual(
             p.instances.map((i) => [i.server, i.subnet, i.privateIp]),
@@ -105,6 +133,30 @@ describe("planAws", () => {
             ],
         );
         assert.equal(p.natGateway, false);
+        // A database volume is made in its instance's subnet's zone: the primary's and each replica's.
+        assert.deepEqual(p.dataVolumes, [
+            { server: "server-3", subnet: "public-a", sizeGb: 20 },
+            { server: "server-1", subnet: "private-a", sizeGb: 20 },
+            { server: "server-2", subnet: "private-b", sizeGb: 20 },
+        ]);
+    });
+
+    it("plans a data volume per self-managed database, from a snapshot where asked; none with RDS; the Elastic IP on the load balancer", () => {
+        const restore = [{ server: "server-1", snapshotId: "snap-0123456789abcdef0" }];
+        const p = planOf({ database: { replicas: 1 }, aws: { databaseVolumeGb: 100, restoreDatabaseVolumes: restore } });
+        assert.deepEqual(p.dataVolumes, [
+            { server: "server-3", subnet: "public-a", sizeGb: 100 },
+            { server: "server-1", subnet: "public-a", sizeGb: 100, snapshotId: "snap-0123456789abcdef0" },
+        ]);
+        assert.deepEqual(planOf({ database: { mode: "managed" } }).dataVolumes, []);
+        assert.deepEqual(
+            p.instances.map((i) => [i.server, i.elasticIp, i.publicIp]),
+            [
+                ["server-1", false, true],
+                ["server-2", false, true],
+                ["server-3", true, false],
+            ],
+        );
     });
 
     it("puts each service kind in its group", () => {

@@ -103,7 +103,15 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
                     i.inputs.instanceType,
                     i.inputs.ami,
                 ],
-                [`${P}-${subnet}-id`, ip, false, groups.map((g) => `${P}-${g}-id`), "t3.small", MOCK_AMI_ID],
+                // server-3 gets the Elastic IP, so associatePublicIpAddress stays unset there (awsLifecycle.test.ts).
+                [
+                    `${P}-${subnet}-id`,
+                    ip,
+                    server === "server-3" ? undefined : false,
+                    groups.map((g) => `${P}-${g}-id`),
+                    "t3.small",
+                    MOCK_AMI_ID,
+                ],
                 server,
             );
             assert.deepEqual(i.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
@@ -289,11 +297,12 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () =
 
     it("keeps three SecureString parameters (no replication password); each role reads exactly what its manifest lists", () => {
         const { passwords } = generatedSecrets(run);
+        // Besides them, the web servers' readiness parameters (plain String: awsLifecycle.test.ts).
         assert.deepEqual(
             byType(run.resources, AWS_TYPES.parameter)
                 .map((p) => p.inputs.name)
                 .sort(),
-            KEYS.map((k) => `/foobar/prod/${k}`).sort(),
+            [...KEYS.map((k) => `/foobar/prod/${k}`), "/foobar/prod/ready/server-1", "/foobar/prod/ready/server-2"].sort(),
         );
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);

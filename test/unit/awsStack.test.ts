@@ -116,7 +116,9 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             const i = instance(run, P, server);
             assert.equal(i.inputs.subnetId, `${P}-${subnet}-id`);
             assert.equal(i.inputs.privateIp, ip);
-            assert.equal(i.inputs.associatePublicIpAddress, publicIp);
+            // server-3 gets the Elastic IP: associatePublicIpAddress stays unset (read back true, it would replace the instance).
+            if (server === "server-3") assert.ok(!("associatePublicIpAddress" in i.inputs), "set on the Elastic IP's instance");
+            else assert.equal(i.inputs.associatePublicIpAddress, publicIp);
             assert.equal(i.inputs.instanceType, type);
             assert.deepEqual(
                 i.inputs.vpcSecurityGroupIds,
@@ -130,8 +132,10 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             assert.deepEqual(
                 byType(run.resources, AWS_TYPES.rolePolicy)
                     .filter((a) => a.inputs.role === `${P}-${server}-id`)
-                    .map((a) => a.name),
-                [`${P}-${server}-session-manager`, `${P}-${server}-parameters`],
+                    .map((a) => a.name)
+                    .sort(),
+                // Web servers may also write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts).
+                [`${P}-${server}-parameters`, ...(role === "web" ? [`${P}-${server}-readiness`] : []), `${P}-${server}-session-manager`],
             );
             assert.equal(i.inputs.userDataReplaceOnChange, true);
             assert.deepEqual(i.inputs.tags, {
@@ -193,10 +197,18 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
             ),
         };
         assert.ok(keys.includes(values["tls-private-key"]));
+        // The secrets; besides them, only the web servers' readiness parameters (plain String, no secret: awsLifecycle.test.ts).
         const params = byType(run.resources, AWS_TYPES.parameter);
         assert.deepEqual(
-            params.map((p) => p.name).sort(),
+            params
+                .filter((p) => p.inputs.type === "SecureString")
+                .map((p) => p.name)
+                .sort(),
             KEYS.map((k) => `${P}-${k}`),
+        );
+        assert.deepEqual(
+            params.filter((p) => p.inputs.type !== "SecureString").map((p) => [p.name, p.inputs.type, p.inputs.name]),
+            [1, 2].map((n) => [`${P}-ready-server-${n}`, "String", `/foobar/staging/ready/server-${n}`]),
         );
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);

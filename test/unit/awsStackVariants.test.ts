@@ -13,59 +13,73 @@ import {
     runStack,
     sgRules,
     userData,
+    withDataVolumes,
     withDatabaseTls,
     withFlowLogs,
     withRdsExtras,
+    withReadiness,
     writtenFile,
 } from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 const STAGING = (webServers: number) =>
-    withDatabaseTls(
-        withFlowLogs({
-            // The app's, the replicator's, the exporters' (monitor) and Prometheus's operator passwords.
-            password: 4,
-            vpc: 1,
-            defaultSecurityGroup: 1,
-            subnet: 2,
-            internetGateway: 1,
-            routeTable: 1,
-            routeTableAssociation: 2,
-            securityGroup: 4,
-            // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
-            ingress: 6,
-            egress: 6,
-            parameter: 6,
-            ...perServer(webServers + 1),
-            eip: 1,
-            eipAssociation: 1,
-        }),
+    withDataVolumes(
+        withReadiness(
+            withDatabaseTls(
+                withFlowLogs({
+                    // The app's, the replicator's, the exporters' (monitor) and Prometheus's operator passwords.
+                    password: 4,
+                    vpc: 1,
+                    defaultSecurityGroup: 1,
+                    subnet: 2,
+                    internetGateway: 1,
+                    routeTable: 1,
+                    routeTableAssociation: 2,
+                    securityGroup: 4,
+                    // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
+                    ingress: 6,
+                    egress: 6,
+                    parameter: 6,
+                    ...perServer(webServers + 1),
+                    eip: 1,
+                    eipAssociation: 1,
+                    // The Debian image as first looked up, pinned.
+                    stash: 1,
+                }),
+                webServers + 1,
+            ),
+            webServers,
+        ),
         webServers + 1,
     );
 const PROD = (webServers: number) =>
-    withRdsExtras(
-        withFlowLogs({
-            // The app's and the RDS admin's passwords; the final snapshot's name suffix.
-            password: 3,
-            randomId: 1,
-            vpc: 1,
-            defaultSecurityGroup: 1,
-            subnet: 4,
-            internetGateway: 1,
-            routeTable: 2,
-            routeTableAssociation: 4,
-            natGateway: 1,
-            eip: 2,
-            eipAssociation: 1,
-            securityGroup: 4,
-            ingress: 5,
-            egress: 5,
-            parameter: 5,
-            ...perServer(webServers + 1),
-            dbSubnetGroup: 1,
-            dbParameterGroup: 1,
-            db: 2,
-        }),
+    withReadiness(
+        withRdsExtras(
+            withFlowLogs({
+                // The app's and the RDS admin's passwords; the final snapshot's name suffix.
+                password: 3,
+                randomId: 1,
+                vpc: 1,
+                defaultSecurityGroup: 1,
+                subnet: 4,
+                internetGateway: 1,
+                routeTable: 2,
+                routeTableAssociation: 4,
+                natGateway: 1,
+                eip: 2,
+                eipAssociation: 1,
+                securityGroup: 4,
+                ingress: 5,
+                egress: 5,
+                parameter: 5,
+                ...perServer(webServers + 1),
+                dbSubnetGroup: 1,
+                dbParameterGroup: 1,
+                db: 2,
+                stash: 1,
+            }),
+        ),
+        webServers,
     );
 
 const SIZES: ReadonlyArray<{ file: "staging" | "prod"; webServers: number; counts: Record<string, number>; addresses: string[] }> = [
@@ -167,25 +181,43 @@ describe("defineStack: aws variants", () => {
             [
                 ["foobar-staging-server-1", PUBLIC[0].id, "10.20.10.11", true],
                 ["foobar-staging-server-2", PUBLIC[1].id, "10.20.11.12", true],
-                ["foobar-staging-server-3", PUBLIC[0].id, "10.20.10.10", false],
+                ["foobar-staging-server-3", PUBLIC[0].id, "10.20.10.10", undefined],
             ],
         );
         assert.deepEqual(
             countAws(run.resources),
             // The stack still logs the flows of the VPC it runs in.
-            withDatabaseTls(
-                withFlowLogs({
-                    password: 4,
-                    securityGroup: 4,
-                    ingress: 6,
-                    egress: 6,
-                    parameter: 6,
-                    ...perServer(3),
-                    eip: 1,
-                    eipAssociation: 1,
-                }),
+            withDataVolumes(
+                withReadiness(
+                    withDatabaseTls(
+                        withFlowLogs({
+                            password: 4,
+                            securityGroup: 4,
+                            ingress: 6,
+                            egress: 6,
+                            parameter: 6,
+                            ...perServer(3),
+                            eip: 1,
+                            eipAssociation: 1,
+                            stash: 1,
+                        }),
+                        3,
+                    ),
+                    2,
+                ),
                 3,
             ),
+        );
+        // The volumes are made in the existing subnets' zones.
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.volume)
+                .map((v) => [v.name, v.inputs.availabilityZone])
+                .sort(),
+            [
+                ["foobar-staging-server-1-db", "eu-west-1a"],
+                ["foobar-staging-server-2-db", "eu-west-1b"],
+                ["foobar-staging-server-3-db", "eu-west-1a"],
+            ],
         );
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });
@@ -203,7 +235,7 @@ describe("defineStack: aws variants", () => {
             [
                 [PRIVATE[0].id, "10.30.20.11", false],
                 [PRIVATE[1].id, "10.30.21.12", false],
-                [pub[0].id, "10.30.10.10", false],
+                [pub[0].id, "10.30.10.10", undefined],
             ],
         );
         assert.deepEqual(findResource(run.resources, AWS_TYPES.dbSubnetGroup, "foobar-prod-db").inputs.subnetIds, [

@@ -66,6 +66,22 @@ const WEB_COMMANDS = [
     ["rm", "-f", "/etc/nginx/sites-enabled/default"],
     ["systemctl", "restart", "nginx"],
 ];
+/** The data volume's script and MariaDB's drop-in (components/vm/dataVolume.ts), after MariaDB's own files. */
+const VOLUME_FILES = ["/usr/local/sbin/foobar-data-volume", "/etc/systemd/system/mariadb.service.d/foobar-data-volume.conf"];
+/** The data volume goes in place before MariaDB restarts: found by its EBS volume id (the mocks' id), or the attachment's device. */
+const volumeCommand = (stack: string, server: string) => [
+    "/usr/local/sbin/foobar-data-volume",
+    "/srv/foobar-db",
+    "/var/lib/mysql",
+    "mysql",
+    "mariadb",
+    `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_foobar${stack}${server.replace("-", "")}dbid`,
+    "/dev/sdf",
+    "/dev/xvdf",
+];
+/** Last on a web server: once its services pass their health checks, it writes its instance id to its readiness parameter. */
+const READY = "/etc/foobar/ready.json";
+const READY_RUNCMD = [HELPER, "--ready", READY];
 
 const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;
 
@@ -129,6 +145,8 @@ describe("aws user data: staging", () => {
         ] as const) {
             assert.equal(c.hostname, name);
             assert.deepEqual(c.packages, [
+                // The health checks of nginx and the exporter, before the readiness write.
+                "curl",
                 "mariadb-server",
                 "nginx-light",
                 "node-mysql",
@@ -138,9 +156,16 @@ describe("aws user data: staging", () => {
             ]);
             assert.deepEqual(
                 c.write_files.map((f) => f.path),
-                [HELPER, MANIFEST, ...MARIADB_FILES, ...EXPORTER_FILES, ...WEB_FILES],
+                [HELPER, MANIFEST, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...WEB_FILES, READY],
             );
-            assert.deepEqual(c.runcmd, [...APP_RUNCMD, ["systemctl", "restart", "mariadb"], EXPORTER_RESTART, ...WEB_COMMANDS]);
+            assert.deepEqual(c.runcmd, [
+                ...APP_RUNCMD,
+                volumeCommand("staging", name),
+                ["systemctl", "restart", "mariadb"],
+                EXPORTER_RESTART,
+                ...WEB_COMMANDS,
+                READY_RUNCMD,
+            ]);
         }
     });
 
@@ -152,6 +177,7 @@ describe("aws user data: staging", () => {
                 HELPER,
                 MANIFEST,
                 ...MARIADB_FILES,
+                ...VOLUME_FILES,
                 ...EXPORTER_FILES,
                 "/etc/haproxy/haproxy.cfg",
                 "/etc/haproxy/certs/site.pem",
@@ -161,6 +187,7 @@ describe("aws user data: staging", () => {
         );
         assert.deepEqual(s3.runcmd, [
             [HELPER],
+            volumeCommand("staging", "server-3"),
             ["systemctl", "restart", "mariadb"],
             EXPORTER_RESTART,
             ["systemctl", "restart", "haproxy"],
@@ -312,7 +339,13 @@ describe("aws user data: staging", () => {
         for (const name of ["favicon.svg", "style.css"]) {
             assert.equal(writtenFile(s2, `/srv/foobar/static/${name}`), fs.readFileSync(path.join(REPO, "app/public", name), "utf8"));
         }
-        assert.equal(writtenFile(s3, HELPER), fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8"));
+        // The helper's code as in the repository; its comment lines stay there (user data is limited to 16 KiB).
+        const helper = fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8").split("\n");
+        assert.equal(writtenFile(s3, HELPER), helper.filter((l, i) => i === 0 || !/^\s*#/.test(l)).join("\n"));
+        assert.ok(writtenFile(s3, HELPER).startsWith("#!/usr/bin/python3\n") && helper.filter((l) => /^\s*#/.test(l)).length > 20);
+        // The data volume's script ships whole, comments included.
+        const script = fs.readFileSync(path.join(REPO, "components/vm/files/foobar-data-volume.sh"), "utf8");
+        assert.equal(writtenFile(s3, VOLUME_FILES[0]), script);
         assert.deepEqual(
             s3.write_files.map((f) => [f.path, f.permissions]),
             [
@@ -324,6 +357,8 @@ describe("aws user data: staging", () => {
                 [DB_CA, "0644"],
                 [DB_CERT, "0644"],
                 [DB_KEY, "0600"],
+                [VOLUME_FILES[0], "0755"],
+                [VOLUME_FILES[1], "0644"],
                 [EXPORTER_CNF, "0600"],
                 [EXPORTER_DEFAULTS, "0644"],
                 ["/etc/haproxy/haproxy.cfg", "0644"],
@@ -366,10 +401,10 @@ describe("aws user data: prod", () => {
         assert.deepEqual(s1.packages, ["ca-certificates", "curl", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
         assert.deepEqual(
             s1.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...WEB_FILES],
+            [HELPER, MANIFEST, ...WEB_FILES, READY],
         );
-        // Amazon's CA for RDS first: the app verifies RDS against it from its first connection.
-        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, RDS_CA_DOWNLOAD, ...WEB_COMMANDS]);
+        // Amazon's CA for RDS first: the app verifies RDS against it from its first connection. No data volume: RDS keeps the data.
+        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, RDS_CA_DOWNLOAD, ...WEB_COMMANDS, READY_RUNCMD]);
         const prod = wiring("prod", [RDS, RDS_REPLICA]);
         const env = writtenFile(s1, "/etc/foobar/app.env");
         assert.equal(env, prod.env("server-1-app"));

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { defineStack } from "../../components/stack";
 import { TYPES, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
-import { assertUnderstood, containerCreateBody } from "../live/deployer";
+import { assertUnderstood, containerCreateBody, stepFor } from "../live/deployer";
 
 describe("live deployer (no Docker)", () => {
     it("understands every input of every docker resource the dev stack registers", async () => {
@@ -34,6 +34,27 @@ describe("live deployer (no Docker)", () => {
                     healthcheck: { ...haproxy.inputs.healthcheck, startInterval: "1s" },
                 }),
             /deployer does not understand input "startInterval" of foobar-dev-server-3-haproxy \(container\.healthcheck\)/,
+        );
+    });
+
+    it("plans the engine's step per resource: create, same, update in place, or replace", async () => {
+        const run = await runUnderMocks(loadStackConfig("dev"), defineStack);
+        const app = run.resources.find((r) => r.type === TYPES.container && r.name.endsWith("-server-1-app"));
+        const network = run.resources.find((r) => r.type === TYPES.network);
+        assert.ok(app && network);
+        const changed = (inputs: Record<string, unknown>) => ({ ...app, inputs: { ...app.inputs, ...inputs } });
+        assert.equal(stepFor(undefined, app), "create");
+        assert.equal(stepFor(app, app), "same");
+        // What resourceDockerContainerUpdate handles (or keeps in state only) is no replacement.
+        assert.equal(stepFor(app, changed({ restart: "always" })), "update");
+        assert.equal(stepFor(app, changed({ destroyGraceSeconds: 30, wait: false })), "update");
+        assert.equal(stepFor(app, changed({ healthcheck: { ...app.inputs.healthcheck, retries: 5 } })), "update");
+        // Anything else is ForceNew in the provider's schema.
+        assert.equal(stepFor(app, changed({ envs: [...app.inputs.envs, "X=1"] })), "replace");
+        assert.equal(stepFor(app, changed({ restart: "always", labels: [] })), "replace");
+        assert.throws(
+            () => stepFor(network, { ...network, inputs: { ...network.inputs, labels: [] } }),
+            /changed labels; only containers' changes are modelled/,
         );
     });
 });

@@ -69,6 +69,15 @@ export function statementsOf(resources: readonly RecordedResource[], roleName: s
     return [...inline, ...attached];
 }
 
+/** Every API that changes a parameter or its value. */
+export const PARAMETER_WRITES = ["ssm:PutParameter", "ssm:DeleteParameter", "ssm:DeleteParameters", "ssm:LabelParameterVersion"];
+
+/** The ARNs of the stack's parameters a set of statements may write through any API, sorted. */
+export function writableParameters(statements: readonly Statement[], parameterArns: readonly string[]): string[] {
+    if (statements.some((s) => s.Effect === "Deny")) throw new Error("Deny statements are not modelled");
+    return parameterArns.filter((arn) => PARAMETER_WRITES.some((action) => statements.some((s) => allows(s, action, arn)))).sort();
+}
+
 /** The ARNs of the stack's parameters a set of statements may read through any API, sorted. */
 export function readableParameters(statements: readonly Statement[], parameterArns: readonly string[]): string[] {
     if (statements.some((s) => s.Effect === "Deny")) throw new Error("Deny statements are not modelled");

@@ -211,6 +211,15 @@ const READ_ALL: StackInput = {
     },
 };
 
+const NO_SECRET_WRITES = "an instance may write no parameter an instance reads, and others only by their exact ARN";
+/** A web server's readiness parameter, which no instance reads. */
+const READY: StackInput = {
+    type: TYPES.parameter,
+    name: "s-ready-server-1",
+    props: { name: "/foobar/staging/ready/server-1", arn: ARN("ready/server-1") },
+};
+const writes = (n: string, resource: string | string[], action: string | string[] = ["ssm:PutParameter"]) =>
+    inline(`s-${n}-0a1b`, `s-${n}-writes`, { Effect: "Allow", Action: action, Resource: resource });
 const ssmCases: readonly StackCase[] = [
     { title: "each role reads its own parameters", resources: [...SSM_BASE, reads("server-1", [ARN("db-app-password")])], expected: [] },
     {
@@ -232,6 +241,25 @@ const ssmCases: readonly StackCase[] = [
         title: "wildcard actions on a path",
         resources: [...SSM_BASE, reads("server-1", ARN("*"), "ssm:Get*")],
         expected: [["s-server-1-parameters", `${S1}: inline policy s-server-1-parameters allows ${ALL_READS} on ${ARN("*")}: ${OWN_ONLY}`]],
+    },
+    {
+        title: "a web server writes its own readiness parameter (by its exact ARN)",
+        resources: [...SSM_BASE, READY, writes("server-1", ARN("ready/server-1"))],
+        expected: [],
+    },
+    {
+        title: "writing a parameter an instance reads, or any by wildcard",
+        resources: [
+            ...SSM_BASE,
+            READY,
+            writes("server-1", [ARN("tls-private-key"), ARN("ready/*")], ["ssm:PutParameter", "ssm:DeleteParameter"]),
+        ],
+        expected: [
+            [
+                "s-server-1-writes",
+                `${S1}: inline policy s-server-1-writes allows ssm:PutParameter, ssm:DeleteParameter on ${ARN("tls-private-key")}, ${ARN("ready/*")}: ${NO_SECRET_WRITES}`,
+            ],
+        ],
     },
     {
         title: "AmazonSSMManagedInstanceCore attached",
@@ -257,7 +285,14 @@ const ssmCases: readonly StackCase[] = [
     {
         title: "an attached policy of the stack's own (NotAction)",
         resources: [...SSM_BASE, READ_ALL, attach("arn:aws:iam::123456789012:policy/read-all")],
-        expected: [["s-server-1-attached", `${S1}: policy s-read-all allows ${ALL_READS} on *: ${OWN_ONLY}`]],
+        expected: [
+            ["s-server-1-attached", `${S1}: policy s-read-all allows ${ALL_READS} on *: ${OWN_ONLY}`],
+            // NotAction allows every write as well.
+            [
+                "s-server-1-attached",
+                `${S1}: policy s-read-all allows ssm:PutParameter, ssm:DeleteParameter, ssm:DeleteParameters, ssm:LabelParameterVersion, ssm:UnlabelParameterVersion on *: ${NO_SECRET_WRITES}`,
+            ],
+        ],
     },
     {
         title: "an instance role no instance uses reads nothing",

@@ -34,7 +34,6 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         ],
     ],
     ["server-1-mariadb-replica", "server-1", "mariadb-replica", [["data", "10.77.2.31"]]],
-    ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.2.32"]]],
     [
         "server-1-app",
         "server-1",
@@ -42,15 +41,6 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         [
             ["data", "10.77.2.21"],
             ["server-1", "10.77.4.21"],
-        ],
-    ],
-    [
-        "server-2-app",
-        "server-2",
-        "app",
-        [
-            ["data", "10.77.2.22"],
-            ["server-2", "10.77.5.22"],
         ],
     ],
     [
@@ -63,21 +53,31 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         ],
     ],
     [
-        "server-2-mysqld-exporter",
-        "server-2",
-        "mysqld-exporter",
-        [
-            ["data", "10.77.2.42"],
-            ["metrics", "10.77.3.42"],
-        ],
-    ],
-    [
         "server-1-nginx",
         "server-1",
         "nginx",
         [
             ["web", "10.77.1.11"],
             ["server-1", "10.77.4.11"],
+        ],
+    ],
+    ["server-2-mariadb-replica", "server-2", "mariadb-replica", [["data", "10.77.2.32"]]],
+    [
+        "server-2-app",
+        "server-2",
+        "app",
+        [
+            ["data", "10.77.2.22"],
+            ["server-2", "10.77.5.22"],
+        ],
+    ],
+    [
+        "server-2-mysqld-exporter",
+        "server-2",
+        "mysqld-exporter",
+        [
+            ["data", "10.77.2.42"],
+            ["metrics", "10.77.3.42"],
         ],
     ],
     [
@@ -214,7 +214,8 @@ describe("defineStack: the dev stack", () => {
                 c.inputs.volumes,
                 DATA_PATH[kind] ? [{ volumeName: `${P}-${suffix}-data`, containerPath: DATA_PATH[kind] }] : [],
             );
-            assert.equal(c.inputs.wait, kind === "mariadb-primary");
+            // The primary, and every container of a web server: the next server's wait for them (rolling).
+            assert.equal(c.inputs.wait, kind === "mariadb-primary" || server !== "server-3");
             assert.equal(c.inputs.stopSignal, STOP_SIGNAL[kind] ?? "SIGTERM");
         });
     }

@@ -4,6 +4,7 @@ import { ExistingSubnet } from "../../config/args";
 import { CheckContext } from "../../config/check";
 import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
 import { GroupField, TextField } from "../../config/schema";
+import { RESTORE_SCHEMA, checkStorage } from "./storageArgs";
 
 export const DEBIAN_AMI_OWNER = "136693071363";
 /** The broadest range SSH may be opened to: a /16 (65,536 addresses); anything wider is refused. */
@@ -88,8 +89,8 @@ export const AWS_SCHEMA: GroupField = {
         amiId: text({
             valid: (v) => /^ami-[0-9a-f]{8,17}$/.test(v),
             fix: `must be an AMI id like "ami-0123456789abcdef0", or left unset for the newest Debian 12.`,
-            defaultDoc: "the newest Debian 12",
-            doc: "The image of every instance.",
+            defaultDoc: "the newest Debian 12, pinned",
+            doc: 'The image of every instance. Unset: the newest Debian 12 at the first `up`, then pinned in the stack\'s state until you move on (README, "Updating the stacks").',
         }),
         amiOwner: text({
             default: DEBIAN_AMI_OWNER,
@@ -119,6 +120,21 @@ export const AWS_SCHEMA: GroupField = {
             default: 90,
             doc: "Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).",
         },
+        databaseVolumeGb: {
+            type: "integer",
+            min: 8,
+            max: 16384,
+            default: 20,
+            doc: "Self-managed database only: the size of each database's data volume (encrypted gp3 EBS, kept when its instance goes), in GB (8–16384).",
+        },
+        snapshotRetentionDays: {
+            type: "integer",
+            min: 1,
+            max: 365,
+            default: 7,
+            doc: "Self-managed database only: days the daily snapshots of the database volumes are kept (Data Lifecycle Manager; 1–365).",
+        },
+        restoreDatabaseVolumes: RESTORE_SCHEMA,
         rds: {
             type: "group",
             names: { args: "RdsArgs", resolved: "ResolvedRds" },
@@ -144,7 +160,9 @@ export const AWS_SCHEMA: GroupField = {
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 /** Rules across `aws.*`: existing subnets must fit the VPC range the firewall and database users trust. */
-export function checkAws({ p, args, raw }: CheckContext): void {
+export function checkAws(context: CheckContext): void {
+    const { p, args, raw } = context;
+    checkStorage(context);
     const { existingVpc, privateSubnets, vpcCidr, flowLogRetentionDays } = args.aws;
     if (raw("aws.rds") !== undefined && args.database.mode !== "managed" && args.platform === "aws") {
         p.add("aws.rds", raw("aws.rds"), `is only read with database.mode "managed"; remove it, or set database.mode to "managed".`);

@@ -11,19 +11,33 @@ import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
 import { appBundle } from "../../vm/appBundle";
 import { BootSteps, VmService, bootSteps, secretOwner } from "../../vm/boot";
-import { compressUserData, placeholdersIn, renderCloudConfig, secretPlaceholder } from "../../vm/cloudInit";
+import { SECRETS_HELPER_PATH, compressUserData, placeholdersIn, renderCloudConfig, secretPlaceholder } from "../../vm/cloudInit";
 import { AwsPlan } from "./plan";
 import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
+import { dataDevicePaths } from "./storage";
 import { awsView } from "./view";
 
 export const RDS_BOOTSTRAP_PATH = "/etc/foobar/rds-bootstrap.sql";
 export const RDS_CLIENT_CONFIG_PATH = "/etc/foobar/rds-admin.cnf";
+/** What `foobar-secrets --ready` reads: the readiness parameter and the health checks to pass first. */
+export const READY_CONFIG_PATH = "/etc/foobar/ready.json";
+/** How long the boot waits for its services' health checks before giving up (under READINESS_TIMEOUT_MINUTES). */
+const READY_CHECK_SECONDS = 900;
 const ROOT_ONLY = { owner: "root", group: "root", mode: "0400" };
 
-/** The boot helper that fills the placeholders in from SSM (read once). */
-const secretsHelper = (() => {
+/**
+ * The boot helper that fills the placeholders in from SSM (read once), as in the repository but for
+ * its comment lines (the shebang stays): its documentation stays there, and a web server's user
+ * data under EC2's 16 KiB, as the app's comments do (vm/appBundle.ts).
+ */
+export const secretsHelper = (() => {
     let source: string | undefined;
-    return () => (source ??= fs.readFileSync(path.join(__dirname, "files", "foobar-secrets.py"), "utf8"));
+    const code = (text: string) =>
+        text
+            .split("\n")
+            .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+            .join("\n");
+    return () => (source ??= code(fs.readFileSync(path.join(__dirname, "files", "foobar-secrets.py"), "utf8")));
 })();
 
 export interface BootInput {
@@ -37,6 +51,10 @@ export interface BootInput {
     readonly databaseHosts: pulumi.Output<string[]>;
     /** key -> SSM parameter name. */
     readonly parameterNames: Readonly<Record<string, string>>;
+    /** Self-managed database servers: the id of the EBS volume its data lives on (storage.ts). */
+    readonly dataVolumeId?: pulumi.Output<string>;
+    /** Web servers: the SSM parameter the boot writes the instance id to once it serves (readiness.ts). */
+    readonly readinessParameter?: string;
 }
 
 /** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
@@ -47,20 +65,36 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
     const own = server.services.flatMap((s) => (credentials.database?.servers.get(s.key) ? [s.key] : []));
     const ownCerts = pulumi.all(own.map((key) => credentials.database?.servers.get(key)?.certPem ?? ""));
     const material = pulumi.all([credentials.certificatePem, credentials.database?.caPem ?? pulumi.output(undefined), ownCerts]);
-    return pulumi.all([input.databaseHosts, material]).apply(([databaseHosts, [certificatePem, databaseCaPem, certs]]) => {
+    const volumeId = input.dataVolumeId ?? pulumi.output(undefined);
+    const resolved = pulumi.all([input.databaseHosts, material, volumeId]);
+    return resolved.apply(([databaseHosts, [certificatePem, databaseCaPem, certs], volume]) => {
         const context = { topology, view: awsView(topology, plan, databaseHosts) };
+        // Each service's health check (the docker platform's, as a command line here).
+        const checks: string[][] = [];
         const services = server.services.map((s): VmService => {
             if (s.kind === "rds") throw new Error(`${s.key}: RDS runs on no instance of ours`);
             const secret = placeholderLookup({ certificatePem, databaseCaPem, databaseCertPem: certs[own.indexOf(s.key)] }, s.key);
             const rendered = renderService(context, s);
             const files = rendered.files.map((f) => ({ path: f.path, content: "content" in f ? f.content : f.withSecrets(secret) }));
-            return { kind: s.kind, files, env: rendered.env };
+            checks.push(rendered.healthcheck.slice(1));
+            const dataDevices = s.kind === "mariadb" && volume ? dataDevicePaths(volume) : undefined;
+            return { kind: s.kind, files, env: rendered.env, ...(dataDevices ? { dataDevices } : {}) };
         });
         // RDS: every instance fetches Amazon's CA for the region (the app and the bootstrap verify RDS
         // against it), and the load balancer's instance creates the schema and users there.
         const managed = topology.args.database.mode === "managed";
         const bootstrap = managed && server.name === topology.loadBalancers[0].server ? [rdsBootstrapSteps(plan, databaseHosts[0])] : [];
-        const steps = bootSteps(services, appBundle(), managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
+        const ready = input.readinessParameter ? readySteps(input.region, input.readinessParameter, checks) : undefined;
+        const platform = bootSteps(services, appBundle(), managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
+        // Last: once every service passes its health check, the instance says so (the readiness gate).
+        const steps = ready
+            ? {
+                  ...platform,
+                  packages: [...platform.packages, ...ready.packages],
+                  files: [...platform.files, ...ready.files],
+                  commands: [...platform.commands, ...ready.commands],
+              }
+            : platform;
         const config = renderCloudConfig({
             hostname: server.name,
             region: input.region,
@@ -126,5 +160,20 @@ function rdsBootstrapSteps(plan: AwsPlan, writerHost: string): BootSteps {
             ],
             ["rm", "-f", RDS_CLIENT_CONFIG_PATH],
         ],
+    };
+}
+
+/**
+ * The readiness gate's boot side: `foobar-secrets --ready` runs every local health check until all
+ * pass, then writes the instance id to the server's readiness parameter (readiness.ts).
+ */
+function readySteps(region: string, parameter: string, checks: readonly string[][]): BootSteps {
+    const config = { region, parameter, checks, timeoutSeconds: READY_CHECK_SECONDS };
+    return {
+        // The health checks of nginx and the exporter ask with curl (as in their docker images).
+        packages: checks.some((c) => c[0] === "curl") ? ["curl"] : [],
+        files: [{ path: READY_CONFIG_PATH, content: `${JSON.stringify(config)}\n` }],
+        before: [],
+        commands: [[SECRETS_HELPER_PATH, "--ready", READY_CONFIG_PATH]],
     };
 }

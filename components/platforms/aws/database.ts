@@ -122,14 +122,15 @@ export function createDatabase(
             skipFinalSnapshot: !rds.finalSnapshot,
             finalSnapshotIdentifier: snapshotSuffix ? pulumi.interpolate`${name}-db-final-${snapshotSuffix}` : undefined,
         },
-        opts,
+        // A production stack's database refuses `pulumi destroy` and replacements until unprotected.
+        { parent, protect: topology.args.production },
     );
     const readers = replicasOf(topology).map(
         (_key, i) =>
             new aws.rds.Instance(
                 `${name}-db-replica-${i + 1}`,
                 { ...common, replicateSourceDb: writer.identifier, skipFinalSnapshot: true, backupRetentionPeriod: 0 },
-                { parent, dependsOn: [writer] },
+                { parent, dependsOn: [writer], protect: topology.args.production },
             ),
     );
     return { writer, readers };

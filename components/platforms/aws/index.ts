@@ -13,7 +13,9 @@ import { createInstance } from "./instances";
 import { createFlowLogs } from "./logging";
 import { createNetwork } from "./network";
 import { planAws } from "./plan";
+import { InstanceReadiness, createReadinessParameter, readinessParameterName } from "./readiness";
 import { RDS_ADMIN_USER, createParameters } from "./secrets";
+import { attachDataVolume, createDataVolumes, createSnapshotPolicy } from "./storage";
 
 /** The newest image of this name pattern is used unless aws.amiId names one. */
 export const DEBIAN_AMI_NAME_PATTERN = "debian-12-amd64-*";
@@ -33,14 +35,22 @@ function awsRegion(): string {
     ]);
 }
 
-function amiOf(amiId: string | undefined, owner: string, parent: pulumi.Resource): pulumi.Input<string> {
+/**
+ * The image every instance boots from: aws.amiId as given, or the newest Debian 12 as it was at the
+ * stack's first `up`, kept in a Stash: the lookup runs on every `up`, but only the stored value
+ * reaches the instances, so a new Debian image replaces nothing until you move on (set aws.amiId,
+ * or `pulumi up --replace` the stash; README, "Updating the stacks").
+ * https://www.pulumi.com/docs/iac/concepts/stash/
+ */
+function amiOf(name: string, amiId: string | undefined, owner: string, parent: pulumi.Resource): pulumi.Input<string> {
     if (amiId) return amiId;
     const filters = [
         { name: "name", values: [DEBIAN_AMI_NAME_PATTERN] },
         { name: "architecture", values: ["x86_64"] },
         { name: "virtualization-type", values: ["hvm"] },
     ];
-    return aws.ec2.getAmiOutput({ mostRecent: true, owners: [owner], filters }, { parent }).id;
+    const newest = aws.ec2.getAmiOutput({ mostRecent: true, owners: [owner], filters }, { parent }).id;
+    return new pulumi.Stash(`${name}-ami`, { input: newest }, { parent }).output as pulumi.Output<string>;
 }
 
 export const awsPlatform: Platform = {
@@ -71,8 +81,17 @@ export const awsPlatform: Platform = {
         const databaseHosts = database
             ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)])
             : pulumi.output<string[]>([]);
-        const ami = amiOf(plan.aws.amiId, plan.aws.amiOwner, parent);
+        const ami = amiOf(name, plan.aws.amiId, plan.aws.amiOwner, parent);
+        const volumes = createDataVolumes(name, plan, network, topology.args.production, tags, parent);
+        const profile = new pulumi.Config("aws").get("profile");
+        // Web servers one at a time: each instance waits, through dependsOn, until the previous web
+        // server's readiness exists, i.e. until that server serves again (readiness.ts). The engine
+        // registers (and so creates or replaces) it only then.
+        let previous: InstanceReadiness | undefined;
         const instances = topology.servers.map((server) => {
+            const web = server.role === "web";
+            const readyParameter = web ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
+            const volume = volumes.get(server.name);
             const boot = renderBoot({
                 topology,
                 plan,
@@ -81,10 +100,28 @@ export const awsPlatform: Platform = {
                 credentials,
                 databaseHosts,
                 parameterNames: secrets.names,
+                dataVolumeId: volume?.id,
+                readinessParameter: web ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
             });
+            const dependsOn = [
+                ...(database ? [database.writer] : []),
+                // The parameter exists before the boot can write it (a write first would create it under Pulumi's feet).
+                ...(readyParameter ? [readyParameter] : []),
+                ...(web && previous ? [previous] : []),
+            ];
             const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags };
-            return createInstance(name, { ...input, dependsOn: database ? [database.writer] : [] }, parent);
+            const instance = createInstance(name, { ...input, readiness: readyParameter, dependsOn }, parent);
+            if (volume) attachDataVolume(name, server.name, volume, instance, parent);
+            if (readyParameter) {
+                previous = new InstanceReadiness(
+                    `${name}-${server.name}-ready`,
+                    { server: server.name, parameterName: readyParameter.name, instanceId: instance.id, region, profile },
+                    { parent },
+                );
+            }
+            return instance;
         });
+        if (volumes.size > 0) createSnapshotPolicy(name, plan.aws.snapshotRetentionDays, tags, parent);
         const lbInstance = instances[topology.servers.findIndex((s) => s.name === topology.loadBalancers[0].server)];
         new aws.ec2.EipAssociation(`${name}-lb`, { allocationId: publicAddress.allocationId, instanceId: lbInstance.id }, { parent });
 

@@ -14,11 +14,13 @@ export interface InstanceInput {
     readonly parameters: ReadonlyMap<string, aws.ssm.Parameter>;
     readonly tags: Record<string, string>;
     readonly dependsOn: pulumi.Resource[];
+    /** Web servers: the readiness parameter its boot writes its instance id to (readiness.ts). */
+    readonly readiness?: aws.ssm.Parameter;
 }
 
 export function createInstance(name: string, input: InstanceInput, parent: pulumi.Resource): aws.ec2.Instance {
     const { plan, network, tags } = input;
-    const role = instanceRole(name, plan.server, input.boot.keys, input.parameters, tags, parent);
+    const role = instanceRole(name, plan.server, input.boot.keys, input.parameters, input.readiness, tags, parent);
     return new aws.ec2.Instance(
         `${name}-${plan.server}`,
         {
@@ -26,7 +28,8 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
             instanceType: plan.instanceType,
             subnetId: mustGet(network.subnetIds, plan.subnet, "subnet"),
             privateIp: plan.privateIp,
-            associatePublicIpAddress: plan.publicIp,
+            // Unset where the Elastic IP goes (plan.ts, elasticIp): read back true, it would force a replacement.
+            ...(plan.elasticIp ? {} : { associatePublicIpAddress: plan.publicIp }),
             vpcSecurityGroupIds: plan.securityGroups.map((g) => mustGet(network.securityGroupIds, g, "security group")),
             iamInstanceProfile: role.name,
             userDataBase64: input.boot.userData,
@@ -36,7 +39,11 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
             rootBlockDevice: { volumeType: "gp3", volumeSize: 16, encrypted: true, deleteOnTermination: true },
             tags: { ...tags, Name: `${name}-${plan.server}`, "foobar:server": plan.server, "foobar:role": plan.role },
         },
-        { parent, dependsOn: input.dependsOn },
+        // Delete before replace: the new instance asks for the same fixed private address, which EC2
+        // refuses while the old one holds it (InvalidIPAddress.InUse; pulumi/pulumi#8679,
+        // pulumi/pulumi-aws#1754). Its security groups, Elastic IP (re-associated), certificates
+        // (they name the Elastic IP and the private addresses) and data volume all carry over.
+        { parent, dependsOn: input.dependsOn, deleteBeforeReplace: true },
     );
 }
 
@@ -69,6 +76,7 @@ function instanceRole(
     server: string,
     keys: pulumi.Output<string[]>,
     parameters: ReadonlyMap<string, aws.ssm.Parameter>,
+    readiness: aws.ssm.Parameter | undefined,
     tags: Record<string, string>,
     parent: pulumi.Resource,
 ) {
@@ -101,5 +109,21 @@ function instanceRole(
         },
         opts,
     );
+    if (readiness) {
+        // The boot says "serving" by writing the instance id to this one parameter: no other write, no read.
+        new aws.iam.RolePolicy(
+            `${name}-${server}-readiness`,
+            {
+                role: role.id,
+                policy: readiness.arn.apply((arn) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [arn] }],
+                    }),
+                ),
+            },
+            opts,
+        );
+    }
     return new aws.iam.InstanceProfile(`${name}-${server}`, { role: role.name, tags }, opts);
 }

@@ -9,15 +9,21 @@ import { AwsPlan } from "./plan";
 export interface AwsNetwork {
     readonly vpcId: pulumi.Input<string>;
     readonly subnetIds: ReadonlyMap<string, pulumi.Input<string>>;
+    /**
+     * Each subnet's availability zone, from the region's zone list or aws.existingVpc: never from an
+     * instance, so a volume in that zone does not follow an instance's replacement.
+     */
+    readonly subnetZones: ReadonlyMap<string, pulumi.Input<string>>;
     readonly securityGroupIds: ReadonlyMap<SecurityGroupName, pulumi.Output<string>>;
 }
 
 export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource): AwsNetwork {
     const opts = { parent };
-    const { vpcId, subnetIds } = plan.aws.existingVpc
+    const { vpcId, subnetIds, subnetZones } = plan.aws.existingVpc
         ? {
               vpcId: plan.aws.existingVpc.vpcId,
               subnetIds: new Map(plan.subnets.flatMap((s) => (s.existingId ? [[s.key, s.existingId]] : []))),
+              subnetZones: new Map(plan.subnets.flatMap((s) => (s.availabilityZone ? [[s.key, s.availabilityZone]] : []))),
           }
         : createVpc(name, plan, tags, parent);
 
@@ -51,7 +57,7 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
         if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, args, opts);
         else new aws.vpc.SecurityGroupEgressRule(ruleName, args, opts);
     }
-    return { vpcId, subnetIds, securityGroupIds };
+    return { vpcId, subnetIds, subnetZones, securityGroupIds };
 }
 
 function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource) {
@@ -113,5 +119,6 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
             opts,
         );
     }
-    return { vpcId: vpc.id, subnetIds };
+    const subnetZones = new Map(plan.subnets.map((s) => [s.key, zones.names[s.az]]));
+    return { vpcId: vpc.id, subnetIds, subnetZones };
 }

@@ -14,6 +14,8 @@ export interface SubnetPlan {
     readonly cidr: string;
     /** Set when aws.existingVpc names the subnet instead of creating it. */
     readonly existingId?: string;
+    /** An existing subnet's availability zone (a created one's comes from the region's list, by `az`). */
+    readonly availabilityZone?: string;
 }
 
 export interface InstancePlan {
@@ -23,8 +25,24 @@ export interface InstancePlan {
     readonly privateIp: string;
     /** Web servers in public subnets need a public address to reach Debian's archive (no NAT). */
     readonly publicIp: boolean;
+    /**
+     * The load balancer's instance gets the Elastic IP, so it leaves `associatePublicIpAddress`
+     * unset: the provider reads it back true once the address is associated, and it forces a
+     * replacement (terraform-provider-aws #37318).
+     */
+    readonly elasticIp: boolean;
     readonly securityGroups: readonly SecurityGroupName[];
     readonly instanceType: string;
+}
+
+/** A self-managed database's data volume: an EBS volume in its instance's zone, kept when the instance goes. */
+export interface DataVolumePlan {
+    readonly server: string;
+    /** The subnet of its instance: the volume must be in the same availability zone. */
+    readonly subnet: string;
+    readonly sizeGb: number;
+    /** Made from this snapshot (aws.restoreDatabaseVolumes) instead of empty. */
+    readonly snapshotId?: string;
 }
 
 export interface AwsPlan {
@@ -35,6 +53,8 @@ export interface AwsPlan {
     /** Subnets the database (RDS subnet group) uses: always private ones. */
     readonly databaseSubnets: readonly string[];
     readonly natGateway: boolean;
+    /** One per self-managed MariaDB (primary and replicas), in topology order. */
+    readonly dataVolumes: readonly DataVolumePlan[];
     /** The instance a server runs on. */
     instance(server: string): InstancePlan;
 }
@@ -45,7 +65,14 @@ function planSubnets(aws: ResolvedAws, privateTier: boolean): SubnetPlan[] {
     if (aws.existingVpc) {
         const { publicSubnets, privateSubnets } = aws.existingVpc;
         const existing = (tier: "public" | "private", list: typeof publicSubnets) =>
-            list.slice(0, 2).map((s, i) => ({ key: `${tier}-${zone(i)}`, tier, az: i, cidr: s.cidr, existingId: s.id }));
+            list.slice(0, 2).map((s, i) => ({
+                key: `${tier}-${zone(i)}`,
+                tier,
+                az: i,
+                cidr: s.cidr,
+                existingId: s.id,
+                availabilityZone: s.availabilityZone,
+            }));
         return [...existing("public", publicSubnets), ...existing("private", privateSubnets)];
     }
     const vpc = parseCidr(aws.vpcCidr);
@@ -79,6 +106,7 @@ export function planAws(topology: Topology): AwsPlan {
             // AWS keeps a subnet's first four addresses for itself.
             privateIp: hostAddress(subnet(key).cidr, isLb ? 10 : 10 + i + 1),
             publicIp: !isLb && webTier === "public",
+            elasticIp: isLb,
             securityGroups: SECURITY_GROUPS.filter((g) => groups.has(g)),
             instanceType: isLb ? aws.instanceTypes.lb : aws.instanceTypes.web,
         };
@@ -92,6 +120,14 @@ export function planAws(topology: Topology): AwsPlan {
         databaseSubnets: subnets.filter((s) => s.tier === databaseTier).map((s) => s.key),
         // Only web servers need a way out (Debian's archive, SSM); RDS needs none.
         natGateway: aws.privateSubnets && !aws.existingVpc,
+        dataVolumes: topology.databases.flatMap((d) => {
+            if (d.kind !== "mariadb") return [];
+            const onServer = instances.find((x) => x.server === d.server);
+            if (!onServer) throw new Error(`no instance for ${d.server}`);
+            const restore = aws.restoreDatabaseVolumes.find((r) => r.server === d.server);
+            const from = restore ? { snapshotId: restore.snapshotId } : {};
+            return [{ server: d.server, subnet: onServer.subnet, sizeGb: aws.databaseVolumeGb, ...from }];
+        }),
         instance: (server) => {
             const found = instances.find((x) => x.server === server);
             if (!found) throw new Error(`no instance for ${server}`);

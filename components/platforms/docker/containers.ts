@@ -6,7 +6,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { Credentials, credentialOf } from "../../credentials";
 import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
 import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
-import { PORTS, STOP_TIMEOUT_SECONDS, ServiceKind, ServicePlan, Topology, isFromOutside, primaryOf, serviceLabel } from "../../topology";
+import {
+    PORTS,
+    STOP_TIMEOUT_SECONDS,
+    ServiceKind,
+    ServicePlan,
+    Topology,
+    isFromOutside,
+    primaryOf,
+    replicasOf,
+    serviceLabel,
+} from "../../topology";
 import { DockerPlan } from "./plan";
 import { dockerView } from "./view";
 
@@ -33,6 +43,17 @@ const GRACEFUL_STOP: Record<DockerKind, string> = {
 
 /** Named volumes: data that must outlive its container. */
 const DATA_PATH: Partial<Record<DockerKind, string>> = { mariadb: "/var/lib/mysql", prometheus: PROMETHEUS_DATA_PATH };
+
+/**
+ * Durations as Go prints them (time.Duration.String: "2s", "1m0s"): the provider reads the health
+ * check back in that form, so any other spelling ("60s") shows as a diff after every refresh.
+ */
+export function goDuration(seconds: number): string {
+    if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`goDuration takes whole seconds, got ${seconds}`);
+    const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
+    if (h > 0) return `${h}h${m}m${s}s`;
+    return m > 0 ? `${m}m${s}s` : `${s}s`;
+}
 
 /** Image build contexts are the repository root, relative to where the program runs. */
 const REPO_ROOT = path.relative(process.cwd(), path.join(__dirname, "..", "..", "..")) || ".";
@@ -91,12 +112,17 @@ export function createContainers(
     );
     const context = { topology, view: dockerView(topology, plan) };
     const containers = new Map<string, docker.Container>();
-    const create = (svc: ServicePlan, dependsOn: pulumi.Resource[]) => {
+    const create = (svc: ServicePlan, dependsOn: pulumi.Resource[], waitHealthy: boolean) => {
         const kind = dockerKind(svc);
         const rendered = renderService(context, svc);
         const dataPath = DATA_PATH[kind];
         const volume = (containerPath: string) => ({
-            volumeName: new docker.Volume(`${name}-${svc.key}-data`, { name: `${name}-${svc.key}-data`, labels: [stackLabel] }, opts).name,
+            // The data outlives the container: a replaced container mounts the same volume.
+            volumeName: new docker.Volume(
+                `${name}-${svc.key}-data`,
+                { name: `${name}-${svc.key}-data`, labels: [stackLabel] },
+                { parent, protect: topology.args.production },
+            ).name,
             containerPath,
         });
         const container = new docker.Container(
@@ -115,33 +141,61 @@ export function createContainers(
                 ports: publishedPorts(topology, svc),
                 uploads: rendered.files.map((f) => ({ file: f.path, content: contentOf(f, credentials, svc) })),
                 envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
-                healthcheck: { tests: [...rendered.healthcheck], interval: "2s", timeout: "2s", retries: 3, startPeriod: "60s" },
+                healthcheck: {
+                    tests: [...rendered.healthcheck],
+                    interval: goDuration(2),
+                    timeout: goDuration(2),
+                    retries: 3,
+                    startPeriod: goDuration(60),
+                },
                 restart: "unless-stopped",
                 stopSignal: GRACEFUL_STOP[kind],
                 stopTimeout: STOP_TIMEOUT_SECONDS,
+                // The provider stops a container it deletes with this timeout, 0 (an immediate
+                // SIGKILL) when unset: the graceful stop above needs it on every replace and destroy.
+                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
                 volumes: dataPath ? [volume(dataPath)] : [],
                 logDriver: "json-file",
                 logOpts: { "max-size": "10m", "max-file": "3" },
-                // Dependants are created only once the primary answers its health check.
-                wait: svc === primaryOf(topology),
+                // Created means healthy: what depends on it starts only once it answers.
+                wait: waitHealthy,
                 waitTimeout: 120,
             },
-            { parent, dependsOn },
+            // The provider replaces containers delete-before-replace (a fixed name cannot exist
+            // twice; pulumi-docker's resources.go sets it too): said here, where it is relied on.
+            { parent, dependsOn, deleteBeforeReplace: true },
         );
         containers.set(svc.key, container);
         return container;
     };
 
-    // Each container is created once what it talks to exists.
-    const primary = create(primaryOf(topology), []);
-    for (const db of topology.databases) if (db.role === "replica") create(db, [primary]);
-    for (const e of topology.exporters) create(e, [containers.get(e.watches.key) ?? missing(e.watches.key)]);
+    // Each container is created once what it talks to answers.
+    const primary = create(primaryOf(topology), [], true);
+    const exporterOf = (db: ServicePlan) => topology.exporters.find((e) => e.watches === db);
+    const primaryExporter = exporterOf(primaryOf(topology));
+    if (primaryExporter) create(primaryExporter, [primary], false);
+    // Web servers one after another: every container of server-k waits for server-(k-1)'s to be
+    // healthy, so a change to all of them replaces (deletes, then creates) one server at a time
+    // and the others keep serving (README, "Updating the stacks").
+    let previousServer: docker.Container[] = [];
     const webContainers = topology.web.flatMap((w) => {
-        const app = create(w.app, [primary]);
-        return [app, create(w.nginx, [app])];
+        const after = (...deps: docker.Container[]) => [...deps, ...previousServer];
+        const onServer: docker.Container[] = [];
+        for (const replica of replicasOf(topology).filter((r) => r.server === w.server)) {
+            const db = create(replica, after(primary), true);
+            const exporter = exporterOf(replica);
+            onServer.push(db, ...(exporter ? [create(exporter, after(db), true)] : []));
+        }
+        const app = create(w.app, after(primary), true);
+        onServer.push(app, create(w.nginx, after(app), true));
+        previousServer = onServer;
+        return onServer;
     });
-    const balancers = topology.loadBalancers.map((lb) => create(lb, webContainers));
-    for (const prometheus of topology.monitors) create(prometheus, balancers);
+    const placed = new Set(containers.keys());
+    const unplaced = topology.services.filter((s) => !placed.has(s.key) && s.kind !== "haproxy" && s.kind !== "prometheus");
+    if (unplaced.length > 0) throw new Error(`the docker platform placed no container for ${unplaced.map((s) => s.key).join(", ")}`);
+    const balancers = topology.loadBalancers.map((lb) => create(lb, webContainers, false));
+    for (const prometheus of topology.monitors) create(prometheus, balancers, false);
     return containers;
 }
 

@@ -17,16 +17,23 @@
 # Every file is checked before anything is fetched, and rendered before anything is written:
 # a bad placeholder or a missing parameter leaves every file as it was. Errors go to stderr
 # with exit status 1; no secret value is ever printed.
+#
+# `foobar-secrets --ready /etc/foobar/ready.json` (web servers, last in runcmd): once every health
+# check passes, writes this instance's id (cloud-init's, read from IMDSv2 on EC2) to the readiness
+# parameter, which Pulumi waits for before the next web server (components/platforms/aws/readiness.ts).
 import grp
 import json
 import os
 import pwd
 import re
+import subprocess
 import sys
 import tempfile
+import time
 
 MANIFEST = "/etc/foobar/secrets.json"
 ENDPOINT_FILE = "/etc/foobar/ssm-endpoint"
+INSTANCE_ID_FILE = "/var/lib/cloud/data/instance-id"
 KEY = r"[A-Za-z0-9_.-]+"
 PLACEHOLDER = re.compile(r"@@FOOBAR_SECRET:(" + KEY + r")@@")
 
@@ -64,10 +71,14 @@ def ssm_endpoint():
     return url
 
 
-def fetch(region, parameters, endpoint_url):
+def ssm_client(region):
     import botocore.session
+    return botocore.session.get_session().create_client("ssm", region_name=region, endpoint_url=ssm_endpoint())
+
+
+def fetch(region, parameters):
     from botocore.exceptions import BotoCoreError, ClientError
-    client = botocore.session.get_session().create_client("ssm", region_name=region, endpoint_url=endpoint_url)
+    client = ssm_client(region)
     values = {}
     for key, name in sorted(parameters.items()):
         try:
@@ -113,16 +124,46 @@ def main():
         if unknown:
             raise Failure("%s: placeholder key(s) not in the manifest's parameters: %s" % (f["path"], ", ".join(unknown)))
         plans.append((f, text, uid, gid))
-    values = fetch(m["region"], m["parameters"], ssm_endpoint())
+    values = fetch(m["region"], m["parameters"])
     rendered = [(f, PLACEHOLDER.sub(lambda mt: values[mt.group(1)], text), uid, gid) for f, text, uid, gid in plans]
     for f, text, uid, gid in rendered:
         write_atomically(f["path"], text, uid, gid, int(f["mode"], 8))
     print("foobar-secrets: %d parameter(s) into %d file(s)" % (len(values), len(rendered)))
 
 
+def ready(path):
+    with open(path, encoding="utf-8") as f:
+        c = json.load(f)
+    deadline = time.monotonic() + c["timeoutSeconds"]
+    while True:
+        failing = []
+        for argv in c["checks"]:
+            try:
+                if subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10).returncode != 0:
+                    failing.append(" ".join(argv))
+            except (OSError, subprocess.TimeoutExpired):
+                failing.append(" ".join(argv))
+        if not failing:
+            break
+        if time.monotonic() > deadline:
+            raise Failure("not ready after %d s, failing: %s" % (c["timeoutSeconds"], "; ".join(failing)))
+        time.sleep(2)
+    with open(INSTANCE_ID_FILE, encoding="utf-8") as f:
+        instance_id = f.read().strip()
+    from botocore.exceptions import BotoCoreError, ClientError
+    try:
+        ssm_client(c["region"]).put_parameter(Name=c["parameter"], Value=instance_id, Type="String", Overwrite=True)
+    except (BotoCoreError, ClientError) as e:
+        raise Failure("cannot put SSM parameter %s: %s" % (c["parameter"], getattr(e, "response", {}).get("Error", {}).get("Code", e)))
+    print("foobar-secrets: ready: %d check(s) pass; %s in %s" % (len(c["checks"]), instance_id, c["parameter"]))
+
+
 if __name__ == "__main__":
     try:
-        main()
-    except (Failure, OSError) as e:  # an OSError names its file
+        if sys.argv[1:2] == ["--ready"] and len(sys.argv) == 3:
+            ready(sys.argv[2])
+        else:
+            main()
+    except (Failure, OSError, ValueError, KeyError) as e:  # an OSError names its file
         print("foobar-secrets: error: %s" % e, file=sys.stderr)
         sys.exit(1)

@@ -1,0 +1,181 @@
+// The web servers' rolling replacement on aws: each web instance waits for the previous one's
+// readiness gate (components/platforms/aws/readiness.ts), whose boot side writes the instance id
+// once its services pass their health checks; and the wait itself, against a fake SSM.
+import assert from "node:assert/strict";
+import {
+    READINESS_TIMEOUT_MINUTES,
+    ReadinessInputs,
+    ReadinessSsm,
+    readinessProvider,
+    waitForReadiness,
+} from "../../components/platforms/aws/readiness";
+import { defineStack } from "../../components/stack";
+import { RecordedResource, byType, findResource, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
+import { AWS_TYPES, instance, runStack, userData, writtenFile } from "./awsHelpers";
+import { withPlainStackTraces } from "./stackHelpers";
+
+const readinessOf = (resources: readonly RecordedResource[], p: string, server: string) =>
+    findResource(resources, AWS_TYPES.readiness, `${p}-${server}-ready`);
+
+describe("aws rolling replacement: the readiness chain", () => {
+    for (const [file, webServers] of [
+        ["staging", 2],
+        ["prod", 2],
+        ["staging", 3],
+    ] as const) {
+        it(`${file}, ${webServers} web servers: server-k's instance depends on server-(k-1)'s readiness, which waits for its instance`, async () => {
+            const run = await runStack(file, webServers === 2 ? {} : { "foobar:webServers": webServers });
+            const P = `foobar-${file}`;
+            const readiness = byType(run.resources, AWS_TYPES.readiness);
+            assert.equal(readiness.length, webServers, "one per web server, none for the load balancer");
+            for (let k = 1; k <= webServers; k++) {
+                const server = `server-${k}`;
+                const i = instance(run, P, server);
+                const gate = readinessOf(run.resources, P, server);
+                const { __provider: provider, ...inputs } = gate.inputs;
+                assert.deepEqual(inputs, {
+                    server,
+                    parameterName: `/foobar/${file}/ready/${server}`,
+                    instanceId: `${P}-${server}-id`,
+                    region: "eu-west-1",
+                    timeoutMinutes: READINESS_TIMEOUT_MINUTES,
+                });
+                // Small: the SDK is required where the provider runs, not serialized with it.
+                assert.ok(provider.length < 8000 && provider.includes('require("@aws-sdk/client-ssm")'), `${provider.length} chars`);
+                assert.deepEqual(gate.options.propertyDependencies.instanceId, [i.urn]);
+                const gates = i.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness));
+                assert.deepEqual(gates, k === 1 ? [] : [readinessOf(run.resources, P, `server-${k - 1}`).urn], server);
+                // The parameter exists before the boot can write it.
+                assert.ok(i.options.dependencies.includes(findResource(run.resources, AWS_TYPES.parameter, `${P}-ready-${server}`).urn));
+            }
+            const lb = instance(run, P, `server-${webServers + 1}`);
+            assert.deepEqual(
+                lb.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness)),
+                [],
+                "the load balancer waits for no web server",
+            );
+        });
+    }
+
+    it("each readiness parameter is a plain String holding a placeholder, and an up never puts the placeholder back", async () => {
+        const config = loadStackConfig("staging");
+        const first = await withPlainStackTraces(() => runUnderMocks(config, defineStack, { stack: "staging" }));
+        const parameter = findResource(first.resources, AWS_TYPES.parameter, "foobar-staging-ready-server-1");
+        assert.deepEqual(
+            [parameter.inputs.type, parameter.inputs.value, parameter.options.ignoreChanges],
+            ["String", "pending", ["value"]],
+        );
+        // The instance wrote its id; the next up keeps it.
+        const written = { ...parameter, inputs: { ...parameter.inputs, value: "i-0123456789abcdef0" } };
+        const previous = first.resources.map((r) => (r === parameter ? written : r));
+        const second = await withPlainStackTraces(() => runUnderMocks(config, defineStack, { stack: "staging", previous }));
+        assert.equal(
+            findResource(second.resources, AWS_TYPES.parameter, "foobar-staging-ready-server-1").inputs.value,
+            "i-0123456789abcdef0",
+        );
+    });
+
+    it("a web server's boot writes its instance id last, once every local health check passes; the app stops before nginx", async () => {
+        const run = await runStack("staging");
+        const config = userData(instance(run, "foobar-staging", "server-1")).config;
+        assert.deepEqual(config.runcmd.at(-1), ["/usr/local/sbin/foobar-secrets", "--ready", "/etc/foobar/ready.json"]);
+        const ready = JSON.parse(writtenFile(config, "/etc/foobar/ready.json"));
+        assert.deepEqual([ready.region, ready.parameter, ready.timeoutSeconds], ["eu-west-1", "/foobar/staging/ready/server-1", 900]);
+        assert.deepEqual(
+            ready.checks.map((c: string[]) => c.slice(0, 2).concat(c.at(-1) ?? "")),
+            // The docker platform's health checks, service by service: nginx, the app, the replica, its exporter.
+            [
+                ["curl", "-fsS", "http://127.0.0.1:80/nginx-health"],
+                ["node", "-e", ready.checks[1][2]],
+                ["mariadb-admin", "ping", "--silent"],
+                ["curl", "-fsS", "http://10.20.0.11:9104/metrics"],
+            ],
+        );
+        assert.match(ready.checks[1][2], /http:\/\/127\.0\.0\.1:3000\/healthz/);
+        // server-3 is no web server: no gate.
+        const lb = userData(instance(run, "foobar-staging", "server-3")).config;
+        assert.ok(!lb.runcmd.some((c) => c.includes("--ready")) && !lb.write_files.some((f) => f.path === "/etc/foobar/ready.json"));
+        // Started after nginx, stopped before it: the app drains while nginx still answers for it.
+        const unit = writtenFile(config, "/etc/systemd/system/foobar-app.service");
+        assert.ok(unit.split("\n").includes("After=network-online.target mariadb.service nginx.service"), unit);
+        // A replica resumes from its own GTID position at every start: nothing resets replication.
+        const bootstrap = writtenFile(config, "/etc/mysql/foobar/bootstrap.sql");
+        assert.ok(bootstrap.includes("MASTER_USE_GTID = slave_pos") && !/RESET/i.test(bootstrap), bootstrap);
+    });
+});
+
+/** A fake SSM that answers from a script of values (or errors), and a clock that only moves when slept. */
+function fakes(answers: ReadonlyArray<string | Error | undefined>) {
+    let t = 0;
+    const asked: string[] = [];
+    const ssm: ReadinessSsm = {
+        async getParameter({ Name }) {
+            asked.push(Name);
+            const a = answers[Math.min(asked.length - 1, answers.length - 1)];
+            if (a instanceof Error) throw a;
+            return { Parameter: a === undefined ? undefined : { Value: a } };
+        },
+    };
+    return { ssm, asked, clock: { now: () => t, sleep: async (ms: number) => void (t += ms) } };
+}
+const awsError = (name: string, status: number) =>
+    Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
+const WAIT = {
+    parameterName: "/foobar/staging/ready/server-1",
+    instanceId: "i-new",
+    timeoutMs: 60_000,
+    intervalMs: 10_000,
+    label: "server-1",
+};
+
+describe("aws readiness: the wait (waitForReadiness)", () => {
+    it("polls until the parameter holds the new instance's id, not the old one's", async () => {
+        const f = fakes(["pending", "i-old", "i-old", "i-new"]);
+        assert.deepEqual(await waitForReadiness(f.ssm, WAIT, f.clock), { polls: 4, waitedMs: 30_000 });
+        assert.deepEqual(new Set(f.asked), new Set([WAIT.parameterName]));
+    });
+
+    it("waits out a missing parameter, throttling and AWS's 5xx; fails at once on any other refusal", async () => {
+        const f = fakes([
+            awsError("ParameterNotFound", 400),
+            awsError("ThrottlingException", 400),
+            awsError("InternalServerError", 500),
+            "i-new",
+        ]);
+        assert.equal((await waitForReadiness(f.ssm, WAIT, f.clock)).polls, 4);
+        const denied = fakes([awsError("AccessDeniedException", 400)]);
+        await assert.rejects(waitForReadiness(denied.ssm, WAIT, denied.clock), {
+            message: "server-1: cannot read /foobar/staging/ready/server-1: AccessDeniedException: AccessDeniedException happened",
+        });
+        assert.equal(denied.asked.length, 1);
+    });
+
+    it("gives up after its timeout, saying what the parameter held and where to look", async () => {
+        const f = fakes(["i-old"]);
+        await assert.rejects(waitForReadiness(f.ssm, WAIT, f.clock), {
+            message:
+                'server-1: instance i-new did not report ready within 1 min: /foobar/staging/ready/server-1 holds "i-old". ' +
+                "Its boot writes its instance id there once its services pass their health checks; " +
+                "see /var/log/cloud-init-output.log on it (aws ec2 get-console-output --instance-id i-new).",
+        });
+        assert.equal(f.asked.length, 7, "at 0, 10, …, 60 s");
+    });
+
+    it("the provider replaces (and so waits again) on a new instance id; other changes are recorded without a wait", async () => {
+        const olds: ReadinessInputs = {
+            server: "server-1",
+            parameterName: WAIT.parameterName,
+            instanceId: "i-old",
+            region: "eu-west-1",
+            timeoutMinutes: 20,
+        };
+        const diff = readinessProvider.diff;
+        assert.ok(diff && readinessProvider.update);
+        assert.deepEqual(await diff("id", olds, { ...olds }), { changes: false, replaces: [] });
+        assert.deepEqual(await diff("id", olds, { ...olds, instanceId: "i-new" }), { changes: true, replaces: ["instanceId"] });
+        assert.deepEqual(await diff("id", olds, { ...olds, timeoutMinutes: 30 }), { changes: true, replaces: [] });
+        assert.deepEqual(await readinessProvider.update("id", olds, { ...olds, timeoutMinutes: 30 }), {
+            outs: { ...olds, timeoutMinutes: 30 },
+        });
+    });
+});
