@@ -1,35 +1,14 @@
 // The docker platform's resources: images, networks, volumes and one container per service.
 // Thin on purpose: addresses come from plan.ts, file contents from the shared renderers.
-import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, credentialOf } from "../../credentials";
 import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
 import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
-import {
-    PORTS,
-    STOP_TIMEOUT_SECONDS,
-    ServiceKind,
-    ServicePlan,
-    Topology,
-    isFromOutside,
-    primaryOf,
-    replicasOf,
-    serviceLabel,
-} from "../../topology";
+import { PORTS, STOP_TIMEOUT_SECONDS, ServicePlan, Topology, isFromOutside, primaryOf, replicasOf, serviceLabel } from "../../topology";
+import { DockerKind, IMAGE_OF, createImages, dockerKind } from "./images";
 import { DockerPlan } from "./plan";
 import { dockerView } from "./view";
-
-type DockerKind = Exclude<ServiceKind, "rds">;
-/** The image each kind runs (images/<name>/Dockerfile). */
-const IMAGE_OF: Record<DockerKind, string> = {
-    haproxy: "haproxy",
-    nginx: "nginx",
-    app: "app",
-    mariadb: "mariadb",
-    prometheus: "prometheus",
-    "mysqld-exporter": "mysqld-exporter",
-};
 
 /** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
 const GRACEFUL_STOP: Record<DockerKind, string> = {
@@ -55,14 +34,6 @@ export function goDuration(seconds: number): string {
     return m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
-/** Image build contexts are the repository root, relative to where the program runs. */
-const REPO_ROOT = path.relative(process.cwd(), path.join(__dirname, "..", "..", "..")) || ".";
-
-const dockerKind = (s: ServicePlan): DockerKind => {
-    if (s.kind === "rds") throw new Error(`${s.key} is RDS, which the docker platform does not run`);
-    return s.kind;
-};
-
 export function createContainers(
     name: string,
     topology: Topology,
@@ -72,28 +43,7 @@ export function createContainers(
 ): ReadonlyMap<string, docker.Container> {
     const opts = { parent };
     const stackLabel = { label: "foobar.stack", value: name };
-    // Only the images this topology runs (no Prometheus image with monitoring off), in a fixed order.
-    const imageNames = [...new Set(Object.values(IMAGE_OF))].filter((image) =>
-        topology.services.some((s) => IMAGE_OF[dockerKind(s)] === image),
-    );
-    const images = new Map(
-        imageNames.map((image) => [
-            image,
-            new docker.Image(
-                `${name}-image-${image}`,
-                {
-                    imageName: `foobar-infra/${image}:local`,
-                    build: {
-                        context: REPO_ROOT,
-                        dockerfile: path.join(REPO_ROOT, "images", image, "Dockerfile"),
-                        builderVersion: "BuilderV1",
-                    },
-                    skipPush: true,
-                },
-                opts,
-            ),
-        ]),
-    );
+    const images = createImages(name, topology, opts);
     const networks = new Map(
         plan.segments.map((segment) => [
             segment.name,
