@@ -8,6 +8,7 @@ import { IMDS_TYPES, checkImds } from "./imds";
 import { checkIngress } from "./ingress";
 import { RDS_CONFIG_SCHEMA, RDS_TYPES, RdsConfig, checkRds } from "./rds";
 import { StackResource, TYPES, Violation, stackOfUrn } from "./resources";
+import { checkS3 } from "./s3";
 import { SSM_CONFIG_SCHEMA, SsmConfig, checkSsmReads } from "./ssmReads";
 import { checkUserData } from "./userData";
 
@@ -98,6 +99,13 @@ export const POLICIES = [
         description: "Every VPC the stack creates has a flow log of all its traffic.",
         check: (resources) => checkFlowLogs(resources),
         notApplicable: "the stack creates no VPC (aws.existingVpc): the VPC's owner keeps its flow logs",
+    }),
+    stackPolicy({
+        name: "s3-buckets-private",
+        description:
+            "Every S3 bucket the stack creates blocks public access (all four settings) and has ACLs disabled (BucketOwnerEnforced).",
+        check: (resources) => checkS3(resources),
+        notApplicable: "the stack creates no S3 bucket",
     }),
 ];
 

@@ -43,6 +43,10 @@ export const TYPES = {
     iamPolicy: "aws:iam/policy:Policy",
     instanceProfile: "aws:iam/instanceProfile:InstanceProfile",
     parameter: "aws:ssm/parameter:Parameter",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketV2: "aws:s3/bucketV2:BucketV2",
+    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    bucketOwnershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
 } as const;
 
 export const ofType = (resources: readonly StackResource[], type: string): StackResource[] => resources.filter((r) => r.type === type);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the base image of all foobar images (debian:bookworm-slim) exists
-# in the local Docker engine.  Idempotent:
+# Make sure debian:bookworm-slim, which images/base (and so every service's image)
+# and images/ec2-standin build FROM, exists in the local Docker engine.  Idempotent:
 #   1. already present          -> nothing to do
 #   2. else `docker pull` (60 s)  -> done if a registry is reachable
 #   3. else build it from Debian's archive with debootstrap (needs root) and

@@ -43,7 +43,16 @@ export interface DbTls {
   ca: string;
 }
 
+/**
+ * The database engine (FOOBAR_DB_FLAVOR): MariaDB (ours) lets a page wait on the replica for its
+ * own write (store.ts); MySQL (RDS) does not, there the total comes from the primary.
+ */
+export type DbFlavor = "mariadb" | "mysql";
+const DB_FLAVORS: readonly DbFlavor[] = ["mariadb", "mysql"];
+
 export interface DbConfig {
+  /** @default "mariadb" */
+  flavor: DbFlavor;
   writer: DbEndpoint;
   /** Absent: reads go to the writer. */
   reader?: DbEndpoint;
@@ -150,6 +159,13 @@ export function loadConfig(env: Env = process.env): Config {
   const listenHost = host("FOOBAR_LISTEN_HOST", "0.0.0.0", "the address to listen on, or unset it for 0.0.0.0");
   const listenPort = port("FOOBAR_PORT", 3000, "the HTTP port to listen on");
 
+  const flavor = text(
+    "FOOBAR_DB_FLAVOR",
+    "mariadb",
+    (v) => (DB_FLAVORS as readonly string[]).includes(v),
+    "is not a database engine the app knows",
+    "set it to mariadb (our own MariaDB) or mysql (RDS MySQL), or unset it for mariadb",
+  ) as DbFlavor;
   const writerHost = host("FOOBAR_DB_WRITER_HOST", undefined, "the host name of the MySQL primary, e.g. db-primary");
   const writerPort = port("FOOBAR_DB_WRITER_PORT", 3306, "the MySQL primary's port");
 
@@ -219,6 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
     listenHost,
     port: listenPort,
     db: {
+      flavor,
       writer: { host: writerHost, port: writerPort },
       ...(reader === undefined ? {} : { reader }),
       database,

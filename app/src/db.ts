@@ -1,18 +1,25 @@
 // The small database interface the store is written against, and its adapter
 // over a mysqljs/mysql pool: every wait on the database is bounded (getting a
-// connection, each statement). The pool is described structurally (PoolLike)
-// instead of importing the mysql module, so this file and the store load and
-// test without the driver installed; pools.ts checks that a real
-// mysql.Pool fits.
+// connection, a whole script of statements). The pool is described
+// structurally (PoolLike) instead of importing the mysql module, so this file
+// and the store load and test without the driver installed; pools.ts checks
+// that a real mysql.Pool fits.
 
-export interface Queryable {
-  /** Runs one parameterised statement ("?" placeholders); resolves to rows or an OK packet. */
-  query(sql: string, params: readonly unknown[]): Promise<unknown>;
+export interface Statement {
+  /** One statement with "?" placeholders: the driver escapes the params, nothing is pasted in. */
+  readonly sql: string;
+  readonly params: readonly unknown[];
 }
 
-export interface Database extends Queryable {
-  /** Runs `work` inside BEGIN … COMMIT on one connection; rolls back if it throws. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+export interface Database {
+  /**
+   * Runs the statements in order on one connection, sent as one multi-statement query: one round
+   * trip, however many there are (a transaction is START TRANSACTION … COMMIT among them).
+   * Resolves to each statement's result. If one fails, the server runs none after it and the
+   * script rejects; the connection is rolled back, or closed, before anyone uses it again. Bounded
+   * by timeoutMs, getting the connection included.
+   */
+  script(statements: readonly Statement[], timeoutMs?: number): Promise<unknown[]>;
   close(): Promise<void>;
 }
 
@@ -23,16 +30,14 @@ interface QueryOptions {
   values: unknown[];
   timeout?: number;
 }
-/** What mysql's beginTransaction / commit / rollback take; mysql sets `sql` itself, to the same text. */
+/** What mysql's rollback takes; mysql sets `sql` itself, to the same text. */
 interface StatementOptions {
-  sql: "START TRANSACTION" | "COMMIT" | "ROLLBACK";
+  sql: "ROLLBACK";
   timeout?: number;
 }
 
 export interface ConnectionLike {
   query(options: QueryOptions, callback: QueryCallback): unknown;
-  beginTransaction(options: StatementOptions, callback: ErrorCallback): void;
-  commit(options: StatementOptions, callback: ErrorCallback): void;
   rollback(options: StatementOptions, callback: ErrorCallback): void;
   release(): void;
   destroy(): void;
@@ -45,17 +50,24 @@ export interface PoolLike {
 
 export interface PoolDatabaseOptions {
   /**
-   * Per-statement timeout, START TRANSACTION / COMMIT / ROLLBACK included. On
-   * expiry mysql destroys the connection and fails the statement, so a hung
-   * server costs one bounded wait, not a stuck request.
-   */
-  queryTimeoutMs: number;
-  /**
    * Longest wait for a connection, time in the pool's queue included (mysql's
    * acquireTimeout does not count the queue, and re-queues a request whose
    * pooled connection fails its ping).
    */
   acquireTimeoutMs: number;
+  /**
+   * A script's time when it is given none: getting a connection, then its statements, whose
+   * timeout is what is left. On expiry mysql destroys the connection and fails the script, so a
+   * hung server costs one bounded wait, not a stuck request.
+   */
+  scriptTimeoutMs: number;
+  /**
+   * A connection that served a script is kept this long for the next one, which then skips
+   * mysql's ping on acquire (a round trip: the connection answered a moment ago); after that it
+   * goes back to the pool, which pings it before its next use. @default 0 (always the pool)
+   */
+  reuseMs?: number;
+  now?: () => number;
 }
 
 /** The error of a connection that did not come in time; `code` like mysql's own. */
@@ -67,32 +79,52 @@ export class AcquireTimeoutError extends Error {
   }
 }
 
+/** A script that ran out of time before its statements were sent; `code` like mysql's own. */
+export class OutOfTimeError extends Error {
+  readonly code = "FOOBAR_OUT_OF_TIME";
+  constructor(ms: number) {
+    super(`script not done within ${ms} ms`);
+    this.name = "OutOfTimeError";
+  }
+}
+
 function run(conn: ConnectionLike, options: QueryOptions): Promise<unknown> {
   return new Promise((resolve, reject) => {
     conn.query(options, (err, results) => (err ? reject(err) : resolve(results)));
   });
 }
 
-function step(action: (cb: ErrorCallback) => void): Promise<void> {
-  return new Promise((resolve, reject) => action((err) => (err ? reject(err) : resolve())));
-}
-
 export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Database {
-  const statement = (sql: string, params: readonly unknown[]): QueryOptions => ({
-    sql,
-    values: [...params],
-    timeout: options.queryTimeoutMs,
-  });
-  // A fresh object each time: mysql writes into it.
-  const control = (sql: StatementOptions["sql"]): StatementOptions => ({ sql, timeout: options.queryTimeoutMs });
+  const now = options.now ?? Date.now;
+  const reuseMs = options.reuseMs ?? 0;
+  /** Connections that just served a script, oldest first, each with the time it may be reused until. */
+  const warm: Array<{ conn: ConnectionLike; until: number }> = [];
+  let sweeper: NodeJS.Timeout | undefined;
 
-  function acquire(): Promise<ConnectionLike> {
+  function keep(conn: ConnectionLike): void {
+    if (reuseMs <= 0) return conn.release();
+    warm.push({ conn, until: now() + reuseMs });
+    sweeper ??= setTimeout(sweep, reuseMs).unref();
+  }
+
+  function sweep(): void {
+    sweeper = undefined;
+    while (warm.length > 0 && warm[0].until <= now()) warm.shift()?.conn.release();
+    if (warm.length > 0) sweeper = setTimeout(sweep, warm[0].until - now()).unref();
+  }
+
+  function acquire(timeoutMs: number): Promise<ConnectionLike> {
+    // The most recent first: it answered last.
+    for (let w = warm.pop(); w !== undefined; w = warm.pop()) {
+      if (w.until > now()) return Promise.resolve(w.conn);
+      w.conn.release();
+    }
     return new Promise((resolve, reject) => {
       let late = false;
       const timer = setTimeout(() => {
         late = true;
-        reject(new AcquireTimeoutError(options.acquireTimeoutMs));
-      }, options.acquireTimeoutMs);
+        reject(new AcquireTimeoutError(timeoutMs));
+      }, timeoutMs);
       pool.getConnection((err, conn) => {
         if (late) {
           // Nobody waits for it any more: hand it to the next request.
@@ -106,32 +138,31 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
     });
   }
 
-  async function query(sql: string, params: readonly unknown[]): Promise<unknown> {
-    const conn = await acquire();
+  async function script(statements: readonly Statement[], timeoutMs = options.scriptTimeoutMs): Promise<unknown[]> {
+    const deadline = now() + timeoutMs;
+    // mysql takes a timeout of 0 for none: out of time is an error of its own.
+    const left = (): number => {
+      const ms = deadline - now();
+      if (ms <= 0) throw new OutOfTimeError(timeoutMs);
+      return ms;
+    };
+    const conn = await acquire(Math.min(options.acquireTimeoutMs, left()));
     try {
-      return await run(conn, statement(sql, params));
-    } finally {
-      // After a fatal error mysql has already taken the connection out of the pool.
-      conn.release();
-    }
-  }
-
-  async function transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const conn = await acquire();
-    const tx: Queryable = { query: (sql, params) => run(conn, statement(sql, params)) };
-    try {
-      await step((cb) => conn.beginTransaction(control("START TRANSACTION"), cb));
-      const result = await work(tx);
-      await step((cb) => conn.commit(control("COMMIT"), cb));
-      conn.release();
-      return result;
+      const sql = statements.map((s) => s.sql).join(";\n");
+      const results = await run(conn, { sql, values: statements.flatMap((s) => [...s.params]), timeout: left() });
+      keep(conn);
+      // mysql answers a single statement with its result, several with an array of them.
+      return statements.length === 1 ? [results] : (results as unknown[]);
     } catch (err) {
       try {
-        await step((cb) => conn.rollback(control("ROLLBACK"), cb));
+        // A failed statement may leave a transaction open: never pool a connection inside one.
+        await new Promise<void>((resolve, reject) =>
+          conn.rollback({ sql: "ROLLBACK", timeout: left() }, (e) => (e ? reject(e) : resolve())),
+        );
         conn.release();
       } catch {
-        // The connection is in an unknown state (e.g. it timed out or the
-        // server went away): never hand it back to the pool.
+        // Out of time, or the connection is in an unknown state (it timed out, the server went
+        // away): never hand it back to the pool. Closing it rolls back whatever is open.
         conn.destroy();
       }
       throw err;
@@ -139,10 +170,11 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
   }
 
   return {
-    query,
-    transaction,
+    script,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        clearTimeout(sweeper);
+        for (const w of warm.splice(0)) w.conn.release();
         pool.end((err) => (err ? reject(err) : resolve()));
       }),
   };

@@ -5,11 +5,11 @@ import { DRAIN_DELAY_MS, FORCED_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./drai
 import { createServer } from "./server";
 
 function describeDb(config: Config): string {
-  const { writer, reader, database, user, tls } = config.db;
+  const { flavor, writer, reader, database, user, tls } = config.db;
   const readerText = reader === undefined ? "none (reads from the writer)" : `${reader.host}:${reader.port}`;
   const tlsText = tls === undefined ? "no TLS" : `TLS verified against ${tls.caFile}`;
   // Never the password: only where the app connects and as whom.
-  return `db writer ${writer.host}:${writer.port}, reader ${readerText}, database ${database}, user ${user}, ${tlsText}`;
+  return `db ${flavor}, writer ${writer.host}:${writer.port}, reader ${readerText}, database ${database}, user ${user}, ${tlsText}`;
 }
 
 async function main(): Promise<void> {

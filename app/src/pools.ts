@@ -4,13 +4,13 @@
 import * as mysql from "mysql";
 import { DbConfig, DbEndpoint } from "./config";
 import { Database, PoolLike, poolDatabase } from "./db";
-import { PoolLimits, READER_LIMITS, WRITER_LIMITS, poolConfig } from "./poolConfig";
+import { MAX_BATCH, PoolLimits, READER_LIMITS, REPLICA_WAIT_MS, REUSE_MS, TOTAL_READ_MS, WRITER_LIMITS, poolConfig } from "./poolConfig";
 import { VisitStore } from "./store";
 import { TlsStarter, enforceServerIdentity } from "./tlsIdentity";
 
 function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits): Database {
   const pool: PoolLike = mysql.createPool(poolConfig(db, endpoint, limits));
-  return poolDatabase(pool, { queryTimeoutMs: limits.queryTimeoutMs, acquireTimeoutMs: limits.acquireTimeoutMs });
+  return poolDatabase(pool, { acquireTimeoutMs: limits.acquireTimeoutMs, scriptTimeoutMs: limits.scriptTimeoutMs, reuseMs: REUSE_MS });
 }
 
 export function openVisitStore(db: DbConfig, logError?: (line: string) => void): VisitStore {
@@ -23,5 +23,11 @@ export function openVisitStore(db: DbConfig, logError?: (line: string) => void):
   }
   const writer = open(db, db.writer, WRITER_LIMITS);
   const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS);
-  return new VisitStore(writer, reader, { logError });
+  return new VisitStore(writer, reader, {
+    flavor: db.flavor,
+    maxBatch: MAX_BATCH,
+    replicaWaitMs: REPLICA_WAIT_MS,
+    totalReadMs: TOTAL_READ_MS,
+    logError,
+  });
 }

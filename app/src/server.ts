@@ -4,7 +4,7 @@
 import * as http from "http";
 import { renderHomePage } from "./page";
 import { PAGE_DEADLINE_MS } from "./poolConfig";
-import { ReadSource, VisitStoreLike } from "./store";
+import { PageVisit, ReadSource, VisitStoreLike } from "./store";
 
 export interface ServerDeps {
   store: VisitStoreLike;
@@ -79,12 +79,14 @@ export function createServer(deps: ServerDeps): FoobarServer {
     res.end(body); // node drops the body itself for HEAD
   }
 
-  async function visitAndTotal(requestId: string | undefined): Promise<{ visitId: number; total: number; readFrom: ReadSource }> {
-    const { visitId, replayed } = await deps.store.recordVisit(deps.serverName, requestId);
-    if (replayed) {
-      log(`${deps.serverName}: GET / replays request ${requestId ?? "?"}: visit #${visitId} is already recorded, the total is not bumped`);
+  async function visitAndTotal(requestId: string | undefined): Promise<PageVisit> {
+    const visit = await deps.store.recordVisit(deps.serverName, requestId);
+    if (visit.replayed) {
+      log(
+        `${deps.serverName}: GET / replays request ${requestId ?? "?"}: visit #${visit.visitId} is already recorded, the total is not bumped`,
+      );
     }
-    return { visitId, ...(await deps.store.totalVisits()) };
+    return visit;
   }
 
   async function home(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,145 +1,132 @@
-// Visit counting. Writes always go to the primary; the total is read from the
-// replica when there is one and it answers, otherwise from the primary, so a
-// replica outage only shifts read load to the primary; it fails no page.
-// The schema belongs to the platform's bootstrap SQL: the app user may only
-// SELECT/INSERT/UPDATE, so nothing here creates tables.
+// Visit counting. Writes always go to the primary, batched (visitBatcher.ts): concurrent visits
+// share one transaction, so the server's row in visit_totals is locked once per batch, not once
+// per visit, and one commit (fsync, semi-sync acknowledgement) serves them all.
 //
-// A visit is recorded once per client request: HAProxy gives each request an
-// id (X-Request-Id) and keeps it when it replays the request on another web
-// server, and visits.request_id is UNIQUE. A replay's INSERT fails with a
-// duplicate key; the store then answers the visit recorded the first time and
-// leaves the total alone. Without an id (NULL, which UNIQUE never matches)
-// every call counts.
-import { Database, Queryable } from "./db";
+// The total a page shows includes the visit it recorded (read-your-writes). On MariaDB the batch's
+// commit has a GTID; the replica waits for it, bounded (MASTER_GTID_WAIT), then answers the total,
+// once for the whole batch. When the replica does not apply it in time, or fails, the total comes
+// from the primary, and the replica is skipped for a while: a lagging or dead replica only shifts
+// read load to the primary; it fails no page. MySQL (RDS) has no @@last_gtid, and Debian's
+// node-mysql (2.18) cannot read the GTID that session_track_gtids would add to the OK packet, so
+// there the total always comes from the primary: read-your-writes all the same.
+import * as crypto from "crypto";
+import type { DbFlavor } from "./config";
+import { Database } from "./db";
+import { Batcher } from "./visitBatcher";
+import { RecordedVisit, SELECT_TOTAL, VisitRequest, WAIT_FOR_GTID, totalOf, visitsScript, waitedOf } from "./visitSql";
 
 export type ReadSource = "replica" | "primary";
 
-export interface RecordedVisit {
-  visitId: number;
-  /** True when this request id had already been recorded: visitId is that visit, the total did not move. */
-  replayed: boolean;
+export interface PageVisit extends RecordedVisit {
+  /** Every visit committed before this one's batch, this one included. */
+  total: number;
+  readFrom: ReadSource;
 }
 
 /** What the HTTP server needs; tests substitute fakes. */
 export interface VisitStoreLike {
-  /** requestId must already be valid (server.ts: parseRequestId); undefined records a visit without one. */
-  recordVisit(server: string, requestId?: string): Promise<RecordedVisit>;
-  totalVisits(): Promise<{ total: number; readFrom: ReadSource }>;
+  /** requestId must already be valid (server.ts: parseRequestId); undefined records a visit that counts, always. */
+  recordVisit(server: string, requestId?: string): Promise<PageVisit>;
   close(): Promise<void>;
 }
 
 export interface VisitStoreOptions {
+  /** @default "mariadb" */
+  flavor?: DbFlavor;
+  /** Most visits in one transaction; as many more may wait for the next. @default 100 */
+  maxBatch?: number;
+  /** How long the replica may take to apply a batch's commit before the primary answers. @default 100 */
+  replicaWaitMs?: number;
+  /** Reading a batch's total: the replica's try and then, if it fails, the primary's. @default 500 */
+  totalReadMs?: number;
   /**
-   * After a replica failure, read from the primary for this long before
-   * trying the replica again, so an unreachable replica does not add its
-   * connect timeout to every page view.
+   * After a replica failure or timeout, read from the primary for this long before trying the
+   * replica again, so an unreachable or lagging replica does not add its wait to every page view.
    */
   readerRetryMs?: number;
   now?: () => number;
   logError?: (line: string) => void;
+  /** The id of a request that came without one (tests make them predictable). */
+  newRequestId?: () => string;
 }
 
-export const INSERT_VISIT = "INSERT INTO visits (server, request_id) VALUES (?, ?)";
-export const SELECT_VISIT_BY_REQUEST = "SELECT id FROM visits WHERE request_id = ?";
-export const BUMP_TOTAL = "INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1";
-export const SELECT_TOTAL = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
-
-/** mysql returns BIGINT as a number, or as a string once it exceeds 2^53 / with bigNumberStrings. */
-function toCount(value: unknown, what: string): number {
-  const n = typeof value === "string" || typeof value === "bigint" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-    throw new Error(`unexpected ${what} from the database: ${String(value)}`);
-  }
-  return n;
-}
-
-function insertIdOf(result: unknown): number {
-  const id = typeof result === "object" && result !== null ? (result as { insertId?: unknown }).insertId : undefined;
-  return toCount(id, "insertId");
-}
-
-/** The replay's visit id; undefined when no row has this request id. */
-function visitIdOf(rows: unknown): number | undefined {
-  const row = Array.isArray(rows) ? (rows[0] as { id?: unknown } | undefined) : undefined;
-  return row === undefined ? undefined : toCount(row.id, "visit id");
-}
-
-/** mysql's error for a UNIQUE (or primary) key clash: code ER_DUP_ENTRY, errno 1062. */
-function isDuplicateKey(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown } | null;
-  return typeof e === "object" && e !== null && e.code === "ER_DUP_ENTRY" && e.errno === 1062;
-}
-
-function totalOf(rows: unknown): number {
-  const row = Array.isArray(rows) ? (rows[0] as { total?: unknown } | undefined) : undefined;
-  return toCount(row?.total, "total");
-}
+type Total = { total: number; readFrom: ReadSource };
+/** One batch's commit; its total is read once, for every visit of the batch. */
+type Commit = { total: () => Promise<Total> };
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= make());
+}
+
 export class VisitStore implements VisitStoreLike {
   private readonly writer: Database;
   private readonly reader: Database | undefined;
+  private readonly flavor: DbFlavor;
+  private readonly replicaWaitMs: number;
+  private readonly totalReadMs: number;
   private readonly readerRetryMs: number;
   private readonly now: () => number;
   private readonly logError: (line: string) => void;
+  private readonly newRequestId: () => string;
+  private readonly batcher: Batcher<VisitRequest, { visit: RecordedVisit; commit: Commit }>;
   /** Time before which the replica is skipped; 0 = replica believed healthy. */
   private readerSkipUntil = 0;
 
   constructor(writer: Database, reader: Database | undefined, options: VisitStoreOptions = {}) {
     this.writer = writer;
     this.reader = reader;
+    this.flavor = options.flavor ?? "mariadb";
+    this.replicaWaitMs = options.replicaWaitMs ?? 100;
+    this.totalReadMs = options.totalReadMs ?? 500;
     this.readerRetryMs = options.readerRetryMs ?? 5000;
     this.now = options.now ?? Date.now;
     this.logError = options.logError ?? ((line) => console.error(line));
+    this.newRequestId = options.newRequestId ?? (() => `app-${crypto.randomUUID()}`);
+    const maxBatch = options.maxBatch ?? 100;
+    this.batcher = new Batcher((requests) => this.writeBatch(requests), { maxBatch, maxWaiting: maxBatch });
   }
 
-  async recordVisit(server: string, requestId?: string): Promise<RecordedVisit> {
-    // One transaction: the visit row and the per-server total move together.
-    return this.writer.transaction(async (tx) => {
-      let inserted: unknown;
+  async recordVisit(server: string, requestId?: string): Promise<PageVisit> {
+    // An id of its own for a request without one: it always counts, and its row can be found.
+    const { visit, commit } = await this.batcher.submit({ server, requestId: requestId ?? this.newRequestId() });
+    return { ...visit, ...(await commit.total()) };
+  }
+
+  /** One transaction for the batch; its total is read after it, while the next batch writes. */
+  private async writeBatch(requests: readonly VisitRequest[]): Promise<Array<{ visit: RecordedVisit; commit: Commit }>> {
+    const script = visitsScript(requests, { gtid: this.flavor === "mariadb" && this.reader !== undefined });
+    const batch = script.read(await this.writer.script(script.statements));
+    // A batch of replays only wrote nothing of its own: the primary answers.
+    const commit: Commit = { total: once(() => this.readTotal(batch.inserted > 0 ? batch.gtid : undefined)) };
+    return batch.visits.map((visit) => ({ visit, commit }));
+  }
+
+  /** Within totalReadMs: the replica within its own script time, the primary within what is left. */
+  private async readTotal(gtid: string | undefined): Promise<Total> {
+    const deadline = this.now() + this.totalReadMs;
+    if (gtid !== undefined && this.reader !== undefined && this.now() >= this.readerSkipUntil) {
       try {
-        inserted = await tx.query(INSERT_VISIT, [server, requestId ?? null]);
-      } catch (err) {
-        if (requestId === undefined || !isDuplicateKey(err)) throw err;
-        return this.replayOf(tx, requestId, err);
-      }
-      const visitId = insertIdOf(inserted);
-      await tx.query(BUMP_TOTAL, [server]);
-      return { visitId, replayed: false };
-    });
-  }
-
-  /**
-   * The visit a replayed request recorded the first time. The duplicate key
-   * error means that visit is committed (InnoDB made this INSERT wait for its
-   * transaction), and this SELECT is the transaction's first read, so it sees it.
-   */
-  private async replayOf(tx: Queryable, requestId: string, duplicate: unknown): Promise<RecordedVisit> {
-    const visitId = visitIdOf(await tx.query(SELECT_VISIT_BY_REQUEST, [requestId]));
-    // A clash on another key (none exists today) is not a replay: report it as it is.
-    if (visitId === undefined) throw duplicate;
-    return { visitId, replayed: true };
-  }
-
-  async totalVisits(): Promise<{ total: number; readFrom: ReadSource }> {
-    if (this.reader !== undefined && this.now() >= this.readerSkipUntil) {
-      try {
-        const total = totalOf(await this.reader.query(SELECT_TOTAL, []));
+        // One round trip: the total is read once the wait is over, and used only if it succeeded.
+        const wait = { sql: WAIT_FOR_GTID, params: [gtid, this.replicaWaitMs / 1000] };
+        const [waited, rows] = await this.reader.script([wait, { sql: SELECT_TOTAL, params: [] }]);
+        if (!waitedOf(waited)) throw new Error(`it had not applied ${gtid} within ${this.replicaWaitMs} ms`);
+        const total = totalOf(rows);
         if (this.readerSkipUntil !== 0) this.logError("replica answers again; reading totals from it");
         this.readerSkipUntil = 0;
         return { total, readFrom: "replica" };
       } catch (err) {
         // Log once per outage (when it starts), not once per request.
-        if (this.readerSkipUntil === 0) {
-          this.logError(`replica read failed, reading totals from the primary: ${describe(err)}`);
-        }
+        if (this.readerSkipUntil === 0) this.logError(`replica read failed, reading totals from the primary: ${describe(err)}`);
         this.readerSkipUntil = this.now() + this.readerRetryMs;
       }
     }
-    return { total: totalOf(await this.writer.query(SELECT_TOTAL, [])), readFrom: "primary" };
+    const [rows] = await this.writer.script([{ sql: SELECT_TOTAL, params: [] }], deadline - this.now());
+    return { total: totalOf(rows), readFrom: "primary" };
   }
 
   async close(): Promise<void> {

@@ -68,7 +68,7 @@ describe("config", () => {
       domain: "www.foobar.com",
       listenHost: "0.0.0.0",
       port: 3000,
-      db: { writer: { host: "db-primary", port: 3306 }, database: "foobar", user: "app", password: PASSWORD },
+      db: { flavor: "mariadb", writer: { host: "db-primary", port: 3306 }, database: "foobar", user: "app", password: PASSWORD },
     });
   });
 
@@ -78,6 +78,7 @@ describe("config", () => {
       FOOBAR_DOMAIN: "staging.foobar.com",
       FOOBAR_LISTEN_HOST: "127.0.0.1",
       FOOBAR_PORT: "8080",
+      FOOBAR_DB_FLAVOR: "mysql",
       FOOBAR_DB_WRITER_HOST: "10.0.1.5",
       FOOBAR_DB_WRITER_PORT: "3307",
       FOOBAR_DB_READER_HOST: "foobar_db-replica_1",
@@ -92,6 +93,7 @@ describe("config", () => {
       listenHost: "127.0.0.1",
       port: 8080,
       db: {
+        flavor: "mysql",
         writer: { host: "10.0.1.5", port: 3307 },
         reader: { host: "foobar_db-replica_1", port: 3308 },
         database: "foobar_test",
@@ -186,6 +188,11 @@ describe("config", () => {
       "port 65536",
       { FOOBAR_PORT: "65536" },
       'FOOBAR_PORT="65536" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
+    ],
+    [
+      "an unknown database engine",
+      { FOOBAR_DB_FLAVOR: "postgres" },
+      'FOOBAR_DB_FLAVOR="postgres" is not a database engine the app knows. Fix: set it to mariadb (our own MariaDB) or mysql (RDS MySQL), or unset it for mariadb.',
     ],
     [
       "a writer URL instead of a host",

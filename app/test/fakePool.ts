@@ -5,7 +5,7 @@
 // statements are scripted, and every call is logged.
 import { ConnectionLike, PoolLike } from "../src/db";
 
-type Step = "begin" | "query" | "commit" | "rollback";
+type Step = "query" | "rollback";
 type Callback = (err: Error | null, results?: unknown) => void;
 type QueryOptions = { sql: string; values: unknown[]; timeout?: number };
 type StatementOptions = { sql: string; timeout?: number };
@@ -31,18 +31,9 @@ export class FakeConnection implements ConnectionLike {
     this.log.push(`query ${options.sql} ${JSON.stringify(options.values)} timeout=${String(options.timeout)}`);
     this.answer("query", cb, this.pool.respond(options.sql, options.values));
   }
-  private control(step: Step, options: StatementOptions, cb: Callback): void {
-    this.log.push(`${options.sql} timeout=${String(options.timeout)}`);
-    this.answer(step, cb);
-  }
-  beginTransaction(options: StatementOptions, cb: (err: Error | null) => void): void {
-    this.control("begin", options, cb);
-  }
-  commit(options: StatementOptions, cb: (err: Error | null) => void): void {
-    this.control("commit", options, cb);
-  }
   rollback(options: StatementOptions, cb: (err: Error | null) => void): void {
-    this.control("rollback", options, cb);
+    this.log.push(`${options.sql} timeout=${String(options.timeout)}`);
+    this.answer("rollback", cb);
   }
   release(): void {
     this.log.push("release");
@@ -115,4 +106,19 @@ export class FakePool implements PoolLike {
     this.log.push("end");
     process.nextTick(() => cb(null));
   }
+}
+
+/** A responder for scripts (db.ts): answers each statement of a multi-statement query, as mysql does. */
+export function perStatement(answer: Responder): Responder {
+  return (sql, values) => {
+    const statements = sql.split(";\n");
+    let next = 0;
+    const results = statements.map((statement) => {
+      const count = (statement.match(/\?/g) ?? []).length;
+      const mine = values.slice(next, next + count);
+      next += count;
+      return answer(statement, mine);
+    });
+    return statements.length === 1 ? results[0] : results;
+  };
 }

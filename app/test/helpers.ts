@@ -1,7 +1,7 @@
 // Shared test helpers: promise plumbing, a fake VisitStore, an HTTP client.
 import * as http from "http";
 import { AddressInfo } from "net";
-import { ReadSource, RecordedVisit, VisitStoreLike } from "../src/store";
+import { PageVisit, ReadSource, VisitStoreLike } from "../src/store";
 import { FoobarServer } from "../src/server";
 
 export interface Deferred<T> {
@@ -36,17 +36,13 @@ export class FakeStore implements VisitStoreLike {
   /** Resolved when recordVisit is entered. */
   entered = deferred<void>();
 
-  async recordVisit(server: string, requestId?: string): Promise<RecordedVisit> {
+  async recordVisit(server: string, requestId?: string): Promise<PageVisit> {
     this.recorded.push(server);
     this.requestIds.push(requestId);
     this.entered.resolve();
     if (this.gate !== undefined) await this.gate;
     if (this.failWith !== undefined) throw this.failWith;
-    return { visitId: this.nextVisitId, replayed: this.replayed };
-  }
-
-  async totalVisits(): Promise<{ total: number; readFrom: ReadSource }> {
-    return { total: this.total, readFrom: this.readFrom };
+    return { visitId: this.nextVisitId, replayed: this.replayed, total: this.total, readFrom: this.readFrom };
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,26 @@
 // The pools' options, the time budget of one page view, and what the page does when the database
-// cannot keep up: a full pool queue and a database that does not answer both give a 503 in time.
+// cannot keep up: too many visits waiting and a database that does not answer both give a 503 in time.
 import * as assert from "node:assert/strict";
+import { IncomingMessage } from "http";
 import { DbConfig, Secret } from "../src/config";
 import { poolDatabase } from "../src/db";
-import { LOAD_BALANCER_TIMEOUT_MS, PAGE_DEADLINE_MS, READER_LIMITS, WRITER_LIMITS, poolConfig, worstCasePageMs } from "../src/poolConfig";
+import {
+  LOAD_BALANCER_TIMEOUT_MS,
+  PAGE_DEADLINE_MS,
+  READER_LIMITS,
+  REPLICA_WAIT_MS,
+  TOTAL_READ_MS,
+  WRITER_LIMITS,
+  poolConfig,
+  worstCasePageMs,
+} from "../src/poolConfig";
 import { createServer, FoobarServer } from "../src/server";
 import { VisitStore } from "../src/store";
 import { deferred, FakeStore, listen, request } from "./helpers";
-import { FakePool } from "./fakePool";
+import { FakePool, perStatement } from "./fakePool";
 
 const DB: DbConfig = {
+  flavor: "mariadb",
   writer: { host: "10.0.1.5", port: 3306 },
   reader: { host: "db-replica", port: 3307 },
   database: "foobar",
@@ -26,12 +37,13 @@ describe("pool options", () => {
       user: "app",
       password: "pw",
       database: "foobar",
-      connectTimeout: 2000,
-      acquireTimeout: 2000,
-      connectionLimit: 10,
-      queueLimit: 20,
+      connectTimeout: 300,
+      acquireTimeout: 300,
+      connectionLimit: 4,
+      queueLimit: 8,
       charset: "utf8mb4",
       timezone: "Z",
+      multipleStatements: true,
     });
   });
 
@@ -39,9 +51,9 @@ describe("pool options", () => {
     const config = poolConfig(DB, DB.reader ?? DB.writer, READER_LIMITS);
     assert.deepEqual(
       [config.host, config.port, config.connectTimeout, config.acquireTimeout, config.connectionLimit, config.queueLimit],
-      ["db-replica", 3307, 1000, 1000, 10, 10],
+      ["db-replica", 3307, 200, 200, 4, 4],
     );
-    assert.deepEqual([READER_LIMITS.queryTimeoutMs, WRITER_LIMITS.queryTimeoutMs], [2000, 3000]);
+    assert.deepEqual([READER_LIMITS.scriptTimeoutMs, WRITER_LIMITS.scriptTimeoutMs], [250, 500]);
   });
 
   it("connects with TLS, verifying the server against the CA, when one is configured", () => {
@@ -51,12 +63,17 @@ describe("pool options", () => {
 });
 
 describe("the time budget of one GET /", () => {
-  it("is 25 s at worst, within the page deadline, 5 s under the load balancer's timeout", () => {
-    // writer: acquire 2 s + 5 statements × 3 s; replica: 1 s + 2 s; then the primary: 2 s + 3 s.
-    assert.equal(worstCasePageMs(WRITER_LIMITS, READER_LIMITS), 25_000);
-    assert.equal(worstCasePageMs(WRITER_LIMITS, undefined), 22_000);
-    assert.ok(worstCasePageMs(WRITER_LIMITS, READER_LIMITS) <= PAGE_DEADLINE_MS);
-    assert.equal(LOAD_BALANCER_TIMEOUT_MS - PAGE_DEADLINE_MS, 5_000);
+  it("is 1.5 s at worst, the page deadline, 0.5 s under the load balancer's timeout", () => {
+    // The batch in flight and its own (500 ms each), then reading its total (500 ms).
+    assert.equal(worstCasePageMs(WRITER_LIMITS, TOTAL_READ_MS), 1500);
+    assert.equal(PAGE_DEADLINE_MS, 1500);
+    assert.equal(LOAD_BALANCER_TIMEOUT_MS, 2000);
+    assert.equal(LOAD_BALANCER_TIMEOUT_MS - PAGE_DEADLINE_MS, 500);
+  });
+
+  it("leaves the primary time to answer after the replica's try, and the replica time to wait and read", () => {
+    assert.ok(TOTAL_READ_MS - READER_LIMITS.scriptTimeoutMs >= 200);
+    assert.ok(REPLICA_WAIT_MS <= READER_LIMITS.scriptTimeoutMs / 2);
   });
 });
 
@@ -67,34 +84,44 @@ describe("GET / when the database cannot keep up", () => {
 
   afterEach(() => server.shutdown(1000));
 
-  it("answers 503 at once when the writer pool's queue is full, and serves the queued requests", async () => {
+  it("answers 503 at once when more visits wait than fit in the next batch, and serves the others", async () => {
     const pool = new FakePool(1, 1);
-    let nextId = 1;
-    pool.respond = (sql) => (sql.startsWith("INSERT INTO visits") ? { insertId: nextId++ } : [{ total: 5 }]);
-    // A long acquire timeout: only the queue limit can make the third request fail fast.
-    const writer = poolDatabase(pool, { queryTimeoutMs: 3000, acquireTimeoutMs: 10_000 });
+    const ids = new Map<unknown, number>();
+    pool.respond = perStatement((sql, values) => {
+      if (sql.startsWith("INSERT IGNORE INTO visits")) {
+        const first = ids.size + 1;
+        for (let i = 1; i < values.length; i += 2) ids.set(values[i], ids.size + 1);
+        return { affectedRows: values.length / 2, insertId: first };
+      }
+      if (sql.startsWith("SELECT id")) return values.map((v) => ({ id: ids.get(v), request_id: v }));
+      return sql.startsWith("SELECT COALESCE") ? [{ total: ids.size }] : { affectedRows: 1 };
+    });
+    const writer = poolDatabase(pool, { acquireTimeoutMs: 10_000, scriptTimeoutMs: 10_000 });
     errors = [];
     server = createServer({
-      store: new VisitStore(writer, undefined),
+      store: new VisitStore(writer, undefined, { maxBatch: 1 }),
       serverName: "server-1",
       domain: "d",
       logError: (l) => errors.push(l),
     });
     port = await listen(server);
+    // The server's own listeners come first: when ours hears a request end, it has asked the store.
+    let asked = 0;
+    server.on("request", (req: IncomingMessage) => req.on("end", () => (asked += 1)));
 
     const gate = deferred<void>();
     pool.gate = gate.promise;
-    const first = request(port); // takes the only connection and waits at START TRANSACTION
+    const first = request(port); // its batch's script waits for the database
     await waitFor(() => pool.made.length === 1);
-    const second = request(port); // waits in the queue
-    await waitFor(() => pool.queue.length === 1);
+    const second = request(port); // waits for the next batch
+    await waitFor(() => asked === 2);
 
     const started = Date.now();
     const third = await request(port);
     assert.equal(third.status, 503);
     assert.equal(third.body, "database unavailable");
     assert.ok(Date.now() - started < 500, `answered after ${Date.now() - started} ms`);
-    assert.deepEqual(errors, ["server-1: GET / failed: Queue limit reached."]);
+    assert.deepEqual(errors, ["server-1: GET / failed: 1 visits already wait for the database"]);
 
     pool.gate = undefined;
     gate.resolve();

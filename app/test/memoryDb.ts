@@ -1,74 +1,183 @@
-// An in-memory Database holding the two tables the store uses, with the schema's one rule that
-// matters here: visits.request_id is UNIQUE (NULLs never clash), a clash failing like MariaDB
-// (code ER_DUP_ENTRY, errno 1062). A transaction's changes are undone when it rolls back. It
-// understands exactly the store's statements and throws on any other.
-import { Database, Queryable } from "../src/db";
-import { BUMP_TOTAL, INSERT_VISIT, SELECT_TOTAL, SELECT_VISIT_BY_REQUEST } from "../src/store";
+// An in-memory primary and replica holding the two tables the store uses, with the schema's rule
+// that matters here: visits.request_id is UNIQUE, and INSERT IGNORE skips a row that clashes (with
+// a stored row, or one earlier in the same statement), reporting like MariaDB: affectedRows = rows
+// inserted, insertId = the first inserted row's id. Scripts run like db.ts's: statement by
+// statement, none after one that fails, and what a failed script left open is rolled back. A
+// transaction that wrote gets the next GTID (domain 0, server 1). The replica applies the
+// primary's commits only when a MASTER_GTID_WAIT asks for them (unless it is `stuck`). Both
+// understand exactly the store's statements and throw on any other.
+import { Database, Statement } from "../src/db";
+import {
+  BUMP_TOTAL,
+  COUNT_INSERTED,
+  SELECT_LAST_GTID,
+  SELECT_TOTAL,
+  WAIT_FOR_GTID,
+  insertVisitsSql,
+  selectVisitsSql,
+} from "../src/visitSql";
 
 export interface VisitRow {
   id: number;
   server: string;
-  requestId: string | null;
+  requestId: string;
 }
 
-export function duplicateEntry(value: string): Error {
-  return Object.assign(new Error(`ER_DUP_ENTRY: Duplicate entry '${value}' for key 'request_id'`), {
-    code: "ER_DUP_ENTRY",
-    errno: 1062,
-    sqlMessage: `Duplicate entry '${value}' for key 'request_id'`,
-  });
+/** The statement's shape with `n` rows (the store builds its multi-row statements the same way). */
+function shapeOf(sql: string): { kind: "insert" | "select"; rows: number } | undefined {
+  const rows = (sql.match(/\?/g) ?? []).length;
+  if (sql === insertVisitsSql(rows / 2)) return { kind: "insert", rows: rows / 2 };
+  if (sql === selectVisitsSql(rows)) return { kind: "select", rows };
+  return undefined;
 }
 
-export class MemoryDb implements Database {
+const sumOf = (totals: ReadonlyMap<string, number>): number => [...totals.values()].reduce((a, b) => a + b, 0);
+
+abstract class ScriptDb implements Database {
+  /** Every statement run, with its params; "ROLLBACK" for a failed script's rollback. */
+  log: string[] = [];
+  /** The time each script was given (undefined: the pool's default). */
+  timeouts: Array<number | undefined> = [];
+  closed = 0;
+  /** When set, every script fails with it, at its first statement. */
+  failWith: Error | undefined;
+  /** When set, the statement with this SQL fails with this error. */
+  failAt: { sql: string; err: Error } | undefined;
+  protected inTransaction = false;
+  protected abstract run(sql: string, params: readonly unknown[]): unknown;
+  protected began(): void {}
+  protected committed(): void {}
+  protected rolledBack(): void {}
+
+  async script(statements: readonly Statement[], timeoutMs?: number): Promise<unknown[]> {
+    this.timeouts.push(timeoutMs);
+    const results: unknown[] = [];
+    try {
+      for (const { sql, params } of statements) {
+        this.log.push(`${sql} ${JSON.stringify(params)}`);
+        if (this.failWith !== undefined) throw this.failWith;
+        if (this.failAt?.sql === sql) throw this.failAt.err;
+        results.push(this.step(sql, params));
+      }
+    } catch (err) {
+      if (this.inTransaction) {
+        this.log.push("ROLLBACK");
+        this.inTransaction = false;
+        this.rolledBack();
+      }
+      throw err;
+    }
+    return results;
+  }
+
+  private step(sql: string, params: readonly unknown[]): unknown {
+    if (sql === "START TRANSACTION") {
+      this.inTransaction = true;
+      this.began();
+    } else if (sql === "COMMIT") {
+      this.inTransaction = false;
+      this.committed();
+    } else {
+      return this.run(sql, params);
+    }
+    return { affectedRows: 0 };
+  }
+
+  async close(): Promise<void> {
+    this.closed += 1;
+  }
+}
+
+export class MemoryDb extends ScriptDb {
   visits: VisitRow[] = [];
   totals = new Map<string, number>();
-  log: string[] = [];
+  /** The sum of the totals after each GTID: commitTotals[n - 1] for 0-1-n. */
+  commitTotals: number[] = [];
+  lastGtid = "";
   private nextId = 1;
+  private wrote = false;
+  private rowCount = 0;
+  private inserted = 0;
+  private saved = { visits: this.visits, totals: this.totals };
 
-  private run(sql: string, params: readonly unknown[]): unknown {
-    this.log.push(`${sql} ${JSON.stringify(params)}`);
-    switch (sql) {
-      case INSERT_VISIT: {
-        const [server, requestId] = params as [string, string | null];
-        if (requestId !== null && this.visits.some((v) => v.requestId === requestId)) throw duplicateEntry(requestId);
+  protected run(sql: string, params: readonly unknown[]): unknown {
+    const shape = shapeOf(sql);
+    if (shape?.kind === "insert") {
+      let insertId = 0;
+      this.rowCount = 0;
+      for (let i = 0; i < shape.rows; i++) {
+        const [server, requestId] = [params[2 * i] as string, params[2 * i + 1] as string];
+        if (this.visits.some((v) => v.requestId === requestId)) continue;
         const id = this.nextId++;
         this.visits.push({ id, server, requestId });
-        return { insertId: id, affectedRows: 1 };
+        this.rowCount += 1;
+        if (insertId === 0) insertId = id;
       }
-      case SELECT_VISIT_BY_REQUEST:
-        return this.visits.filter((v) => v.requestId === params[0]).map((v) => ({ id: v.id }));
+      this.wrote ||= this.rowCount > 0;
+      return { affectedRows: this.rowCount, insertId };
+    }
+    if (shape?.kind === "select") {
+      return this.visits.filter((v) => params.includes(v.requestId)).map((v) => ({ id: v.id, request_id: v.requestId }));
+    }
+    switch (sql) {
+      case COUNT_INSERTED:
+        this.inserted = this.rowCount;
+        return { affectedRows: 0 };
       case BUMP_TOTAL: {
         const server = params[0] as string;
         const before = this.totals.get(server);
-        this.totals.set(server, (before ?? 0) + 1);
-        return { affectedRows: before === undefined ? 1 : 2 };
+        this.totals.set(server, (before ?? 0) + this.inserted);
+        this.wrote ||= before === undefined || this.inserted > 0;
+        return { affectedRows: before === undefined ? 1 : this.inserted > 0 ? 2 : 0 };
       }
       case SELECT_TOTAL:
-        return [{ total: [...this.totals.values()].reduce((a, b) => a + b, 0) }];
+        return [{ total: sumOf(this.totals) }];
+      case SELECT_LAST_GTID:
+        return [{ gtid: this.lastGtid }];
       default:
         throw new Error(`MemoryDb does not know: ${sql}`);
     }
   }
 
-  query(sql: string, params: readonly unknown[]): Promise<unknown> {
-    return new Promise((resolve) => resolve(this.run(sql, params)));
+  protected began(): void {
+    this.saved = { visits: [...this.visits], totals: new Map(this.totals) };
+    this.wrote = false;
   }
 
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const saved = { visits: [...this.visits], totals: new Map(this.totals) };
-    this.log.push("BEGIN");
-    try {
-      const result = await work({ query: (sql, params) => this.query(sql, params) });
-      this.log.push("COMMIT");
-      return result;
-    } catch (err) {
-      // InnoDB keeps the auto-increment counter on rollback; so does this.
-      this.visits = saved.visits;
-      this.totals = saved.totals;
-      this.log.push("ROLLBACK");
-      throw err;
+  protected committed(): void {
+    if (!this.wrote) return;
+    this.commitTotals.push(sumOf(this.totals));
+    this.lastGtid = `0-1-${this.commitTotals.length}`;
+  }
+
+  protected rolledBack(): void {
+    // InnoDB keeps the auto-increment counter on rollback; so does this.
+    this.visits = this.saved.visits;
+    this.totals = this.saved.totals;
+  }
+}
+
+export class MemoryReplica extends ScriptDb {
+  /** The sequence number of the last GTID applied. */
+  applied = 0;
+  /** A replica that applies nothing (MASTER_GTID_WAIT times out). */
+  stuck = false;
+
+  constructor(private readonly primary: MemoryDb) {
+    super();
+  }
+
+  protected run(sql: string, params: readonly unknown[]): unknown {
+    switch (sql) {
+      case WAIT_FOR_GTID: {
+        const seq = Number(/^0-1-(\d+)$/.exec(String(params[0]))?.[1]);
+        if (!this.stuck) this.applied = this.primary.commitTotals.length;
+        return [{ waited: this.applied >= seq ? 0 : -1 }];
+      }
+      case SELECT_TOTAL:
+        return [{ total: this.applied === 0 ? 0 : this.primary.commitTotals[this.applied - 1] }];
+      default:
+        throw new Error(`MemoryReplica does not know: ${sql}`);
     }
   }
-
-  async close(): Promise<void> {}
 }

@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import { createServer, FoobarServer, parseRequestId } from "../src/server";
 import { VisitStore } from "../src/store";
+import { BUMP_TOTAL, COUNT_INSERTED, SELECT_TOTAL, insertVisitsSql, selectVisitsSql } from "../src/visitSql";
 import { listen, request } from "./helpers";
 import { MemoryDb } from "./memoryDb";
 
@@ -21,7 +22,8 @@ describe("X-Request-Id: one visit per client request", () => {
     db = new MemoryDb();
     lines = [];
     errors = [];
-    const store = new VisitStore(db, undefined, { logError: (l) => errors.push(l) });
+    let made = 0;
+    const store = new VisitStore(db, undefined, { logError: (l) => errors.push(l), newRequestId: () => `app-${++made}` });
     server = createServer({
       store,
       serverName: "server-1",
@@ -55,12 +57,15 @@ describe("X-Request-Id: one visit per client request", () => {
     assert.ok(res.body.includes("Total visits: 1 (read from primary)"));
     assert.deepEqual(db.visits, [{ id: 1, server: "server-1", requestId: UUID }]);
     assert.deepEqual(db.totals, new Map([["server-1", 1]]));
+    // The bump adds what the INSERT added: nothing.
     assert.deepEqual(db.log, [
-      "BEGIN",
-      `INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-1","${UUID}"]`,
-      `SELECT id FROM visits WHERE request_id = ? ["${UUID}"]`,
-      "COMMIT",
-      "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals []",
+      "START TRANSACTION []",
+      `${insertVisitsSql(1)} ["server-1","${UUID}"]`,
+      `${COUNT_INSERTED} []`,
+      `${BUMP_TOTAL} ["server-1"]`,
+      `${selectVisitsSql(1)} ["${UUID}"]`,
+      "COMMIT []",
+      `${SELECT_TOTAL} []`,
     ]);
     assert.deepEqual(lines, [`server-1: GET / replays request ${UUID}: visit #1 is already recorded, the total is not bumped`]);
     assert.deepEqual(errors, []);
@@ -73,12 +78,12 @@ describe("X-Request-Id: one visit per client request", () => {
     assert.deepEqual(db.totals, new Map([["server-1", 2]]));
   });
 
-  it("records a request without an id with request_id NULL, every time", async () => {
+  it("records a request without an id under an id of the app's own, every time", async () => {
     assert.equal((await visit()).headers["x-visit-id"], "1");
     assert.equal((await visit()).headers["x-visit-id"], "2");
     assert.deepEqual(
       db.visits.map((v) => v.requestId),
-      [null, null],
+      ["app-1", "app-2"],
     );
     assert.deepEqual(db.totals, new Map([["server-1", 2]]));
     assert.deepEqual(lines, []);
@@ -93,12 +98,12 @@ describe("X-Request-Id: one visit per client request", () => {
     ["non-ASCII letters", "ünïcode"],
   ];
   for (const [what, bad] of BAD_IDS) {
-    it(`ignores an id with ${what}: request_id NULL, counted every time`, async () => {
+    it(`ignores an id with ${what}: counted every time, under the app's own ids`, async () => {
       await visit(bad);
       await visit(bad);
       assert.deepEqual(
         db.visits.map((v) => v.requestId),
-        [null, null],
+        ["app-1", "app-2"],
       );
       assert.deepEqual(db.totals, new Map([["server-1", 2]]));
     });

@@ -1,201 +1,234 @@
 import * as assert from "node:assert/strict";
-import { Database, Queryable } from "../src/db";
-import { VisitStore } from "../src/store";
-import { duplicateEntry } from "./memoryDb";
+import { VisitStore, VisitStoreOptions } from "../src/store";
+import {
+  BUMP_TOTAL,
+  COUNT_INSERTED,
+  SELECT_LAST_GTID,
+  SELECT_TOTAL,
+  WAIT_FOR_GTID,
+  insertVisitsSql,
+  selectVisitsSql,
+} from "../src/visitSql";
+import { MemoryDb, MemoryReplica } from "./memoryDb";
 
-type Responder = (sql: string, params: readonly unknown[]) => unknown;
+const A = "9f0c1c5e-8d4b-4a51-9a2e-3f6b7c8d9e0a";
+const B = "3b241101-e2bb-4255-8caf-4136c566a962";
+const C = "6fa459ea-ee8a-4ca4-894e-db77e160355e";
 
-/** A Database that answers from a function and logs every call. */
-class FakeDb implements Database {
-  log: string[] = [];
-  closed = 0;
-  constructor(private readonly respond: Responder) {}
+const insert = (...rows: Array<[string, string]>): string => `${insertVisitsSql(rows.length)} ${JSON.stringify(rows.flat())}`;
+const select = (...ids: string[]): string => `${selectVisitsSql(ids.length)} ${JSON.stringify(ids)}`;
+/** A server's INSERT and the bump of its total by what that INSERT added. */
+const inserting = (server: string, ...ids: string[]): string[] => [
+  insert(...ids.map((id): [string, string] => [server, id])),
+  `${COUNT_INSERTED} []`,
+  `${BUMP_TOTAL} ${JSON.stringify([server])}`,
+];
+const BEGIN = "START TRANSACTION []";
+const COMMIT = "COMMIT []";
+const TOTAL = `${SELECT_TOTAL} []`;
+const GTID = `${SELECT_LAST_GTID} []`;
+const wait = (gtid: string): string => `${WAIT_FOR_GTID} ${JSON.stringify([gtid, 0.1])}`;
 
-  private call(where: string, sql: string, params: readonly unknown[]): Promise<unknown> {
-    this.log.push(`${where}: ${sql} ${JSON.stringify(params)}`);
-    return new Promise((resolve) => resolve(this.respond(sql, params)));
-  }
-
-  query(sql: string, params: readonly unknown[]): Promise<unknown> {
-    return this.call("pool", sql, params);
-  }
-
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    this.log.push("BEGIN");
-    try {
-      const result = await work({ query: (sql, params) => this.call("tx", sql, params) });
-      this.log.push("COMMIT");
-      return result;
-    } catch (err) {
-      this.log.push("ROLLBACK");
-      throw err;
-    }
-  }
-
-  async close(): Promise<void> {
-    this.closed += 1;
-  }
+function setup(options: VisitStoreOptions & { replica?: boolean } = {}): {
+  primary: MemoryDb;
+  replica: MemoryReplica;
+  store: VisitStore;
+  errors: string[];
+} {
+  const primary = new MemoryDb();
+  const replica = new MemoryReplica(primary);
+  const errors: string[] = [];
+  let n = 0;
+  const store = new VisitStore(primary, options.replica === false ? undefined : replica, {
+    logError: (l) => errors.push(l),
+    newRequestId: () => `app-${++n}`,
+    ...options,
+  });
+  return { primary, replica, store, errors };
 }
 
-const SELECT = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_totals";
-const REQUEST_ID = "9f0c1c5e-8d4b-4a51-9a2e-3f6b7c8d9e0a";
-const rows =
-  (total: unknown): Responder =>
-  () => [{ total }];
-const failing =
-  (message: string): Responder =>
-  () => {
-    throw new Error(message);
-  };
-
 describe("VisitStore", () => {
-  describe("recordVisit", () => {
-    it("inserts the visit and bumps the server's total in one transaction on the writer", async () => {
-      const writer = new FakeDb((sql) =>
-        sql.startsWith("INSERT INTO visits ") ? { insertId: 101, affectedRows: 1 } : { affectedRows: 2 },
+  describe("recording visits", () => {
+    it("records a visit and bumps its server's total in one transaction, then reads the total", async () => {
+      const { primary, store } = setup({ replica: false });
+      assert.deepEqual(await store.recordVisit("server-2", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
+      assert.deepEqual(primary.log, [BEGIN, ...inserting("server-2", A), select(A), COMMIT, TOTAL]);
+    });
+
+    it("gives a request without an id one of its own, so it counts every time", async () => {
+      const { primary, store } = setup({ replica: false });
+      await store.recordVisit("server-1");
+      await store.recordVisit("server-1");
+      assert.deepEqual(
+        primary.visits.map((v) => v.requestId),
+        ["app-1", "app-2"],
       );
-      const reader = new FakeDb(rows(0));
-      const store = new VisitStore(writer, reader);
-      assert.deepEqual(await store.recordVisit("server-2"), { visitId: 101, replayed: false });
-      assert.deepEqual(writer.log, [
-        "BEGIN",
-        'tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-2",null]',
-        'tx: INSERT INTO visit_totals (server, total) VALUES (?, 1) ON DUPLICATE KEY UPDATE total = total + 1 ["server-2"]',
-        "COMMIT",
-      ]);
-      assert.deepEqual(reader.log, []);
+      assert.deepEqual(primary.totals, new Map([["server-1", 2]]));
     });
 
-    it("rolls back and rejects when the total cannot be bumped", async () => {
-      const writer = new FakeDb((sql) => {
-        if (sql.startsWith("INSERT INTO visit_totals")) throw new Error("ER_LOCK_WAIT_TIMEOUT");
-        return { insertId: 5 };
-      });
-      const store = new VisitStore(writer, undefined);
-      await assert.rejects(store.recordVisit("server-1"), { message: "ER_LOCK_WAIT_TIMEOUT" });
-      assert.equal(writer.log[0], "BEGIN");
-      assert.equal(writer.log[writer.log.length - 1], "ROLLBACK");
+    it("puts the visits that arrive during a transaction into the next one: one INSERT, one bump, each its own id", async () => {
+      const { primary, store } = setup({ replica: false });
+      const pages = await Promise.all([A, B, C, "d"].map((id) => store.recordVisit("server-1", id)));
+      assert.deepEqual(
+        pages.map((p) => [p.visitId, p.replayed]),
+        [
+          [1, false],
+          [2, false],
+          [3, false],
+          [4, false],
+        ],
+      );
+      // The first went alone; the second batch's total includes all of it.
+      assert.deepEqual(
+        pages.map((p) => p.total),
+        [1, 4, 4, 4],
+      );
+      assert.deepEqual(primary.log.slice(7), [BEGIN, ...inserting("server-1", B, C, "d"), select(B, C, "d"), COMMIT, TOTAL]);
+      assert.deepEqual(primary.totals, new Map([["server-1", 4]]));
     });
 
-    it("records the request id with the visit", async () => {
-      const writer = new FakeDb((sql) => (sql.startsWith("INSERT INTO visits ") ? { insertId: 7 } : { affectedRows: 1 }));
-      assert.deepEqual(await new VisitStore(writer, undefined).recordVisit("server-1", REQUEST_ID), { visitId: 7, replayed: false });
-      assert.equal(writer.log[1], `tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-1","${REQUEST_ID}"]`);
-      assert.equal(writer.log.length, 4);
+    it("answers a replayed request id with the first visit and does not count it", async () => {
+      const { primary, store } = setup({ replica: false });
+      await store.recordVisit("server-1", A);
+      primary.log = [];
+      assert.deepEqual(await store.recordVisit("server-2", A), { visitId: 1, replayed: true, total: 1, readFrom: "primary" });
+      assert.deepEqual(primary.log, [BEGIN, ...inserting("server-2", A), select(A), COMMIT, TOTAL]);
+      // server-2's row exists now, at 0: the bump added what the INSERT added, nothing.
+      assert.deepEqual(
+        primary.totals,
+        new Map([
+          ["server-1", 1],
+          ["server-2", 0],
+        ]),
+      );
     });
 
-    it("answers a replayed request id with the visit recorded the first time, without bumping the total", async () => {
-      const writer = new FakeDb((sql, params) => {
-        if (sql.startsWith("INSERT INTO visits ")) throw duplicateEntry(String(params[1]));
-        if (sql.startsWith("SELECT id FROM visits")) return [{ id: 41 }];
-        throw new Error(`unexpected ${sql}`);
-      });
-      assert.deepEqual(await new VisitStore(writer, undefined).recordVisit("server-2", REQUEST_ID), { visitId: 41, replayed: true });
-      assert.deepEqual(writer.log, [
-        "BEGIN",
-        `tx: INSERT INTO visits (server, request_id) VALUES (?, ?) ["server-2","${REQUEST_ID}"]`,
-        `tx: SELECT id FROM visits WHERE request_id = ? ["${REQUEST_ID}"]`,
-        "COMMIT",
-      ]);
+    it("counts the new visits of a batch that also holds a replay, and the same id twice in a batch once", async () => {
+      const { primary, store } = setup({ replica: false });
+      await store.recordVisit("server-1", A);
+      const first = store.recordVisit("server-1", "x"); // in flight while the next four wait
+      const pages = await Promise.all([A, B, B, C].map((id) => store.recordVisit("server-1", id)));
+      await first;
+      assert.deepEqual(
+        pages.map((p) => [p.visitId, p.replayed]),
+        [
+          [1, true],
+          [3, false],
+          [3, true],
+          [4, false],
+        ],
+      );
+      assert.ok(primary.log.includes(insert(["server-1", A], ["server-1", B], ["server-1", C])));
+      assert.deepEqual(primary.totals, new Map([["server-1", 4]]));
+      assert.deepEqual(
+        pages.map((p) => p.total),
+        [4, 4, 4, 4],
+      );
     });
 
-    it("rethrows a duplicate key that is not a replay: no request id, or no visit with it", async () => {
-      const clash = new FakeDb(() => {
-        throw duplicateEntry("1");
-      });
-      await assert.rejects(new VisitStore(clash, undefined).recordVisit("server-1"), { code: "ER_DUP_ENTRY" });
-      assert.deepEqual(clash.log.slice(-1), ["ROLLBACK"]);
-      const noRow = new FakeDb((sql) => {
-        if (sql.startsWith("INSERT INTO visits ")) throw duplicateEntry("1");
-        return [];
-      });
-      await assert.rejects(new VisitStore(noRow, undefined).recordVisit("server-1", REQUEST_ID), { code: "ER_DUP_ENTRY" });
-      assert.deepEqual(noRow.log.slice(-2), [`tx: SELECT id FROM visits WHERE request_id = ? ["${REQUEST_ID}"]`, "ROLLBACK"]);
-    });
-
-    it("does not take another error of the INSERT for a replay", async () => {
-      const writer = new FakeDb(() => {
-        throw Object.assign(new Error("ER_LOCK_WAIT_TIMEOUT"), { code: "ER_LOCK_WAIT_TIMEOUT", errno: 1205 });
-      });
-      await assert.rejects(new VisitStore(writer, undefined).recordVisit("server-1", REQUEST_ID), { code: "ER_LOCK_WAIT_TIMEOUT" });
-      assert.equal(writer.log.length, 3, "BEGIN, INSERT, ROLLBACK: no SELECT");
-    });
-
-    it("rejects a result without a usable insertId", async () => {
-      const store = new VisitStore(new FakeDb(() => ({ affectedRows: 1 })), undefined);
-      await assert.rejects(store.recordVisit("server-1"), { message: "unexpected insertId from the database: undefined" });
+    it("fails every visit of a batch whose transaction fails, and records none of them", async () => {
+      const { primary, store } = setup({ replica: false });
+      primary.failAt = { sql: COUNT_INSERTED, err: new Error("ER_LOCK_WAIT_TIMEOUT") };
+      // A goes alone; B and C share the next transaction.
+      const pages = [A, B, C].map((id) => store.recordVisit("server-1", id));
+      for (const page of pages) await assert.rejects(page, { message: "ER_LOCK_WAIT_TIMEOUT" });
+      assert.deepEqual(primary.visits, []);
+      assert.equal(primary.log.filter((l) => l === "ROLLBACK").length, 2);
+      primary.failAt = undefined;
+      assert.equal((await store.recordVisit("server-1", B)).total, 1, "a replay after the 503 counts once");
     });
   });
 
-  describe("totalVisits", () => {
-    it("reads from the replica when it answers", async () => {
-      const writer = new FakeDb(rows(1));
-      const reader = new FakeDb(rows(42));
-      assert.deepEqual(await new VisitStore(writer, reader).totalVisits(), { total: 42, readFrom: "replica" });
-      assert.deepEqual(reader.log, [`pool: ${SELECT} []`]);
-      assert.deepEqual(writer.log, []);
+  describe("read-your-writes", () => {
+    it("waits on the replica for the batch's GTID, then reads the total there", async () => {
+      const { primary, replica, store } = setup();
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "replica" });
+      assert.deepEqual(primary.log.slice(-2), [COMMIT, GTID]);
+      assert.deepEqual(replica.log, [wait("0-1-1"), TOTAL]);
     });
 
-    it("accepts the total as a decimal string (big numbers)", async () => {
-      const store = new VisitStore(new FakeDb(rows(0)), new FakeDb(rows("9007199254740991")));
-      assert.deepEqual(await store.totalVisits(), { total: 9007199254740991, readFrom: "replica" });
+    it("waits and reads once per batch, for every visit of it", async () => {
+      const { replica, store } = setup();
+      const pages = await Promise.all([A, B, C].map((id) => store.recordVisit("server-1", id)));
+      assert.deepEqual(
+        pages.map((p) => [p.total, p.readFrom]),
+        [
+          [1, "replica"],
+          [3, "replica"],
+          [3, "replica"],
+        ],
+      );
+      assert.deepEqual(replica.log, [wait("0-1-1"), TOTAL, wait("0-1-2"), TOTAL]);
     });
 
-    it("reads from the primary when there is no replica", async () => {
-      const writer = new FakeDb(rows(3));
-      assert.deepEqual(await new VisitStore(writer, undefined).totalVisits(), { total: 3, readFrom: "primary" });
-      assert.deepEqual(writer.log, [`pool: ${SELECT} []`]);
-    });
-
-    it("falls back to the primary when the replica fails, and logs it once", async () => {
-      const errors: string[] = [];
-      const reader = new FakeDb(failing("connect ETIMEDOUT"));
-      const store = new VisitStore(new FakeDb(rows(9)), reader, { logError: (l) => errors.push(l), readerRetryMs: 0 });
-      assert.deepEqual(await store.totalVisits(), { total: 9, readFrom: "primary" });
-      assert.deepEqual(await store.totalVisits(), { total: 9, readFrom: "primary" });
-      assert.equal(reader.log.length, 2);
-      assert.deepEqual(errors, ["replica read failed, reading totals from the primary: connect ETIMEDOUT"]);
-    });
-
-    it("skips a failed replica for readerRetryMs, then tries it again", async () => {
+    it("reads from the primary when the replica has not applied the commit in time, and skips it for a while", async () => {
       let now = 1000;
-      let replicaUp = false;
-      const errors: string[] = [];
-      const reader = new FakeDb(() => {
-        if (!replicaUp) throw new Error("ECONNREFUSED");
-        return [{ total: 50 }];
-      });
-      const store = new VisitStore(new FakeDb(rows(51)), reader, { readerRetryMs: 5000, now: () => now, logError: (l) => errors.push(l) });
-      assert.equal((await store.totalVisits()).readFrom, "primary");
+      const { primary, replica, store, errors } = setup({ now: () => now, readerRetryMs: 5000 });
+      replica.stuck = true;
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
+      assert.equal(primary.log[primary.log.length - 1], TOTAL);
       now = 5999;
-      replicaUp = true;
-      assert.equal((await store.totalVisits()).readFrom, "primary");
-      assert.equal(reader.log.length, 1, "the replica is not asked during the retry delay");
+      replica.stuck = false;
+      assert.equal((await store.recordVisit("server-1", B)).readFrom, "primary");
+      assert.equal(replica.timeouts.length, 1, "the replica is not asked during the retry delay");
       now = 6000;
-      assert.deepEqual(await store.totalVisits(), { total: 50, readFrom: "replica" });
+      assert.deepEqual(await store.recordVisit("server-1", C), { visitId: 3, replayed: false, total: 3, readFrom: "replica" });
+      // Reading a total: the replica within its pool's script time, the primary within what is left (the clock stood still).
+      assert.deepEqual(replica.timeouts, [undefined, undefined]);
+      assert.deepEqual(
+        primary.timeouts.filter((t) => t !== undefined),
+        [500, 500],
+      );
       assert.deepEqual(errors, [
-        "replica read failed, reading totals from the primary: ECONNREFUSED",
+        "replica read failed, reading totals from the primary: it had not applied 0-1-1 within 100 ms",
         "replica answers again; reading totals from it",
       ]);
     });
 
-    it("rejects with the primary's error when both fail", async () => {
-      const store = new VisitStore(new FakeDb(failing("primary down")), new FakeDb(failing("replica down")), { logError: () => undefined });
-      await assert.rejects(store.totalVisits(), { message: "primary down" });
+    it("reads from the primary when the replica fails, logging once per outage", async () => {
+      const { replica, store, errors } = setup({ readerRetryMs: 0 });
+      replica.failWith = new Error("connect ETIMEDOUT");
+      for (const id of [A, B]) assert.equal((await store.recordVisit("server-1", id)).readFrom, "primary");
+      assert.equal(replica.log.length, 2);
+      assert.deepEqual(errors, ["replica read failed, reading totals from the primary: connect ETIMEDOUT"]);
     });
 
-    it("rejects a malformed total", async () => {
-      const store = new VisitStore(new FakeDb(() => []), undefined);
-      await assert.rejects(store.totalVisits(), { message: "unexpected total from the database: undefined" });
+    it("reads from the primary for a batch of replays only: it wrote nothing, so it has no GTID", async () => {
+      const { replica, store } = setup();
+      await store.recordVisit("server-1", A);
+      replica.log = [];
+      assert.deepEqual(await store.recordVisit("server-2", A), { visitId: 1, replayed: true, total: 1, readFrom: "primary" });
+      assert.deepEqual(replica.log, []);
+    });
+
+    it("fails a batch whose script fails after COMMIT; its replay finds the visits recorded, counted once", async () => {
+      const { primary, store } = setup();
+      primary.failAt = { sql: SELECT_LAST_GTID, err: new Error("Query inactivity timeout") };
+      await assert.rejects(store.recordVisit("server-1", A), { message: "Query inactivity timeout" });
+      primary.failAt = undefined;
+      assert.deepEqual(await store.recordVisit("server-2", A), { visitId: 1, replayed: true, total: 1, readFrom: "primary" });
+    });
+
+    it("on MySQL (RDS), reads the total from the primary: there is no GTID to wait for", async () => {
+      const { primary, replica, store } = setup({ flavor: "mysql" });
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
+      assert.ok(!primary.log.includes(GTID));
+      assert.deepEqual(replica.log, []);
+    });
+
+    it("rejects with the primary's error when both fail", async () => {
+      const { primary, replica, store } = setup();
+      replica.failWith = new Error("replica down");
+      primary.failAt = { sql: SELECT_TOTAL, err: new Error("primary down") };
+      await assert.rejects(store.recordVisit("server-1", A), { message: "primary down" });
     });
   });
 
   it("close() closes the writer and the replica", async () => {
-    const writer = new FakeDb(rows(0));
-    const reader = new FakeDb(rows(0));
-    await new VisitStore(writer, reader).close();
-    assert.deepEqual([writer.closed, reader.closed], [1, 1]);
-    await new VisitStore(writer, undefined).close();
-    assert.equal(writer.closed, 2);
+    const { primary, replica, store } = setup();
+    await store.close();
+    assert.deepEqual([primary.closed, replica.closed], [1, 1]);
+    await new VisitStore(primary, undefined).close();
+    assert.equal(primary.closed, 2);
   });
 });

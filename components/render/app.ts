@@ -3,11 +3,19 @@ import { lines } from "./text";
 
 export const APP_PASSWORD_PATH = "/etc/foobar/secrets/db-password";
 
+/**
+ * The database engine the app talks to: our MariaDB lets a page wait on its replica for its own
+ * write (MASTER_GTID_WAIT); RDS MySQL gives the app no GTID to wait for, so it reads totals from
+ * the primary (app/src/store.ts).
+ */
+export type AppDbFlavor = "mariadb" | "mysql";
+
 export interface AppEnvInput {
     readonly serverName: string;
     readonly domain: string;
     readonly listenHost: string;
     readonly port: number;
+    readonly dbFlavor: AppDbFlavor;
     readonly writerHost: string;
     readonly readerHost?: string;
     readonly dbPort: number;
@@ -24,6 +32,7 @@ export function appEnvironment(input: AppEnvInput): ReadonlyArray<readonly [stri
         ["FOOBAR_DOMAIN", input.domain],
         ["FOOBAR_LISTEN_HOST", input.listenHost],
         ["FOOBAR_PORT", String(input.port)],
+        ["FOOBAR_DB_FLAVOR", input.dbFlavor],
         ["FOOBAR_DB_WRITER_HOST", input.writerHost],
         ["FOOBAR_DB_WRITER_PORT", String(input.dbPort)],
     ];

@@ -10,6 +10,17 @@ export const HAPROXY_FRONTEND = "www";
 export const HAPROXY_BACKEND = "web";
 /** The header carrying HAProxy's id of a client request to the app (app/src/server.ts reads it). */
 export const REQUEST_ID_HEADER = "X-Request-Id";
+/** The in-memory ring that holds every request's log line (read: `show events requests`, HAPROXY_ADMIN_SOCKET). */
+export const HAPROXY_LOG_RING = "requests";
+/** The local CLI socket (root and the haproxy group only): `show events`, `show stat`. */
+export const HAPROXY_ADMIN_SOCKET = "/run/haproxy/admin.sock";
+/**
+ * What HAProxy gives a server to answer. A server that died without a word (SIGKILL, power loss:
+ * no RST) is noticed by this timeout alone, and the request is then replayed on another server
+ * (retry-on response-timeout): so it bounds the slowest answer a client sees during a failover.
+ * The app answers or gives up within its page deadline (app/src/poolConfig.ts), below this.
+ */
+export const SERVER_TIMEOUT_MS = 2000;
 
 /**
  * Mozilla's intermediate TLS profile (guideline 5.7): TLS 1.2 with ECDHE + AEAD suites for ECDSA
@@ -78,7 +89,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     return lines(
         "# Rendered by foobar-infra (components/render/haproxy.ts). Do not edit by hand.",
         "global",
-        "    log stdout format raw local0 info",
+        // Every request's line goes to a ring in memory: no syscall per request (the line through
+        // the container's stdout cost the static path most of its throughput). Requests that
+        // failed (log-separate-errors raises them to "err") also go to stdout, for `docker logs`.
+        `    log ring@${HAPROXY_LOG_RING} local0 info`,
+        "    log stdout format raw local0 err",
+        `    stats socket ${HAPROXY_ADMIN_SOCKET} mode 660 level admin`,
         "    user haproxy",
         "    group haproxy",
         "    maxconn 4096",
@@ -92,16 +108,20 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    mode http",
         "    log global",
         "    option httplog",
+        "    option log-separate-errors",
         "    option dontlognull",
         "    option forwardfor",
-        "    timeout connect 1s",
+        // Also the connect timeout of a health check: a server that died in silence (no SYN-ACK)
+        // fails two checks (with fastinter) and leaves rotation within about 2.5 s.
+        "    timeout connect 500ms",
         "    timeout client 30s",
-        "    timeout server 30s",
+        `    timeout server ${SERVER_TIMEOUT_MS}ms`,
         "    timeout http-request 10s",
         "    timeout http-keep-alive 10s",
         "    timeout queue 5s",
         `    timeout check ${hc.timeoutMs}ms`,
         "    # A request that fails on one server is replayed on another: a dying server costs no errors.",
+        "    # all-retryable-errors includes response-timeout: a request to a server that died in silence.",
         "    retries 3",
         "    option redispatch 1",
         "    retry-on all-retryable-errors",
@@ -126,8 +146,17 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         // A connection refused on live traffic takes the server out at once, not after `fall`
         // checks: only then can a retry land on a backup server (redispatch never picks one
         // while an active server is still up).
-        `    default-server check inter ${hc.intervalMs}ms fall ${hc.fall} rise ${hc.rise} observe layer4 error-limit 1 on-error mark-down`,
+        // fastinter: once a check has failed (or passed on a down server), the next come quickly, so
+        // `fall` (or `rise`) checks take little longer than one interval.
+        `    default-server check inter ${hc.intervalMs}ms fastinter ${fastInterMs(hc.intervalMs)}ms fall ${hc.fall} rise ${hc.rise} observe layer4 error-limit 1 on-error mark-down`,
         ...input.servers.map((s) => `    server ${s.name} ${s.address}:${s.port}${s.backup ? " backup" : ""}`),
+        "",
+        `ring ${HAPROXY_LOG_RING}`,
+        '    description "every request\'s log line"',
+        "    format raw",
+        "    maxlen 2048",
+        "    # About 4,000 lines of the most recent requests.",
+        "    size 4194304",
         "",
         "frontend stats",
         `    bind ${input.statsBind}`,
@@ -137,6 +166,11 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    stats refresh 5s",
         "    no log",
     );
+}
+
+/** The check interval while a server changes state: a quarter of the interval, at least 100 ms. */
+export function fastInterMs(intervalMs: number): number {
+    return Math.max(100, Math.round(intervalMs / 4));
 }
 
 /** HAProxy reads the certificate and its key from one PEM file. */

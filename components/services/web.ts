@@ -25,6 +25,7 @@ export function appService({ topology, view }: ServiceContext, app: AppPlan): Re
         domain: topology.args.domain,
         listenHost: view.appListenHost,
         port: PORTS.app,
+        dbFlavor: primaryOf(topology).kind === "rds" ? "mysql" : "mariadb",
         writerHost: view.reach(app, primaryOf(topology)),
         readerHost: app.reader === undefined ? undefined : view.reach(app, app.reader),
         dbPort: PORTS.mysql,
@@ -32,8 +33,6 @@ export function appService({ topology, view }: ServiceContext, app: AppPlan): Re
         user: APP_DB_USER,
         caFile: DATABASE_CA_PATH,
     });
-    // The app image has no curl: node asks /healthz itself.
-    const probe = `require("http").get("http://127.0.0.1:${PORTS.app}/healthz", (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on("error", () => process.exit(1))`;
     // Our own database's CA comes with the stack; RDS's is Amazon's, which the aws platform fetches at boot.
     const ca =
         primaryOf(topology).kind === "mariadb"
@@ -42,6 +41,7 @@ export function appService({ topology, view }: ServiceContext, app: AppPlan): Re
     return {
         files: [{ path: APP_PASSWORD_PATH, withSecrets: (secret) => secret("appPassword") }, ...ca],
         env,
-        healthcheck: ["CMD", "node", "-e", probe],
+        // curl (from the shared base image), not a node process per check.
+        healthcheck: httpCheck(`http://127.0.0.1:${PORTS.app}/healthz`),
     };
 }

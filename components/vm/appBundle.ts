@@ -1,10 +1,11 @@
 // The application code base as files, for platforms that install it on a plain VM (aws): the app
 // transpiled to JavaScript (as images/app/transpile.js does in the image: CommonJS, ES2020, no
-// type check, which `npm test` does), without comments so a web server's user data stays well
-// under EC2's 16 KiB; and the static assets nginx serves. Read once from the repository.
+// type check, which `npm test` does), without comments; and the static assets nginx serves. Read
+// once from the repository. `installedFiles` lays them out where the VM's units look for them.
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { STATIC_ROOT } from "../render/nginx";
 
 export const APP_ROOT = "/opt/foobar-app";
 export const STATIC_SOURCE = "app/public";
@@ -48,4 +49,22 @@ let cached: { app: BundleFile[]; statics: BundleFile[] } | undefined;
 export function appBundle(): { readonly app: readonly BundleFile[]; readonly statics: readonly BundleFile[] } {
     cached ??= { app: filesUnder("app/src", (n) => n.endsWith(".ts")).map(transpile), statics: filesUnder(STATIC_SOURCE, () => true) };
     return cached;
+}
+
+/** The directories the bundle installs into: the app's JavaScript and nginx's static root. */
+export const BUNDLE_ROOTS: readonly string[] = [path.posix.join(APP_ROOT, "dist"), STATIC_ROOT];
+
+/** One file of the bundle where it goes on a VM: root-owned, world-readable, as write_files made them. */
+export interface InstalledFile {
+    readonly path: string;
+    readonly content: string;
+    readonly mode: "0644";
+}
+
+/** Every file of the bundle at its path on a VM: app/dist/x.js under APP_ROOT, app/public/y under STATIC_ROOT. */
+export function installedFiles(bundle = appBundle()): InstalledFile[] {
+    return [
+        ...bundle.app.map((f) => ({ path: path.posix.join(APP_ROOT, f.source.replace(/^app\//, "")), content: f.content })),
+        ...bundle.statics.map((f) => ({ path: path.posix.join(STATIC_ROOT, path.basename(f.source)), content: f.content })),
+    ].map((f) => ({ ...f, mode: "0644" as const }));
 }

@@ -1,16 +1,15 @@
 // What a plain VM does at first boot, per service on it: Debian packages, the very files the
-// docker platform uploads (from the same renderers), and the commands that start each daemon.
-// Generic: any VM platform with cloud-init can use it; the aws platform adds SSM and RDS. Pure.
-import * as path from "path";
+// docker platform uploads (from the same renderers), and the commands that start each daemon; the
+// app's code base comes the platform's way (BundleDelivery). Generic: any VM platform with
+// cloud-init can use it; the aws platform adds SSM, S3 and RDS. Pure.
 import { APP_PASSWORD_PATH, renderEnvFile } from "../render/app";
 import { HAPROXY_CERT_PATH } from "../render/haproxy";
 import { MARIADB_BOOTSTRAP_PATH, MARIADB_KEY_PATH } from "../render/mariadb";
 import { EXPORTER_CLIENT_PATH } from "../render/mysqldExporter";
-import { STATIC_ROOT } from "../render/nginx";
 import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../render/prometheusAuth";
 import { lines } from "../render/text";
 import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
-import { APP_ROOT, BundleFile } from "./appBundle";
+import { APP_ROOT } from "./appBundle";
 import { BootFile, SecretFileOwner } from "./cloudInit";
 import { mariadbDataVolume } from "./dataVolume";
 
@@ -47,11 +46,22 @@ export interface VmService {
     readonly dataDevices?: readonly string[];
 }
 
-/** The app as JavaScript and the static assets nginx serves (appBundle.ts). */
-export interface Bundle {
-    readonly app: readonly BundleFile[];
-    readonly statics: readonly BundleFile[];
+/**
+ * How the app's code base and nginx's static assets (appBundle.ts) reach the VM: they are too large
+ * for user data (EC2 takes 16 KiB), so the platform fetches them at boot (aws: from the stack's S3
+ * bucket). `files` say what to fetch; `commands` install it, before the app or nginx starts.
+ */
+export interface BundleDelivery {
+    readonly files: readonly BootFile[];
+    readonly commands: readonly string[][];
 }
+
+/** The services that read the bundle: the app runs its JavaScript, nginx serves the static assets. */
+const BUNDLE_KINDS: readonly string[] = ["app", "nginx"];
+
+/** Whether a VM with these services needs the bundle. */
+export const usesBundle = (services: ReadonlyArray<{ readonly kind: string }>): boolean =>
+    services.some((s) => BUNDLE_KINDS.includes(s.kind));
 
 /** One service's share of the boot: packages, files, commands before the secrets are filled in, and after. */
 export interface BootSteps {
@@ -95,18 +105,16 @@ const restarted = (pkg: string, unit: string, files: readonly BootFile[]): BootS
     commands: [["systemctl", "restart", unit]],
 });
 
-function stepsFor(service: VmService, bundle: Bundle): BootSteps {
+function stepsFor(service: VmService): BootSteps {
     const files = [...service.files];
     switch (service.kind) {
         case "haproxy":
-            return restarted("haproxy", "haproxy", files);
+            // socat: HAProxy's CLI, where its request log is read (`show events requests`).
+            return { ...restarted("haproxy", "haproxy", files), packages: ["haproxy", "socat"] };
         case "nginx":
             return {
                 packages: ["nginx-light"],
-                files: [
-                    ...files,
-                    ...bundle.statics.map((f) => ({ path: path.posix.join(STATIC_ROOT, path.basename(f.source)), content: f.content })),
-                ],
+                files,
                 before: [],
                 commands: [
                     ["rm", "-f", "/etc/nginx/sites-enabled/default"],
@@ -118,7 +126,6 @@ function stepsFor(service: VmService, bundle: Bundle): BootSteps {
                 packages: ["nodejs", "node-mysql"],
                 files: [
                     ...files,
-                    ...bundle.app.map((f) => ({ path: path.posix.join(APP_ROOT, f.source.replace(/^app\//, "")), content: f.content })),
                     { path: APP_ENV_PATH, content: renderEnvFile(service.env ?? []) },
                     { path: APP_UNIT_PATH, content: APP_UNIT },
                 ],
@@ -150,10 +157,16 @@ function stepsFor(service: VmService, bundle: Bundle): BootSteps {
 /** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
 const START_ORDER: readonly VmService["kind"][] = ["mariadb", "mysqld-exporter", "app", "nginx", "haproxy", "prometheus"];
 
-/** Every service's steps in start order, after any the platform puts first (e.g. the aws RDS bootstrap). */
-export function bootSteps(services: readonly VmService[], bundle: Bundle, first: readonly BootSteps[] = []): BootSteps {
+/**
+ * Every service's steps in start order, after any the platform puts first (e.g. the aws RDS
+ * bootstrap); the bundle's delivery goes just before the first service that reads it.
+ */
+export function bootSteps(services: readonly VmService[], bundle: BundleDelivery, first: readonly BootSteps[] = []): BootSteps {
     const ordered = [...services].sort((a, b) => START_ORDER.indexOf(a.kind) - START_ORDER.indexOf(b.kind));
-    const steps = [...first, ...ordered.map((s) => stepsFor(s, bundle))];
+    const own = ordered.map(stepsFor);
+    const reader = ordered.findIndex((s) => usesBundle([s]));
+    if (reader >= 0) own.splice(reader, 0, { packages: [], files: bundle.files, before: [], commands: bundle.commands });
+    const steps = [...first, ...own];
     return {
         packages: [...new Set(steps.flatMap((s) => s.packages))],
         files: once(steps.flatMap((s) => s.files)),

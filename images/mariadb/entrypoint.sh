@@ -20,6 +20,13 @@ for f in /etc/mysql/foobar/*.sql; do
     chmod 0400 "$f"
 done
 
+# A data directory made by an image whose mysql user had another uid (the uids follow the order
+# the packages' postinsts ran in: images/base) is handed to this image's mysql first.
+if [ -d "$datadir/mysql" ] && [ "$(stat -c %u "$datadir")" != "$(id -u mysql)" ]; then
+    echo "foobar-mariadb: $datadir is owned by uid $(stat -c %u "$datadir"), not mysql's; re-owning it" >&2
+    chown -R mysql:mysql "$datadir"
+fi
+
 if [ ! -d "$datadir/mysql" ]; then
     echo "foobar-mariadb: initialising empty data directory $datadir" >&2
     install -d -o mysql -g mysql -m 0755 "$datadir"

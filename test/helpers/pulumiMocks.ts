@@ -214,6 +214,21 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ebs/volume:Volume": (name) => ({ arn: arn("ec2", `volume/${name}`) }),
     "aws:ec2/volumeAttachment:VolumeAttachment": () => ({}),
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": (name) => ({ arn: arn("dlm", `policy/${name}`) }),
+    // The provider names a bucket after its resource, with a random suffix (here a fixed one); S3's ARNs name no region or account.
+    "aws:s3/bucket:Bucket": (name, inputs) => {
+        const bucket = inputs.bucket ?? `${name}-20261101`;
+        return { bucket, arn: `arn:aws:s3:::${bucket}` };
+    },
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": () => ({}),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": () => ({}),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": () => ({}),
+    "aws:s3/bucketPolicy:BucketPolicy": () => ({}),
+    "aws:s3/bucketObjectv2:BucketObjectv2": (_name, inputs) => ({
+        etag: crypto
+            .createHash("md5")
+            .update(inputs.content ?? "")
+            .digest("hex"),
+    }),
     // The readiness gate (components/platforms/aws/readiness.ts): a dynamic resource whose outputs are its inputs.
     "pulumi-nodejs:dynamic/foobar:InstanceReadiness": () => ({}),
 };

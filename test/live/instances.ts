@@ -54,19 +54,8 @@ export interface StandinVpc {
 
 /** Creates the VPC stand-in. Not internal: instances install packages from Debian's archive. */
 export async function createVpc(vpc: StandinVpc): Promise<void> {
-    await docker([
-        "network",
-        "create",
-        "--driver",
-        "bridge",
-        "--subnet",
-        vpc.subnet,
-        "--gateway",
-        vpc.gateway,
-        "--label",
-        `${vpc.label.key}=${vpc.label.value}`,
-        vpc.name,
-    ]);
+    const label = `${vpc.label.key}=${vpc.label.value}`;
+    await docker(["network", "create", "--driver", "bridge", "--subnet", vpc.subnet, "--gateway", vpc.gateway, "--label", label, vpc.name]);
 }
 
 /** Removes what a run with this VPC left behind: its labelled instances, and the network if it carries the label. */
@@ -78,7 +67,7 @@ export async function removeVpcLeftovers(vpc: StandinVpc): Promise<void> {
     if (label.code === 0 && label.stdout.trim() === vpc.label.value) await docker(["network", "rm", vpc.name]);
 }
 
-/** Fake credentials for the SSM stand-in: botocore signs with them, nobody checks. */
+/** Fake credentials for the SSM and S3 stand-in: botocore signs with them, nobody checks. */
 export const FAKE_ACCESS_KEY_ID = "AKIAFOOBARSTANDIN000";
 const FAKE_SECRET_ACCESS_KEY = "foobar-standin-not-a-secret";
 
@@ -95,7 +84,9 @@ export interface BootOptions {
     readonly metaData?: Readonly<Record<string, string>>;
     /** The boot rehearsal seam: the SSM endpoint the boot helper uses instead of AWS's. */
     readonly ssmEndpoint?: string;
-    /** Region for /root/.aws/config (with ssmEndpoint); default eu-west-1. */
+    /** The same seam for S3 (the app bundle): /etc/foobar/s3-endpoint. */
+    readonly s3Endpoint?: string;
+    /** Region for /root/.aws/config (with ssmEndpoint or s3Endpoint); default eu-west-1. */
     readonly region?: string;
     readonly labels: Readonly<Record<string, string>>;
     /**
@@ -143,9 +134,10 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
             { path: "/var/lib/cloud/seed/nocloud/user-data", mode: 0o600, content: o.userData },
             { path: "/var/lib/cloud/seed/nocloud/meta-data", mode: 0o644, content: yaml.dump(metaData) },
         ];
-        if (o.ssmEndpoint !== undefined) {
+        if (o.ssmEndpoint !== undefined) entries.push({ path: "/etc/foobar/ssm-endpoint", mode: 0o644, content: `${o.ssmEndpoint}\n` });
+        if (o.s3Endpoint !== undefined) entries.push({ path: "/etc/foobar/s3-endpoint", mode: 0o644, content: `${o.s3Endpoint}\n` });
+        if (o.ssmEndpoint !== undefined || o.s3Endpoint !== undefined) {
             entries.push(
-                { path: "/etc/foobar/ssm-endpoint", mode: 0o644, content: `${o.ssmEndpoint}\n` },
                 { path: "/root/.aws", mode: 0o700 },
                 {
                     path: "/root/.aws/credentials",

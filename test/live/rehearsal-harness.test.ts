@@ -1,7 +1,8 @@
 // Proves the pieces of the aws platform's boot rehearsal, before any program builds user data
 // for them: EC2 stand-in instances boot a cloud-config with Debian's cloud-init, and the boot
 // helper (foobar-secrets) fetches each instance's own secrets from the SSM stand-in through
-// the seam and writes them into config files with the right owner and mode.
+// the seam and writes them into config files with the right owner and mode, and fetches an app
+// bundle from the S3 stand-in, checks its hash and unpacks it (test/live/artifactHarness.ts).
 //
 // Uses only its own docker network, foobar-harness (10.99.0.0/24): the SSM stand-in listens
 // on that network's gateway address, on the host; the instances are 10.99.0.10 to .13.
@@ -25,6 +26,7 @@ import {
     waitForCloudInitAll,
 } from "./instances";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
+import { ARTIFACT, BUCKET, artifactBoot, artifactFailures, assertUnpacked } from "./artifactHarness";
 
 const REPO = path.join(__dirname, "..", "..");
 const HELPER = fs.readFileSync(path.join(REPO, "components", "platforms", "aws", "files", "foobar-secrets.py"), "utf8");
@@ -80,8 +82,10 @@ function userData(s: Secrets): string {
             { path: "/usr/local/sbin/foobar-secrets", permissions: "0755", content: HELPER, defer: true },
             { path: "/etc/foobar/secrets.json", permissions: "0600", content: manifest(s), defer: true },
             { path: CONF, permissions: "0600", content: TEMPLATE, defer: true },
+            // The app bundle, as a web server's boot fetches it from S3 (after the secrets).
+            { ...artifactBoot.file, defer: true },
         ],
-        runcmd: [["/usr/local/sbin/foobar-secrets"]],
+        runcmd: [["/usr/local/sbin/foobar-secrets"], artifactBoot.command],
     };
     return `#cloud-config\n${yaml.dump(config, { lineWidth: -1 })}`;
 }
@@ -108,6 +112,7 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             host: GATEWAY,
             port: 0,
             parameters: Object.fromEntries([s1, s2].flatMap((s) => Object.keys(s.names).map((k) => [s.names[k], s.values[k]]))),
+            objects: { [`${BUCKET}/${ARTIFACT.key}`]: ARTIFACT.content },
         });
         t = Date.now();
         first = await bootInstance({
@@ -117,6 +122,7 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             ipv4Address: "10.99.0.10",
             userData: userData(s1),
             ssmEndpoint: ssm.url,
+            s3Endpoint: ssm.url,
             labels: { [LABEL.key]: LABEL.value },
         });
         instances.push(first);
@@ -188,6 +194,14 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
         );
     });
 
+    it("fetched the app bundle from the S3 stand-in at boot, checked its hash and unpacked it under its roots, owned by root", async function () {
+        await assertUnpacked(first, ssm!, "10.99.0.10");
+    });
+
+    it("fails the bundle's fetch loudly (exit 1, naming the object) and writes nothing: no such key, a wrong hash, a path outside the roots", async function () {
+        await artifactFailures(first, ssm!);
+    });
+
     it("fails (exit 1, no secret printed, no file touched, nothing fetched) on a placeholder whose key is not in the manifest", async function () {
         const bad = "/etc/foobar/harness/bad.conf";
         const badTemplate = "a = @@FOOBAR_SECRET:db_password@@\nb = @@FOOBAR_SECRET:no_such_key@@\n";
@@ -239,12 +253,14 @@ describe("boot rehearsal harness: EC2 stand-in, SSM stand-in, foobar-secrets", f
             ipv4Address: "10.99.0.11",
             userData: zlib.gzipSync(userData(s2)),
             ssmEndpoint: ssm!.url,
+            s3Endpoint: ssm!.url,
             labels: { [LABEL.key]: LABEL.value },
         });
         instances.push(second);
         await waitForCloudInit(second, BOOT_TIMEOUT_MS);
         timings["boot to cloud-init done (gzip user data)"] = Date.now() - t;
         assert.equal(await second.exec(["cat", CONF]), rendered(s2));
+        await assertUnpacked(second, ssm!, "10.99.0.11");
         assert.equal((await second.exec(["stat", "-c", "%U:%G %a", CONF])).trim(), `${OWNER}:${OWNER} 400`);
         const fromSecond = ssm!.requests.filter((q) => q.sourceAddress === "10.99.0.11").map((q) => q.name);
         assert.deepEqual(fromSecond.sort(), Object.values(s2.names).sort());

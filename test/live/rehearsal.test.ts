@@ -1,8 +1,9 @@
 // The boot rehearsal: the staging stack's EC2 user data, run the way EC2 would run it (Debian's
 // cloud-init, NoCloud seed) in systemd containers standing in for the three instances, at the
 // private addresses the plan gives them, on a docker network standing in for the VPC. The SSM
-// reads go to a local stand-in through the boot helper's documented seam. Then the site is
-// probed through server-3 as the docker live test probes it.
+// reads, and the web servers' fetch of the app bundle from S3, go to a local stand-in through the
+// boot helper's documented seam. Then the site is probed through server-3 as the docker live test
+// probes it.
 import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import * as path from "path";
@@ -43,6 +44,7 @@ import {
 import { waitFor } from "./poll";
 import { alerts, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
+import { bundleObjects, checkBundle } from "./rehearsalArtifact";
 import { databaseFigures, describeFigures, gtidSeq, visitsPresent } from "./rehearsalReplace";
 import { StandinVolume, createStandinVolumes, removeStandinVolumes, volumeState } from "./rehearsalVolumes";
 
@@ -75,6 +77,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             ipv4Address: r.inputs.privateIp,
             userData: Buffer.from(r.inputs.userDataBase64, "base64"),
             ssmEndpoint: ssm?.url,
+            s3Endpoint: ssm?.url,
             labels: { [LABEL.key]: LABEL.value, "foobar.server": serverOf(r) },
             volumes: volumes.filter((v) => v.server === serverOf(r)).map((v) => ({ hostDevice: v.loopDevice, path: v.path })),
             ...(instanceId ? { metaData: { "instance-id": instanceId } } : {}),
@@ -105,6 +108,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             port: 0,
             parameters: parameters("SecureString"),
             plainParameters: parameters("String"),
+            objects: bundleObjects(captured.resources),
         });
         const started = Date.now();
         for (const r of captured.resources.filter((x) => x.type === INSTANCE)) instances.set(serverOf(r), await boot(r));
@@ -146,6 +150,10 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         );
         assert.deepEqual(Object.fromEntries(byInstance), Object.fromEntries(expected));
         assert.ok(reads.every((r) => r.operation === "GetParameter" && r.withDecryption));
+    });
+
+    it("each web server fetched the app bundle from S3 at boot, only the object its role may read, and runs and serves it", async () => {
+        console.log(`      ${await checkBundle(captured.resources, ssm as SsmStandin, instances, site)}`);
     });
 
     it("formatted each empty database volume at first boot and keeps MariaDB's datadir on it", async () => {

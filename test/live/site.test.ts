@@ -6,6 +6,7 @@ import { SLAVE_STATUS_LABELS } from "./databaseAlertCases";
 import { login, maxVisitId, passwordOf, sql, visitIdsAfter } from "./databaseProbes";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
+import { keepAliveClients } from "./keepAliveClients";
 import { waitFor } from "./poll";
 import { alerts, query, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import {
@@ -418,6 +419,39 @@ describe("live: the dev stack on the local Docker engine", function () {
             recorded,
             [...result.visitIds].sort((a, b) => a - b),
         );
+    });
+
+    it("loses no request when server-1 is SIGKILLed under 50 keep-alive clients: none slower than 3 s, out of rotation within 3 s, back within 5 s of its start", async () => {
+        const [haproxy, stats] = haproxyOf(dev.captured);
+        const containers = await labelledContainers(dev.captured.name, ["foobar.server", "server-1"]);
+        const clients = keepAliveClients(dev.site, 50);
+        await sleep(2000);
+        // No graceful stop: the processes die at once and send no RST for what they were serving.
+        const killed = Date.now();
+        await docker(["kill", "--signal", "KILL", ...containers]);
+        let downAfterMs: number;
+        try {
+            await waitBackend(haproxy, stats, { "server-1": "DOWN" }, 30_000);
+            downAfterMs = Date.now() - killed;
+            await sleep(3000);
+        } finally {
+            await docker(["start", ...containers]);
+        }
+        const started = Date.now();
+        await waitBackend(haproxy, stats, { "server-1": "UP" }, 60_000);
+        const backAfterMs = Date.now() - started;
+        await sleep(1500);
+        const result = await clients.stop();
+        console.log(
+            `      SIGKILL: ${result.ok} ok, ${result.failures.length} failed, slowest ${result.slowestMs} ms, served by ` +
+                `${JSON.stringify([...result.servedBy])}, server-1 out of rotation ${downAfterMs} ms after the kill, ` +
+                `back ${backAfterMs} ms after docker start; slowest: ${JSON.stringify(result.slowest)}`,
+        );
+        assert.deepEqual(result.failures, []);
+        assert.ok(result.slowestMs <= 3000, `a request took ${result.slowestMs} ms: ${JSON.stringify(result.slowest)}`);
+        assert.ok(downAfterMs <= 3000, `server-1 left rotation only ${downAfterMs} ms after the kill`);
+        assert.ok(backAfterMs <= 5000, `server-1 came back only ${backAfterMs} ms after docker start`);
+        await waitServing(dev.site, ["server-1", "server-2"], 60_000);
     });
 });
 

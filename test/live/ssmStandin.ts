@@ -2,9 +2,12 @@
 // for botocore's GetParameter and PutParameter (and the AWS SDK v3's GetParameter), so the boot
 // helper (components/platforms/aws/files/foobar-secrets.py) runs unchanged in an EC2 stand-in
 // instance, pointed here by the boot rehearsal seam (/etc/foobar/ssm-endpoint), and the readiness
-// wait (components/platforms/aws/readiness.ts) can read what an instance wrote. Signatures are not
-// checked (the instances carry fake credentials); every request is recorded with its caller's
-// address, so a test can tell which instance read or wrote which parameter.
+// wait (components/platforms/aws/readiness.ts) can read what an instance wrote. The same server
+// answers S3's GetObject (path-style, as botocore asks an endpoint given by address), for the app
+// bundle the helper fetches through /etc/foobar/s3-endpoint. Signatures are not checked (the
+// instances carry fake credentials); every request is recorded with its caller's address, so a
+// test can tell which instance read or wrote which parameter, and fetched which object.
+import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 
@@ -22,11 +25,26 @@ export interface SsmRequest {
     readonly value?: string;
 }
 
+export interface S3Request {
+    /** "GetObject", or the method of anything else asked (answered 501). */
+    readonly operation: string;
+    readonly bucket: string;
+    readonly key: string;
+    readonly sourceAddress: string;
+    readonly accessKeyId?: string;
+    /** The HTTP status answered. */
+    readonly status: number;
+}
+
 export interface SsmStandin {
     /** The endpoint URL to give botocore (`endpoint_url`), e.g. http://10.99.0.1:43210. */
     readonly url: string;
-    /** Every request, in arrival order. */
+    /** Every SSM request, in arrival order. */
     readonly requests: SsmRequest[];
+    /** Every S3 request, in arrival order. */
+    readonly objectRequests: S3Request[];
+    /** Adds or replaces an object ("<bucket>/<key>"). */
+    putObject(bucket: string, key: string, body: Buffer | string): void;
     close(): Promise<void>;
 }
 
@@ -40,6 +58,8 @@ export function startSsmStandin(options: {
     parameters: Record<string, string>;
     /** String values, by name (a readiness parameter's placeholder). */
     plainParameters?: Record<string, string>;
+    /** S3 objects, by "<bucket>/<key>". */
+    objects?: Record<string, Buffer | string>;
     region?: string;
 }): Promise<SsmStandin> {
     const region = options.region ?? "eu-west-1";
@@ -48,9 +68,17 @@ export function startSsmStandin(options: {
         ...Object.entries(options.plainParameters ?? {}).map(([k, value]) => [k, { value, type: "String", version: 1 }] as const),
     ]);
     const requests: SsmRequest[] = [];
+    const objects = new Map(Object.entries(options.objects ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
+    const objectRequests: S3Request[] = [];
     let seq = 0;
+    const sourceOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const keyIdOf = (req: http.IncomingMessage) => /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
 
     const server = http.createServer((req, res) => {
+        if (req.method !== "POST") {
+            s3(req, res);
+            return;
+        }
         const chunks: Buffer[] = [];
         req.on("data", (c) => chunks.push(c));
         req.on("end", () => {
@@ -72,17 +100,16 @@ export function startSsmStandin(options: {
             }
             const operation = target.startsWith("AmazonSSM.") ? target.slice("AmazonSSM.".length) : target;
             const name = typeof body?.Name === "string" ? body.Name : "";
-            const credential = /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""));
             const put = target === "AmazonSSM.PutParameter";
             requests.push({
                 operation,
                 name,
                 withDecryption: body?.WithDecryption === true,
-                sourceAddress: (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
-                accessKeyId: credential?.[1],
+                sourceAddress: sourceOf(req),
+                accessKeyId: keyIdOf(req),
                 ...(put ? { value: String(body?.Value) } : {}),
             });
-            if (req.method !== "POST" || (target !== "AmazonSSM.GetParameter" && !put)) {
+            if (target !== "AmazonSSM.GetParameter" && !put) {
                 reply(400, {
                     __type: "InvalidAction",
                     message: `the SSM stand-in implements only GetParameter and PutParameter, not ${target || "(no X-Amz-Target)"}`,
@@ -126,6 +153,46 @@ export function startSsmStandin(options: {
         });
     });
 
+    /** S3, path-style: GET /<bucket>/<key>, as S3 answers it (an XML error otherwise). */
+    function s3(req: http.IncomingMessage, res: http.ServerResponse): void {
+        const [bucket = "", ...rest] = new URL(req.url ?? "/", "http://standin").pathname.slice(1).split("/");
+        const key = decodeURIComponent(rest.join("/"));
+        const found = objects.get(`${decodeURIComponent(bucket)}/${key}`);
+        const requestId = `STANDIN${String(++seq).padStart(9, "0")}`;
+        const fail = (status: number, code: string, message: string) => {
+            const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${requestId}</RequestId></Error>`;
+            res.writeHead(status, {
+                "Content-Type": "application/xml",
+                "Content-Length": Buffer.byteLength(xml),
+                "x-amz-request-id": requestId,
+            });
+            res.end(xml);
+            return status;
+        };
+        let status: number;
+        if (req.method !== "GET") status = fail(501, "NotImplemented", `the S3 stand-in implements only GetObject, not ${req.method}`);
+        else if (!found) status = fail(404, "NoSuchKey", "The specified key does not exist.");
+        else {
+            res.writeHead(200, {
+                "Content-Type": "application/octet-stream",
+                "Content-Length": found.length,
+                ETag: `"${crypto.createHash("md5").update(found).digest("hex")}"`,
+                "Last-Modified": new Date(0).toUTCString(),
+                "x-amz-request-id": requestId,
+            });
+            res.end(found);
+            status = 200;
+        }
+        objectRequests.push({
+            operation: req.method === "GET" ? "GetObject" : String(req.method),
+            bucket: decodeURIComponent(bucket),
+            key,
+            sourceAddress: sourceOf(req),
+            accessKeyId: keyIdOf(req),
+            status,
+        });
+    }
+
     return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(options.port, options.host, () => {
@@ -134,6 +201,8 @@ export function startSsmStandin(options: {
             resolve({
                 url: `http://${address}:${port}`,
                 requests,
+                objectRequests,
+                putObject: (bucket, key, body) => void objects.set(`${bucket}/${key}`, Buffer.from(body)),
                 close: () =>
                     new Promise<void>((done) => {
                         server.closeAllConnections();

@@ -37,6 +37,12 @@ export const AWS_TYPES = {
     volumeAttachment: "aws:ec2/volumeAttachment:VolumeAttachment",
     lifecyclePolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
     readiness: "pulumi-nodejs:dynamic/foobar:InstanceReadiness",
+    bucket: "aws:s3/bucket:Bucket",
+    bucketOwnershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    bucketEncryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+    bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
     stash: "pulumi:index:Stash",
 } as const;
 
@@ -116,6 +122,21 @@ export const withReadiness = (counts: Record<string, number>, webServers: number
     parameter: (counts.parameter ?? 0) + webServers,
     rolePolicy: (counts.rolePolicy ?? 0) + webServers,
     readiness: webServers,
+});
+
+/**
+ * Adds the app bundle's artifact: the stack's bucket (ownership, public access block, encryption,
+ * TLS-only policy), the object, and each web server's role policy that may read it.
+ */
+export const withArtifacts = (counts: Record<string, number>, webServers: number): Record<string, number> => ({
+    ...counts,
+    bucket: 1,
+    bucketOwnershipControls: 1,
+    bucketPublicAccessBlock: 1,
+    bucketEncryption: 1,
+    bucketPolicy: 1,
+    bucketObject: 1,
+    rolePolicy: (counts.rolePolicy ?? 0) + webServers,
 });
 
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */

@@ -1,9 +1,10 @@
 // Every instance role, with all its policies together: Session Manager, reads of exactly the
-// SSM parameters its own files hold (the boot helper's manifest), and (web servers) the write of its own readiness parameter; nothing more.
+// SSM parameters its own files hold (the boot helper's manifest), and (web servers) the read of the
+// app bundle's object and the write of its own readiness parameter; nothing more.
 import assert from "node:assert/strict";
-import { StackRun, byType } from "../helpers/pulumiMocks";
+import { StackRun, byType, findResource } from "../helpers/pulumiMocks";
 import { AWS_TYPES, instances, manifestOf, runStack, userData } from "./awsHelpers";
-import { MANAGED_POLICIES, allows, readableParameters, statementsOf, writableParameters } from "./iamEvaluator";
+import { MANAGED_POLICIES, allows, readableParameters, s3Access, statementsOf, writableParameters } from "./iamEvaluator";
 import { Outputs } from "./stackHelpers";
 
 const CORE = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
@@ -37,6 +38,29 @@ for (const stack of ["staging", "prod"] as const) {
                 const readable = readableParameters(statementsOf(run.resources, role), [...parameters.values()]);
                 assert.ok(!readable.some((arn) => arn.includes("/ready/")), i.name);
             }
+        });
+
+        it("lets each web server's instance read the app bundle's object and nothing else of S3; the load balancer's, nothing", () => {
+            const bucket = findResource(run.resources, AWS_TYPES.bucket, `foobar-${stack}-artifacts`).state.arn as string;
+            const key = findResource(run.resources, AWS_TYPES.bucketObject, `foobar-${stack}-app-bundle`).inputs.key as string;
+            const object = `${bucket}/${key}`;
+            // The object, another version's key in the same bucket, the bucket itself, any bucket, another bucket's object.
+            const candidates = [
+                object,
+                `${bucket}/app/${"0".repeat(64)}.json`,
+                bucket,
+                "*",
+                "arn:aws:s3:::someone-elses-bucket/app/x.json",
+            ];
+            for (const i of instances(run)) {
+                const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
+                const web = i.inputs.tags["foobar:role"] === "web";
+                assert.deepEqual(s3Access(statementsOf(run.resources, role), candidates), web ? [`s3:GetObject ${object}`] : [], i.name);
+            }
+            // The evaluator sees a grant on the bucket's every object, or on any bucket, for what it is.
+            const wide = s3Access([{ Effect: "Allow", Action: "s3:Get*", Resource: `${bucket}/*` }], candidates);
+            assert.ok(wide.includes(`s3:GetObject ${bucket}/app/${"0".repeat(64)}.json`) && wide.includes("s3:GetObjectVersion " + object));
+            assert.equal(s3Access(MANAGED_POLICIES[CORE], candidates).length, 0);
         });
 
         it("attaches no managed policy to an instance role, and lets each use Session Manager", () => {

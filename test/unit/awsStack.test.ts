@@ -134,8 +134,13 @@ describe("defineStack: the staging stack (aws, self-managed database)", () => {
                     .filter((a) => a.inputs.role === `${P}-${server}-id`)
                     .map((a) => a.name)
                     .sort(),
-                // Web servers may also write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts).
-                [`${P}-${server}-parameters`, ...(role === "web" ? [`${P}-${server}-readiness`] : []), `${P}-${server}-session-manager`],
+                // Web servers may also read the app bundle's object and write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts).
+                [
+                    ...(role === "web" ? [`${P}-${server}-artifact`] : []),
+                    `${P}-${server}-parameters`,
+                    ...(role === "web" ? [`${P}-${server}-readiness`] : []),
+                    `${P}-${server}-session-manager`,
+                ],
             );
             assert.equal(i.inputs.userDataReplaceOnChange, true);
             assert.deepEqual(i.inputs.tags, {

@@ -17,12 +17,14 @@ import {
     withDatabaseTls,
     withFlowLogs,
     withRdsExtras,
+    withArtifacts,
     withReadiness,
     writtenFile,
 } from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
-const STAGING = (webServers: number) =>
+const STAGING = (webServers: number) => withArtifacts(STAGING_BASE(webServers), webServers);
+const STAGING_BASE = (webServers: number) =>
     withDataVolumes(
         withReadiness(
             withDatabaseTls(
@@ -52,7 +54,8 @@ const STAGING = (webServers: number) =>
         ),
         webServers + 1,
     );
-const PROD = (webServers: number) =>
+const PROD = (webServers: number) => withArtifacts(PROD_BASE(webServers), webServers);
+const PROD_BASE = (webServers: number) =>
     withReadiness(
         withRdsExtras(
             withFlowLogs({
@@ -187,25 +190,28 @@ describe("defineStack: aws variants", () => {
         assert.deepEqual(
             countAws(run.resources),
             // The stack still logs the flows of the VPC it runs in.
-            withDataVolumes(
-                withReadiness(
-                    withDatabaseTls(
-                        withFlowLogs({
-                            password: 4,
-                            securityGroup: 4,
-                            ingress: 6,
-                            egress: 6,
-                            parameter: 6,
-                            ...perServer(3),
-                            eip: 1,
-                            eipAssociation: 1,
-                            stash: 1,
-                        }),
-                        3,
+            withArtifacts(
+                withDataVolumes(
+                    withReadiness(
+                        withDatabaseTls(
+                            withFlowLogs({
+                                password: 4,
+                                securityGroup: 4,
+                                ingress: 6,
+                                egress: 6,
+                                parameter: 6,
+                                ...perServer(3),
+                                eip: 1,
+                                eipAssociation: 1,
+                                stash: 1,
+                            }),
+                            3,
+                        ),
+                        2,
                     ),
-                    2,
+                    3,
                 ),
-                3,
+                2,
             ),
         );
         // The volumes are made in the existing subnets' zones.

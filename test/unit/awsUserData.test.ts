@@ -13,7 +13,6 @@ import { renderEnvFile } from "../../components/render/app";
 import { renderPrimaryBootstrap } from "../../components/render/mariadb";
 import { renderService } from "../../components/services";
 import { buildTopology } from "../../components/topology";
-import { appBundle } from "../../components/vm/appBundle";
 import { secretPlaceholder } from "../../components/vm/cloudInit";
 import { StackRun, findResource, loadStackConfig, unwrap } from "../helpers/pulumiMocks";
 import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
@@ -49,18 +48,19 @@ const RDS_CA_DOWNLOAD = [
     DB_CA,
     "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
 ];
-const APP_FILES = appBundle().app.map((f) => `/opt/foobar-app/${f.source.slice("app/".length)}`);
-const STATIC_FILES = ["/srv/foobar/static/favicon.svg", "/srv/foobar/static/style.css"];
+/** Where the boot finds the app bundle's object in S3 (awsArtifacts.test.ts): the app's code and static assets ride there. */
+const ARTIFACT = "/etc/foobar/artifact.json";
 const WEB_FILES = [
+    ARTIFACT,
     "/etc/foobar/secrets/db-password",
-    ...APP_FILES,
     "/etc/foobar/app.env",
     "/etc/systemd/system/foobar-app.service",
     "/etc/nginx/nginx.conf",
-    ...STATIC_FILES,
 ];
 const APP_RUNCMD = [["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"], [HELPER]];
 const WEB_COMMANDS = [
+    // The app bundle, fetched and checked, before the app or nginx starts.
+    [HELPER, "--artifact", ARTIFACT],
     ["systemctl", "daemon-reload"],
     ["systemctl", "enable", "--now", "foobar-app"],
     ["rm", "-f", "/etc/nginx/sites-enabled/default"],
@@ -170,7 +170,14 @@ describe("aws user data: staging", () => {
     });
 
     it("server-3: HAProxy, the primary, its exporter and Prometheus", () => {
-        assert.deepEqual(s3.packages, ["haproxy", "mariadb-server", "prometheus", "prometheus-mysqld-exporter", "python3-botocore"]);
+        assert.deepEqual(s3.packages, [
+            "haproxy",
+            "mariadb-server",
+            "prometheus",
+            "prometheus-mysqld-exporter",
+            "python3-botocore",
+            "socat",
+        ]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [
@@ -238,6 +245,7 @@ describe("aws user data: staging", () => {
             const env = writtenFile(c, "/etc/foobar/app.env");
             assert.equal(env, staging.env(`${name}-app`));
             assert.deepEqual(lines(env, "FOOBAR_DB_"), [
+                "FOOBAR_DB_FLAVOR=mariadb",
                 "FOOBAR_DB_WRITER_HOST=10.20.0.10",
                 "FOOBAR_DB_WRITER_PORT=3306",
                 `FOOBAR_DB_READER_HOST=${ip}`,
@@ -332,13 +340,9 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("installs the app bundle, the statics and the boot helper as in the repository", () => {
-        for (const f of appBundle().app)
-            assert.equal(writtenFile(s1, `/opt/foobar-app/${f.source.slice("app/".length)}`), f.content, f.source);
-        assert.ok(APP_FILES.includes("/opt/foobar-app/dist/main.js"));
-        for (const name of ["favicon.svg", "style.css"]) {
-            assert.equal(writtenFile(s2, `/srv/foobar/static/${name}`), fs.readFileSync(path.join(REPO, "app/public", name), "utf8"));
-        }
+    it("installs the boot helper and the data volume's script as in the repository; the app comes from S3", () => {
+        // Nothing of the app's code or static assets rides in user data (awsArtifacts.test.ts checks the object).
+        for (const c of [s1, s2, s3]) assert.ok(!c.write_files.some((f) => /^\/(opt\/foobar-app|srv\/foobar)\//.test(f.path)), c.hostname);
         // The helper's code as in the repository; its comment lines stay there (user data is limited to 16 KiB).
         const helper = fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8").split("\n");
         assert.equal(writtenFile(s3, HELPER), helper.filter((l, i) => i === 0 || !/^\s*#/.test(l)).join("\n"));
@@ -408,10 +412,11 @@ describe("aws user data: prod", () => {
         const prod = wiring("prod", [RDS, RDS_REPLICA]);
         const env = writtenFile(s1, "/etc/foobar/app.env");
         assert.equal(env, prod.env("server-1-app"));
-        assert.deepEqual(lines(env, "FOOBAR_DB_WRITER_HOST=").concat(lines(env, "FOOBAR_DB_READER_HOST=")), [
-            `FOOBAR_DB_WRITER_HOST=${RDS}`,
-            `FOOBAR_DB_READER_HOST=${RDS_REPLICA}`,
-        ]);
+        // RDS MySQL: the app reads totals from the primary, having no GTID to wait for on the replica.
+        assert.deepEqual(
+            lines(env, "FOOBAR_DB_FLAVOR=").concat(lines(env, "FOOBAR_DB_WRITER_HOST="), lines(env, "FOOBAR_DB_READER_HOST=")),
+            ["FOOBAR_DB_FLAVOR=mysql", `FOOBAR_DB_WRITER_HOST=${RDS}`, `FOOBAR_DB_READER_HOST=${RDS_REPLICA}`],
+        );
         assert.equal(writtenFile(s1, "/etc/nginx/nginx.conf"), prod.file("server-1-nginx", "/etc/nginx/nginx.conf"));
         assert.deepEqual(manifestOf(s1), {
             region: "eu-west-1",
@@ -421,7 +426,7 @@ describe("aws user data: prod", () => {
     });
 
     it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
-        assert.deepEqual(s3.packages, ["ca-certificates", "curl", "haproxy", "mariadb-client", "prometheus", "python3-botocore"]);
+        assert.deepEqual(s3.packages, ["ca-certificates", "curl", "haproxy", "mariadb-client", "prometheus", "python3-botocore", "socat"]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [

@@ -53,13 +53,15 @@ const gzLength = (text: string) => gzipSync(Buffer.from(text), { level: 9 }).len
 
 describe("renderCloudConfig", () => {
     const text = renderCloudConfig(input());
-    const config = yaml.load(text) as CloudConfig & { preserve_hostname: boolean; package_update: boolean };
+    const config = yaml.load(text) as CloudConfig & { preserve_hostname: boolean; package_update: boolean; apt: { conf: string } };
 
     it("renders #cloud-config YAML: hostname, sorted unique packages with botocore, the helper first in runcmd", () => {
         assert.ok(text.startsWith("#cloud-config\n"));
         assert.equal(config.hostname, "server-9");
         assert.equal(config.preserve_hostname, false);
         assert.equal(config.package_update, true);
+        // Without Recommends: no node exporter, smartmontools or ipmitool the stack never asked for.
+        assert.equal(config.apt.conf, 'APT::Install-Recommends "false";\n');
         assert.deepEqual(config.packages, ["mariadb-server", "nginx-light", "python3-botocore"]);
         assert.deepEqual(config.runcmd, [["useradd", "foobar"], [SECRETS_HELPER_PATH], ["systemctl", "restart", "nginx"]]);
     });

@@ -25,8 +25,9 @@ describe("docker day two: replacements, rolling order, stable plans", () => {
     it("writes health-check durations the way the provider reads them back (Go's time.Duration)", async () => {
         const run = await runDev();
         for (const c of byType(run.resources, TYPES.container)) {
-            const { interval, timeout, startPeriod } = c.inputs.healthcheck;
-            assert.deepEqual([interval, timeout, startPeriod], ["2s", "2s", "1m0s"], c.name);
+            const { interval, timeout, startPeriod, startInterval } = c.inputs.healthcheck;
+            // Tens of seconds apart (each check is a docker exec); no start_interval, which engines before API 1.44 refuse.
+            assert.deepEqual([interval, timeout, startPeriod, startInterval], ["30s", "5s", "1m0s", undefined], c.name);
         }
         const cases: Array<[number, string]> = [
             [0, "0s"],
@@ -55,6 +56,8 @@ describe("docker day two: replacements, rolling order, stable plans", () => {
             "server-1-nginx",
         ]);
         for (const c of first) assert.equal(c.inputs.wait, true, `${c.name} is created (and replaced) only once healthy`);
+        // Nothing waits for the last server: its containers count as created once started.
+        for (const c of second) assert.equal(c.inputs.wait, false, c.name);
         for (const c of second) {
             for (const before of first) assert.ok(c.options.dependencies.includes(before.urn), `${c.name} depends on ${before.name}`);
         }

@@ -1,6 +1,7 @@
-// A small IAM evaluator for the roles a stack registers: which SSM parameters may a role read,
-// through every policy it has (inline and attached)? Allow statements with `*` wildcards, as the
-// program writes them; an attached policy this file does not know is an error, never a guess.
+// A small IAM evaluator for the roles a stack registers: which SSM parameters may a role read, and
+// what of S3 may it touch, through every policy it has (inline and attached)? Allow statements with
+// `*` wildcards, as the program writes them; an attached policy this file does not know is an
+// error, never a guess.
 import { RecordedResource, byType } from "../helpers/pulumiMocks";
 import { AWS_TYPES } from "./awsHelpers";
 
@@ -82,4 +83,27 @@ export function writableParameters(statements: readonly Statement[], parameterAr
 export function readableParameters(statements: readonly Statement[], parameterArns: readonly string[]): string[] {
     if (statements.some((s) => s.Effect === "Deny")) throw new Error("Deny statements are not modelled");
     return parameterArns.filter((arn) => PARAMETER_READS.some((action) => statements.some((s) => allows(s, action, arn)))).sort();
+}
+
+/** The S3 APIs that read, write, list or reconfigure a bucket or its objects: what an instance role might be given. */
+export const S3_ACTIONS = [
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectAttributes",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutObjectAcl",
+];
+
+/** Every (action, resource) pair of S3_ACTIONS x `resources` the statements allow, as "action resource", sorted. */
+export function s3Access(statements: readonly Statement[], resources: readonly string[]): string[] {
+    if (statements.some((s) => s.Effect === "Deny")) throw new Error("Deny statements are not modelled");
+    return S3_ACTIONS.flatMap((action) =>
+        resources.filter((r) => statements.some((s) => allows(s, action, r))).map((r) => `${action} ${r}`),
+    ).sort();
 }

@@ -194,6 +194,19 @@ interface StackCase {
     readonly expected: ReadonlyArray<readonly [string, string]> | { readonly notApplicable: string };
 }
 
+const bucket: StackInput = { type: TYPES.bucket, name: "s-bucket", props: { id: "b-1", bucket: "b-1", arn: "arn:aws:s3:::b-1" } };
+const publicAccessBlock = (props: object = {}): StackInput => ({
+    type: TYPES.bucketPublicAccessBlock,
+    name: "s-bucket-pab",
+    props: { bucket: "b-1", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...props },
+});
+const ownership = (of = "b-1"): StackInput => ({
+    type: TYPES.bucketOwnershipControls,
+    name: "s-bucket-ownership",
+    props: { bucket: of, rule: { objectOwnership: "BucketOwnerEnforced" } },
+});
+const BLOCKS = "blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets";
+const ACLS_ON = `bucket s-bucket has ACLs enabled: add an aws.s3.BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced"`;
 const LB_ONLY = `only the load balancer's group (name ending in "-lb") may take tcp 80 and 443 from anywhere`;
 const NO_FLOW_LOG = 'VPC s-vpc has no flow log of all its traffic: add an aws.ec2.FlowLog with vpcId set to it and trafficType "ALL"';
 const S1 = "role s-server-1 (of s-server-1)";
@@ -391,6 +404,42 @@ const STACK_CASES: Record<string, readonly StackCase[]> = {
         },
     ],
     "ssm-reads-own-parameters": ssmCases,
+    "s3-buckets-private": [
+        { title: "public access blocked, ACLs off", resources: [bucket, publicAccessBlock(), ownership()], expected: [] },
+        {
+            title: "in a preview: by property dependency (the bucket's name is unknown)",
+            resources: [
+                { ...bucket, props: {} },
+                { ...publicAccessBlock({ bucket: undefined }), dependsOn: { bucket: ["s-bucket"] } },
+                { ...ownership(), props: { rule: { objectOwnership: "BucketOwnerEnforced" } }, dependsOn: { bucket: ["s-bucket"] } },
+            ],
+            expected: [],
+        },
+        {
+            title: "neither a public access block nor ownership controls (another bucket's do not count)",
+            resources: [bucket, publicAccessBlock({ bucket: "other-bucket" }), ownership("other-bucket")],
+            expected: [
+                ["s-bucket", `bucket s-bucket has no public access block: add an aws.s3.BucketPublicAccessBlock with ${BLOCKS} true`],
+                ["s-bucket", ACLS_ON],
+            ],
+        },
+        {
+            title: "a block that leaves public policies and ACLs through; ACLs left to the object writer",
+            resources: [
+                bucket,
+                publicAccessBlock({ restrictPublicBuckets: false, ignorePublicAcls: undefined }),
+                { ...ownership(), props: { bucket: "b-1", rule: { objectOwnership: "ObjectWriter" } } },
+            ],
+            expected: [
+                [
+                    "s-bucket-pab",
+                    "bucket s-bucket: public access block s-bucket-pab has ignorePublicAcls not set, restrictPublicBuckets false: set all four to true",
+                ],
+                ["s-bucket", ACLS_ON],
+            ],
+        },
+        { title: "no bucket", resources: [vpc], expected: { notApplicable: "the stack creates no S3 bucket" } },
+    ],
     "vpc-flow-logs": [
         { title: "a flow log of all traffic", resources: [vpc, flowLog({ vpcId: "vpc-1", trafficType: "ALL" })], expected: [] },
         {
@@ -472,6 +521,15 @@ describe("policy pack: the staging and prod stacks under the mocks", () => {
         ]);
     });
 
+    it("staging without its bucket's public access block fails s3-buckets-private on the bucket", async () => {
+        const { resources } = await runStack("staging");
+        const without = resources.filter((r) => r.type !== AWS_TYPES.bucketPublicAccessBlock);
+        assert.equal(without.length, resources.length - 1);
+        assert.deepEqual(await violationsOn(stackPolicy("s3-buckets-private"), "staging", without), [
+            `foobar-staging-artifacts: bucket foobar-staging-artifacts has no public access block: add an aws.s3.BucketPublicAccessBlock with ${BLOCKS} true`,
+        ]);
+    });
+
     it("prod without deletion protection fails rds-private-and-protected on the writer", async () => {
         const rds = (loadStackConfig("prod")["foobar:aws"] as { rds: object }).rds;
         const { resources } = await runStack("prod", awsConfig("prod", { rds: { ...rds, deletionProtection: false } }));
@@ -481,7 +539,7 @@ describe("policy pack: the staging and prod stacks under the mocks", () => {
 });
 
 describe("policy pack: the pack itself", () => {
-    it("seven policies, every one mandatory, names unique", () => {
+    it("eight policies, every one mandatory, names unique", () => {
         assert.deepEqual(POLICY_NAMES, [
             "ec2-imdsv2-only",
             "storage-encrypted",
@@ -490,6 +548,7 @@ describe("policy pack: the pack itself", () => {
             "ssm-reads-own-parameters",
             "no-secrets-in-user-data",
             "vpc-flow-logs",
+            "s3-buckets-private",
         ]);
         assert.deepEqual(
             POLICIES.map((p) => p.enforcementLevel),

@@ -97,10 +97,25 @@ describe("haproxy.cfg", () => {
         assert.ok(www.includes("    http-request set-header X-Request-Id %[uuid()]"));
     });
 
-    it("replays failed requests on another server", () => {
-        for (const line of ["    retries 3", "    option redispatch 1", "    retry-on all-retryable-errors"]) {
+    it("replays failed requests on another server, and those to a server that died in silence after 2 s", () => {
+        for (const line of ["    retries 3", "    option redispatch 1", "    retry-on all-retryable-errors", "    timeout server 2000ms"]) {
             assert.equal(cfg.filter((l) => l === line).length, 1, line);
         }
+    });
+
+    it("keeps every request's log line in a ring in memory, and sends only failed requests to stdout", () => {
+        const global = cfg.slice(cfg.indexOf("global"), cfg.indexOf("defaults"));
+        assert.deepEqual(
+            global.filter((l) => l.trimStart().startsWith("log ")),
+            ["    log ring@requests local0 info", "    log stdout format raw local0 err"],
+        );
+        assert.ok(cfg.includes("    option log-separate-errors"));
+        const ring = cfg.slice(cfg.indexOf("ring requests"));
+        assert.deepEqual(
+            ring.slice(0, ring.indexOf("")).filter((l) => /^\s+(size|format) /.test(l)),
+            ["    format raw", "    size 4194304"],
+        );
+        assert.ok(cfg.includes("    stats socket /run/haproxy/admin.sock mode 660 level admin"));
     });
 
     it("binds stats only to HAProxy's address on the monitoring network", () => {
@@ -118,7 +133,7 @@ describe("haproxy.cfg", () => {
             cfg.filter((l) => l.startsWith("    server ") || l.startsWith("    default-server") || l.startsWith("    balance")),
             [
                 "    balance roundrobin",
-                "    default-server check inter 1000ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
+                "    default-server check inter 1000ms fastinter 250ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
                 "    server server-1 10.77.1.11:80",
                 "    server server-2 10.77.1.12:80",
             ],
@@ -138,7 +153,11 @@ describe("haproxy.cfg", () => {
         const l = linesOf(text);
         assert.ok(l.includes("    balance leastconn"));
         assert.ok(l.includes("    timeout check 500ms"));
-        assert.ok(l.includes("    default-server check inter 2000ms fall 3 rise 4 observe layer4 error-limit 1 on-error mark-down"));
+        assert.ok(
+            l.includes(
+                "    default-server check inter 2000ms fastinter 500ms fall 3 rise 4 observe layer4 error-limit 1 on-error mark-down",
+            ),
+        );
         assert.deepEqual(
             l.filter((x) => x.startsWith("    server ")),
             ["    server server-1 10.77.1.11:80", "    server server-2 10.77.1.12:80 backup"],
@@ -226,7 +245,14 @@ describe("MariaDB files", () => {
 
     it("makes replicas read-only GTID replicas that start replication from bootstrap", () => {
         const cnf = linesOf(rendered["mariadb-replica.cnf"]);
-        for (const line of ["server_id = 101", "read_only = ON", "skip_slave_start = ON", "rpl_semi_sync_slave_enabled = ON"]) {
+        // Applies what the primary group-committed together, in parallel: pages wait for the replica.
+        for (const line of [
+            "server_id = 101",
+            "read_only = ON",
+            "skip_slave_start = ON",
+            "rpl_semi_sync_slave_enabled = ON",
+            "slave_parallel_threads = 4",
+        ]) {
             assert.ok(cnf.includes(line), line);
         }
         assert.deepEqual(linesOf(rendered["replica-bootstrap.sql"]).slice(2, 6), [
@@ -257,6 +283,9 @@ describe("MariaDB files", () => {
             assert.ok(cnf.includes(line), line);
         }
         assert.ok(!cnf.includes("skip_slave_start = ON"));
+        // Durable and never held back to wait for other commits (the app batches its visits).
+        assert.ok(cnf.includes("sync_binlog = 1") && cnf.includes("innodb_flush_log_at_trx_commit = 1"));
+        assert.ok(!cnf.some((l) => l.startsWith("binlog_commit_wait")));
         const alone = linesOf(renderMariadbConfig({ role: "primary", serverId: 1, port: 3306, semiSync: false, semiSyncTimeoutMs: 1000 }));
         assert.ok(alone.includes("rpl_semi_sync_master_enabled = OFF"));
     });
@@ -314,6 +343,10 @@ describe("app environment", () => {
         assert.equal(APP_PASSWORD_PATH, "/etc/foobar/secrets/db-password");
     });
 
+    it("tells the app which engine it talks to (RDS MySQL: test/unit/awsUserData.test.ts)", () => {
+        assert.ok(linesOf(rendered["app.env"]).includes("FOOBAR_DB_FLAVOR=mariadb"));
+    });
+
     it("leaves out the reader when the server has no replica to read", () => {
         const t = topologyOf({ database: { replicas: 0 } });
         const keys = linesOf(renderAll(t)["app.env"])
@@ -324,6 +357,7 @@ describe("app environment", () => {
             "FOOBAR_DOMAIN",
             "FOOBAR_LISTEN_HOST",
             "FOOBAR_PORT",
+            "FOOBAR_DB_FLAVOR",
             "FOOBAR_DB_WRITER_HOST",
             "FOOBAR_DB_WRITER_PORT",
             "FOOBAR_DB_NAME",
@@ -339,13 +373,14 @@ describe("app environment", () => {
             domain: "www.foobar.com",
             listenHost: "0.0.0.0",
             port: 3000,
+            dbFlavor: "mariadb" as const,
             writerHost: "10.77.2.3",
             dbPort: 3306,
             database: "foobar",
             user: "app",
             caFile: "/etc/foobar/db-ca.pem",
         };
-        assert.equal(appEnvironment(input).length, 10);
+        assert.equal(appEnvironment(input).length, 11);
         assert.throws(() => appEnvironment({ ...input, writerHost: "10.77.2.3\nFOOBAR_DB_USER=root" }), {
             message: 'refusing to render FOOBAR_DB_WRITER_HOST="10.77.2.3\\nFOOBAR_DB_USER=root"',
         });

@@ -140,7 +140,7 @@ describe("defineStack: the dev stack", () => {
             component: 1,
             container: 12,
             network: 6,
-            image: 6,
+            image: 7,
             volume: 4,
             password: 4,
             // The site's CA and certificate; the database CA and one certificate per database server.
@@ -149,7 +149,7 @@ describe("defineStack: the dev stack", () => {
             certRequest: 4,
             locallySignedCert: 4,
         });
-        assert.equal(run.resources.length, 49);
+        assert.equal(run.resources.length, 50);
     });
 
     it("names every child after the component", () => {
@@ -176,15 +176,19 @@ describe("defineStack: the dev stack", () => {
         );
     });
 
-    it("builds one local image per kind, never pushed", () => {
+    it("builds the base first, then one local image per kind on it, never pushed", () => {
+        const images = byType(run.resources, TYPES.image);
         assert.deepEqual(
-            byType(run.resources, TYPES.image).map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
-            ["haproxy", "nginx", "app", "mariadb", "prometheus", "mysqld-exporter"].map((k) => [
+            images.map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
+            ["base", "haproxy", "nginx", "app", "mariadb", "prometheus", "mysqld-exporter"].map((k) => [
                 `${P}-image-${k}`,
                 `foobar-infra/${k}:local`,
                 true,
             ]),
         );
+        const [base, ...rest] = images;
+        assert.deepEqual(base.options.dependencies, []);
+        for (const i of rest) assert.deepEqual(i.options.dependencies, [base.urn], `${i.name} waits for the base only`);
         for (const c of containers(run)) {
             const kind = (c.inputs.labels as Array<{ value: string }>)[2].value;
             assert.equal(c.inputs.image, `foobar-infra/${kind.startsWith("mariadb-") ? "mariadb" : kind}:local`, c.name);
@@ -214,8 +218,8 @@ describe("defineStack: the dev stack", () => {
                 c.inputs.volumes,
                 DATA_PATH[kind] ? [{ volumeName: `${P}-${suffix}-data`, containerPath: DATA_PATH[kind] }] : [],
             );
-            // The primary, and every container of a web server: the next server's wait for them (rolling).
-            assert.equal(c.inputs.wait, kind === "mariadb-primary" || server !== "server-3");
+            // Every container of a web server but the last: the next server waits for them (rolling).
+            assert.equal(c.inputs.wait, server === "server-1");
             assert.equal(c.inputs.stopSignal, STOP_SIGNAL[kind] ?? "SIGTERM");
         });
     }

@@ -10,8 +10,8 @@ const P = "foobar-dev";
 const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
 const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
 /**
- * networks: edge, web, data, metrics (with monitoring on) and one per web server; images: one per kind
- * (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
+ * networks: edge, web, data, metrics (with monitoring on) and one per web server; images: the base and
+ * one per kind (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
  * and, with monitoring on, the exporters' monitor user's and Prometheus's operator's.
  */
 const counts = (containers: number, volumes: number, networks: number, tls: Record<string, number> = TLS_RESOURCES, monitoring = true) => {
@@ -28,7 +28,7 @@ const counts = (containers: number, volumes: number, networks: number, tls: Reco
         component: 1,
         container: containers,
         network: networks,
-        image: monitoring ? 6 : 4,
+        image: monitoring ? 7 : 5,
         volume: volumes,
         password: monitoring ? 4 : 2,
         ...allTls,
@@ -165,6 +165,7 @@ describe("defineStack: variants of the dev stack", () => {
             assert.deepEqual(
                 env.filter((e) => e.startsWith("FOOBAR_DB_")).map((e) => e.split("=")[0]),
                 [
+                    "FOOBAR_DB_FLAVOR",
                     "FOOBAR_DB_WRITER_HOST",
                     "FOOBAR_DB_WRITER_PORT",
                     "FOOBAR_DB_NAME",

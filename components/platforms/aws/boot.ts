@@ -1,5 +1,6 @@
 // An instance's user data: the generic VM boot (components/vm/boot.ts) of the services on its
-// server, with SSM placeholders for the secrets and, in managed mode, the RDS bootstrap.
+// server, with SSM placeholders for the secrets, the app bundle fetched from S3 (artifacts.ts) and,
+// in managed mode, the RDS bootstrap.
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -9,9 +10,9 @@ import { DATABASE_CA_PATH, renderPrimaryBootstrap } from "../../render/mariadb";
 import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
-import { appBundle } from "../../vm/appBundle";
-import { BootSteps, VmService, bootSteps, secretOwner } from "../../vm/boot";
+import { BootSteps, BundleDelivery, VmService, bootSteps, secretOwner, usesBundle } from "../../vm/boot";
 import { SECRETS_HELPER_PATH, compressUserData, placeholdersIn, renderCloudConfig, secretPlaceholder } from "../../vm/cloudInit";
+import { ArtifactLocation, artifactDelivery } from "./artifacts";
 import { AwsPlan } from "./plan";
 import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
 import { dataDevicePaths } from "./storage";
@@ -27,8 +28,8 @@ const ROOT_ONLY = { owner: "root", group: "root", mode: "0400" };
 
 /**
  * The boot helper that fills the placeholders in from SSM (read once), as in the repository but for
- * its comment lines (the shebang stays): its documentation stays there, and a web server's user
- * data under EC2's 16 KiB, as the app's comments do (vm/appBundle.ts).
+ * its comment lines (the shebang stays): its documentation stays there, and out of user data, which
+ * EC2 limits to 16 KiB.
  */
 export const secretsHelper = (() => {
     let source: string | undefined;
@@ -55,6 +56,8 @@ export interface BootInput {
     readonly dataVolumeId?: pulumi.Output<string>;
     /** Web servers: the SSM parameter the boot writes the instance id to once it serves (readiness.ts). */
     readonly readinessParameter?: string;
+    /** Servers with the app or nginx: the stack's app bundle in S3, which their boot fetches (artifacts.ts). */
+    readonly artifact?: ArtifactLocation;
 }
 
 /** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
@@ -66,8 +69,11 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
     const ownCerts = pulumi.all(own.map((key) => credentials.database?.servers.get(key)?.certPem ?? ""));
     const material = pulumi.all([credentials.certificatePem, credentials.database?.caPem ?? pulumi.output(undefined), ownCerts]);
     const volumeId = input.dataVolumeId ?? pulumi.output(undefined);
-    const resolved = pulumi.all([input.databaseHosts, material, volumeId]);
-    return resolved.apply(([databaseHosts, [certificatePem, databaseCaPem, certs], volume]) => {
+    if (usesBundle(server.services) && !input.artifact)
+        throw new Error(`${server.name} runs the app or nginx: it needs the app bundle's artifact`);
+    const bucket = input.artifact?.bucket ?? pulumi.output(undefined);
+    const resolved = pulumi.all([input.databaseHosts, material, volumeId, bucket]);
+    return resolved.apply(([databaseHosts, [certificatePem, databaseCaPem, certs], volume, bucketName]) => {
         const context = { topology, view: awsView(topology, plan, databaseHosts) };
         // Each service's health check (the docker platform's, as a command line here).
         const checks: string[][] = [];
@@ -85,7 +91,9 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
         const managed = topology.args.database.mode === "managed";
         const bootstrap = managed && server.name === topology.loadBalancers[0].server ? [rdsBootstrapSteps(plan, databaseHosts[0])] : [];
         const ready = input.readinessParameter ? readySteps(input.region, input.readinessParameter, checks) : undefined;
-        const platform = bootSteps(services, appBundle(), managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
+        const bundle: BundleDelivery =
+            input.artifact && bucketName ? artifactDelivery(input.region, bucketName, input.artifact) : { files: [], commands: [] };
+        const platform = bootSteps(services, bundle, managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
         // Last: once every service passes its health check, the instance says so (the readiness gate).
         const steps = ready
             ? {

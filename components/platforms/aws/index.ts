@@ -1,12 +1,15 @@
 // The aws platform: one EC2 instance per server, booted by cloud-init with the same rendered
-// configs as the docker platform; secrets in SSM Parameter Store; optionally RDS. Thin: layout
-// from plan.ts and firewall.ts, boot from boot.ts, files from the shared renderers.
+// configs as the docker platform; secrets in SSM Parameter Store; the app's code base in S3;
+// optionally RDS. Thin: layout from plan.ts and firewall.ts, boot from boot.ts, files from the
+// shared renderers.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/problems";
 import { monitoringUrlOf, summarizeServers } from "../../outputs";
 import { PORTS, primaryOf, replicasOf } from "../../topology";
+import { usesBundle } from "../../vm/boot";
 import { DeployContext, Deployment, Platform } from "../platform";
+import { appArtifact, createArtifactStore } from "./artifacts";
 import { renderBoot } from "./boot";
 import { createDatabase } from "./database";
 import { createInstance } from "./instances";
@@ -83,6 +86,10 @@ export const awsPlatform: Platform = {
             : pulumi.output<string[]>([]);
         const ami = amiOf(name, plan.aws.amiId, plan.aws.amiOwner, parent);
         const volumes = createDataVolumes(name, plan, network, topology.args.production, tags, parent);
+        // The app and its static assets: an object in the stack's bucket, fetched by the web servers at boot.
+        const artifacts = topology.servers.some((s) => usesBundle(s.services))
+            ? createArtifactStore(name, appArtifact(), topology.args.production, tags, parent)
+            : undefined;
         const profile = new pulumi.Config("aws").get("profile");
         // Web servers one at a time: each instance waits, through dependsOn, until the previous web
         // server's readiness exists, i.e. until that server serves again (readiness.ts). The engine
@@ -90,6 +97,7 @@ export const awsPlatform: Platform = {
         let previous: InstanceReadiness | undefined;
         const instances = topology.servers.map((server) => {
             const web = server.role === "web";
+            const artifact = usesBundle(server.services) ? artifacts : undefined;
             const readyParameter = web ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
             const volume = volumes.get(server.name);
             const boot = renderBoot({
@@ -102,6 +110,7 @@ export const awsPlatform: Platform = {
                 parameterNames: secrets.names,
                 dataVolumeId: volume?.id,
                 readinessParameter: web ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
+                artifact: artifact?.location,
             });
             const dependsOn = [
                 ...(database ? [database.writer] : []),
@@ -110,7 +119,8 @@ export const awsPlatform: Platform = {
                 ...(web && previous ? [previous] : []),
             ];
             const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags };
-            const instance = createInstance(name, { ...input, readiness: readyParameter, dependsOn }, parent);
+            const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
+            const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
             if (volume) attachDataVolume(name, server.name, volume, instance, parent);
             if (readyParameter) {
                 previous = new InstanceReadiness(

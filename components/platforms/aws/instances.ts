@@ -1,5 +1,5 @@
 // One EC2 instance per server, booted by its user data (boot.ts), with a role that may read exactly
-// the SSM parameters its own files hold.
+// the SSM parameters its own files hold and, on a web server, the app bundle's object (artifacts.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { mustGet } from "../platform";
@@ -16,11 +16,16 @@ export interface InstanceInput {
     readonly dependsOn: pulumi.Resource[];
     /** Web servers: the readiness parameter its boot writes its instance id to (readiness.ts). */
     readonly readiness?: aws.ssm.Parameter;
+    /** Servers whose boot fetches the app bundle: its object, the one thing of the bucket the role may read. */
+    readonly artifact?: { readonly object: aws.s3.BucketObjectv2; readonly arn: pulumi.Output<string> };
 }
 
 export function createInstance(name: string, input: InstanceInput, parent: pulumi.Resource): aws.ec2.Instance {
     const { plan, network, tags } = input;
-    const role = instanceRole(name, plan.server, input.boot.keys, input.parameters, input.readiness, tags, parent);
+    const role = instanceRole(name, plan.server, input, parent);
+    // What the boot reads is there, and readable, before the instance starts: the bundle's object and
+    // the policies (an instance that boots first would fail its fetch, or read a secret too early).
+    const artifact = input.artifact ? [input.artifact.object] : [];
     return new aws.ec2.Instance(
         `${name}-${plan.server}`,
         {
@@ -31,7 +36,7 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
             // Unset where the Elastic IP goes (plan.ts, elasticIp): read back true, it would force a replacement.
             ...(plan.elasticIp ? {} : { associatePublicIpAddress: plan.publicIp }),
             vpcSecurityGroupIds: plan.securityGroups.map((g) => mustGet(network.securityGroupIds, g, "security group")),
-            iamInstanceProfile: role.name,
+            iamInstanceProfile: role.profile.name,
             userDataBase64: input.boot.userData,
             userDataReplaceOnChange: true,
             // IMDSv2 only, one hop: containers on the host cannot borrow the instance role.
@@ -43,7 +48,7 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
         // refuses while the old one holds it (InvalidIPAddress.InUse; pulumi/pulumi#8679,
         // pulumi/pulumi-aws#1754). Its security groups, Elastic IP (re-associated), certificates
         // (they name the Elastic IP and the private addresses) and data volume all carry over.
-        { parent, dependsOn: input.dependsOn, deleteBeforeReplace: true },
+        { parent, dependsOn: [...input.dependsOn, ...artifact, ...role.policies], deleteBeforeReplace: true },
     );
 }
 
@@ -71,15 +76,9 @@ export const SESSION_MANAGER_POLICY = {
     ],
 };
 
-function instanceRole(
-    name: string,
-    server: string,
-    keys: pulumi.Output<string[]>,
-    parameters: ReadonlyMap<string, aws.ssm.Parameter>,
-    readiness: aws.ssm.Parameter | undefined,
-    tags: Record<string, string>,
-    parent: pulumi.Resource,
-) {
+function instanceRole(name: string, server: string, input: InstanceInput, parent: pulumi.Resource) {
+    const { parameters, readiness, tags } = input;
+    const keys = input.boot.keys;
     const opts = { parent };
     const role = new aws.iam.Role(
         `${name}-${server}`,
@@ -92,38 +91,26 @@ function instanceRole(
         },
         opts,
     );
-    // Not AmazonSSMManagedInstanceCore: it allows ssm:GetParameter(s) on every parameter, so any
-    // instance could read every secret. Session Manager needs only these.
-    new aws.iam.RolePolicy(`${name}-${server}-session-manager`, { role: role.id, policy: JSON.stringify(SESSION_MANAGER_POLICY) }, opts);
-    const arns = keys.apply((ks) => pulumi.all(ks.map((k) => mustGet(parameters, k, "SSM parameter").arn)));
-    new aws.iam.RolePolicy(
-        `${name}-${server}-parameters`,
-        {
-            role: role.id,
-            policy: arns.apply((resources) =>
-                JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: ["ssm:GetParameter"], Resource: resources }],
-                }),
-            ),
-        },
-        opts,
-    );
-    if (readiness) {
-        // The boot says "serving" by writing the instance id to this one parameter: no other write, no read.
+    /** An inline policy of one statement; the instance waits for each (createInstance). */
+    const allow = (suffix: string, statement: pulumi.Inputs) =>
         new aws.iam.RolePolicy(
-            `${name}-${server}-readiness`,
-            {
-                role: role.id,
-                policy: readiness.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [{ Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [arn] }],
-                    }),
-                ),
-            },
+            `${name}-${server}-${suffix}`,
+            { role: role.id, policy: pulumi.output(statement).apply((st) => JSON.stringify({ Version: "2012-10-17", Statement: [st] })) },
             opts,
         );
-    }
-    return new aws.iam.InstanceProfile(`${name}-${server}`, { role: role.name, tags }, opts);
+    const policies = [
+        // Not AmazonSSMManagedInstanceCore: it allows ssm:GetParameter(s) on every parameter, so any
+        // instance could read every secret. Session Manager needs only these.
+        allow("session-manager", SESSION_MANAGER_POLICY.Statement[0]),
+        allow("parameters", {
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: keys.apply((ks) => pulumi.all(ks.map((k) => mustGet(parameters, k, "SSM parameter").arn))),
+        }),
+    ];
+    // The boot says "serving" by writing the instance id to this one parameter: no other write, no read.
+    if (readiness) policies.push(allow("readiness", { Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [readiness.arn] }));
+    // The app bundle: this one object (its key names its content), not the bucket's other objects, no listing.
+    if (input.artifact) policies.push(allow("artifact", { Effect: "Allow", Action: ["s3:GetObject"], Resource: [input.artifact.arn] }));
+    return { profile: new aws.iam.InstanceProfile(`${name}-${server}`, { role: role.name, tags }, opts), policies };
 }
