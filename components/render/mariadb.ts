@@ -91,7 +91,11 @@ export interface PrimaryBootstrapInput {
     readonly authPlugin?: "mysql_native_password";
 }
 
-/** HAProxy's id of the client request a visit came with (X-Request-Id); NULL for one that came another way. */
+/**
+ * HAProxy's id of the client request a visit came with (X-Request-Id). A request that came another
+ * way gets an id the app makes ("app-" and a UUID), so the app finds every row of a batch by its id
+ * (app/src/visitSql.ts); NULL only in rows from before that.
+ */
 const REQUEST_ID_COLUMN = "request_id VARCHAR(64) NULL";
 
 export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {

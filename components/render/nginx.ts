@@ -24,8 +24,9 @@ export function renderNginxConfig(input: NginxConfigInput): string {
         "            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "            proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;",
         "            proxy_connect_timeout 2s;",
-        // No longer than HAProxy waits: its replay on another server is the answer by then.
-        `            proxy_read_timeout ${SERVER_TIMEOUT_MS}ms;`,
+        // Above the app's page deadline (1.5 s), below HAProxy's wait: nginx's 504 reaches HAProxy,
+        // which replays the request elsewhere, before HAProxy would give up on its own.
+        `            proxy_read_timeout ${SERVER_TIMEOUT_MS - 250}ms;`,
     ];
     return lines(
         "# Rendered by foobar-infra (components/render/nginx.ts). Do not edit by hand.",

@@ -7,6 +7,7 @@ import { login, maxVisitId, passwordOf, sql, visitIdsAfter } from "./databasePro
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
 import { keepAliveClients } from "./keepAliveClients";
+import { checkReadYourWrites } from "./readYourWrites";
 import { waitFor } from "./poll";
 import { alerts, query, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import {
@@ -152,6 +153,17 @@ describe("live: the dev stack on the local Docker engine", function () {
         const lag = await visitLag(await labelledContainers(dev.captured.name, ["foobar.service", "mariadb-replica"]), id, 2000);
         assert.equal(lag.length, replicas);
         console.log(`      visit ${id} on ${lag.length} replicas after ${Math.max(...lag)} ms (docker exec included)`);
+    });
+
+    it("shows on every page a total that includes that page's own visit, over 200 consecutive visits", async () => {
+        const r = await checkReadYourWrites(dev.site, { visits: 200 });
+        console.log(
+            `      read-your-writes: ${r.visits} pages, ${r.fromReplica} totals from a replica, ${r.fromPrimary} from the primary, ` +
+                `served by ${JSON.stringify([...r.servedBy])}`,
+        );
+        // Both web servers answered, and the replicas answered most totals (the primary is the fallback).
+        assert.equal(r.servedBy.size, 2);
+        assert.ok(r.fromReplica >= r.visits / 2, `only ${r.fromReplica} of ${r.visits} totals came from a replica`);
     });
 
     it("records one visit per request id, however often a request is replayed", async () => {

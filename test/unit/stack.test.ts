@@ -158,10 +158,12 @@ describe("defineStack: the dev stack", () => {
             run.resources.filter((r) => r.name !== P && !r.name.startsWith(`${P}-`)).map((r) => r.name),
             [],
         );
+        // Registration order follows the dependencies' resolution; the engine orders by dependencies.
         assert.deepEqual(
-            containers(run).map((c) => c.name),
-            CONTAINERS.map(([suffix]) => `${P}-${suffix}`),
-            "creation order",
+            containers(run)
+                .map((c) => c.name)
+                .sort(),
+            CONTAINERS.map(([suffix]) => `${P}-${suffix}`).sort(),
         );
         assert.deepEqual(
             byType(run.resources, TYPES.password)
@@ -267,10 +269,7 @@ describe("defineStack: the dev stack", () => {
             const on = containers(run).filter((c) =>
                 c.inputs.networksAdvanced.some((x: { name: string }) => x.name === `${P}-server-${n}`),
             );
-            assert.deepEqual(
-                on.map((c) => c.name),
-                [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`],
-            );
+            assert.deepEqual(on.map((c) => c.name).sort(), [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`]);
         }
     });
 

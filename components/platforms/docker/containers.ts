@@ -150,10 +150,11 @@ export function createContainers(
         for (const replica of replicasOf(topology).filter((r) => r.server === w.server)) {
             const db = create(replica, after(primary), waited);
             const exporter = exporterOf(replica);
-            onServer.push(db, ...(exporter ? [create(exporter, after(db), waited)] : []));
+            onServer.push(db, ...(exporter ? [create(exporter, after(primary), waited)] : []));
         }
-        const app = create(w.app, after(primary), waited);
-        onServer.push(app, create(w.nginx, after(app), waited));
+        // nginx does not wait for its app either (it proxies to a fixed address): a server's
+        // containers start together, and the next server waits one health interval, not a chain.
+        onServer.push(create(w.app, after(primary), waited), create(w.nginx, after(primary), waited));
         previousServer = onServer;
         return onServer;
     });
