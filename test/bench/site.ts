@@ -10,7 +10,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import { sleep } from "../live/docker";
 import { failoverRound, failoverRow, Round } from "./failover";
-import { CpuSample, idleRow, sampleCpu, stackContainerIds } from "./idle";
+import { CpuSample, idleRow, sampleCpu, stackContainersByService } from "./idle";
 import { dynamicRow, staticRow } from "./paths";
 import { ciRows, ciTimings, evaluationRow } from "./program";
 import { replicationRow } from "./replication";
@@ -85,7 +85,7 @@ async function measureStack(stack: BenchStack, idleReference: CpuSample | undefi
         await measure("1", "Idle stack", "containers <= 5% of one core", async () => {
             log(`idle: resting ${(restMs / 1000).toFixed(0)} s more, then sampling ${IDLE_SECONDS} s`);
             await sleep(restMs);
-            const rest = await sampleCpu(IDLE_SECONDS, await stackContainerIds(stack.name));
+            const rest = await sampleCpu(IDLE_SECONDS, await stackContainersByService(stack.name));
             if (!idleReference) throw new Error("the machine's reference sample failed");
             return idleRow(idleReference, rest, (Date.now() - deployed) / 1000 - rest.seconds);
         }),

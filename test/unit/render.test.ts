@@ -317,7 +317,12 @@ describe("mysqld exporter files", () => {
     it("logs in to its own database over data and listens only on metrics, where Prometheus scrapes it", () => {
         // server-1's exporter: its replica is 10.77.2.31 on data; the exporter is 10.77.3.41 on metrics.
         assert.ok(linesOf(rendered["mysqld-exporter.cnf"]).includes("host=10.77.2.31"));
-        assert.match(rendered["mysqld-exporter.defaults"], / --web\.listen-address=10\.77\.3\.41:9104"$/m);
+        assert.match(rendered["mysqld-exporter.defaults"], / --web\.listen-address=10\.77\.3\.41:9104 /m);
+        // Without the default collectors nothing here reads; the rules' metrics (global_status, slave_status) stay.
+        assert.match(
+            rendered["mysqld-exporter.defaults"],
+            / --no-collect\.info_schema\.innodb_cmp --no-collect\.info_schema\.innodb_cmpmem --no-collect\.info_schema\.query_response_time"$/m,
+        );
     });
 
     it("refuses a password that could end the option file's quoting", () => {
