@@ -155,7 +155,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         '    description "every request\'s log line"',
         "    format raw",
         "    maxlen 2048",
-        "    # About 4,000 lines of the most recent requests.",
+        "    # Some 20,000 of the most recent request lines (about 200 bytes each).",
         "    size 4194304",
         "",
         "frontend stats",
