@@ -8,15 +8,15 @@ export interface FoobarInfraArgs {
     readonly platform?: Platform;
     /** The site's name; the certificate covers it, `localhost` and `127.0.0.1`. @default "www.foobar.com" */
     readonly domain?: string;
-    /** Web servers (server-1 … server-N), 1 to 8; the load balancer is server-(N+1). @default 2 */
+    /** Web servers (server-1 … server-N), 1 to 8; the load balancers follow them (server-(N+1), server-(N+2)). @default 2 */
     readonly webServers?: number;
-    /** The load balancer on the last server. */
+    /** The load balancers: HAProxy on the server after the web servers, and with `count: 2` on one more. */
     readonly lb?: LoadBalancerArgs;
     /** TLS for the site, terminated on HAProxy: `self-signed` or `provided`. */
     readonly tls?: TlsArgs;
     /** The primary-replica database cluster. */
     readonly database?: DatabaseArgs;
-    /** Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules. */
+    /** Prometheus on each load balancer's server: scrapes every HAProxy and the databases' exporters, and evaluates the alert rules. */
     readonly monitoring?: MonitoringArgs;
     /** The stack holds data that must outlive a mistake: its database volumes and RDS instances are `protect`ed, so `pulumi destroy` and replacements refuse until `pulumi state unprotect`. Database volumes are kept (`retainOnDelete`) either way. @default false */
     readonly production?: boolean;
@@ -28,8 +28,10 @@ export interface FoobarInfraArgs {
 
 export type Platform = "docker" | "aws";
 
-/** The load balancer on the last server. */
+/** The load balancers: HAProxy on the server after the web servers, and with `count: 2` on one more. */
 export interface LoadBalancerArgs {
+    /** Load-balancer servers, 1 or 2. 1: HAProxy on server-(N+1), beside the primary (the original design). 2: a second, server-(N+2), with HAProxy and Prometheus only, and one address that moves between the two: keepalived's virtual IP on docker, a Network Load Balancer with an Elastic IP per zone on aws. @default 1 */
+    readonly count?: number;
     /** How requests are spread over the web servers: `roundrobin`, `leastconn` or `source`. @default "roundrobin" */
     readonly algorithm?: LbAlgorithm;
     /** `active-active`: every web server takes traffic; `active-passive`: only server-1 does, the others are HAProxy `backup` servers that take over when it fails (needs 2+ web servers). @default "active-active" */
@@ -81,9 +83,9 @@ export interface DatabaseArgs {
 
 export type DatabaseMode = "self-managed" | "managed";
 
-/** Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules. */
+/** Prometheus on each load balancer's server: scrapes every HAProxy and the databases' exporters, and evaluates the alert rules. */
 export interface MonitoringArgs {
-    /** Run Prometheus on the load balancer's server, and a mysqld exporter beside each self-managed database. @default true */
+    /** Run Prometheus on each load balancer's server, and a mysqld exporter beside each self-managed database. @default true */
     readonly enabled?: boolean;
     /** Seconds between scrapes and rule evaluations (1–60); alerts fire after 2 to 3 of them. @default 5 */
     readonly scrapeIntervalSeconds?: number;

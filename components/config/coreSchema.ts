@@ -7,6 +7,8 @@ import { checkTlsMaterial } from "./tlsMaterial";
 import { Fields, GroupField } from "./schema";
 
 export const MAX_WEB_SERVERS = 8;
+/** A pair removes the single point of failure; a third adds nothing a pair lacks but cost. */
+export const MAX_LOAD_BALANCERS = 2;
 /** RDS allows up to 5 read replicas of one source instance. */
 export const MAX_RDS_REPLICAS = 5;
 const MILLISECONDS = { min: 100, max: 60000 };
@@ -14,8 +16,15 @@ const MILLISECONDS = { min: 100, max: 60000 };
 const loadBalancer: GroupField = {
     type: "group",
     names: { args: "LoadBalancerArgs", resolved: "ResolvedLoadBalancer" },
-    doc: "The load balancer on the last server.",
+    doc: "The load balancers: HAProxy on the server after the web servers, and with `count: 2` on one more.",
     fields: {
+        count: {
+            type: "integer",
+            min: 1,
+            max: MAX_LOAD_BALANCERS,
+            default: 1,
+            doc: "Load-balancer servers, 1 or 2. 1: HAProxy on server-(N+1), beside the primary (the original design). 2: a second, server-(N+2), with HAProxy and Prometheus only, and one address that moves between the two: keepalived's virtual IP on docker, a Network Load Balancer with an Elastic IP per zone on aws.",
+        },
         algorithm: {
             type: "choice",
             typeName: "LbAlgorithm",
@@ -94,12 +103,12 @@ const database: GroupField = {
 const monitoring: GroupField = {
     type: "group",
     names: { args: "MonitoringArgs", resolved: "ResolvedMonitoring" },
-    doc: "Prometheus on the load balancer's server: scrapes HAProxy and the databases' exporters, and evaluates the alert rules.",
+    doc: "Prometheus on each load balancer's server: scrapes every HAProxy and the databases' exporters, and evaluates the alert rules.",
     fields: {
         enabled: {
             type: "flag",
             default: true,
-            doc: "Run Prometheus on the load balancer's server, and a mysqld exporter beside each self-managed database.",
+            doc: "Run Prometheus on each load balancer's server, and a mysqld exporter beside each self-managed database.",
         },
         scrapeIntervalSeconds: {
             type: "integer",
@@ -132,7 +141,7 @@ export const CORE_FIELDS: Fields = {
         min: 1,
         max: MAX_WEB_SERVERS,
         default: 2,
-        doc: `Web servers (server-1 … server-N), 1 to ${MAX_WEB_SERVERS}; the load balancer is server-(N+1).`,
+        doc: `Web servers (server-1 … server-N), 1 to ${MAX_WEB_SERVERS}; the load balancers follow them (server-(N+1), server-(N+2)).`,
     },
     lb: loadBalancer,
     tls: {

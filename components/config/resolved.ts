@@ -19,6 +19,7 @@ export interface ResolvedArgs {
 
 /** LoadBalancerArgs with every default applied. */
 export interface ResolvedLoadBalancer {
+    readonly count: number;
     readonly algorithm: LbAlgorithm;
     readonly mode: LbMode;
     readonly healthCheck: ResolvedHealthCheck;

@@ -70,7 +70,30 @@ export interface HaproxyConfigInput {
     readonly publicHttpsPort: number;
     /** Internal address:port for stats and Prometheus metrics; never published. */
     readonly statsBind: string;
+    /** Set when this HAProxy is one of a pair behind one floating address (keepalived's, or an NLB's). */
+    readonly pair?: PairInput;
 }
+
+export interface PairInput {
+    /**
+     * address:port of the health frontend whose /healthz (HAPROXY_HEALTH_URI) says whether this
+     * HAProxy should get new connections: 200 while it runs, 503 from the moment it begins to stop.
+     * keepalived's track script and an NLB's health check read it.
+     */
+    readonly healthBind: string;
+    /**
+     * How long HAProxy keeps serving after its stop signal (global `grace`) before it closes its
+     * listeners: the time the address needs to move away. Meanwhile every response says
+     * `Connection: close`, so keep-alive clients reconnect, and land on the other HAProxy once the
+     * address has moved, instead of losing a request on a connection that is torn down.
+     */
+    readonly stopGraceMs: number;
+    /** The front (an NLB) passes each client's address in a PROXY v2 header: the traffic binds require it. */
+    readonly proxyProtocol: boolean;
+}
+
+/** The path a pair's health frontend answers on (PairInput.healthBind). */
+export const HAPROXY_HEALTH_URI = "/healthz";
 
 export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     assertSafeToken("domain", input.domain);
@@ -86,6 +109,9 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
     // (an absolute-form request's host is dropped too).
     const httpsSuffix = input.publicHttpsPort === 443 ? "" : `:${input.publicHttpsPort}`;
     const redirect = `http-request redirect prefix https://${input.domain}${httpsSuffix} code 301 unless { ssl_fc }`;
+    const { pair } = input;
+    if (pair) assertSafeToken("health bind", pair.healthBind);
+    const acceptProxy = pair?.proxyProtocol ? " accept-proxy" : "";
     return lines(
         "# Rendered by foobar-infra (components/render/haproxy.ts). Do not edit by hand.",
         "global",
@@ -103,6 +129,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         `    ssl-default-bind-curves ${TLS_CURVES}`,
         `    ssl-default-bind-ciphers ${TLS12_CIPHERS}`,
         `    ssl-default-bind-ciphersuites ${TLS13_CIPHERSUITES}`,
+        ...(pair ? [`    grace ${pair.stopGraceMs}ms`] : []),
         "",
         "defaults",
         "    mode http",
@@ -127,8 +154,8 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    retry-on all-retryable-errors",
         "",
         `frontend ${HAPROXY_FRONTEND}`,
-        `    bind :${input.httpPort}`,
-        `    bind :${input.httpsPort} ssl crt ${HAPROXY_CERT_PATH} alpn h2,http/1.1`,
+        `    bind :${input.httpPort}${acceptProxy}`,
+        `    bind :${input.httpsPort} ssl crt ${HAPROXY_CERT_PATH} alpn h2,http/1.1${acceptProxy}`,
         `    ${redirect}`,
         "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
         "    # One id per client request, the same on every retry: the app records a visit once per id.",
@@ -136,6 +163,12 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    # After every rule, on every response: the servers', and HAProxy's own redirects and errors.",
         `    http-after-response set-header Strict-Transport-Security "${HSTS}" if { ssl_fc }`,
         ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `    http-after-response set-header ${name} "${value}"`),
+        ...(pair
+            ? [
+                  "    # Stopping (the grace time): each connection ends after its response, so clients reconnect where the address went.",
+                  "    http-after-response set-header Connection close if { stopping }",
+              ]
+            : []),
         `    default_backend ${HAPROXY_BACKEND}`,
         "",
         `backend ${HAPROXY_BACKEND}`,
@@ -165,6 +198,17 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
         "    stats uri /stats",
         "    stats refresh 5s",
         "    no log",
+        ...(pair
+            ? [
+                  "",
+                  "# Whether this HAProxy should get new connections: keepalived's track script and an NLB's health check ask.",
+                  "frontend health",
+                  `    bind ${pair.healthBind}`,
+                  `    monitor-uri ${HAPROXY_HEALTH_URI}`,
+                  "    monitor fail if { stopping }",
+                  "    no log",
+              ]
+            : []),
     );
 }
 

@@ -15,6 +15,7 @@ export function haproxyService({ topology, view }: ServiceContext, haproxy: Hapr
         httpsPort: PORTS.https,
         publicHttpsPort: view.publicHttpsPort,
         statsBind: stats,
+        pair: view.pairOf(haproxy),
     });
     return {
         files: [

@@ -2,6 +2,7 @@
 // Both platforms call renderService; adding a kind adds a case here and its file beside it.
 import { ServicePlan } from "../topology";
 import { haproxyService } from "./haproxy";
+import { keepalivedService } from "./keepalived";
 import { mariadbService } from "./mariadb";
 import { exporterService, prometheusService } from "./monitoring";
 import { RenderedService, ServiceContext } from "./types";
@@ -14,6 +15,8 @@ export function renderService(context: ServiceContext, plan: ServicePlan): Rende
     switch (plan.kind) {
         case "haproxy":
             return haproxyService(context, plan);
+        case "keepalived":
+            return keepalivedService(context, plan);
         case "nginx":
             return nginxService(context, plan);
         case "app":

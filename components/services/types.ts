@@ -1,5 +1,6 @@
 // What a service needs on its server, as both platforms deliver it: files, environment and a
 // health check. Only the delivery differs (docker uploads, cloud-init write_files).
+import { PairInput } from "../render/haproxy";
 import { HaproxyPlan, ServicePlan, Topology } from "../topology";
 
 /** The secrets a file may hold (named as in Credentials); each platform says how it fills them in. */
@@ -49,6 +50,10 @@ export interface PlatformView {
     readonly publicHttpsPort: number;
     /** Host pattern MariaDB users may connect from (config/net.ts's databaseHostPattern). */
     readonly databaseClientHost: string;
+    /** How a HAProxy of a pair is fronted (health frontend, stop grace, PROXY protocol); undefined for a single one. */
+    pairOf(haproxy: HaproxyPlan): PairInput | undefined;
+    /** The address keepalived floats between a pair, with its prefix length ("10.77.0.254/24"); undefined where none floats. */
+    readonly floatingAddress?: string;
 }
 
 export interface ServiceContext {

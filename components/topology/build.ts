@@ -6,6 +6,8 @@ import {
     DatabasePlan,
     ExporterPlan,
     HaproxyPlan,
+    KeepalivedPlan,
+    LoadBalancerFront,
     MANAGED_SERVER,
     MariadbPlan,
     PrometheusPlan,
@@ -63,13 +65,40 @@ function planWebServers(args: ResolvedArgs, replicas: readonly DatabasePlan[]): 
     });
 }
 
+/**
+ * A pair's address floats by VRRP where both share a layer-2 network (docker); on AWS a Network
+ * Load Balancer fronts them, since a VPC routes each address to one interface of its choosing.
+ */
+function frontOf(args: ResolvedArgs): LoadBalancerFront {
+    if (args.lb.count === 1) return "single";
+    return args.platform === "aws" ? "nlb" : "keepalived";
+}
+
+/**
+ * VRRP priorities, in load-balancer order. The server with no database starts with the address:
+ * losing the server that holds it then costs only the load balancer, never the primary too.
+ */
+const KEEPALIVED_PRIORITIES = [100, 150];
+
 export function buildTopology(args: ResolvedArgs): Topology {
-    const lbServer = serverName(args.webServers + 1);
+    const lbServers = Array.from({ length: args.lb.count }, (_, i) => serverName(args.webServers + 1 + i));
+    const [lbServer] = lbServers;
     const { primary, replicas } = planDatabases(args, lbServer);
     const web = planWebServers(args, replicas);
-    const loadBalancers: HaproxyPlan[] = [{ kind: "haproxy", key: `${lbServer}-haproxy`, server: lbServer }];
+    const loadBalancers: HaproxyPlan[] = lbServers.map((server) => ({ kind: "haproxy", key: `${server}-haproxy`, server }));
+    const front = frontOf(args);
+    const keepalived: KeepalivedPlan[] =
+        front === "keepalived"
+            ? loadBalancers.map((haproxy, i) => ({
+                  kind: "keepalived",
+                  key: `${haproxy.server}-keepalived`,
+                  server: haproxy.server,
+                  haproxy,
+                  priority: KEEPALIVED_PRIORITIES[i],
+              }))
+            : [];
     const monitors: PrometheusPlan[] = args.monitoring.enabled
-        ? [{ kind: "prometheus", key: `${lbServer}-prometheus`, server: lbServer }]
+        ? lbServers.map((server) => ({ kind: "prometheus", key: `${server}-prometheus`, server }))
         : [];
     // RDS reports to CloudWatch; our own databases get an exporter on their own server.
     const ownDatabases = [...replicas, primary].filter((d): d is MariadbPlan => d.kind === "mariadb");
@@ -80,15 +109,22 @@ export function buildTopology(args: ResolvedArgs): Topology {
     const services: ServicePlan[] = [
         ...web.flatMap((w) => [w.nginx, w.app, ...replicas.filter((r) => r.server === w.server)]),
         ...replicas.filter((r) => r.server === MANAGED_SERVER),
-        ...loadBalancers,
-        primary,
+        ...loadBalancers.flatMap((lb) => [
+            lb,
+            ...keepalived.filter((k) => k.haproxy === lb),
+            ...(lb.server === primary.server ? [primary] : []),
+        ]),
+        ...(loadBalancers.some((lb) => lb.server === primary.server) ? [] : [primary]),
         ...monitors,
         ...exporters,
     ];
-    const lbRole: ServerRole = primary.server === lbServer ? "lb-db" : "lb";
-    const servers: ServerPlan[] = [...web.map((w) => w.server), lbServer].map((name) => ({
+    const roleOf = (name: string): ServerRole => {
+        if (!lbServers.includes(name)) return "web";
+        return primary.server === name ? "lb-db" : "lb";
+    };
+    const servers: ServerPlan[] = [...web.map((w) => w.server), ...lbServers].map((name) => ({
         name,
-        role: name === lbServer ? lbRole : "web",
+        role: roleOf(name),
         services: services.filter((s) => s.server === name),
     }));
     const databases = [primary, ...replicas];
@@ -98,6 +134,8 @@ export function buildTopology(args: ResolvedArgs): Topology {
         services,
         web,
         loadBalancers,
+        front,
+        keepalived,
         databases,
         monitors,
         exporters,

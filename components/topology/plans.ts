@@ -12,6 +12,8 @@ export const PORTS = {
     mysql: 3306,
     prometheus: 9090,
     mysqldExporter: 9104,
+    /** A pair's HAProxy health frontend (render/haproxy.ts, PairInput): keepalived and an NLB ask it. */
+    lbHealth: 8405,
 } as const;
 
 export const DATABASE_NAME = "foobar";
@@ -42,6 +44,26 @@ interface Placed {
 export interface HaproxyPlan extends Placed {
     readonly kind: "haproxy";
 }
+
+/**
+ * keepalived beside one HAProxy of a pair: it holds the pair's virtual IP while its HAProxy
+ * answers, and hands it over (VRRP over unicast) when that HAProxy or its whole server dies.
+ */
+export interface KeepalivedPlan extends Placed {
+    readonly kind: "keepalived";
+    /** The HAProxy it tracks, on its own server. */
+    readonly haproxy: HaproxyPlan;
+    /** VRRP priority: the higher one takes the address when both start; after that, nobody preempts. */
+    readonly priority: number;
+}
+
+/**
+ * How clients reach the load balancers through one address. "single": one HAProxy, its server's
+ * address. "keepalived": a pair, and a virtual IP that keepalived moves (docker, where the pair
+ * shares a layer-2 network). "nlb": a pair behind an AWS Network Load Balancer (an EC2 subnet
+ * drops a moved address's packets: AWS's routing, not ARP, decides where an address lives).
+ */
+export type LoadBalancerFront = "single" | "keepalived" | "nlb";
 
 export interface AppPlan extends Placed {
     readonly kind: "app";
@@ -83,7 +105,7 @@ export interface ExporterPlan extends Placed {
     readonly watches: MariadbPlan;
 }
 
-export type ServicePlan = HaproxyPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | ExporterPlan;
+export type ServicePlan = HaproxyPlan | KeepalivedPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | ExporterPlan;
 export type ServiceKind = ServicePlan["kind"];
 
 /**
@@ -95,7 +117,7 @@ export function serviceLabel(plan: ServicePlan): string {
 }
 
 export interface ServerPlan {
-    /** "server-1" .. "server-N" are web servers; the last one holds HAProxy and the primary. */
+    /** "server-1" .. "server-N" are web servers; server-(N+1) holds HAProxy and the primary, server-(N+2) (a pair) HAProxy. */
     readonly name: string;
     readonly role: ServerRole;
     readonly services: readonly ServicePlan[];
@@ -146,11 +168,15 @@ export interface Topology {
     readonly servers: readonly ServerPlan[];
     readonly services: readonly ServicePlan[];
     readonly web: readonly WebServerPlan[];
-    /** Every HAProxy, each on a load-balancer server. */
+    /** Every HAProxy, each on a load-balancer server: one, or a pair (lb.count). */
     readonly loadBalancers: readonly HaproxyPlan[];
+    /** How clients reach them through one address. */
+    readonly front: LoadBalancerFront;
+    /** keepalived beside each HAProxy when the front is "keepalived"; else none. */
+    readonly keepalived: readonly KeepalivedPlan[];
     /** Every database node with its role: exactly one primary, then the replicas. */
     readonly databases: readonly DatabasePlan[];
-    /** Prometheus servers; none with monitoring off. */
+    /** Prometheus servers, one on each load-balancer server (each scrapes everything); none with monitoring off. */
     readonly monitors: readonly PrometheusPlan[];
     /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */
     readonly exporters: readonly ExporterPlan[];

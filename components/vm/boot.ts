@@ -147,6 +147,8 @@ function stepsFor(service: VmService): BootSteps {
             return restarted("prometheus", "prometheus", files);
         case "mysqld-exporter":
             return restarted("prometheus-mysqld-exporter", "prometheus-mysqld-exporter", files);
+        case "keepalived":
+            throw new Error("keepalived runs on docker only: on aws a pair of load balancers sits behind an NLB");
         default: {
             const never: never = service.kind;
             throw new Error(`unknown service kind ${String(never)}`);

@@ -80,7 +80,7 @@ const BAD: readonly BadCase[] = [
         name: "unknown key inside lb",
         args: { lb: { algoritm: "leastconn" } },
         message: one(
-            `  - foobar:lb.algoritm: got "leastconn"; unknown key; known keys of lb are algorithm, mode, healthCheck. Did you mean "algorithm"?`,
+            `  - foobar:lb.algoritm: got "leastconn"; unknown key; known keys of lb are count, algorithm, mode, healthCheck. Did you mean "algorithm"?`,
         ),
     },
     {
@@ -202,7 +202,7 @@ const BAD: readonly BadCase[] = [
     {
         name: "lb given as a string",
         args: { lb: "roundrobin" },
-        message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`),
+        message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys count, algorithm, mode, healthCheck.`),
     },
     {
         name: "several problems at once, in rule order",
@@ -281,7 +281,7 @@ describe("validateArgs", () => {
         platform: "docker",
         domain: "www.foobar.com",
         webServers: 2,
-        lb: { algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
+        lb: { count: 1, algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
         tls: { mode: "self-signed", validityDays: 365 },
         database: { mode: "self-managed", replicas: 2 },
         monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
@@ -323,7 +323,7 @@ describe("validateArgs", () => {
         const resolved = validateArgs({
             domain: "shop.example.org",
             webServers: 8,
-            lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            lb: { count: 2, algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
@@ -341,7 +341,7 @@ describe("validateArgs", () => {
             platform: "docker",
             domain: "shop.example.org",
             webServers: 8,
-            lb: { algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            lb: { count: 2, algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },

@@ -261,7 +261,7 @@ describe("defineStack: invalid stack config", () => {
         [
             "lb that is not JSON",
             { "foobar:lb": "roundrobin" },
-            `  - foobar:lb: got "roundrobin"; must be an object with keys algorithm, mode, healthCheck.`,
+            `  - foobar:lb: got "roundrobin"; must be an object with keys count, algorithm, mode, healthCheck.`,
         ],
         [
             "1 web server with the dev file's 2 replicas",

@@ -21,6 +21,7 @@ export interface RulePlan {
 export function groupOf(kind: ServiceKind): SecurityGroupName {
     switch (kind) {
         case "haproxy":
+        case "keepalived":
         case "prometheus":
             return "lb";
         case "nginx":

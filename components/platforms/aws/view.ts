@@ -5,6 +5,12 @@ import { PlatformView } from "../../services";
 import { PORTS, Topology } from "../../topology";
 import { AwsPlan } from "./plan";
 
+/**
+ * How long a HAProxy behind the NLB keeps serving after its stop signal: the NLB sees its health
+ * check fail within 2 checks 5 s apart, and sends new connections elsewhere from then on.
+ */
+export const NLB_STOP_GRACE_MS = 12000;
+
 /** `databaseHosts`: RDS endpoints in topology.databases order (the primary first); none when self-managed. */
 export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readonly string[]): PlatformView {
     return {
@@ -22,5 +28,8 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
             topology.monitors.every((m) => m.server === haproxy.server) ? "127.0.0.1" : plan.instance(haproxy.server).privateIp,
         publicHttpsPort: PORTS.https,
         databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
+        // The NLB's health checks come from its subnets, so the health frontend listens on every address.
+        pairOf: () =>
+            topology.front === "nlb" ? { healthBind: `:${PORTS.lbHealth}`, stopGraceMs: NLB_STOP_GRACE_MS, proxyProtocol: true } : undefined,
     };
 }

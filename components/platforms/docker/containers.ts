@@ -13,6 +13,8 @@ import { dockerView } from "./view";
 /** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
 const GRACEFUL_STOP: Record<DockerKind, string> = {
     haproxy: "SIGUSR1",
+    // Its start script drains, then hands the address over (images/keepalived/start.sh).
+    keepalived: "SIGTERM",
     nginx: "SIGQUIT",
     app: "SIGTERM",
     mariadb: "SIGTERM",
@@ -69,7 +71,9 @@ export function createContainers(
                     name: `${name}-${segment.name}`,
                     driver: "bridge",
                     internal: segment.internal,
-                    ipamConfigs: [{ subnet: segment.subnet, gateway: segment.gateway }],
+                    ipamConfigs: [
+                        { subnet: segment.subnet, gateway: segment.gateway, ...(segment.ipRange ? { ipRange: segment.ipRange } : {}) },
+                    ],
                     labels: [stackLabel],
                 },
                 opts,
@@ -78,6 +82,28 @@ export function createContainers(
     );
     const context = { topology, view: dockerView(topology, plan) };
     const containers = new Map<string, docker.Container>();
+    // A HAProxy of a keepalived pair joins its keepalived's network namespace: the virtual IP
+    // keepalived adds is then HAProxy's, and keepalived's track script reaches HAProxy on loopback.
+    // keepalived's container holds the namespace (as a Kubernetes pod's pause container does): it
+    // outlives a HAProxy that dies and restarts, and it alone needs NET_ADMIN.
+    const placement = (svc: ServicePlan) => {
+        const holder = topology.keepalived.find((k) => k.haproxy === svc);
+        if (holder) {
+            const keepalived = containers.get(holder.key) ?? missing(`container ${holder.key}`);
+            return { networkMode: pulumi.interpolate`container:${keepalived.id}` };
+        }
+        return {
+            hostname: svc.key,
+            // With networksAdvanced set, the provider takes the container off Docker's default
+            // bridge before connecting these: no path around the firewall.
+            networksAdvanced: plan.segmentsOf(svc).map((segment) => ({
+                name: networks.get(segment.name)?.name ?? missing(`network ${segment.name}`),
+                ipv4Address: plan.addressOn(segment.name, svc),
+            })),
+            ports: publishedPorts(topology, svc),
+            ...(svc.kind === "keepalived" ? { capabilities: { adds: ["NET_ADMIN"] } } : {}),
+        };
+    };
     const create = (svc: ServicePlan, dependsOn: pulumi.Resource[], waitHealthy: boolean) => {
         const kind = dockerKind(svc);
         const rendered = renderService(context, svc);
@@ -96,15 +122,8 @@ export function createContainers(
             {
                 name: `${name}-${svc.key}`,
                 image: images.get(IMAGE_OF[kind])?.repoDigest ?? missing(`image ${IMAGE_OF[kind]}`),
-                hostname: svc.key,
                 labels: [stackLabel, { label: "foobar.server", value: svc.server }, { label: "foobar.service", value: serviceLabel(svc) }],
-                // With networksAdvanced set, the provider takes the container off Docker's default
-                // bridge before connecting these: no path around the firewall.
-                networksAdvanced: plan.segmentsOf(svc).map((segment) => ({
-                    name: networks.get(segment.name)?.name ?? missing(`network ${segment.name}`),
-                    ipv4Address: plan.addressOn(segment.name, svc),
-                })),
-                ports: publishedPorts(topology, svc),
+                ...placement(svc),
                 uploads: rendered.files.map((f) => ({ file: f.path, content: contentOf(f, credentials, svc) })),
                 envs: rendered.env?.map(([k, v]) => `${k}=${v}`),
                 healthcheck: {
@@ -159,9 +178,18 @@ export function createContainers(
         return onServer;
     });
     const placed = new Set(containers.keys());
-    const unplaced = topology.services.filter((s) => !placed.has(s.key) && s.kind !== "haproxy" && s.kind !== "prometheus");
+    const unplaced = topology.services.filter((s) => !placed.has(s.key) && !["haproxy", "keepalived", "prometheus"].includes(s.kind));
     if (unplaced.length > 0) throw new Error(`the docker platform placed no container for ${unplaced.map((s) => s.key).join(", ")}`);
-    const balancers = topology.loadBalancers.map((lb) => create(lb, webContainers, false));
+    // Load balancers one after another too, each after the web servers: the second's containers
+    // wait for the first's to be healthy, so an update never takes both down at once.
+    let previousBalancer: docker.Container[] = [];
+    const balancers = topology.loadBalancers.flatMap((lb, index) => {
+        const waited = index < topology.loadBalancers.length - 1;
+        const deps = [...webContainers, ...previousBalancer];
+        const keepalived = topology.keepalived.filter((k) => k.haproxy === lb).map((k) => create(k, deps, waited));
+        previousBalancer = [...keepalived, create(lb, [...deps, ...keepalived], waited)];
+        return previousBalancer;
+    });
     for (const prometheus of topology.monitors) create(prometheus, balancers, false);
     return containers;
 }
@@ -181,10 +209,23 @@ function contentOf(file: ServiceFile, credentials: Credentials, service: Service
     );
 }
 
-/** Only what outside clients reach (the topology's internet and operator flows) is published. */
-function publishedPorts(topology: Topology, svc: ServicePlan) {
+/**
+ * Only what outside clients reach (the topology's internet and operator flows) is published. A
+ * keepalived pair's HAProxies publish nothing: clients reach them on the virtual IP. Each
+ * load-balancer server's Prometheus takes the next port from docker.prometheusPort.
+ */
+export function publishedPorts(topology: Topology, svc: ServicePlan) {
     const { httpPort, httpsPort, prometheusPort, bindAddress } = topology.args.docker;
-    const hostPort: Record<number, number> = { [PORTS.http]: httpPort, [PORTS.https]: httpsPort, [PORTS.prometheus]: prometheusPort };
+    if (svc.kind === "haproxy" && topology.front === "keepalived") return [];
+    const ordinal = Math.max(
+        0,
+        topology.loadBalancers.findIndex((lb) => lb.server === svc.server),
+    );
+    const hostPort: Record<number, number> = {
+        [PORTS.http]: httpPort,
+        [PORTS.https]: httpsPort,
+        [PORTS.prometheus]: prometheusPort + ordinal,
+    };
     return topology.flows
         .filter((f) => isFromOutside(f) && f.to === svc)
         .map((f) => {

@@ -9,6 +9,7 @@ export type DockerKind = Exclude<ServiceKind, "rds">;
 /** The image each kind runs (images/<name>/Dockerfile). */
 export const IMAGE_OF: Record<DockerKind, string> = {
     haproxy: "haproxy",
+    keepalived: "keepalived",
     nginx: "nginx",
     app: "app",
     mariadb: "mariadb",

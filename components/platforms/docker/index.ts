@@ -15,7 +15,12 @@ export const dockerPlatform: Platform = {
         const plan = planDockerNetworks(topology);
         // Each database server's certificate names the address its clients use: its data-network one.
         const databases = topology.databases.filter((d) => d.kind === "mariadb");
-        const credentials = makeCredentials({ database: new Map(databases.map((d) => [d.key, [plan.addressOn("data", d)]])) });
+        // A keepalived pair is reached on its virtual IP: the site certificate names it too.
+        const floatingIp = plan.floatingAddress?.split("/")[0];
+        const credentials = makeCredentials({
+            public: floatingIp ? [floatingIp] : [],
+            database: new Map(databases.map((d) => [d.key, [plan.addressOn("data", d)]])),
+        });
         const containers = createContainers(name, topology, plan, credentials, parent);
         const { httpsPort, bindAddress, prometheusPort } = args.docker;
         // The outputs wait for the containers: a URL is only reported for a running site.
@@ -24,8 +29,10 @@ export const dockerPlatform: Platform = {
             Object.fromEntries(plan.segmentsOf(s).map((n) => [n.name, plan.addressOn(n.name, s)])),
         );
         return {
-            url: ready.apply(() => `https://${args.domain}${httpsPort === PORTS.https ? "" : `:${httpsPort}`}/`),
-            loadBalancerAddress: pulumi.output(`${bindAddress}:${httpsPort}`),
+            url: ready.apply(() =>
+                floatingIp ? `https://${floatingIp}/` : `https://${args.domain}${httpsPort === PORTS.https ? "" : `:${httpsPort}`}/`,
+            ),
+            loadBalancerAddress: pulumi.output(floatingIp ? `${floatingIp}:${PORTS.https}` : `${bindAddress}:${httpsPort}`),
             servers: pulumi.output(servers),
             databaseWriterEndpoint: pulumi.output(`${plan.addressOn("data", primaryOf(topology))}:${PORTS.mysql}`),
             databaseReaderEndpoints: pulumi.output(replicasOf(topology).map((r) => `${plan.addressOn("data", r)}:${PORTS.mysql}`)),

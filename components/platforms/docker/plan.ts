@@ -16,6 +16,11 @@ export interface SegmentPlan {
     readonly internal: boolean;
     readonly subnet: string;
     readonly gateway: string;
+    /**
+     * The part of the subnet Docker may hand out (IPAM's ip_range); undefined for all of it. Only
+     * "edge" with a keepalived pair has one: the virtual IP lies beyond it, so no container can get it.
+     */
+    readonly ipRange?: string;
     /** service key -> its fixed address on this network */
     readonly members: ReadonlyMap<string, string>;
 }
@@ -28,7 +33,14 @@ export interface DockerPlan {
     segmentsOf(service: ServicePlan): readonly SegmentPlan[];
     /** A service's address on one network; throws when it is not on it. */
     addressOn(network: SegmentName, service: ServicePlan): string;
+    /** A keepalived pair's virtual IP on "edge", with its prefix ("10.77.0.254/24"); undefined for a single HAProxy. */
+    readonly floatingAddress?: string;
 }
+
+/** The virtual IP's host number on "edge": above EDGE_IP_RANGE, which holds every fixed address. */
+const FLOATING_HOST = 254;
+/** Where Docker may allocate on "edge" when a virtual IP is there: its lower half. */
+const EDGE_IP_RANGE_PREFIX = 25;
 
 /**
  * Which network carries a flow: outside clients "edge" (the only network that can publish ports),
@@ -53,6 +65,8 @@ function segmentFor(flow: Flow): SegmentName {
             return "metrics";
         case "prometheus":
             throw new Error(`only operators reach Prometheus (from ${from.key})`);
+        case "keepalived":
+            throw new Error(`no flow ends at keepalived: it shares its HAProxy's network (from ${from.key})`);
         case "mysqld-exporter":
             // The monitoring network: Prometheus reaches the exporters there, and no database.
             return "metrics";
@@ -65,16 +79,23 @@ function segmentFor(flow: Flow): SegmentName {
     }
 }
 
-/** Fixed host numbers keep addresses stable across container restarts (HAProxy and nginx use IPs). */
-function hostNumber(s: ServicePlan): number {
+/**
+ * Fixed host numbers keep addresses stable across container restarts (HAProxy and nginx use IPs).
+ * The first load-balancer server keeps the numbers it had alone (2, 4); the second's come after.
+ */
+function hostNumber(s: ServicePlan, webServers: number): number {
     const index = Number(s.server.replace("server-", ""));
+    const second = index === webServers + 2;
     switch (s.kind) {
         case "haproxy":
-            return 2;
+            return second ? 5 : 2;
+        // keepalived holds its HAProxy's network: one address, the HAProxy's.
+        case "keepalived":
+            return hostNumber(s.haproxy, webServers);
         case "mariadb":
             return s.role === "primary" ? 3 : 30 + index;
         case "prometheus":
-            return 4;
+            return second ? 6 : 4;
         case "nginx":
             return 10 + index;
         case "app":
@@ -101,18 +122,23 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         if (!isFromOutside(flow)) on.set(flow.from.key, flow.from);
         on.set(flow.to.key, flow.to);
     }
+    // keepalived holds the network namespace its HAProxy's container joins: the HAProxy's networks.
+    for (const k of topology.keepalived) for (const on of members.values()) if (on.has(k.haproxy.key)) on.set(k.key, k);
+    const floating = topology.front === "keepalived";
     // Each name keeps its /24 whether or not it is used, so addresses do not move when e.g.
     // monitoring is switched on; a network nobody is on is not created.
     const segments = names
         .map((name, i): SegmentPlan => {
             const cidr = nthSlash24(range, i);
             const services = [...(members.get(name)?.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key));
+            const ipRange = floating && name === "edge" ? { ipRange: formatCidr({ base: cidr.base, prefix: EDGE_IP_RANGE_PREFIX }) } : {};
             return {
                 name,
                 internal: name !== "edge",
                 subnet: formatCidr(cidr),
                 gateway: hostAddress(cidr, 1),
-                members: new Map(services.map((s) => [s.key, hostAddress(cidr, hostNumber(s))])),
+                ...ipRange,
+                members: new Map(services.map((s) => [s.key, hostAddress(cidr, hostNumber(s, topology.args.webServers))])),
             };
         })
         .filter((segment) => segment.members.size > 0);
@@ -122,10 +148,12 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         if (address === undefined) throw new Error(`${service.key} is not on the ${network} network`);
         return address;
     };
+    const edge = nthSlash24(range, DOCKER_SHARED_NETWORKS.indexOf("edge"));
     return {
         segments,
         segmentsOf,
         addressOn,
+        floatingAddress: floating ? `${hostAddress(edge, FLOATING_HOST)}/${edge.prefix}` : undefined,
         reach(from, to) {
             // The network that carries their flow (Prometheus and HAProxy share edge too, but the
             // scrape goes over metrics); else the first they share.

@@ -1,8 +1,15 @@
 // How services see each other on docker: every service is its own host on the shared networks.
 import { databaseHostPattern } from "../../config/net";
 import { PlatformView } from "../../services";
-import { Topology } from "../../topology";
+import { PORTS, Topology } from "../../topology";
 import { DockerPlan } from "./plan";
+
+/**
+ * How long a HAProxy of a pair keeps serving after its stop signal: keepalived's container waits
+ * up to KEEPALIVED_DRAIN_SECONDS (images/keepalived/start.sh) for the connections to end before it
+ * hands the address over, and the handover takes well under a second more.
+ */
+export const PAIR_STOP_GRACE_MS = 7000;
 
 export function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
     const data = plan.segments.find((s) => s.name === "data");
@@ -15,8 +22,15 @@ export function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
         // off, on its own loopback only (its health check).
         statsAddress: (haproxy) =>
             plan.segmentsOf(haproxy).some((s) => s.name === "metrics") ? plan.addressOn("metrics", haproxy) : "127.0.0.1",
-        publicHttpsPort: topology.args.docker.httpsPort,
+        // A pair is reached on its virtual IP's own 443; a single HAProxy on the port Docker publishes.
+        publicHttpsPort: topology.front === "keepalived" ? PORTS.https : topology.args.docker.httpsPort,
         // The MariaDB users accept the data network only.
         databaseClientHost: databaseHostPattern(data.subnet),
+        // keepalived's track script and HAProxy's health frontend share a network namespace: loopback.
+        pairOf: () =>
+            topology.front === "keepalived"
+                ? { healthBind: `127.0.0.1:${PORTS.lbHealth}`, stopGraceMs: PAIR_STOP_GRACE_MS, proxyProtocol: false }
+                : undefined,
+        floatingAddress: plan.floatingAddress,
     };
 }
