@@ -87,6 +87,8 @@ export interface AlertRulesInput {
     readonly databases: boolean;
     /** Whether the primary waits for a replica's acknowledgement (semi-sync): adds its alert. */
     readonly semiSync: boolean;
+    /** HAProxies behind the site's one address: 1, or a pair (which adds FoobarLoadBalancerNoStandby). */
+    readonly loadBalancers: number;
 }
 
 /**
@@ -126,16 +128,7 @@ export function renderAlertRules(input: AlertRulesInput): string {
                             description: "Every web server fails HAProxy's health check.",
                         },
                     },
-                    {
-                        alert: "FoobarLoadBalancerDown",
-                        expr: `up{job="${HAPROXY_JOB}"} == 0`,
-                        for: settle,
-                        labels: { severity: "critical" },
-                        annotations: {
-                            summary: "HAProxy on {{ $labels.host }} does not answer metrics scrapes",
-                            description: "HAProxy is the site's single entry point: while it is down, so is the site.",
-                        },
-                    },
+                    ...loadBalancerRules(settle, input.loadBalancers),
                     {
                         alert: "FoobarServerErrors",
                         expr: `sum(rate(haproxy_frontend_http_responses_total{${www},code="5xx"}[${window}])) / sum(rate(haproxy_frontend_http_requests_total{${www}}[${window}])) > 0.01`,
@@ -161,6 +154,43 @@ export function renderAlertRules(input: AlertRulesInput): string {
             },
         ],
     });
+}
+
+/** A HAProxy that is down; with a pair, also the pair that has no standby left. */
+function loadBalancerRules(settle: string, loadBalancers: number): object[] {
+    const pair = loadBalancers > 1;
+    const answering = `up{job="${HAPROXY_JOB}"} == 1`;
+    return [
+        {
+            alert: "FoobarLoadBalancerDown",
+            expr: `up{job="${HAPROXY_JOB}"} == 0`,
+            for: settle,
+            // One of a pair down costs no traffic (the other has the address), only the standby.
+            labels: { severity: pair ? "warning" : "critical" },
+            annotations: {
+                summary: "HAProxy on {{ $labels.host }} does not answer metrics scrapes",
+                description: pair
+                    ? "The other load balancer has the site's address and carries it alone. Bring this one back: until then nothing stands by."
+                    : "HAProxy is the site's single entry point: while it is down, so is the site.",
+            },
+        },
+        ...(pair
+            ? [
+                  {
+                      alert: "FoobarLoadBalancerNoStandby",
+                      // Also when none answers at all (count() of nothing is no series, not 0).
+                      expr: `count(${answering}) < ${loadBalancers} or absent(${answering})`,
+                      for: settle,
+                      labels: { severity: "critical" },
+                      annotations: {
+                          summary: "The load-balancer pair has no standby left",
+                          description:
+                              "At most one of the pair's HAProxies answers: one more failure takes the site down. Restore the one FoobarLoadBalancerDown names.",
+                      },
+                  },
+              ]
+            : []),
+    ];
 }
 
 export interface PrometheusFlagsInput {

@@ -13,8 +13,8 @@ const series = (name: string, labels: Record<string, string>, values: string) =>
     values,
 });
 
-/** The promtool test file, for a scrape (and evaluation) interval of `scrape` seconds. */
-export function alertRuleTests(scrape: number): string {
+/** The promtool test file, for a scrape (and evaluation) interval of `scrape` seconds; `pair`: lb.count 2's rules. */
+export function alertRuleTests(scrape: number, pair = false): string {
     const s = (n: number) => `${n * scrape}s`;
     return yaml.dump({
         rule_files: [PROMETHEUS_RULES_PATH],
@@ -73,27 +73,7 @@ export function alertRuleTests(scrape: number): string {
                     },
                 ],
             },
-            {
-                // HAProxy stops answering scrapes.
-                interval: `${scrape}s`,
-                input_series: [series("up", { job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" }, "1 1 0 0 0 0 0")],
-                alert_rule_test: [
-                    { eval_time: s(1), alertname: "FoobarLoadBalancerDown", exp_alerts: [] },
-                    {
-                        eval_time: s(5),
-                        alertname: "FoobarLoadBalancerDown",
-                        exp_alerts: [
-                            {
-                                exp_labels: { severity: "critical", job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" },
-                                exp_annotations: {
-                                    summary: "HAProxy on server-3 does not answer metrics scrapes",
-                                    description: "HAProxy is the site's single entry point: while it is down, so is the site.",
-                                },
-                            },
-                        ],
-                    },
-                ],
-            },
+            ...(pair ? loadBalancerPairTests(scrape) : [loadBalancerTest(scrape)]),
             {
                 // 100 requests per scrape: 10 failing for 5 minutes; 1 in 1000 failing is no alert.
                 interval: `${scrape}s`,
@@ -154,4 +134,80 @@ export function alertRuleTests(scrape: number): string {
             ...databaseAlertTests(scrape),
         ],
     });
+}
+
+/** One HAProxy stops answering scrapes: the site's single entry point is down. */
+function loadBalancerTest(scrape: number) {
+    const s = (n: number) => `${n * scrape}s`;
+    return {
+        interval: `${scrape}s`,
+        input_series: [series("up", { job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" }, "1 1 0 0 0 0 0")],
+        alert_rule_test: [
+            { eval_time: s(1), alertname: "FoobarLoadBalancerDown", exp_alerts: [] },
+            {
+                eval_time: s(5),
+                alertname: "FoobarLoadBalancerDown",
+                exp_alerts: [
+                    {
+                        exp_labels: { severity: "critical", job: "haproxy", instance: "10.77.3.2:8404", host: "server-3" },
+                        exp_annotations: {
+                            summary: "HAProxy on server-3 does not answer metrics scrapes",
+                            description: "HAProxy is the site's single entry point: while it is down, so is the site.",
+                        },
+                    },
+                ],
+            },
+        ],
+    };
+}
+
+/**
+ * A pair: server-4's HAProxy stops answering (the other carries the site: a warning, and the pair
+ * has no standby left: critical); then both are down; neither alert while both answer.
+ */
+function loadBalancerPairTests(scrape: number) {
+    const s = (n: number) => `${n * scrape}s`;
+    const up = (host: string, address: string, values: string) =>
+        series("up", { job: "haproxy", instance: `${address}:8404`, host }, values);
+    const noStandby = {
+        exp_labels: { severity: "critical" },
+        exp_annotations: {
+            summary: "The load-balancer pair has no standby left",
+            description:
+                "At most one of the pair's HAProxies answers: one more failure takes the site down. Restore the one FoobarLoadBalancerDown names.",
+        },
+    };
+    return [
+        {
+            interval: `${scrape}s`,
+            input_series: [up("server-3", "10.77.3.2", "1 1 1 1 1 1 1 1 1 1"), up("server-4", "10.77.3.5", "1 1 0 0 0 0 0 0 0 0")],
+            alert_rule_test: [
+                { eval_time: s(1), alertname: "FoobarLoadBalancerDown", exp_alerts: [] },
+                { eval_time: s(1), alertname: "FoobarLoadBalancerNoStandby", exp_alerts: [] },
+                // Down for one scrape only: pending.
+                { eval_time: s(3), alertname: "FoobarLoadBalancerNoStandby", exp_alerts: [] },
+                {
+                    eval_time: s(5),
+                    alertname: "FoobarLoadBalancerDown",
+                    exp_alerts: [
+                        {
+                            exp_labels: { severity: "warning", job: "haproxy", instance: "10.77.3.5:8404", host: "server-4" },
+                            exp_annotations: {
+                                summary: "HAProxy on server-4 does not answer metrics scrapes",
+                                description:
+                                    "The other load balancer has the site's address and carries it alone. Bring this one back: until then nothing stands by.",
+                            },
+                        },
+                    ],
+                },
+                { eval_time: s(5), alertname: "FoobarLoadBalancerNoStandby", exp_alerts: [noStandby] },
+            ],
+        },
+        {
+            // Neither answers (e.g. each Prometheus sees both down): still no standby, and both down.
+            interval: `${scrape}s`,
+            input_series: [up("server-3", "10.77.3.2", "1 1 0 0 0 0 0 0"), up("server-4", "10.77.3.5", "1 1 0 0 0 0 0 0")],
+            alert_rule_test: [{ eval_time: s(6), alertname: "FoobarLoadBalancerNoStandby", exp_alerts: [noStandby] }],
+        },
+    ];
 }

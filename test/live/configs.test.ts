@@ -14,6 +14,7 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     "one-web-server": { "foobar:webServers": 1, "foobar:database": { replicas: 1 } },
     "three-web-servers": { "foobar:webServers": 3, "foobar:database": { replicas: 3 } },
     "active-passive-leastconn": { "foobar:lb": { algorithm: "leastconn", mode: "active-passive" } },
+    "load-balancer-pair": { "foobar:lb": { count: 2 } },
 };
 
 const serviceOf = (r: RecordedResource) =>
@@ -39,16 +40,17 @@ async function startedMariadb(c: RecordedResource): Promise<string> {
 describe("live: rendered configs pass their real daemons", function () {
     before(async function () {
         this.timeout(20 * 60_000);
-        // The images the checks run in are the stack's own.
-        const dev = await captureStack("dev");
+        // The images the checks run in are the stack's own (a pair's stack registers every kind).
+        const every = await captureStack("check-images", { "foobar:lb": { count: 2 } });
         const deployer = new DockerDeployer(ROOT);
-        for (const image of dev.resources.filter((r) => r.type === TYPES.image)) await deployer.buildImage(image);
+        for (const image of every.resources.filter((r) => r.type === TYPES.image)) await deployer.buildImage(image);
     });
 
     for (const [variant, overrides] of Object.entries(VARIANTS)) {
         describe(variant, () => {
             let containers: RecordedResource[] = [];
             let primaryHost = "";
+            const loadBalancers = () => containers.filter((r) => serviceOf(r) === "haproxy").length;
             before(async () => {
                 const captured = await captureStack(`check-${variant}`, overrides);
                 containers = captured.resources.filter((r) => r.type === TYPES.container);
@@ -57,12 +59,33 @@ describe("live: rendered configs pass their real daemons", function () {
             // Users may connect from the data network only: its /24 as a MariaDB host pattern.
             const clientHost = () => `${primaryHost.split(".").slice(0, 3).join(".")}.%`;
 
-            it("haproxy -c accepts haproxy.cfg with the certificate bundle", async () => {
+            it("haproxy -c accepts each HAProxy's haproxy.cfg with the certificate bundle", async () => {
                 const c = containers.filter((r) => serviceOf(r) === "haproxy");
-                assert.equal(c.length, 1);
-                const r = await runWithUploads(c[0].inputs, ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], false);
-                assert.equal(r.code, 0, r.logs);
-                assert.match(r.logs, /Configuration file is valid/);
+                assert.equal(c.length, loadBalancers());
+                for (const haproxy of c) {
+                    const r = await runWithUploads(haproxy.inputs, ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"], false);
+                    assert.equal(r.code, 0, r.logs);
+                    assert.match(r.logs, /Configuration file is valid/);
+                }
+            });
+
+            it("keepalived --config-test accepts each keepalived.conf of a pair (none for one HAProxy)", async () => {
+                const c = containers.filter((r) => serviceOf(r) === "keepalived");
+                assert.equal(c.length, loadBalancers() > 1 ? loadBalancers() : 0);
+                for (const keepalived of c) {
+                    // The interface line the image's start script writes (images/keepalived/start.sh),
+                    // naming an interface that exists: the check runs on Docker's default bridge.
+                    // keepalived's config test always ends killed by SIGTERM (exit 143), so what it
+                    // found is what it printed: an unknown keyword, a bad value, a missing interface.
+                    const check =
+                        'mkdir -p /run/keepalived && echo "\\$EDGE_INTERFACE=eth0" > /run/keepalived/interface.conf && keepalived --config-test 2>&1';
+                    const r = await runWithUploads(keepalived.inputs, ["sh", "-c", check], false, "bridge");
+                    assert.equal(
+                        r.logs.replace(/^Terminated\n?/m, "").trim(),
+                        "",
+                        `keepalived --config-test on ${keepalived.name}:\n${r.logs}`,
+                    );
+                }
             });
 
             it("nginx -t accepts every web server's nginx.conf", async () => {
@@ -114,17 +137,20 @@ describe("live: rendered configs pass their real daemons", function () {
                 }
             });
 
-            it("promtool accepts prometheus.yml and the alert rules it loads", async () => {
+            it("promtool accepts each Prometheus's prometheus.yml and the alert rules it loads", async () => {
                 const c = containers.filter((r) => serviceOf(r) === "prometheus");
-                assert.equal(c.length, 1);
+                assert.equal(c.length, loadBalancers());
                 const r = await runWithUploads(c[0].inputs, ["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], false);
                 assert.equal(r.code, 0, r.logs);
                 assert.match(r.logs, /SUCCESS: 1 rule files found/);
-                // 5 from HAProxy's view; 4 more from the mysqld exporters where the databases are ours, and
-                // the semi-sync one where the primary has replicas.
+                // 5 from HAProxy's view (6 with a pair: no standby left); 4 more from the mysqld
+                // exporters where the databases are ours, and the semi-sync one where the primary has replicas.
                 const databases = containers.some((x) => serviceOf(x) === "mysqld-exporter");
                 const replicas = containers.some((x) => serviceOf(x) === "mariadb-replica");
-                assert.match(r.logs, new RegExp(`SUCCESS: ${databases ? (replicas ? 10 : 9) : 5} rules found`));
+                const rules = (loadBalancers() > 1 ? 6 : 5) + (databases ? (replicas ? 5 : 4) : 0);
+                assert.match(r.logs, new RegExp(`SUCCESS: ${rules} rules found`));
+                // Both of a pair scrape the same targets and evaluate the same rules.
+                for (const other of c.slice(1)) assert.deepEqual(other.inputs.uploads, c[0].inputs.uploads);
                 // The login every endpoint asks for.
                 const web = await runWithUploads(c[0].inputs, ["promtool", "check", "web-config", "/etc/prometheus/web.yml"], false);
                 assert.equal(web.code, 0, web.logs);
@@ -133,13 +159,20 @@ describe("live: rendered configs pass their real daemons", function () {
         });
     }
 
-    it("promtool's rule tests: each alert fires when it should, and none while all is well", async () => {
-        const captured = await captureStack("check-alerts");
-        const prometheus = captured.resources.find((r) => r.type === TYPES.container && serviceOf(r) === "prometheus") as RecordedResource;
-        const tests = { file: "/tmp/foobar-alerts.test.yml", content: alertRuleTests(5) };
-        const inputs = { ...prometheus.inputs, uploads: [...prometheus.inputs.uploads, tests] };
-        const r = await runWithUploads(inputs, ["promtool", "test", "rules", tests.file], false);
-        assert.equal(r.code, 0, r.logs);
-        assert.match(r.logs, /SUCCESS/);
-    });
+    for (const [stack, overrides, pair] of [
+        ["check-alerts", {}, false],
+        ["check-alerts-pair", { "foobar:lb": { count: 2 } }, true],
+    ] as const) {
+        it(`promtool's rule tests (${pair ? "a load-balancer pair" : "one load balancer"}): each alert fires when it should, and none while all is well`, async () => {
+            const captured = await captureStack(stack, overrides);
+            const prometheus = captured.resources.find(
+                (r) => r.type === TYPES.container && serviceOf(r) === "prometheus",
+            ) as RecordedResource;
+            const tests = { file: "/tmp/foobar-alerts.test.yml", content: alertRuleTests(5, pair) };
+            const inputs = { ...prometheus.inputs, uploads: [...prometheus.inputs.uploads, tests] };
+            const r = await runWithUploads(inputs, ["promtool", "test", "rules", tests.file], false);
+            assert.equal(r.code, 0, r.logs);
+            assert.match(r.logs, /SUCCESS/);
+        });
+    }
 });

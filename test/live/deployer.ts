@@ -50,6 +50,10 @@ export interface Step {
 export class DockerDeployer {
     /** The docker resources deployed, as last applied: the state the next apply() diffs against. */
     private state: RecordedResource[] = [];
+    /** Container name by the id the mocks gave its resource, for `container:<id>` network modes. */
+    private containerNames = new Map<string, string>();
+    /** Containers created or replaced in the current apply: their Docker ids are new. */
+    private renewed = new Set<string>();
 
     constructor(private readonly repoRoot: string) {}
 
@@ -67,6 +71,8 @@ export class DockerDeployer {
         const unknown = next.filter((r) => !(Object.values(TYPES) as string[]).includes(r.type) || !(r.type in KNOWN));
         if (unknown.length > 0) throw new Error(`deployer does not understand resource types: ${unknown.map((r) => r.type).join(", ")}`);
         const before = new Map(this.state.map((r) => [r.urn, r]));
+        for (const r of next) if (r.type === TYPES.container) this.containerNames.set(`${r.name}-id`, r.inputs.name);
+        this.renewed.clear();
         const began = Date.now();
         const steps: Step[] = [];
         const finished = new Map<string, Promise<void>>();
@@ -105,7 +111,12 @@ export class DockerDeployer {
     }
 
     private async step(old: RecordedResource | undefined, r: RecordedResource): Promise<Step["op"]> {
-        const op = stepFor(old, r);
+        const planned = stepFor(old, r);
+        // A container in another's network namespace names it by Docker id, which a replacement
+        // changes (the mocks' ids do not): the provider then sees a new network_mode, and replaces.
+        const joined = /^container:(.+)$/.exec(r.inputs.networkMode ?? "")?.[1];
+        const op = joined && this.renewed.has(joined) && (planned === "same" || planned === "update") ? "replace" : planned;
+        if (r.type === TYPES.container && (op === "create" || op === "replace")) this.renewed.add(`${r.name}-id`);
         if (op === "create") await this.create(r);
         // The provider applies only the restart policy to the running container; the rest is state.
         if (op === "update" && !isDeepStrictEqual(old?.inputs.restart, r.inputs.restart)) {
@@ -157,6 +168,7 @@ export class DockerDeployer {
         for (const ipam of n.ipamConfigs ?? []) {
             assertUnderstood(r.name, "network.ipamConfigs", ipam);
             args.push("--subnet", ipam.subnet, "--gateway", ipam.gateway);
+            if (ipam.ipRange) args.push("--ip-range", ipam.ipRange);
         }
         for (const [k, v] of Object.entries(labelsOf(r.name, n.labels))) args.push("--label", `${k}=${v}`);
         await docker([...args, n.name]);
@@ -170,7 +182,11 @@ export class DockerDeployer {
 
     async createContainer(r: RecordedResource): Promise<void> {
         const c = r.inputs;
-        const body = containerCreateBody(r.name, c);
+        const body = containerCreateBody(r.name, c, (id) => {
+            const name = this.containerNames.get(id);
+            if (!name) throw new Error(`${r.name}: network mode names container ${id}, which this stack does not register`);
+            return name;
+        });
         const created = await dockerApi<Created>("POST", `/containers/create?name=${encodeURIComponent(c.name)}`, body);
         // As the provider does: with networksAdvanced, leave the default bridge, then join each one.
         const networks: Inputs[] = c.networksAdvanced ?? [];
@@ -212,18 +228,19 @@ export async function waitHealthy(name: string, timeoutMs: number): Promise<void
 
 /**
  * Runs `command` in a throwaway container of a registered container's image, with its uploads
- * in place and no network: the real daemon checks the exact files the stack would deliver.
+ * in place and no network (unless `networkMode` says): the real daemon checks the exact files the stack would deliver.
  */
 export async function runWithUploads(
     c: Inputs,
     command: readonly string[] | undefined,
     keepRunning: boolean,
+    networkMode = "none",
 ): Promise<{ id: string; code?: number; logs: string }> {
     const created = await dockerApi<Created>("POST", "/containers/create", {
         Image: c.image,
         Cmd: command,
         Labels: labelsOf("check", c.labels),
-        HostConfig: { NetworkMode: "none" },
+        HostConfig: { NetworkMode: networkMode },
     });
     await upload("check", created.Id, c.uploads);
     await dockerApi("POST", `/containers/${created.Id}/start`);

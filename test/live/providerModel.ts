@@ -8,7 +8,7 @@ export const KNOWN: Record<string, readonly string[]> = {
     [TYPES.image]: ["imageName", "build", "skipPush", "buildOnPreview"],
     "image.build": ["context", "dockerfile", "builderVersion"],
     [TYPES.network]: ["name", "driver", "internal", "ipamConfigs", "labels"],
-    "network.ipamConfigs": ["subnet", "gateway"],
+    "network.ipamConfigs": ["subnet", "gateway", "ipRange"],
     [TYPES.volume]: ["name", "labels"],
     [TYPES.container]: [
         "name",
@@ -29,7 +29,10 @@ export const KNOWN: Record<string, readonly string[]> = {
         "wait",
         "waitTimeout",
         "destroyGraceSeconds",
+        "networkMode",
+        "capabilities",
     ],
+    "container.capabilities": ["adds", "drops"],
     "container.networksAdvanced": ["name", "ipv4Address"],
     "container.ports": ["internal", "external", "ip", "protocol"],
     "container.uploads": ["file", "content", "executable"],
@@ -61,9 +64,13 @@ export function durationNs(value: string | undefined): number | undefined {
     return parts.reduce((ns, p) => ns + Number(p[1]) * NS[p[2] as keyof typeof NS], 0);
 }
 
-/** The Engine API body the docker provider would send for these inputs. */
-export function containerCreateBody(where: string, c: Inputs): Inputs {
+/**
+ * The Engine API body the docker provider would send for these inputs. `containerNamed` turns a
+ * `container:<id>` network mode into the container it names: the mocks' ids are no Docker ids.
+ */
+export function containerCreateBody(where: string, c: Inputs, containerNamed: (id: string) => string = (id) => id): Inputs {
     assertUnderstood(where, TYPES.container, c);
+    assertUnderstood(where, "container.capabilities", c.capabilities);
     (c.networksAdvanced ?? []).forEach((n: Inputs) => assertUnderstood(where, "container.networksAdvanced", n));
     const ports: Inputs[] = c.ports ?? [];
     ports.forEach((p) => assertUnderstood(where, "container.ports", p));
@@ -92,6 +99,16 @@ export function containerCreateBody(where: string, c: Inputs): Inputs {
             RestartPolicy: c.restart ? { Name: c.restart } : undefined,
             Mounts: (c.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath })),
             LogConfig: c.logDriver ? { Type: c.logDriver, Config: c.logOpts ?? {} } : undefined,
+            NetworkMode: networkMode(c.networkMode, containerNamed),
+            CapAdd: c.capabilities?.adds,
+            CapDrop: c.capabilities?.drops,
         },
     };
+}
+
+/** "container:<id>" joins that container's network namespace; the provider passes any mode as it is. */
+function networkMode(mode: string | undefined, containerNamed: (id: string) => string): string | undefined {
+    if (mode === undefined) return undefined;
+    const joined = /^container:(.+)$/.exec(mode);
+    return joined ? `container:${containerNamed(joined[1])}` : mode;
 }

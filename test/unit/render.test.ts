@@ -437,7 +437,9 @@ describe("prometheus", () => {
         assert.match(rules[3].expr, /proxy="www"/);
         // Without exporters (RDS), no database alerts.
         assert.deepEqual(
-            rulesOf(renderAlertRules({ scrapeIntervalSeconds: 5, databases: false, semiSync: false })).map((r) => r.alert),
+            rulesOf(renderAlertRules({ scrapeIntervalSeconds: 5, databases: false, semiSync: false, loadBalancers: 1 })).map(
+                (r) => r.alert,
+            ),
             ["FoobarWebServerDown", "FoobarSiteDown", "FoobarLoadBalancerDown", "FoobarServerErrors", "FoobarSlowResponses"],
         );
     });
@@ -458,7 +460,7 @@ describe("prometheus", () => {
     });
 
     it("keeps four samples in every rate() window at a slow scrape interval", () => {
-        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60, databases: true, semiSync: true }));
+        const slow = rulesOf(renderAlertRules({ scrapeIntervalSeconds: 60, databases: true, semiSync: true, loadBalancers: 1 }));
         assert.equal(slow[0].for, "120s");
         // The database alerts wait two scrapes too, the lag alert included (a minute is one scrape here).
         assert.deepEqual(
