@@ -6,6 +6,7 @@ import { ENCRYPTION_TYPES, checkEncryption } from "./encryption";
 import { checkFlowLogs } from "./flowLogs";
 import { IMDS_TYPES, checkImds } from "./imds";
 import { checkIngress } from "./ingress";
+import { checkListeners } from "./listeners";
 import { RDS_CONFIG_SCHEMA, RDS_TYPES, RdsConfig, checkRds } from "./rds";
 import { StackResource, TYPES, Violation, stackOfUrn } from "./resources";
 import { checkS3 } from "./s3";
@@ -78,8 +79,9 @@ export const POLICIES = [
     }),
     stackPolicy({
         name: "internet-ingress-only-lb-80-443",
-        description: "No ingress from 0.0.0.0/0 or ::/0 except tcp 80 and 443 into the load balancer's security group.",
-        check: (resources) => checkIngress(resources),
+        description:
+            "No ingress from 0.0.0.0/0 or ::/0 except tcp 80 and 443 into the load balancer's security group; an internet-facing load balancer (an NLB) listens on, and forwards to, 80 and 443 only.",
+        check: (resources) => [...checkIngress(resources), ...checkListeners(resources)],
     }),
     stackPolicy({
         name: "ssm-reads-own-parameters",

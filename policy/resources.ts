@@ -47,6 +47,12 @@ export const TYPES = {
     bucketV2: "aws:s3/bucketV2:BucketV2",
     bucketPublicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     bucketOwnershipControls: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    listener: "aws:lb/listener:Listener",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    albLoadBalancer: "aws:alb/loadBalancer:LoadBalancer",
+    albListener: "aws:alb/listener:Listener",
+    albTargetGroup: "aws:alb/targetGroup:TargetGroup",
 } as const;
 
 export const ofType = (resources: readonly StackResource[], type: string): StackResource[] => resources.filter((r) => r.type === type);

@@ -16,7 +16,7 @@ set -eu
 
 : "${KEEPALIVED_UNICAST_SOURCE:?the VRRP address of this router}"
 : "${KEEPALIVED_VIRTUAL_ADDRESS:?the virtual IP}"
-DRAIN_SECONDS="${KEEPALIVED_DRAIN_SECONDS:-5}"
+DRAIN_SECONDS="${KEEPALIVED_DRAIN_SECONDS:-4}"
 CONFIG=/etc/keepalived/keepalived.conf
 
 interface=$(ip -o -4 addr show | awk -v a="$KEEPALIVED_UNICAST_SOURCE" '{ split($4, p, "/"); if (p[1] == a) print $2 }')
@@ -29,7 +29,6 @@ printf '$EDGE_INTERFACE=%s\n' "$interface" > /run/keepalived/interface.conf
 # A restarted container keeps its files: pid files of a keepalived that no longer runs would stop this one.
 rm -f /run/keepalived.pid /run/vrrp.pid /run/checkers.pid
 nft delete table inet foobar_drain 2>/dev/null || true
-keepalived --config-test -f "$CONFIG"
 
 keepalived --dont-fork --log-console --log-detail --vrrp -f "$CONFIG" &
 pid=$!

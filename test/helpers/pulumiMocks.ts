@@ -194,7 +194,12 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/routeTable:RouteTable": () => ({}),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": () => ({}),
     "aws:ec2/natGateway:NatGateway": () => ({}),
-    "aws:ec2/eip:Eip": (name) => ({ publicIp: "203.0.113.10", allocationId: `eipalloc-${name}` }),
+    // A single load balancer's Elastic IP is 203.0.113.10; an NLB's, one per zone (<prefix>-nlb-a, -b), .11 and .12.
+    "aws:ec2/eip:Eip": (name) => {
+        const zone = /-nlb-([a-z])$/.exec(name)?.[1];
+        const host = zone === undefined ? 10 : 11 + zone.charCodeAt(0) - "a".charCodeAt(0);
+        return { publicIp: `203.0.113.${host}`, allocationId: `eipalloc-${name}` };
+    },
     "aws:ec2/eipAssociation:EipAssociation": () => ({}),
     "aws:ec2/securityGroup:SecurityGroup": (name) => ({ arn: arn("ec2", `security-group/${name}`) }),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": () => ({}),
@@ -212,6 +217,15 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:rds/optionGroup:OptionGroup": (name) => ({ name }),
     "aws:rds/instance:Instance": (name) => ({ identifier: name, address: `${name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`, port: 3306 }),
     "aws:ebs/volume:Volume": (name) => ({ arn: arn("ec2", `volume/${name}`) }),
+    // The provider names a load balancer and a target group after the resource (here without the random suffix).
+    "aws:lb/loadBalancer:LoadBalancer": (name) => ({
+        arn: arn("elasticloadbalancing", `loadbalancer/net/${name}/0123456789abcdef`),
+        dnsName: `${name}-0123456789abcdef.elb.eu-west-1.amazonaws.com`,
+        name,
+    }),
+    "aws:lb/targetGroup:TargetGroup": (name) => ({ arn: arn("elasticloadbalancing", `targetgroup/${name}/0123456789abcdef`), name }),
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": () => ({}),
+    "aws:lb/listener:Listener": (name) => ({ arn: arn("elasticloadbalancing", `listener/net/${name}/0123456789abcdef/fedcba9876543210`) }),
     "aws:ec2/volumeAttachment:VolumeAttachment": () => ({}),
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": (name) => ({ arn: arn("dlm", `policy/${name}`) }),
     // The provider names a bucket after its resource, with a random suffix (here a fixed one); S3's ARNs name no region or account.

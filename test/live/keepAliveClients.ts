@@ -44,8 +44,13 @@ function get(site: Site, agent: https.Agent, timeoutMs: number): Promise<{ statu
  * `clients` loops, each on its own keep-alive connection (reopened only if HAProxy closes it),
  * until stop(). A client gives up on a request after timeoutMs: that counts as a failure.
  */
-export function keepAliveClients(site: Site, clients: number, timeoutMs = 10_000): { stop: () => Promise<KeepAliveResult> } {
+export function keepAliveClients(
+    site: Site,
+    clients: number,
+    timeoutMs = 10_000,
+): { stop: () => Promise<KeepAliveResult>; inFlight: () => number } {
     let running = true;
+    let outstanding = 0;
     const started = Date.now();
     const failures: string[] = [];
     const servedBy = new Map<string, number>();
@@ -57,6 +62,7 @@ export function keepAliveClients(site: Site, clients: number, timeoutMs = 10_000
             while (running) {
                 const at = Date.now();
                 let status: string;
+                outstanding++;
                 try {
                     const r = await get(site, agent, timeoutMs);
                     status = String(r.status);
@@ -67,6 +73,8 @@ export function keepAliveClients(site: Site, clients: number, timeoutMs = 10_000
                 } catch (err) {
                     status = err instanceof Error ? err.message : String(err);
                     failures.push(`${status} at ${at - started} ms`);
+                } finally {
+                    outstanding--;
                 }
                 timings.push({ atMs: at - started, ms: Date.now() - at, status });
             }
@@ -75,6 +83,8 @@ export function keepAliveClients(site: Site, clients: number, timeoutMs = 10_000
         }
     });
     return {
+        /** Requests sent and not yet answered (nor failed), now. */
+        inFlight: () => outstanding,
         stop: async () => {
             running = false;
             await Promise.all(loops);

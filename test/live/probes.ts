@@ -28,9 +28,12 @@ export function siteOf(captured: CapturedStack): Site {
     const haproxy = captured.resources.find(
         (r) => r.type === TYPES.container && r.inputs.labels.some((l: { label: string; value: string }) => l.value === "haproxy"),
     );
-    const http = haproxy?.inputs.ports.find((p: { internal: number; external: number }) => p.internal === 80);
-    if (!http) throw new Error("the haproxy container publishes no HTTP port");
-    return { domain: url.hostname, address, httpsPort: Number(port), httpPort: http.external, ca: captured.outputs.caCertificatePem };
+    if (!haproxy) throw new Error("the stack registers no haproxy container");
+    // A pair's HAProxies publish nothing: the virtual IP (loadBalancerAddress) is reached on 80 and 443 themselves.
+    const published: Array<{ internal: number; external: number }> | undefined = haproxy.inputs.ports;
+    const http = published ? published.find((p) => p.internal === 80)?.external : 80;
+    if (http === undefined) throw new Error("the haproxy container publishes no HTTP port");
+    return { domain: url.hostname, address, httpsPort: Number(port), httpPort: http, ca: captured.outputs.caCertificatePem };
 }
 
 /** One HTTPS request on a fresh connection, verified against `ca` for the site's domain. */

@@ -44,6 +44,10 @@ export const AWS_TYPES = {
     bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
     bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
     stash: "pulumi:index:Stash",
+    loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
+    targetGroup: "aws:lb/targetGroup:TargetGroup",
+    targetGroupAttachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+    listener: "aws:lb/listener:Listener",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";
@@ -66,6 +70,14 @@ export function runStack(file: "staging" | "prod", overrides: Record<string, unk
 /** The stack file's `foobar:aws` object with some keys replaced: the override of the whole key. */
 export function awsConfig(file: "staging" | "prod", changes: Record<string, unknown>): Record<string, unknown> {
     return { "foobar:aws": { ...(loadStackConfig(file)["foobar:aws"] as object), ...changes } };
+}
+
+/**
+ * The stack file's `foobar:lb` with count 1: one load balancer with its own Elastic IP, as every
+ * aws stack was before lb.count (the stack files now set 2: awsLoadBalancerPair.test.ts).
+ */
+export function singleLb(file: "staging" | "prod"): Record<string, unknown> {
+    return { "foobar:lb": { ...(loadStackConfig(file)["foobar:lb"] as object), count: 1 } };
 }
 
 /** Resources per short type name (TYPES and AWS_TYPES), plus "component". */
@@ -121,7 +133,7 @@ export const withReadiness = (counts: Record<string, number>, webServers: number
     ...counts,
     parameter: (counts.parameter ?? 0) + webServers,
     rolePolicy: (counts.rolePolicy ?? 0) + webServers,
-    readiness: webServers,
+    readiness: (counts.readiness ?? 0) + webServers,
 });
 
 /**
@@ -138,6 +150,20 @@ export const withArtifacts = (counts: Record<string, number>, webServers: number
     bucketObject: 1,
     rolePolicy: (counts.rolePolicy ?? 0) + webServers,
 });
+
+/**
+ * A pair of load balancers behind an NLB instead of one with an Elastic IP: an Elastic IP per zone
+ * and no association, the NLB, a target group and a listener per port (80, 443) with both
+ * instances attached, and a readiness gate per load balancer.
+ */
+export const withNlb = (counts: Record<string, number>): Record<string, number> => {
+    const rest = { ...counts };
+    delete rest.eipAssociation;
+    return withReadiness(
+        { ...rest, eip: (counts.eip ?? 0) + 1, loadBalancer: 1, targetGroup: 2, targetGroupAttachment: 4, listener: 2 },
+        2,
+    );
+};
 
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
 export const withRdsExtras = (counts: Record<string, number>): Record<string, number> => ({

@@ -1,9 +1,10 @@
 // Every instance role, with all its policies together: Session Manager, reads of exactly the
-// SSM parameters its own files hold (the boot helper's manifest), and (web servers) the read of the
-// app bundle's object and the write of its own readiness parameter; nothing more.
+// SSM parameters its own files hold (the boot helper's manifest), (web servers) the read of the
+// app bundle's object, and (web servers, and a pair of load balancers behind the NLB) the write of
+// its own readiness parameter; nothing more.
 import assert from "node:assert/strict";
 import { StackRun, byType, findResource } from "../helpers/pulumiMocks";
-import { AWS_TYPES, instances, manifestOf, runStack, userData } from "./awsHelpers";
+import { AWS_TYPES, instances, manifestOf, runStack, singleLb, userData } from "./awsHelpers";
 import { MANAGED_POLICIES, allows, readableParameters, s3Access, statementsOf, writableParameters } from "./iamEvaluator";
 import { Outputs } from "./stackHelpers";
 
@@ -27,16 +28,23 @@ for (const stack of ["staging", "prod"] as const) {
             }
         });
 
-        it("lets each web server's instance write its own readiness parameter and nothing else; the load balancer's, none", () => {
-            for (const i of instances(run)) {
-                const server = i.inputs.tags["foobar:server"] as string;
-                const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
-                const writable = writableParameters(statementsOf(run.resources, role), [...parameters.values()]);
-                const own = i.inputs.tags["foobar:role"] === "web" ? [parameters.get(`/foobar/${stack}/ready/${server}`)] : [];
-                assert.deepEqual(writable, own, i.name);
-                // ...and reads it not: a readiness parameter is no instance's secret.
-                const readable = readableParameters(statementsOf(run.resources, role), [...parameters.values()]);
-                assert.ok(!readable.some((arn) => arn.includes("/ready/")), i.name);
+        it("lets each instance (web servers and, behind the NLB, both load balancers) write its own readiness parameter and nothing else; a single load balancer's, none", async () => {
+            const single = await runStack(stack, singleLb(stack));
+            for (const [r, gated] of [
+                [run, () => true],
+                [single, (role: string) => role === "web"],
+            ] as const) {
+                const all = new Map(byType(r.resources, AWS_TYPES.parameter).map((p) => [p.inputs.name as string, p.state.arn as string]));
+                for (const i of instances(r)) {
+                    const server = i.inputs.tags["foobar:server"] as string;
+                    const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
+                    const writable = writableParameters(statementsOf(r.resources, role), [...all.values()]);
+                    const own = gated(i.inputs.tags["foobar:role"]) ? [all.get(`/foobar/${stack}/ready/${server}`)] : [];
+                    assert.deepEqual(writable, own, i.name);
+                    // ...and reads it not: a readiness parameter is no instance's secret.
+                    const readable = readableParameters(statementsOf(r.resources, role), [...all.values()]);
+                    assert.ok(!readable.some((arn) => arn.includes("/ready/")), i.name);
+                }
             }
         });
 

@@ -1,5 +1,6 @@
-// defineStack on the prod stack file (aws, RDS MySQL with a read replica, private subnets), under
-// mocks: network, firewall, RDS, secrets and outputs.
+// defineStack on the prod stack file (aws, RDS MySQL with a read replica, private subnets) with
+// lb.count 1 (one load balancer and its Elastic IP, as before lb.count), under mocks: network,
+// firewall, RDS, secrets and outputs. The file itself sets lb.count 2: awsLoadBalancerPair.test.ts.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
@@ -13,6 +14,7 @@ import {
     parameterArn,
     policyResources,
     runStack,
+    singleLb,
     sgRules,
     userData,
 } from "./awsHelpers";
@@ -51,10 +53,10 @@ const RULES = [
     "egress lb 3306 sg:db",
 ];
 
-describe("defineStack: the prod stack (aws, managed RDS, private subnets)", () => {
+describe("defineStack: the prod stack (aws, managed RDS, private subnets) with lb.count 1", () => {
     let run: StackRun<Outputs>;
     before(async () => {
-        run = await runStack("prod");
+        run = await runStack("prod", singleLb("prod"));
     });
 
     it("puts web servers in private subnets behind a NAT gateway, the load balancer in a public one", () => {

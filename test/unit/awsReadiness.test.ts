@@ -11,7 +11,7 @@ import {
 } from "../../components/platforms/aws/readiness";
 import { defineStack } from "../../components/stack";
 import { RecordedResource, byType, findResource, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
-import { AWS_TYPES, instance, runStack, userData, writtenFile } from "./awsHelpers";
+import { AWS_TYPES, instance, runStack, singleLb, userData, writtenFile } from "./awsHelpers";
 import { withPlainStackTraces } from "./stackHelpers";
 
 const readinessOf = (resources: readonly RecordedResource[], p: string, server: string) =>
@@ -27,7 +27,7 @@ describe("aws rolling replacement: the readiness chain", () => {
             const run = await runStack(file, webServers === 2 ? {} : { "foobar:webServers": webServers });
             const P = `foobar-${file}`;
             const readiness = byType(run.resources, AWS_TYPES.readiness);
-            assert.equal(readiness.length, webServers, "one per web server, none for the load balancer");
+            assert.equal(readiness.length, webServers + 2, "one per web server and one per load balancer of the pair");
             for (let k = 1; k <= webServers; k++) {
                 const server = `server-${k}`;
                 const i = instance(run, P, server);
@@ -48,14 +48,41 @@ describe("aws rolling replacement: the readiness chain", () => {
                 // The parameter exists before the boot can write it.
                 assert.ok(i.options.dependencies.includes(findResource(run.resources, AWS_TYPES.parameter, `${P}-ready-${server}`).urn));
             }
-            const lb = instance(run, P, `server-${webServers + 1}`);
-            assert.deepEqual(
-                lb.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness)),
-                [],
-                "the load balancer waits for no web server",
-            );
+            // The pair's chain of its own: the first load balancer waits for no web server, the second for the first.
+            const [first, second] = [webServers + 1, webServers + 2].map((n) => `server-${n}`);
+            const gatesOf = (server: string) =>
+                instance(run, P, server).options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness));
+            assert.deepEqual(gatesOf(first), [], "the first load balancer waits for no web server");
+            assert.deepEqual(gatesOf(second), [readinessOf(run.resources, P, first).urn], "the second waits for the first");
+            for (const server of [first, second]) {
+                const gate = readinessOf(run.resources, P, server);
+                assert.deepEqual(
+                    [gate.inputs.parameterName, gate.inputs.instanceId],
+                    [`/foobar/${file}/ready/${server}`, `${P}-${server}-id`],
+                );
+                assert.deepEqual(gate.options.propertyDependencies.instanceId, [instance(run, P, server).urn]);
+            }
         });
     }
+
+    it("lb.count 1: one gate per web server, none for the load balancer, which waits for none", async () => {
+        const run = await runStack("staging", singleLb("staging"));
+        assert.deepEqual(
+            byType(run.resources, AWS_TYPES.readiness)
+                .map((r) => r.name)
+                .sort(),
+            ["foobar-staging-server-1-ready", "foobar-staging-server-2-ready"],
+        );
+        const lb = instance(run, "foobar-staging", "server-3");
+        assert.deepEqual(
+            lb.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness)),
+            [],
+        );
+        const config = userData(lb).config;
+        assert.ok(
+            !config.runcmd.some((c) => c.includes("--ready")) && !config.write_files.some((f) => f.path === "/etc/foobar/ready.json"),
+        );
+    });
 
     it("each readiness parameter is a plain String holding a placeholder, and an up never puts the placeholder back", async () => {
         const config = loadStackConfig("staging");
@@ -91,9 +118,35 @@ describe("aws rolling replacement: the readiness chain", () => {
                 ["curl", "-fsS", "http://10.20.0.11:9104/metrics"],
             ],
         );
-        // server-3 is no web server: no gate.
-        const lb = userData(instance(run, "foobar-staging", "server-3")).config;
-        assert.ok(!lb.runcmd.some((c) => c.includes("--ready")) && !lb.write_files.some((f) => f.path === "/etc/foobar/ready.json"));
+        // A load balancer of the pair says so too, once HAProxy, Prometheus (and on server-3 the primary and its exporter) answer.
+        for (const [server, checks] of [
+            [
+                "server-3",
+                [
+                    ["curl", "-fsS", "http://10.20.0.10:8404/stats"],
+                    ["mariadb-admin", "ping", "--silent"],
+                    ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                    ["curl", "-fsS", "http://10.20.0.10:9104/metrics"],
+                ],
+            ],
+            [
+                "server-4",
+                [
+                    ["curl", "-fsS", "http://10.20.1.10:8404/stats"],
+                    ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                ],
+            ],
+        ] as const) {
+            const lb = userData(instance(run, "foobar-staging", server)).config;
+            assert.deepEqual(lb.runcmd.at(-1), ["/usr/local/sbin/foobar-secrets", "--ready", "/etc/foobar/ready.json"], server);
+            const gate = JSON.parse(writtenFile(lb, "/etc/foobar/ready.json"));
+            assert.equal(gate.parameter, `/foobar/staging/ready/${server}`);
+            assert.deepEqual(
+                gate.checks.map((c: string[]) => c.slice(0, 2).concat(c.at(-1) ?? "")),
+                checks,
+                server,
+            );
+        }
         // Started after nginx, stopped before it: the app drains while nginx still answers for it.
         const unit = writtenFile(config, "/etc/systemd/system/foobar-app.service");
         assert.ok(unit.split("\n").includes("After=network-online.target mariadb.service nginx.service"), unit);

@@ -1,5 +1,6 @@
-// defineStack on the staging stack file (aws, self-managed MariaDB), under mocks: every resource,
-// address, firewall rule, secret and output.
+// defineStack on the staging stack file (aws, self-managed MariaDB) with lb.count 1 (one load
+// balancer and its Elastic IP, as before lb.count), under mocks: every resource, address, firewall
+// rule, secret and output. The file itself sets lb.count 2: awsLoadBalancerPair.test.ts.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
@@ -14,6 +15,7 @@ import {
     parameterArn,
     policyResources,
     runStack,
+    singleLb,
     sgRules,
     userData,
 } from "./awsHelpers";
@@ -71,10 +73,10 @@ const RULES = [
     "egress lb 9104 sg:db",
 ];
 
-describe("defineStack: the staging stack (aws, self-managed database)", () => {
+describe("defineStack: the staging stack (aws, self-managed database) with lb.count 1", () => {
     let run: StackRun<Outputs>;
     before(async () => {
-        run = await runStack("staging");
+        run = await runStack("staging", singleLb("staging"));
     });
 
     it("names every resource after the component; one VPC with two public subnets, no NAT gateway", () => {

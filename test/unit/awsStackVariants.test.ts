@@ -1,5 +1,5 @@
-// defineStack on variants of the staging and prod stack files: sizes, a fixed AMI, SSH from an
-// admin range, an existing VPC.
+// defineStack on variants of the staging and prod stack files: sizes and existing VPCs with
+// lb.count 1 (the pair's: awsLoadBalancerPair.test.ts), a fixed AMI, SSH from an admin range.
 import assert from "node:assert/strict";
 import { byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
@@ -12,6 +12,7 @@ import {
     instances,
     runStack,
     sgRules,
+    singleLb,
     userData,
     withDataVolumes,
     withDatabaseTls,
@@ -94,10 +95,10 @@ const SIZES: ReadonlyArray<{ file: "staging" | "prod"; webServers: number; count
     { file: "prod", webServers: 3, counts: PROD(3), addresses: ["10.30.2.11", "10.30.3.12", "10.30.2.13", "10.30.0.10"] },
 ];
 
-describe("defineStack: aws sizes", () => {
+describe("defineStack: aws sizes, lb.count 1", () => {
     for (const s of SIZES) {
         it(`${s.file} with ${s.webServers} web server(s): resources, addresses, HAProxy's backend servers`, async () => {
-            const overrides = s.webServers === 2 ? {} : { "foobar:webServers": s.webServers };
+            const overrides = { ...singleLb(s.file), ...(s.webServers === 2 ? {} : { "foobar:webServers": s.webServers }) };
             const run = await runStack(s.file, overrides);
             assert.deepEqual(countAws(run.resources), s.counts);
             assert.deepEqual(
@@ -128,7 +129,7 @@ describe("defineStack: aws variants", () => {
         assert.ok(!run.calls.some((c) => c.token === AMI_CALL));
         assert.deepEqual(
             instances(run).map((i) => i.inputs.ami),
-            ["ami-0123456789abcdef0", "ami-0123456789abcdef0", "ami-0123456789abcdef0"],
+            ["ami-0123456789abcdef0", "ami-0123456789abcdef0", "ami-0123456789abcdef0", "ami-0123456789abcdef0"],
         );
     });
 
@@ -139,11 +140,11 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        // The staging stack's 12 rules and SSH.
-        assert.equal(rules.length, 13);
+        // The staging stack's 18 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
+        assert.equal(rules.length, 19);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
-            ["ingress lb 443 0.0.0.0/0", "ingress lb 80 0.0.0.0/0"],
+            [],
         );
         for (const i of instances(run)) assert.equal(i.inputs.vpcSecurityGroupIds[0], "foobar-staging-host-id", i.name);
     });
@@ -166,9 +167,12 @@ describe("defineStack: aws variants", () => {
         AWS_TYPES.defaultSecurityGroup,
     ];
 
-    it("an existing VPC: no VPC, subnet, gateway or route resources; groups in that VPC; instances in its subnets", async () => {
+    it("an existing VPC (lb.count 1): no VPC, subnet, gateway or route resources; groups in that VPC; instances in its subnets", async () => {
         const vpcId = "vpc-0123456789abcdef0";
-        const run = await runStack("staging", awsConfig("staging", { existingVpc: { vpcId, publicSubnets: PUBLIC } }));
+        const run = await runStack("staging", {
+            ...awsConfig("staging", { existingVpc: { vpcId, publicSubnets: PUBLIC } }),
+            ...singleLb("staging"),
+        });
         for (const type of NETWORK_TYPES) assert.deepEqual(byType(run.resources, type), [], type);
         assert.deepEqual(
             run.calls.map((c) => c.token),
@@ -228,13 +232,16 @@ describe("defineStack: aws variants", () => {
         assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), ["10.20.10.11:3306", "10.20.11.12:3306"]);
     });
 
-    it("an existing VPC with private subnets: web servers and RDS there, and no NAT gateway of ours", async () => {
+    it("an existing VPC with private subnets (lb.count 1): web servers and RDS there, and no NAT gateway of ours", async () => {
         const vpcId = "vpc-0fedcba9876543210";
         const pub = [
             { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.30.10.0/24", availabilityZone: "eu-west-1a" },
             { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.30.11.0/24", availabilityZone: "eu-west-1b" },
         ];
-        const run = await runStack("prod", awsConfig("prod", { existingVpc: { vpcId, publicSubnets: pub, privateSubnets: PRIVATE } }));
+        const run = await runStack("prod", {
+            ...awsConfig("prod", { existingVpc: { vpcId, publicSubnets: pub, privateSubnets: PRIVATE } }),
+            ...singleLb("prod"),
+        });
         for (const type of NETWORK_TYPES) assert.deepEqual(byType(run.resources, type), [], type);
         assert.deepEqual(
             instances(run).map((i) => [i.inputs.subnetId, i.inputs.privateIp, i.inputs.associatePublicIpAddress]),

@@ -1,6 +1,7 @@
-// What each EC2 instance boots with, on staging and prod: the files in its user data are exactly
-// what the production wiring (renderService with the aws view) renders, with secrets as
-// placeholders; targeted asserts pin the addresses and values that wiring must produce.
+// What each EC2 instance boots with, on staging and prod (each with a pair of load balancers behind
+// the NLB, lb.count 2): the files in its user data are exactly what the production wiring
+// (renderService with the aws view) renders, with secrets as placeholders; targeted asserts pin the
+// addresses and values that wiring must produce.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
@@ -133,9 +134,10 @@ describe("aws user data: staging", () => {
     let s1: CloudConfig;
     let s2: CloudConfig;
     let s3: CloudConfig;
+    let s4: CloudConfig;
     before(async () => {
         run = await runStack("staging");
-        [s1, s2, s3] = ["server-1", "server-2", "server-3"].map((s) => configOf(run, "staging", s));
+        [s1, s2, s3, s4] = ["server-1", "server-2", "server-3", "server-4"].map((s) => configOf(run, "staging", s));
     });
 
     it("web servers: packages, files in order, commands in start order", () => {
@@ -169,8 +171,9 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("server-3: HAProxy, the primary, its exporter and Prometheus", () => {
+    it("server-3: HAProxy, the primary, its exporter and Prometheus; it says when it serves (the pair's readiness gate)", () => {
         assert.deepEqual(s3.packages, [
+            "curl",
             "haproxy",
             "mariadb-server",
             "prometheus",
@@ -190,6 +193,7 @@ describe("aws user data: staging", () => {
                 "/etc/haproxy/certs/site.pem",
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
+                READY,
             ],
         );
         assert.deepEqual(s3.runcmd, [
@@ -199,38 +203,83 @@ describe("aws user data: staging", () => {
             EXPORTER_RESTART,
             ["systemctl", "restart", "haproxy"],
             ["systemctl", "restart", "prometheus"],
+            READY_RUNCMD,
         ]);
     });
 
-    it("Prometheus scrapes HAProxy on the private address its stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
+    it("server-4: HAProxy and Prometheus only: no database, no exporter, no app", () => {
+        assert.equal(s4.hostname, "server-4");
+        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
+        assert.deepEqual(
+            s4.write_files.map((f) => f.path),
+            [
+                HELPER,
+                MANIFEST,
+                "/etc/haproxy/haproxy.cfg",
+                "/etc/haproxy/certs/site.pem",
+                ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
+                READY,
+            ],
+        );
+        assert.deepEqual(s4.runcmd, [[HELPER], ["systemctl", "restart", "haproxy"], ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(manifestOf(s4), {
+            region: "eu-west-1",
+            parameters: Object.fromEntries(
+                ["prometheus-password", "prometheus-password-hash", "tls-private-key"].map((k) => [k, `/foobar/staging/${k}`]),
+            ),
+            files: [{ path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" }, ...PROMETHEUS_OWNERS],
+        });
+        for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s4, file), staging.file("server-4-prometheus", file), file);
+        assert.equal(writtenFile(s4, "/etc/haproxy/haproxy.cfg"), staging.file("server-4-haproxy", "/etc/haproxy/haproxy.cfg"));
+    });
+
+    it("Prometheus on each load balancer scrapes both HAProxies on the private addresses their stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
         for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s3, file), staging.file("server-3-prometheus", file), file);
+        // Both load balancers' Prometheus servers scrape the same targets: one config.
+        for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s4, file), writtenFile(s3, file), file);
         const config = yaml.load(writtenFile(s3, PROMETHEUS_CONFIG_PATH)) as {
             scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
         };
         const targets = (job: string) => config.scrape_configs.find((c) => c.job_name === job)?.static_configs;
-        assert.deepEqual(targets("haproxy"), [{ targets: ["127.0.0.1:8404"], labels: { host: "server-3" } }]);
+        assert.deepEqual(targets("haproxy"), [
+            { targets: ["10.20.0.10:8404"], labels: { host: "server-3" } },
+            { targets: ["10.20.1.10:8404"], labels: { host: "server-4" } },
+        ]);
         assert.deepEqual(targets("mysqld"), [
             { targets: ["10.20.0.11:9104"], labels: { host: "server-1", role: "replica" } },
             { targets: ["10.20.1.12:9104"], labels: { host: "server-2", role: "replica" } },
-            // Beside Prometheus on server-3: loopback, and the exporter listens there only.
-            { targets: ["127.0.0.1:9104"], labels: { host: "server-3", role: "primary" } },
+            // Beside server-3's Prometheus, but server-4's scrapes it too: on the private address (the lb -> db 9104 rule).
+            { targets: ["10.20.0.10:9104"], labels: { host: "server-3", role: "primary" } },
         ]);
         // The docker platform's rules and flags: the same renderers, the same settings.
         assert.ok(writtenFile(s3, PROMETHEUS_RULES_PATH).includes("alert: FoobarReplicationLagging"));
         assert.ok(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH).includes("--storage.tsdb.retention.time=15d"));
     });
 
-    it("haproxy.cfg balances over the web servers' private addresses on port 80; stats on the private address", () => {
-        const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
-        assert.equal(cfg, staging.file("server-3-haproxy", "/etc/haproxy/haproxy.cfg"));
-        assert.deepEqual(lines(cfg, "    balance "), ["    balance roundrobin"]);
-        assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
-        assert.deepEqual(lines(cfg, "    bind "), [
-            "    bind :80",
-            "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1",
-            "    bind 127.0.0.1:8404",
-        ]);
-        assert.equal(writtenFile(s3, "/etc/haproxy/certs/site.pem"), `${sitePem("staging")}${secretPlaceholder("tls-private-key")}\n`);
+    it("haproxy.cfg on each load balancer balances over the web servers' private addresses; PROXY protocol from the NLB, its health frontend on 8405, stats on the private address", () => {
+        for (const [c, ip] of [
+            [s3, "10.20.0.10"],
+            [s4, "10.20.1.10"],
+        ] as const) {
+            const cfg = writtenFile(c, "/etc/haproxy/haproxy.cfg");
+            assert.equal(cfg, staging.file(`${c.hostname}-haproxy`, "/etc/haproxy/haproxy.cfg"));
+            assert.deepEqual(lines(cfg, "    balance "), ["    balance roundrobin"]);
+            assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
+            assert.deepEqual(lines(cfg, "    bind "), [
+                "    bind :80 accept-proxy",
+                "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1 accept-proxy",
+                `    bind ${ip}:8404`,
+                "    bind :8405",
+            ]);
+            // The NLB's health check: 503 from the moment HAProxy begins to stop, which it does 12 s after its stop signal.
+            assert.deepEqual(lines(cfg, "    grace ").concat(lines(cfg, "    monitor")), [
+                "    grace 12000ms",
+                "    monitor-uri /healthz",
+                "    monitor fail if { stopping }",
+            ]);
+            assert.equal(writtenFile(c, "/etc/haproxy/certs/site.pem"), `${sitePem("staging")}${secretPlaceholder("tls-private-key")}\n`);
+        }
     });
 
     it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
@@ -273,19 +322,26 @@ describe("aws user data: staging", () => {
         }
         // The kernel keeps traffic to an instance's own address on the instance: the rules are exactly
         // the cross-instance flows', unchanged, and the apps' 3306 rule is for their writes only
-        // (9104 is Prometheus on server-3 scraping the replicas' exporters).
+        // (9104 is Prometheus on the load balancers scraping the exporters; 80, 443 and 8405 come from
+        // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
             "egress db 3306 sg:db",
             "egress host 443 0.0.0.0/0",
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
+            "egress lb 8404 sg:lb",
             "egress lb 9104 sg:db",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
             "ingress db 9104 sg:lb",
-            "ingress lb 443 0.0.0.0/0",
-            "ingress lb 80 0.0.0.0/0",
+            "ingress lb 443 10.20.0.0/24",
+            "ingress lb 443 10.20.1.0/24",
+            "ingress lb 80 10.20.0.0/24",
+            "ingress lb 80 10.20.1.0/24",
+            "ingress lb 8404 sg:lb",
+            "ingress lb 8405 10.20.0.0/24",
+            "ingress lb 8405 10.20.1.0/24",
             "ingress web 80 sg:lb",
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
@@ -328,7 +384,8 @@ describe("aws user data: staging", () => {
         for (const [c, address, listen] of [
             [s1, "10.20.0.11", "10.20.0.11"],
             [s2, "10.20.1.12", "10.20.1.12"],
-            [s3, "10.20.0.10", "127.0.0.1"],
+            // Scraped by both load balancers' Prometheus: on the private address, not loopback.
+            [s3, "10.20.0.10", "10.20.0.10"],
         ] as const) {
             const key = `${c.hostname}-mysqld-exporter`;
             const login = writtenFile(c, EXPORTER_CNF);
@@ -342,7 +399,8 @@ describe("aws user data: staging", () => {
 
     it("installs the boot helper and the data volume's script as in the repository; the app comes from S3", () => {
         // Nothing of the app's code or static assets rides in user data (awsArtifacts.test.ts checks the object).
-        for (const c of [s1, s2, s3]) assert.ok(!c.write_files.some((f) => /^\/(opt\/foobar-app|srv\/foobar)\//.test(f.path)), c.hostname);
+        for (const c of [s1, s2, s3, s4])
+            assert.ok(!c.write_files.some((f) => /^\/(opt\/foobar-app|srv\/foobar)\//.test(f.path)), c.hostname);
         // The helper's code as in the repository; its comment lines stay there (user data is limited to 16 KiB).
         const helper = fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8").split("\n");
         assert.equal(writtenFile(s3, HELPER), helper.filter((l, i) => i === 0 || !/^\s*#/.test(l)).join("\n"));
@@ -369,6 +427,7 @@ describe("aws user data: staging", () => {
                 ["/etc/haproxy/certs/site.pem", "0600"],
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
                 ...PROMETHEUS_SECRET_FILES.map((f) => [f, "0600"]),
+                [READY, "0644"],
             ],
         );
     });
@@ -396,9 +455,10 @@ describe("aws user data: prod", () => {
     const RDS_REPLICA = "foobar-prod-db-replica-1.abcdefghijkl.eu-west-1.rds.amazonaws.com";
     let s1: CloudConfig;
     let s3: CloudConfig;
+    let s4: CloudConfig;
     before(async () => {
         const run = await runStack("prod");
-        [s1, s3] = ["server-1", "server-3"].map((s) => configOf(run, "prod", s));
+        [s1, s3, s4] = ["server-1", "server-3", "server-4"].map((s) => configOf(run, "prod", s));
     });
 
     it("web servers run nginx and the app only, reading and writing on RDS", () => {
@@ -438,6 +498,7 @@ describe("aws user data: prod", () => {
                 "/etc/haproxy/certs/site.pem",
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
+                READY,
             ],
         );
         const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
@@ -475,12 +536,39 @@ describe("aws user data: prod", () => {
             ["rm", "-f", "/etc/foobar/rds-admin.cnf"],
             ["systemctl", "restart", "haproxy"],
             ["systemctl", "restart", "prometheus"],
+            READY_RUNCMD,
         ]);
         assert.deepEqual(manifestOf(s3).files, [
             { path: "/etc/foobar/rds-admin.cnf", owner: "root", group: "root", mode: "0400" },
             { path: "/etc/foobar/rds-bootstrap.sql", owner: "root", group: "root", mode: "0400" },
             { path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" },
             ...PROMETHEUS_OWNERS,
+        ]);
+    });
+
+    it("server-4 runs HAProxy and Prometheus only: no RDS bootstrap, no RDS CA (nothing on it talks to RDS)", () => {
+        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
+        assert.deepEqual(
+            s4.write_files.map((f) => f.path),
+            [
+                HELPER,
+                MANIFEST,
+                "/etc/haproxy/haproxy.cfg",
+                "/etc/haproxy/certs/site.pem",
+                ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
+                READY,
+            ],
+        );
+        assert.deepEqual(s4.runcmd, [[HELPER], ["systemctl", "restart", "haproxy"], ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(Object.keys(manifestOf(s4).parameters), ["prometheus-password", "prometheus-password-hash", "tls-private-key"]);
+        const cfg = writtenFile(s4, "/etc/haproxy/haproxy.cfg");
+        assert.equal(cfg, wiring("prod", [RDS, RDS_REPLICA]).file("server-4-haproxy", "/etc/haproxy/haproxy.cfg"));
+        assert.deepEqual(lines(cfg, "    bind "), [
+            "    bind :80 accept-proxy",
+            "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1 accept-proxy",
+            "    bind 10.30.1.10:8404",
+            "    bind :8405",
         ]);
     });
 });

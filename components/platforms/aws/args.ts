@@ -217,6 +217,18 @@ export function checkAws(context: CheckContext): void {
                 [...zones],
                 "are all in one availability zone; give subnets in two, so that one zone's outage leaves servers in the other.",
             );
+        } else if (
+            key === "publicSubnets" &&
+            args.lb.count === 2 &&
+            list.length >= 2 &&
+            list[0].availabilityZone === list[1].availabilityZone
+        ) {
+            // The first two are the NLB's subnet mappings (plan.ts), and AWS takes one subnet per zone.
+            p.add(
+                "aws.existingVpc.publicSubnets",
+                [list[0].id, list[1].id],
+                `are both in ${list[0].availabilityZone}; with lb.count 2 the first two public subnets hold the Network Load Balancer and the two load balancers, one in each of two availability zones: list a subnet of another zone second.`,
+            );
         }
     }
 }

@@ -54,7 +54,7 @@ export interface BootInput {
     readonly parameterNames: Readonly<Record<string, string>>;
     /** Self-managed database servers: the id of the EBS volume its data lives on (storage.ts). */
     readonly dataVolumeId?: pulumi.Output<string>;
-    /** Web servers: the SSM parameter the boot writes the instance id to once it serves (readiness.ts). */
+    /** Web servers, and a pair's load balancers: the SSM parameter the boot writes the instance id to once it serves (readiness.ts). */
     readonly readinessParameter?: string;
     /** Servers with the app or nginx: the stack's app bundle in S3, which their boot fetches (artifacts.ts). */
     readonly artifact?: ArtifactLocation;
@@ -86,14 +86,16 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
             const dataDevices = s.kind === "mariadb" && volume ? dataDevicePaths(volume) : undefined;
             return { kind: s.kind, files, env: rendered.env, ...(dataDevices ? { dataDevices } : {}) };
         });
-        // RDS: every instance fetches Amazon's CA for the region (the app and the bootstrap verify RDS
-        // against it), and the load balancer's instance creates the schema and users there.
+        // RDS: the first load balancer's instance creates the schema and users there, and every
+        // instance that talks to RDS (that one and the web servers, whose app does) fetches Amazon's
+        // CA for the region to verify it; a pair's second load balancer does neither.
         const managed = topology.args.database.mode === "managed";
         const bootstrap = managed && server.name === topology.loadBalancers[0].server ? [rdsBootstrapSteps(plan, databaseHosts[0])] : [];
+        const rdsClient = managed && (bootstrap.length > 0 || server.services.some((s) => s.kind === "app"));
         const ready = input.readinessParameter ? readySteps(input.region, input.readinessParameter, checks) : undefined;
         const bundle: BundleDelivery =
             input.artifact && bucketName ? artifactDelivery(input.region, bucketName, input.artifact) : { files: [], commands: [] };
-        const platform = bootSteps(services, bundle, managed ? [rdsCaSteps(input.region), ...bootstrap] : []);
+        const platform = bootSteps(services, bundle, rdsClient ? [rdsCaSteps(input.region), ...bootstrap] : []);
         // Last: once every service passes its health check, the instance says so (the readiness gate).
         const steps = ready
             ? {

@@ -39,9 +39,17 @@ export function groupOf(kind: ServiceKind): SecurityGroupName {
     }
 }
 
-/** Least privilege, by source group: each cross-server flow becomes one ingress and one egress rule. */
-export function planRules(topology: Topology): RulePlan[] {
+/**
+ * Least privilege, by source group: each cross-server flow becomes one ingress and one egress rule.
+ * `nlbSubnets`: with an NLB in front (topology.front "nlb"), the CIDRs of its subnets. Its target
+ * groups do not preserve the client's address (loadBalancer.ts), so every connection it passes on,
+ * and every health check, comes from one of its own addresses there: the internet's flows to
+ * HAProxy are let in from those subnets only, never from anywhere.
+ */
+export function planRules(topology: Topology, nlbSubnets: readonly string[] = []): RulePlan[] {
     const { adminCidr } = topology.args.aws;
+    const nlb = topology.front === "nlb";
+    if (nlb !== nlbSubnets.length > 0) throw new Error(`front ${topology.front} with ${nlbSubnets.length} NLB subnets`);
     const rules = new Map<string, RulePlan>();
     // Flows that land on the same rule share it; its description names every purpose.
     const add = (r: RulePlan) => {
@@ -58,13 +66,11 @@ export function planRules(topology: Topology): RulePlan[] {
         if (isFromOutside(flow)) {
             // Operators come through an SSM port forward, which ends on the instance itself: no rule.
             if (flow.from === INTERNET) {
-                add({
-                    group: groupOf(flow.to.kind),
-                    direction: "ingress",
-                    port: flow.port,
-                    peer: { cidr: ANYWHERE },
-                    description: flow.purpose,
-                });
+                const group = groupOf(flow.to.kind);
+                if (!nlb) add({ group, direction: "ingress", port: flow.port, peer: { cidr: ANYWHERE }, description: flow.purpose });
+                for (const cidr of nlbSubnets) {
+                    add({ group, direction: "ingress", port: flow.port, peer: { cidr }, description: `${flow.purpose}, through the NLB` });
+                }
             }
             continue;
         }
@@ -72,6 +78,18 @@ export function planRules(topology: Topology): RulePlan[] {
         // Services on one instance talk over loopback; RDS is always another host.
         if (from.server === to.server && to.kind !== "rds") continue;
         between(groupOf(from.kind), groupOf(to.kind), flow.port, flow.purpose);
+    }
+    // The NLB asks each HAProxy's health frontend whether to send it new connections.
+    for (const cidr of nlbSubnets) {
+        for (const lb of topology.loadBalancers) {
+            add({
+                group: groupOf(lb.kind),
+                direction: "ingress",
+                port: PORTS.lbHealth,
+                peer: { cidr },
+                description: "health checks of the NLB",
+            });
+        }
     }
     if (topology.args.database.mode === "managed") {
         // The load balancer's instance creates the schema and the app user on RDS at first boot.

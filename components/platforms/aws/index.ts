@@ -13,6 +13,7 @@ import { appArtifact, createArtifactStore } from "./artifacts";
 import { renderBoot } from "./boot";
 import { createDatabase } from "./database";
 import { createInstance } from "./instances";
+import { attachPublicFront, createPublicAddresses } from "./loadBalancer";
 import { createFlowLogs } from "./logging";
 import { createNetwork } from "./network";
 import { planAws } from "./plan";
@@ -65,12 +66,14 @@ export const awsPlatform: Platform = {
         const region = awsRegion();
         const plan = planAws(topology);
         const tags = tagsOf(name);
-        // The load balancer's Elastic IP comes first, so the self-signed certificate can name it.
-        const publicAddress = new aws.ec2.Eip(`${name}-lb`, { domain: "vpc", tags: { ...tags, Name: `${name}-lb` } }, { parent });
-        // The site certificate names the Elastic IP; each database server's, the private address its clients use.
+        // The site's Elastic IPs come first (the load balancer's, or the NLB's per zone), so the
+        // self-signed certificate can name them.
+        const addresses = createPublicAddresses(name, plan, tags, parent);
+        const publicIps = [...addresses.values()].map((a) => a.publicIp);
+        // The site certificate names the Elastic IPs; each database server's, the private address its clients use.
         const databases = topology.databases.filter((d) => d.kind === "mariadb");
         const credentials = makeCredentials({
-            public: [publicAddress.publicIp],
+            public: publicIps,
             database: new Map(databases.map((d) => [d.key, [plan.instance(d.server).privateIp]])),
         });
         const network = createNetwork(name, plan, tags, parent);
@@ -93,12 +96,13 @@ export const awsPlatform: Platform = {
         const profile = new pulumi.Config("aws").get("profile");
         // Web servers one at a time: each instance waits, through dependsOn, until the previous web
         // server's readiness exists, i.e. until that server serves again (readiness.ts). The engine
-        // registers (and so creates or replaces) it only then.
-        let previous: InstanceReadiness | undefined;
+        // registers (and so creates or replaces) it only then. A pair of load balancers behind the
+        // NLB likewise, so that a change to both never takes both out of the NLB at once.
+        const previous = new Map<string, InstanceReadiness>();
         const instances = topology.servers.map((server) => {
-            const web = server.role === "web";
+            const chain = server.role === "web" ? "web" : plan.nlb?.targets.includes(server.name) ? "lb" : undefined;
             const artifact = usesBundle(server.services) ? artifacts : undefined;
-            const readyParameter = web ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
+            const readyParameter = chain ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
             const volume = volumes.get(server.name);
             const boot = renderBoot({
                 topology,
@@ -109,43 +113,55 @@ export const awsPlatform: Platform = {
                 databaseHosts,
                 parameterNames: secrets.names,
                 dataVolumeId: volume?.id,
-                readinessParameter: web ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
+                readinessParameter: chain ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
                 artifact: artifact?.location,
             });
             const dependsOn = [
                 ...(database ? [database.writer] : []),
                 // The parameter exists before the boot can write it (a write first would create it under Pulumi's feet).
                 ...(readyParameter ? [readyParameter] : []),
-                ...(web && previous ? [previous] : []),
+                ...(chain ? [previous.get(chain)].filter((r): r is InstanceReadiness => r !== undefined) : []),
             ];
             const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags };
             const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
             const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
             if (volume) attachDataVolume(name, server.name, volume, instance, parent);
-            if (readyParameter) {
-                previous = new InstanceReadiness(
+            if (readyParameter && chain) {
+                const readiness = new InstanceReadiness(
                     `${name}-${server.name}-ready`,
                     { server: server.name, parameterName: readyParameter.name, instanceId: instance.id, region, profile },
                     { parent },
                 );
+                previous.set(chain, readiness);
             }
             return instance;
         });
         if (volumes.size > 0) createSnapshotPolicy(name, plan.aws.snapshotRetentionDays, tags, parent);
-        const lbInstance = instances[topology.servers.findIndex((s) => s.name === topology.loadBalancers[0].server)];
-        new aws.ec2.EipAssociation(`${name}-lb`, { allocationId: publicAddress.allocationId, instanceId: lbInstance.id }, { parent });
+        const front = attachPublicFront(
+            name,
+            {
+                plan,
+                network,
+                addresses,
+                instances: new Map(topology.servers.map((s, i) => [s.name, instances[i]])),
+                production: topology.args.production,
+                tags,
+            },
+            parent,
+        );
 
         const privateIp = (server: string) => plan.instance(server).privateIp;
-        const lbServer = topology.loadBalancers[0].server;
-        const ready = pulumi.all(instances.map((i) => i.id));
+        // A single load balancer's services show its Elastic IP; behind the NLB, no server is public.
+        const publicServer = plan.instances.find((i) => i.elasticIp)?.server;
+        const ready = pulumi.all([...instances.map((i) => i.id), ...front]);
         return {
-            // The certificate names the domain: point its DNS record at loadBalancerAddress.
+            // The certificate names the domain: point its DNS record at loadBalancerAddress (each address).
             url: ready.apply(() => `https://${topology.args.domain}/`),
-            loadBalancerAddress: pulumi.interpolate`${publicAddress.publicIp}:${PORTS.https}`,
-            servers: publicAddress.publicIp.apply((publicIp) =>
+            loadBalancerAddress: pulumi.all(publicIps).apply((ips) => ips.map((ip) => `${ip}:${PORTS.https}`).join(", ")),
+            servers: pulumi.all(publicIps).apply(([publicIp]) =>
                 summarizeServers(topology, (s) => ({
                     private: privateIp(s.server),
-                    ...(s.server === lbServer ? { public: publicIp } : {}),
+                    ...(s.server === publicServer ? { public: publicIp } : {}),
                 })),
             ),
             databaseWriterEndpoint: database

@@ -14,7 +14,7 @@ export interface InstanceInput {
     readonly parameters: ReadonlyMap<string, aws.ssm.Parameter>;
     readonly tags: Record<string, string>;
     readonly dependsOn: pulumi.Resource[];
-    /** Web servers: the readiness parameter its boot writes its instance id to (readiness.ts). */
+    /** Web servers and a pair's load balancers: the readiness parameter its boot writes its instance id to (readiness.ts). */
     readonly readiness?: aws.ssm.Parameter;
     /** Servers whose boot fetches the app bundle: its object, the one thing of the bucket the role may read. */
     readonly artifact?: { readonly object: aws.s3.BucketObjectv2; readonly arn: pulumi.Output<string> };

@@ -23,12 +23,18 @@ export interface InstancePlan {
     readonly role: ServerRole;
     readonly subnet: string;
     readonly privateIp: string;
-    /** Web servers in public subnets need a public address to reach Debian's archive (no NAT). */
+    /**
+     * A public address of its own, to reach Debian's archive without a NAT gateway: web servers in
+     * public subnets, and a pair's load balancers behind an NLB (always in public subnets, where
+     * the NLB's nodes are; their security group takes nothing from the internet, only from the
+     * NLB's subnets, so the address opens no port).
+     */
     readonly publicIp: boolean;
     /**
-     * The load balancer's instance gets the Elastic IP, so it leaves `associatePublicIpAddress`
+     * A single load balancer's instance gets the Elastic IP, so it leaves `associatePublicIpAddress`
      * unset: the provider reads it back true once the address is associated, and it forces a
-     * replacement (terraform-provider-aws #37318).
+     * replacement (terraform-provider-aws #37318). Behind an NLB, the NLB's subnet mappings hold
+     * the Elastic IPs instead.
      */
     readonly elasticIp: boolean;
     readonly securityGroups: readonly SecurityGroupName[];
@@ -45,6 +51,17 @@ export interface DataVolumePlan {
     readonly snapshotId?: string;
 }
 
+/**
+ * The Network Load Balancer in front of a pair of load balancers (topology.front "nlb"): one node
+ * in each of two public subnets, in two availability zones, each with an Elastic IP of the stack.
+ */
+export interface NlbPlan {
+    /** Its subnet mappings, one per availability zone: "public-a", "public-b". */
+    readonly subnets: readonly string[];
+    /** The servers whose HAProxy it sends connections to, one in each of those subnets. */
+    readonly targets: readonly string[];
+}
+
 export interface AwsPlan {
     readonly aws: ResolvedAws;
     readonly subnets: readonly SubnetPlan[];
@@ -53,6 +70,8 @@ export interface AwsPlan {
     /** Subnets the database (RDS subnet group) uses: always private ones. */
     readonly databaseSubnets: readonly string[];
     readonly natGateway: boolean;
+    /** Set when an NLB fronts the load balancers (lb.count 2); a single one has the Elastic IP itself. */
+    readonly nlb?: NlbPlan;
     /** One per self-managed MariaDB (primary and replicas), in topology order. */
     readonly dataVolumes: readonly DataVolumePlan[];
     /** The instance a server runs on. */
@@ -94,32 +113,41 @@ export function planAws(topology: Topology): AwsPlan {
         return found;
     };
     const webTier = aws.privateSubnets ? "private" : "public";
-    const balancers = new Set(topology.loadBalancers.map((lb) => lb.server));
+    const balancers = topology.loadBalancers.map((lb) => lb.server);
+    const nlb = topology.front === "nlb";
     const instances = topology.servers.map((server, i): InstancePlan => {
-        const isLb = balancers.has(server.name);
-        const key = isLb ? "public-a" : `${webTier}-${"ab"[i % 2]}`;
+        // A pair's load balancers go one to each zone, so that a zone's outage leaves the other.
+        const lbIndex = balancers.indexOf(server.name);
+        const isLb = lbIndex >= 0;
+        const key = isLb ? `public-${"ab"[lbIndex]}` : `${webTier}-${"ab"[i % 2]}`;
         const groups = new Set<SecurityGroupName>(["host", ...server.services.map((s) => groupOf(s.kind))]);
         return {
             server: server.name,
             role: server.role,
             subnet: key,
-            // AWS keeps a subnet's first four addresses for itself.
+            // AWS keeps a subnet's first four addresses for itself; web servers take .11 up, so .10 of
+            // each public subnet is free for the load balancer there.
             privateIp: hostAddress(subnet(key).cidr, isLb ? 10 : 10 + i + 1),
-            publicIp: !isLb && webTier === "public",
-            elasticIp: isLb,
+            publicIp: isLb ? nlb : webTier === "public",
+            elasticIp: isLb && !nlb,
             securityGroups: SECURITY_GROUPS.filter((g) => groups.has(g)),
             instanceType: isLb ? aws.instanceTypes.lb : aws.instanceTypes.web,
         };
     });
     const databaseTier = managed || aws.privateSubnets ? "private" : "public";
+    const nlbPlan = nlb ? { subnets: ["public-a", "public-b"], targets: balancers } : undefined;
     return {
         aws,
         subnets,
         instances,
-        rules: planRules(topology),
+        rules: planRules(
+            topology,
+            nlbPlan?.subnets.map((key) => subnet(key).cidr),
+        ),
         databaseSubnets: subnets.filter((s) => s.tier === databaseTier).map((s) => s.key),
         // Only web servers need a way out (Debian's archive, SSM); RDS needs none.
         natGateway: aws.privateSubnets && !aws.existingVpc,
+        ...(nlbPlan ? { nlb: nlbPlan } : {}),
         dataVolumes: topology.databases.flatMap((d) => {
             if (d.kind !== "mariadb") return [];
             const onServer = instances.find((x) => x.server === d.server);

@@ -3,7 +3,8 @@
 // its own instance id to an SSM parameter of its own (foobar-secrets --ready), and an
 // InstanceReadiness resource waits, when created and whenever the instance id changes (a
 // replacement), until that parameter holds the new instance's id. The next web server's instance
-// depends on it: a change to every web server replaces them one at a time.
+// depends on it: a change to every web server replaces them one at a time. A pair of load balancers
+// behind the NLB (lb.count 2) is gated the same way, the second waiting for the first.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 

@@ -17,8 +17,11 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
         reach(from, to) {
             if (to.kind === "rds") return databaseHosts[topology.databases.indexOf(to)];
             // MariaDB users accept the VPC range only, so even a local replica is reached on the
-            // private address (the kernel still keeps that traffic on the instance).
-            const local = from.server === to.server && to.kind !== "mariadb";
+            // private address (the kernel still keeps that traffic on the instance). An exporter
+            // listens where it is reached (services/monitoring.ts): on the private address too once a
+            // Prometheus on another instance scrapes it as well (a pair of load balancers, each with one).
+            const shared = to.kind === "mysqld-exporter" && topology.monitors.some((m) => m.server !== to.server);
+            const local = from.server === to.server && to.kind !== "mariadb" && !shared;
             return local ? "127.0.0.1" : plan.instance(to.server).privateIp;
         },
         // nginx is on the same instance: the app need not listen beyond loopback.
@@ -30,6 +33,8 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
         databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
         // The NLB's health checks come from its subnets, so the health frontend listens on every address.
         pairOf: () =>
-            topology.front === "nlb" ? { healthBind: `:${PORTS.lbHealth}`, stopGraceMs: NLB_STOP_GRACE_MS, proxyProtocol: true } : undefined,
+            topology.front === "nlb"
+                ? { healthBind: `:${PORTS.lbHealth}`, stopGraceMs: NLB_STOP_GRACE_MS, proxyProtocol: true }
+                : undefined,
     };
 }

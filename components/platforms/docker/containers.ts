@@ -181,9 +181,12 @@ export function createContainers(
     const unplaced = topology.services.filter((s) => !placed.has(s.key) && !["haproxy", "keepalived", "prometheus"].includes(s.kind));
     if (unplaced.length > 0) throw new Error(`the docker platform placed no container for ${unplaced.map((s) => s.key).join(", ")}`);
     // Load balancers one after another too, each after the web servers: the second's containers
-    // wait for the first's to be healthy, so an update never takes both down at once.
+    // wait for the first's to be healthy, so an update never takes both down at once. A keepalived
+    // pair starts with the preferred router (the highest priority), which so takes the address.
+    const priority = (lb: ServicePlan) => topology.keepalived.find((k) => k.haproxy === lb)?.priority ?? 0;
+    const ordered = [...topology.loadBalancers].sort((a, b) => priority(b) - priority(a));
     let previousBalancer: docker.Container[] = [];
-    const balancers = topology.loadBalancers.flatMap((lb, index) => {
+    const balancers = ordered.flatMap((lb, index) => {
         const waited = index < topology.loadBalancers.length - 1;
         const deps = [...webContainers, ...previousBalancer];
         const keepalived = topology.keepalived.filter((k) => k.haproxy === lb).map((k) => create(k, deps, waited));

@@ -6,10 +6,10 @@ import { DockerPlan } from "./plan";
 
 /**
  * How long a HAProxy of a pair keeps serving after its stop signal: keepalived's container waits
- * up to KEEPALIVED_DRAIN_SECONDS (images/keepalived/start.sh) for the connections to end before it
+ * up to 4 s (KEEPALIVED_DRAIN_SECONDS, images/keepalived/start.sh) for the connections to end before it
  * hands the address over, and the handover takes well under a second more.
  */
-export const PAIR_STOP_GRACE_MS = 7000;
+export const PAIR_STOP_GRACE_MS = 5000;
 
 export function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
     const data = plan.segments.find((s) => s.name === "data");
