@@ -105,7 +105,7 @@ export interface DockerArgs {
     readonly exposeOnNetwork?: boolean;
     /** Private range (/16 to /21) carved into one /24 per network: edge, web, data, metrics, then one per web server. @default "10.77.0.0/16" */
     readonly subnet?: string;
-    /** Host port Prometheus publishes its UI and API on, with monitoring on. @default 9090 */
+    /** Host port Prometheus publishes its UI and API on, with monitoring on; with `lb.count: 2` the second load balancer's Prometheus takes the next port. @default 9090 */
     readonly prometheusPort?: number;
 }
 

@@ -200,6 +200,32 @@ const BAD: readonly BadCase[] = [
         message: one(`  - foobar:docker.prometheusPort: got 8443; must differ from docker.httpPort (8080) and docker.httpsPort (8443).`),
     },
     {
+        name: "three load balancers",
+        args: { lb: { count: 3 } },
+        message: one(`  - foobar:lb.count: got 3; must be a whole number from 1 to 2.`),
+    },
+    {
+        name: "a pair of load balancers in front of one web server, active-passive",
+        args: { webServers: 1, database: { replicas: 1 }, lb: { count: 2, mode: "active-passive" } },
+        message: one(
+            `  - foobar:lb.mode: got "active-passive"; needs at least 2 web servers (webServers is 1); raise webServers or use "active-active".`,
+        ),
+    },
+    {
+        name: "a pair whose second Prometheus would take the HTTP port",
+        args: { lb: { count: 2 }, docker: { httpPort: 9091 } },
+        message: one(
+            `  - foobar:docker.prometheusPort: got 9090; must differ from docker.httpPort (9091) and docker.httpsPort (8443), nor may the next port (the second load balancer's Prometheus).`,
+        ),
+    },
+    {
+        name: "a pair whose second Prometheus would need port 65536",
+        args: { lb: { count: 2 }, docker: { prometheusPort: 65535 } },
+        message: one(
+            `  - foobar:docker.prometheusPort: got 65535; leaves no port above it for the second load balancer's Prometheus; lower it.`,
+        ),
+    },
+    {
         name: "lb given as a string",
         args: { lb: "roundrobin" },
         message: one(`  - foobar:lb: got "roundrobin"; must be an object with keys count, algorithm, mode, healthCheck.`),
@@ -281,7 +307,12 @@ describe("validateArgs", () => {
         platform: "docker",
         domain: "www.foobar.com",
         webServers: 2,
-        lb: { count: 1, algorithm: "roundrobin", mode: "active-active", healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 } },
+        lb: {
+            count: 1,
+            algorithm: "roundrobin",
+            mode: "active-active",
+            healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 },
+        },
         tls: { mode: "self-signed", validityDays: 365 },
         database: { mode: "self-managed", replicas: 2 },
         monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
@@ -323,7 +354,12 @@ describe("validateArgs", () => {
         const resolved = validateArgs({
             domain: "shop.example.org",
             webServers: 8,
-            lb: { count: 2, algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            lb: {
+                count: 2,
+                algorithm: "leastconn",
+                mode: "active-passive",
+                healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 },
+            },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
@@ -341,7 +377,12 @@ describe("validateArgs", () => {
             platform: "docker",
             domain: "shop.example.org",
             webServers: 8,
-            lb: { count: 2, algorithm: "leastconn", mode: "active-passive", healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 } },
+            lb: {
+                count: 2,
+                algorithm: "leastconn",
+                mode: "active-passive",
+                healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 },
+            },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0 },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },

@@ -41,7 +41,10 @@ export const DOCKER_SCHEMA: GroupField = {
             fix: `must be a private IPv4 CIDR (10/8, 172.16/12 or 192.168/16) with a prefix from /16 to /21, like "10.77.0.0/16".`,
             doc: `Private range (/16 to /21) carved into one /24 per network: ${DOCKER_SHARED_NETWORKS.join(", ")}, then one per web server.`,
         },
-        prometheusPort: port(9090, "Host port Prometheus publishes its UI and API on, with monitoring on."),
+        prometheusPort: port(
+            9090,
+            "Host port Prometheus publishes its UI and API on, with monitoring on; with `lb.count: 2` the second load balancer's Prometheus takes the next port.",
+        ),
     },
 };
 
@@ -51,12 +54,17 @@ export function checkDocker({ p, args, raw }: CheckContext): void {
     if ((raw("docker.httpPort") !== undefined || raw("docker.httpsPort") !== undefined) && d.httpPort === d.httpsPort) {
         p.add("docker.httpsPort", d.httpsPort, `must differ from docker.httpPort (${d.httpPort}).`);
     }
-    if (args.monitoring.enabled && [d.httpPort, d.httpsPort].includes(d.prometheusPort)) {
+    // One Prometheus per load-balancer server, on consecutive ports from docker.prometheusPort.
+    const prometheusPorts = Array.from({ length: args.lb.count }, (_, i) => d.prometheusPort + i);
+    if (args.monitoring.enabled && prometheusPorts.some((port) => [d.httpPort, d.httpsPort].includes(port))) {
+        const which = args.lb.count > 1 ? `nor may the next port (the second load balancer's Prometheus)` : "";
         p.add(
             "docker.prometheusPort",
             d.prometheusPort,
-            `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort}).`,
+            `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort})${which ? `, ${which}` : ""}.`,
         );
+    } else if (args.monitoring.enabled && prometheusPorts[prometheusPorts.length - 1] > 65535) {
+        p.add("docker.prometheusPort", d.prometheusPort, `leaves no port above it for the second load balancer's Prometheus; lower it.`);
     }
     if (!p.has("docker.bindAddress") && !isLoopback(d.bindAddress) && !d.exposeOnNetwork) {
         p.add(
