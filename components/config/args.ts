@@ -95,9 +95,9 @@ export interface MonitoringArgs {
 
 /** Settings only the docker platform reads. */
 export interface DockerArgs {
-    /** Host port HAProxy publishes HTTP on (it redirects to HTTPS). @default 8080 */
+    /** Host port HAProxy publishes HTTP on (it redirects to HTTPS); with `lb.count: 2` nothing is published: clients use the virtual IP's port 80. @default 8080 */
     readonly httpPort?: number;
-    /** Host port HAProxy publishes HTTPS on. @default 8443 */
+    /** Host port HAProxy publishes HTTPS on; with `lb.count: 2`, the virtual IP's 443 instead. @default 8443 */
     readonly httpsPort?: number;
     /** Host address the ports are published on; loopback keeps the site private. @default "127.0.0.1" */
     readonly bindAddress?: string;

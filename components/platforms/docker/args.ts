@@ -20,8 +20,11 @@ export const DOCKER_SCHEMA: GroupField = {
     names: { args: "DockerArgs", resolved: "ResolvedDocker" },
     doc: "Settings only the docker platform reads.",
     fields: {
-        httpPort: port(8080, "Host port HAProxy publishes HTTP on (it redirects to HTTPS)."),
-        httpsPort: port(8443, "Host port HAProxy publishes HTTPS on."),
+        httpPort: port(
+            8080,
+            "Host port HAProxy publishes HTTP on (it redirects to HTTPS); with `lb.count: 2` nothing is published: clients use the virtual IP's port 80.",
+        ),
+        httpsPort: port(8443, "Host port HAProxy publishes HTTPS on; with `lb.count: 2`, the virtual IP's 443 instead."),
         bindAddress: {
             type: "text",
             default: "127.0.0.1",
