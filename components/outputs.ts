@@ -21,7 +21,11 @@ export interface ServerSummary {
 export interface FoobarOutputs {
     /** The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it). */
     readonly url: pulumi.Output<string>;
-    /** Where the load balancer accepts HTTPS: host:port. */
+    /**
+     * Where the load balancer accepts HTTPS: host:port. Behind an AWS Network Load Balancer
+     * (lb.count 2), each of its Elastic IPs, one per zone, comma-separated
+     * ("203.0.113.11:443, 203.0.113.12:443"): the domain's DNS record names them all.
+     */
     readonly loadBalancerAddress: pulumi.Output<string>;
     /** Each server with its role, services and their addresses. */
     readonly servers: pulumi.Output<ServerSummary[]>;

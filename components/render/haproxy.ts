@@ -88,7 +88,10 @@ export interface PairInput {
      * address has moved, instead of losing a request on a connection that is torn down.
      */
     readonly stopGraceMs: number;
-    /** The front (an NLB) passes each client's address in a PROXY v2 header: the traffic binds require it. */
+    /**
+     * The front (an NLB) passes each client's address in a PROXY v2 header: the traffic binds
+     * require it, and so does the health frontend (an NLB sends its health checks with one too).
+     */
     readonly proxyProtocol: boolean;
 }
 
@@ -203,7 +206,7 @@ export function renderHaproxyConfig(input: HaproxyConfigInput): string {
                   "",
                   "# Whether this HAProxy should get new connections: keepalived's track script and an NLB's health check ask.",
                   "frontend health",
-                  `    bind ${pair.healthBind}`,
+                  `    bind ${pair.healthBind}${acceptProxy}`,
                   `    monitor-uri ${HAPROXY_HEALTH_URI}`,
                   "    monitor fail if { stopping }",
                   "    no log",

@@ -59,7 +59,7 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
 }
 
 export function exporterService({ topology, view }: ServiceContext, exporter: ExporterPlan): RenderedService {
-    // It listens only where Prometheus scrapes it (one Prometheus scrapes every exporter).
+    // It listens only where Prometheus scrapes it: every Prometheus reaches it at the same address.
     const [prometheus] = topology.monitors;
     if (!prometheus) throw new Error(`${exporter.key}: an exporter needs a Prometheus to scrape it`);
     const listenAddress = view.reach(prometheus, exporter);

@@ -15,6 +15,8 @@ import { mariadbDataVolume } from "./dataVolume";
 
 export const APP_ENV_PATH = "/etc/foobar/app.env";
 export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
+/** A pair's HAProxy: the drop-in that makes `systemctl stop` (and a shutdown) a soft stop. */
+export const HAPROXY_SOFT_STOP_PATH = "/etc/systemd/system/haproxy.service.d/foobar-soft-stop.conf";
 
 /** Who may read each secret-bearing file once the boot helper has filled it in. */
 const SECRET_OWNERS: Record<string, SecretFileOwner> = {
@@ -44,6 +46,11 @@ export interface VmService {
     readonly env?: ReadonlyArray<readonly [string, string]>;
     /** MariaDB only: where its data volume may appear (dataVolume.ts); none keeps the data on the root disk. */
     readonly dataDevices?: readonly string[];
+    /**
+     * HAProxy of a pair only: the grace time it serves through after a soft stop (render/haproxy.ts,
+     * PairInput.stopGraceMs). Its unit then stops it softly; without it, Debian's unit stops it at once.
+     */
+    readonly softStopGraceMs?: number;
 }
 
 /**
@@ -97,6 +104,22 @@ const APP_UNIT = lines(
     "WantedBy=multi-user.target",
 );
 
+/**
+ * Debian's haproxy unit stops HAProxy with SIGTERM, which closes its listeners at once: its `grace`
+ * applies to a soft stop (SIGUSR1) only. A pair's HAProxy must keep serving, its health frontend
+ * answering 503, until the front has moved new connections to the other one; then it finishes the
+ * connections it has (within STOP_TIMEOUT_SECONDS) before systemd kills what is left.
+ */
+export function haproxySoftStopDropIn(graceMs: number): string {
+    return lines(
+        "# Rendered by foobar-infra (components/vm/boot.ts).",
+        "# A soft stop: HAProxy serves through its grace time while the front moves clients away.",
+        "[Service]",
+        "KillSignal=SIGUSR1",
+        `TimeoutStopSec=${Math.ceil(graceMs / 1000) + STOP_TIMEOUT_SECONDS}`,
+    );
+}
+
 /** A Debian package whose unit only needs restarting once its files are in place. */
 const restarted = (pkg: string, unit: string, files: readonly BootFile[]): BootSteps => ({
     packages: [pkg],
@@ -108,9 +131,16 @@ const restarted = (pkg: string, unit: string, files: readonly BootFile[]): BootS
 function stepsFor(service: VmService): BootSteps {
     const files = [...service.files];
     switch (service.kind) {
-        case "haproxy":
+        case "haproxy": {
             // socat: HAProxy's CLI, where its request log is read (`show events requests`).
-            return { ...restarted("haproxy", "haproxy", files), packages: ["haproxy", "socat"] };
+            const steps = { ...restarted("haproxy", "haproxy", files), packages: ["haproxy", "socat"] };
+            if (service.softStopGraceMs === undefined) return steps;
+            return {
+                ...steps,
+                files: [...files, { path: HAPROXY_SOFT_STOP_PATH, content: haproxySoftStopDropIn(service.softStopGraceMs) }],
+                commands: [["systemctl", "daemon-reload"], ...steps.commands],
+            };
+        }
         case "nginx":
             return {
                 packages: ["nginx-light"],

@@ -1,9 +1,12 @@
 // The boot rehearsal: the staging stack's EC2 user data, run the way EC2 would run it (Debian's
-// cloud-init, NoCloud seed) in systemd containers standing in for the three instances, at the
-// private addresses the plan gives them, on a docker network standing in for the VPC. The SSM
-// reads, and the web servers' fetch of the app bundle from S3, go to a local stand-in through the
-// boot helper's documented seam. Then the site is probed through server-3 as the docker live test
-// probes it.
+// cloud-init, NoCloud seed) in systemd containers standing in for its four instances (two web
+// servers; a pair of load balancers, lb.count 2), at the private addresses the plan gives them, on a
+// docker network standing in for the VPC. The SSM reads, and the web servers' fetch of the app
+// bundle from S3, go to a local stand-in through the boot helper's documented seam. No Network Load
+// Balancer can run here: the site is probed through server-3 (and the pair's checks through each
+// load balancer) as the NLB would pass connections on, behind a PROXY protocol v2 header
+// (rehearsalNlb.ts); what the NLB itself decides (its health checks' verdicts, its Elastic IPs, its
+// nodes in two zones) is the unit tests' (awsLoadBalancerPair.test.ts).
 import * as assert from "node:assert/strict";
 import * as yaml from "js-yaml";
 import * as path from "path";
@@ -43,6 +46,9 @@ import {
 } from "./probes";
 import { waitFor } from "./poll";
 import { alerts, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
+import { ProxyRelay } from "./rehearsalNlb";
+import { HEALTH_PATH, HEALTH_PORT, PairMember, checkHealthy, checkServesThroughProxy, checkSoftStop, siteThrough } from "./rehearsalPair";
+import { NLB_STOP_GRACE_MS } from "../../components/platforms/aws/view";
 import { SsmStandin, startSsmStandin } from "./ssmStandin";
 import { bundleObjects, checkBundle } from "./rehearsalArtifact";
 import { databaseFigures, describeFigures, gtidSeq, visitsPresent } from "./rehearsalReplace";
@@ -67,6 +73,8 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
     const instances = new Map<string, Instance>();
     let site: Site;
     let vpc: StandinVpc | undefined;
+    /** The NLB stand-in's relays for the site (to server-3's HAProxy). */
+    let relays: ProxyRelay[] = [];
     let volumes: StandinVolume[] = [];
     /** Boots a server's instance from its user data, with its data volume if it has one. */
     const boot = (r: RecordedResource, instanceId?: string) =>
@@ -114,14 +122,8 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         for (const r of captured.resources.filter((x) => x.type === INSTANCE)) instances.set(serverOf(r), await boot(r));
         await waitForCloudInitAll([...instances.values()], 30 * 60_000);
         console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
-        const lb = captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === "server-3") as RecordedResource;
-        site = {
-            domain: "www.foobar.com",
-            address: lb.inputs.privateIp,
-            httpsPort: 443,
-            httpPort: 80,
-            ca: captured.outputs.caCertificatePem,
-        };
+        // Through server-3's HAProxy, as the NLB passes a connection on: the relays listen on the host's side of the VPC.
+        ({ site, relays } = await siteThrough(vpc.gateway, member("server-3"), siteBase()));
         await waitServing(site, ["server-1", "server-2"], 180_000);
         const replicating = await waitReplicating(replicaNames(), 60_000);
         const reading = await waitReadingFromReplica(site, ["server-1", "server-2"], 30_000);
@@ -132,6 +134,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
 
     after(async function () {
         this.timeout(5 * 60_000);
+        for (const r of relays) await r.close();
         for (const i of instances.values()) await i.remove();
         await ssm?.close();
         if (vpc) await removeVpcLeftovers(vpc);
@@ -139,6 +142,15 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
     });
 
     const replicaNames = () => ["server-1", "server-2"].map((s) => (instances.get(s) as Instance).name);
+    const siteBase = () => ({ domain: "www.foobar.com", ca: captured.outputs.caCertificatePem });
+    const privateIpOf = (server: string) =>
+        (captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === server) as RecordedResource).inputs.privateIp as string;
+    const member = (server: string): PairMember => ({
+        server,
+        instance: instances.get(server) as Instance,
+        privateIp: privateIpOf(server),
+    });
+    const pair = () => ["server-3", "server-4"].map(member);
     const replicaStates = async () => (await Promise.all(replicaNames().map(replicationState))).map((s) => s.summary).join("\n");
 
     it("read each instance's secrets from SSM, exactly those its own files need", () => {
@@ -169,12 +181,14 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.deepEqual(volumes.map((v) => v.server).sort(), ["server-1", "server-2", "server-3"]);
     });
 
-    it("each web server wrote its instance id to its own readiness parameter, which the readiness wait reads through the AWS SDK", async () => {
+    it("each web server and each load balancer of the pair wrote its instance id to its own readiness parameter, which the readiness wait reads through the AWS SDK", async () => {
         const puts = (ssm?.requests ?? []).filter((r) => r.operation === "PutParameter");
-        const web = captured.resources.filter((r) => r.type === INSTANCE && r.inputs.tags["foobar:role"] === "web");
+        // Every instance of the staging stack is gated: the web servers, and the pair (one at a time behind the NLB).
+        const gated = captured.resources.filter((r) => r.type === INSTANCE);
+        assert.deepEqual(gated.map(serverOf).sort(), ["server-1", "server-2", "server-3", "server-4"]);
         assert.deepEqual(
             puts.map((p) => [p.sourceAddress, p.name, p.value]).sort(),
-            web.map((r) => [r.inputs.privateIp, `/foobar/staging/ready/${serverOf(r)}`, `i-foobar-rehearsal-${serverOf(r)}`]).sort(),
+            gated.map((r) => [r.inputs.privateIp, `/foobar/staging/ready/${serverOf(r)}`, `i-foobar-rehearsal-${serverOf(r)}`]).sort(),
         );
         const client = new SSM({
             region: "eu-west-1",
@@ -182,7 +196,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             credentials: { accessKeyId: FAKE_ACCESS_KEY_ID, secretAccessKey: "x" },
         });
         try {
-            for (const r of web) {
+            for (const r of gated) {
                 const wait = {
                     parameterName: `/foobar/staging/ready/${serverOf(r)}`,
                     timeoutMs: 2000,
@@ -209,7 +223,7 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.ok(app.split(" ").includes("nginx.service"), app);
     });
 
-    it("serves HTTPS through server-3 that verifies against the CA from the outputs (for the domain and the Elastic IP), and redirects HTTP", async () => {
+    it("serves HTTPS through server-3 that verifies against the CA from the outputs (for the domain and the NLB's Elastic IPs), and redirects HTTP", async () => {
         const r = await getHttps(site);
         assert.equal(r.status, 200);
         assert.match(r.body, /<title>www\.foobar\.com<\/title>/);
@@ -217,10 +231,11 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         assert.equal(http.status, 301);
         // The probe's Host carries ":80"; the redirect must not.
         assert.equal(http.headers.location, "https://www.foobar.com/a?b=1");
-        // The same certificate is valid for the Elastic IP (checked offline: nothing is sent there).
-        const elasticIp = captured.outputs.loadBalancerAddress.split(":")[0];
+        // The same certificate is valid for each of the NLB's Elastic IPs (checked offline: nothing is sent there).
+        const elasticIps = captured.outputs.loadBalancerAddress.split(", ").map((a) => a.split(":")[0]);
+        assert.equal(elasticIps.length, 2, captured.outputs.loadBalancerAddress);
         const served = await servedCertificate(site);
-        assert.equal(tls.checkServerIdentity(elasticIp, served), undefined);
+        for (const ip of elasticIps) assert.equal(tls.checkServerIdentity(ip, served), undefined, ip);
         assert.ok(tls.checkServerIdentity("198.51.100.7", served) instanceof Error, "not for any address");
     });
 
@@ -245,45 +260,73 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         console.log(`      visit ${id} on both replicas after ${Date.now() - started} ms`);
     });
 
-    it("runs Prometheus on server-3 from Debian's package and unit, scraping HAProxy's private stats address and every exporter", async () => {
+    it("runs Prometheus on each load balancer from Debian's package and unit, each scraping both HAProxies' private stats addresses and every exporter", async () => {
         // On EC2 an SSM port forward ends on the instance; here the stand-in's own address plays it
         // (no security group exists here to keep others off).
         assert.equal(captured.outputs.monitoringUrl, "http://127.0.0.1:9090/");
-        const url = withLogin(`http://${site.address}:9090/`, captured.outputs.monitoringPassword);
-        const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
-        // HAProxy's stats stay on loopback: Prometheus scrapes them on its own instance.
-        assert.ok(up.some((t) => t.job === "haproxy" && t.scrapeUrl === "http://127.0.0.1:8404/metrics"));
-        // Replicas' exporters on their private addresses; the primary's beside Prometheus, on loopback.
-        const privateIp = (server: string) =>
-            (captured.resources.find((r) => r.type === INSTANCE && serverOf(r) === server) as RecordedResource).inputs.privateIp as string;
-        assert.deepEqual(
-            up
-                .filter((t) => t.job === "mysqld")
-                .map((t) => [t.host, t.scrapeUrl])
-                .sort(),
-            [
+        const privateIp = privateIpOf;
+        for (const lbServer of ["server-3", "server-4"]) {
+            const url = withLogin(`http://${privateIp(lbServer)}:9090/`, captured.outputs.monitoringPassword);
+            const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
+            const scraped = (job: string) =>
+                up
+                    .filter((t) => t.job === job)
+                    .map((t) => [t.host, t.scrapeUrl])
+                    .sort();
+            // Each HAProxy's stats on its private address: both Prometheus servers scrape both.
+            assert.deepEqual(scraped("haproxy"), [
+                ["server-3", `http://${privateIp("server-3")}:8404/metrics`],
+                ["server-4", `http://${privateIp("server-4")}:8404/metrics`],
+            ]);
+            // Every exporter on its private address, the primary's too: server-4's Prometheus scrapes it from another instance.
+            assert.deepEqual(scraped("mysqld"), [
                 ["server-1", `http://${privateIp("server-1")}:9104/metrics`],
                 ["server-2", `http://${privateIp("server-2")}:9104/metrics`],
-                ["server-3", "http://127.0.0.1:9104/metrics"],
-            ],
-        );
-        const byHost = (promql: string) => valuesByHost(url, promql);
-        await waitFor("every database answering its exporter", 30_000, async () =>
-            Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
-        );
-        assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
-        assert.deepEqual(await alerts(url), [], "no alert while all is well");
+                ["server-3", `http://${privateIp("server-3")}:9104/metrics`],
+            ]);
+            const byHost = (promql: string) => valuesByHost(url, promql);
+            await waitFor(`every database answering its exporter (${lbServer}'s Prometheus)`, 30_000, async () =>
+                Object.keys(await byHost("mysql_up == 1")).length === 3 ? true : undefined,
+            );
+            assert.deepEqual(await byHost("mysql_slave_status_slave_sql_running"), { "server-1": 1, "server-2": 1 });
+            assert.deepEqual(await alerts(url), [], `no alert while all is well (${lbServer}'s Prometheus)`);
+        }
         // Debian's units, with the flags from the rendered /etc/default files.
-        const lb = (instances.get("server-3") as Instance).name;
-        assert.match(await execIn(lb, ["systemctl", "show", "-p", "ActiveState", "prometheus"]), /ActiveState=active/);
         const cmdline = (name: string, unit: string) =>
             execIn(name, ["sh", "-c", `tr '\\0' ' ' < /proc/$(systemctl show -p MainPID --value ${unit})/cmdline`]);
-        assert.match(await cmdline(lb, "prometheus"), /--storage\.tsdb\.retention\.time=15d/);
-        assert.match(await cmdline(lb, "prometheus-mysqld-exporter"), /--web\.listen-address=127\.0\.0\.1:9104/);
+        for (const lbServer of ["server-3", "server-4"]) {
+            const lb = (instances.get(lbServer) as Instance).name;
+            assert.match(await execIn(lb, ["systemctl", "show", "-p", "ActiveState", "prometheus"]), /ActiveState=active/);
+            assert.match(await cmdline(lb, "prometheus"), /--storage\.tsdb\.retention\.time=15d/);
+        }
+        const lb = (instances.get("server-3") as Instance).name;
+        assert.match(await cmdline(lb, "prometheus-mysqld-exporter"), new RegExp(`--web\\.listen-address=${privateIp("server-3")}:9104`));
         const web1 = (instances.get("server-1") as Instance).name;
         assert.match(await cmdline(web1, "prometheus-mysqld-exporter"), new RegExp(`--web\\.listen-address=${privateIp("server-1")}:9104`));
         // Its login is readable by the exporter's user alone.
         assert.equal(await execIn(web1, ["stat", "-c", "%U:%G %a", "/etc/foobar/mysqld-exporter.cnf"]), "prometheus:prometheus 400");
+    });
+
+    it("boots both load balancers from the staging user data: each serves through PROXY protocol v2 as the NLB passes connections on, logs the client the header names, and refuses a connection without one", async () => {
+        const timings: string[] = [];
+        for (const [i, m] of pair().entries()) {
+            // An internet client's address (TEST-NET-2), as the NLB would pass it on.
+            const client = { address: `198.51.100.${23 + i}`, port: 40_000 + i };
+            timings.push(`${m.server} ${await checkServesThroughProxy((vpc as StandinVpc).gateway, m, siteBase(), client)} ms`);
+        }
+        console.log(`      both load balancers serve through PROXY protocol v2: ${timings.join(", ")}`);
+    });
+
+    it(`answers the NLB's health check on both load balancers: GET ${HEALTH_PATH} on ${HEALTH_PORT}, after a PROXY v2 header (LOCAL), 200`, async () => {
+        await checkHealthy(pair());
+    });
+
+    it("stops server-4's HAProxy softly: the NLB's health check gets 503 at once, while it serves through its grace (Connection: close), then nothing; it starts again", async () => {
+        const stop = await checkSoftStop((vpc as StandinVpc).gateway, member("server-4"), siteBase(), NLB_STOP_GRACE_MS);
+        console.log(
+            `      soft stop of server-4's HAProxy: 503 after ${stop.failingAfterMs} ms, ${stop.servedInGrace} requests served in the grace, gone after ${stop.goneAfterMs} ms; back ${stop.backAfterMs} ms after its start`,
+        );
+        await checkHealthy(pair());
     });
 
     it("loses no request when the server-1 instance stops, and serves from it again when it starts", async () => {

@@ -83,6 +83,13 @@ const volumeCommand = (stack: string, server: string) => [
 /** Last on a web server: once its services pass their health checks, it writes its instance id to its readiness parameter. */
 const READY = "/etc/foobar/ready.json";
 const READY_RUNCMD = [HELPER, "--ready", READY];
+/** A pair's HAProxy: systemd stops it softly (components/vm/boot.ts), after a daemon-reload that reads the drop-in. */
+const SOFT_STOP = "/etc/systemd/system/haproxy.service.d/foobar-soft-stop.conf";
+const HAPROXY_FILES = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/certs/site.pem", SOFT_STOP];
+const HAPROXY_RESTART = [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "restart", "haproxy"],
+];
 
 const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;
 
@@ -189,8 +196,7 @@ describe("aws user data: staging", () => {
                 ...MARIADB_FILES,
                 ...VOLUME_FILES,
                 ...EXPORTER_FILES,
-                "/etc/haproxy/haproxy.cfg",
-                "/etc/haproxy/certs/site.pem",
+                ...HAPROXY_FILES,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
@@ -201,7 +207,7 @@ describe("aws user data: staging", () => {
             volumeCommand("staging", "server-3"),
             ["systemctl", "restart", "mariadb"],
             EXPORTER_RESTART,
-            ["systemctl", "restart", "haproxy"],
+            ...HAPROXY_RESTART,
             ["systemctl", "restart", "prometheus"],
             READY_RUNCMD,
         ]);
@@ -212,17 +218,9 @@ describe("aws user data: staging", () => {
         assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [
-                HELPER,
-                MANIFEST,
-                "/etc/haproxy/haproxy.cfg",
-                "/etc/haproxy/certs/site.pem",
-                ...PROMETHEUS_FILES,
-                ...PROMETHEUS_SECRET_FILES,
-                READY,
-            ],
+            [HELPER, MANIFEST, ...HAPROXY_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
         );
-        assert.deepEqual(s4.runcmd, [[HELPER], ["systemctl", "restart", "haproxy"], ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(s4.runcmd, [[HELPER], ...HAPROXY_RESTART, ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
         assert.deepEqual(manifestOf(s4), {
             region: "eu-west-1",
             parameters: Object.fromEntries(
@@ -270,7 +268,7 @@ describe("aws user data: staging", () => {
                 "    bind :80 accept-proxy",
                 "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1 accept-proxy",
                 `    bind ${ip}:8404`,
-                "    bind :8405",
+                "    bind :8405 accept-proxy",
             ]);
             // The NLB's health check: 503 from the moment HAProxy begins to stop, which it does 12 s after its stop signal.
             assert.deepEqual(lines(cfg, "    grace ").concat(lines(cfg, "    monitor")), [
@@ -279,6 +277,11 @@ describe("aws user data: staging", () => {
                 "    monitor fail if { stopping }",
             ]);
             assert.equal(writtenFile(c, "/etc/haproxy/certs/site.pem"), `${sitePem("staging")}${secretPlaceholder("tls-private-key")}\n`);
+            // Debian's unit would stop it with SIGTERM, at once: a soft stop serves through the 12 s grace, then 20 s to finish.
+            assert.equal(
+                writtenFile(c, SOFT_STOP),
+                "# Rendered by foobar-infra (components/vm/boot.ts).\n# A soft stop: HAProxy serves through its grace time while the front moves clients away.\n[Service]\nKillSignal=SIGUSR1\nTimeoutStopSec=32\n",
+            );
         }
     });
 
@@ -425,6 +428,7 @@ describe("aws user data: staging", () => {
                 [EXPORTER_DEFAULTS, "0644"],
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
+                [SOFT_STOP, "0644"],
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
                 ...PROMETHEUS_SECRET_FILES.map((f) => [f, "0600"]),
                 [READY, "0644"],
@@ -494,8 +498,7 @@ describe("aws user data: prod", () => {
                 MANIFEST,
                 "/etc/foobar/rds-admin.cnf",
                 "/etc/foobar/rds-bootstrap.sql",
-                "/etc/haproxy/haproxy.cfg",
-                "/etc/haproxy/certs/site.pem",
+                ...HAPROXY_FILES,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
@@ -534,7 +537,7 @@ describe("aws user data: prod", () => {
             ],
             // The admin login goes once the schema and the app user exist.
             ["rm", "-f", "/etc/foobar/rds-admin.cnf"],
-            ["systemctl", "restart", "haproxy"],
+            ...HAPROXY_RESTART,
             ["systemctl", "restart", "prometheus"],
             READY_RUNCMD,
         ]);
@@ -550,25 +553,17 @@ describe("aws user data: prod", () => {
         assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [
-                HELPER,
-                MANIFEST,
-                "/etc/haproxy/haproxy.cfg",
-                "/etc/haproxy/certs/site.pem",
-                ...PROMETHEUS_FILES,
-                ...PROMETHEUS_SECRET_FILES,
-                READY,
-            ],
+            [HELPER, MANIFEST, ...HAPROXY_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
         );
-        assert.deepEqual(s4.runcmd, [[HELPER], ["systemctl", "restart", "haproxy"], ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(s4.runcmd, [[HELPER], ...HAPROXY_RESTART, ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
         assert.deepEqual(Object.keys(manifestOf(s4).parameters), ["prometheus-password", "prometheus-password-hash", "tls-private-key"]);
         const cfg = writtenFile(s4, "/etc/haproxy/haproxy.cfg");
         assert.equal(cfg, wiring("prod", [RDS, RDS_REPLICA]).file("server-4-haproxy", "/etc/haproxy/haproxy.cfg"));
         assert.deepEqual(lines(cfg, "    bind "), [
             "    bind :80 accept-proxy",
             "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1 accept-proxy",
-            "    bind 10.30.1.10:8404",
-            "    bind :8405",
+            "    bind 10.30.3.10:8404",
+            "    bind :8405 accept-proxy",
         ]);
     });
 });

@@ -84,7 +84,15 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
             const files = rendered.files.map((f) => ({ path: f.path, content: "content" in f ? f.content : f.withSecrets(secret) }));
             checks.push(rendered.healthcheck.slice(1));
             const dataDevices = s.kind === "mariadb" && volume ? dataDevicePaths(volume) : undefined;
-            return { kind: s.kind, files, env: rendered.env, ...(dataDevices ? { dataDevices } : {}) };
+            // A pair's HAProxy stops softly, serving through its grace while the NLB takes it out.
+            const pair = s.kind === "haproxy" ? context.view.pairOf(s) : undefined;
+            return {
+                kind: s.kind,
+                files,
+                env: rendered.env,
+                ...(dataDevices ? { dataDevices } : {}),
+                ...(pair ? { softStopGraceMs: pair.stopGraceMs } : {}),
+            };
         });
         // RDS: the first load balancer's instance creates the schema and users there, and every
         // instance that talks to RDS (that one and the web servers, whose app does) fetches Amazon's

@@ -117,9 +117,12 @@ export function planAws(topology: Topology): AwsPlan {
     const nlb = topology.front === "nlb";
     const instances = topology.servers.map((server, i): InstancePlan => {
         // A pair's load balancers go one to each zone, so that a zone's outage leaves the other.
+        // Behind an NLB they need no address of their own on the internet: they sit in the web
+        // servers' tier (private subnets, out through the NAT gateway, where there are some).
         const lbIndex = balancers.indexOf(server.name);
         const isLb = lbIndex >= 0;
-        const key = isLb ? `public-${"ab"[lbIndex]}` : `${webTier}-${"ab"[i % 2]}`;
+        const lbTier = nlb ? webTier : "public";
+        const key = isLb ? `${lbTier}-${"ab"[lbIndex]}` : `${webTier}-${"ab"[i % 2]}`;
         const groups = new Set<SecurityGroupName>(["host", ...server.services.map((s) => groupOf(s.kind))]);
         return {
             server: server.name,
@@ -128,7 +131,7 @@ export function planAws(topology: Topology): AwsPlan {
             // AWS keeps a subnet's first four addresses for itself; web servers take .11 up, so .10 of
             // each public subnet is free for the load balancer there.
             privateIp: hostAddress(subnet(key).cidr, isLb ? 10 : 10 + i + 1),
-            publicIp: isLb ? nlb : webTier === "public",
+            publicIp: isLb ? nlb && lbTier === "public" : webTier === "public",
             elasticIp: isLb && !nlb,
             securityGroups: SECURITY_GROUPS.filter((g) => groups.has(g)),
             instanceType: isLb ? aws.instanceTypes.lb : aws.instanceTypes.web,
