@@ -38,7 +38,10 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
     return {
         files: [
             { path: PROMETHEUS_CONFIG_PATH, content: config },
-            { path: PROMETHEUS_RULES_PATH, content: renderAlertRules({ scrapeIntervalSeconds, databases, semiSync, loadBalancers: topology.loadBalancers.length }) },
+            {
+                path: PROMETHEUS_RULES_PATH,
+                content: renderAlertRules({ scrapeIntervalSeconds, databases, semiSync, loadBalancers: topology.loadBalancers.length }),
+            },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
             { path: PROMETHEUS_WEB_CONFIG_PATH, withSecrets: (secret) => renderPrometheusWebConfig(secret("prometheusPasswordHash")) },
             { path: PROMETHEUS_PASSWORD_PATH, withSecrets: (secret) => secret("prometheusPassword") },
