@@ -19,10 +19,13 @@ export interface ServerSummary {
 
 /** Every output of FoobarInfra, and of the program. */
 export interface FoobarOutputs {
-    /** The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it). */
+    /**
+     * The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it);
+     * a docker pair (lb.count 2): its virtual IP, https://10.77.0.254/.
+     */
     readonly url: pulumi.Output<string>;
     /**
-     * Where the load balancer accepts HTTPS: host:port. Behind an AWS Network Load Balancer
+     * Where the load balancer accepts HTTPS: host:port (a docker pair: its virtual IP's 443). Behind an AWS Network Load Balancer
      * (lb.count 2), each of its Elastic IPs, one per zone, comma-separated
      * ("203.0.113.11:443, 203.0.113.12:443"): the domain's DNS record names them all.
      */
@@ -41,7 +44,8 @@ export interface FoobarOutputs {
     readonly ssmParameterNames: pulumi.Output<string[]>;
     /**
      * Prometheus (UI, API, alerts): on docker published on docker.bindAddress; on aws the load
-     * balancer's private address, open to the VPC only. Empty with monitoring off.
+     * balancer's private address, open to the VPC only. With two load balancers, the first's (the
+     * second's: the next port on docker, its own instance on aws). Empty with monitoring off.
      */
     readonly monitoringUrl: pulumi.Output<string>;
     /** The password Prometheus asks of operators (user "operator"), secret; "" with monitoring off. */
