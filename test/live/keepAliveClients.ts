@@ -12,6 +12,8 @@ export interface KeepAliveResult {
     /** The slowest requests (start time relative to the loop's start, duration), for failure messages. */
     readonly slowest: Array<{ readonly atMs: number; readonly ms: number; readonly status: string }>;
     readonly servedBy: ReadonlyMap<string, number>;
+    /** The most requests that failed for any one client. */
+    readonly mostFailuresOfOneClient: number;
 }
 
 /** One GET on the agent's connection; resolves with its status and the server that answered. */
@@ -56,7 +58,8 @@ export function keepAliveClients(
     const servedBy = new Map<string, number>();
     const timings: Array<{ atMs: number; ms: number; status: string }> = [];
     let ok = 0;
-    const loops = Array.from({ length: clients }, async () => {
+    const failuresByClient = Array.from({ length: clients }, () => 0);
+    const loops = Array.from({ length: clients }, async (_, client) => {
         const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
         try {
             while (running) {
@@ -69,10 +72,14 @@ export function keepAliveClients(
                     if (r.status === 200) {
                         ok++;
                         servedBy.set(r.servedBy, (servedBy.get(r.servedBy) ?? 0) + 1);
-                    } else failures.push(`status ${r.status} at ${at - started} ms`);
+                    } else {
+                        failures.push(`status ${r.status} at ${at - started} ms`);
+                        failuresByClient[client]++;
+                    }
                 } catch (err) {
                     status = err instanceof Error ? err.message : String(err);
                     failures.push(`${status} at ${at - started} ms`);
+                    failuresByClient[client]++;
                 } finally {
                     outstanding--;
                 }
@@ -89,7 +96,14 @@ export function keepAliveClients(
             running = false;
             await Promise.all(loops);
             const slowest = [...timings].sort((a, b) => b.ms - a.ms).slice(0, 5);
-            return { ok, failures, slowestMs: slowest[0]?.ms ?? 0, slowest, servedBy };
+            return {
+                ok,
+                failures,
+                slowestMs: slowest[0]?.ms ?? 0,
+                slowest,
+                servedBy,
+                mostFailuresOfOneClient: Math.max(0, ...failuresByClient),
+            };
         },
     };
 }
