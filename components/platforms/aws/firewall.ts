@@ -81,15 +81,13 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
     }
     // The NLB asks each HAProxy's health frontend whether to send it new connections.
     for (const cidr of nlbSubnets) {
-        for (const lb of topology.loadBalancers) {
-            add({
-                group: groupOf(lb.kind),
-                direction: "ingress",
-                port: PORTS.lbHealth,
-                peer: { cidr },
-                description: "health checks of the NLB",
-            });
-        }
+        add({
+            group: groupOf("haproxy"),
+            direction: "ingress",
+            port: PORTS.lbHealth,
+            peer: { cidr },
+            description: "health checks of the NLB",
+        });
     }
     if (topology.args.database.mode === "managed") {
         // The load balancer's instance creates the schema and the app user on RDS at first boot.

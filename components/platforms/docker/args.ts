@@ -60,11 +60,11 @@ export function checkDocker({ p, args, raw }: CheckContext): void {
     // One Prometheus per load-balancer server, on consecutive ports from docker.prometheusPort.
     const prometheusPorts = Array.from({ length: args.lb.count }, (_, i) => d.prometheusPort + i);
     if (args.monitoring.enabled && prometheusPorts.some((port) => [d.httpPort, d.httpsPort].includes(port))) {
-        const which = args.lb.count > 1 ? `nor may the next port (the second load balancer's Prometheus)` : "";
+        const next = args.lb.count > 1 ? ", nor may the next port (the second load balancer's Prometheus)" : "";
         p.add(
             "docker.prometheusPort",
             d.prometheusPort,
-            `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort})${which ? `, ${which}` : ""}.`,
+            `must differ from docker.httpPort (${d.httpPort}) and docker.httpsPort (${d.httpsPort})${next}.`,
         );
     } else if (args.monitoring.enabled && prometheusPorts[prometheusPorts.length - 1] > 65535) {
         p.add("docker.prometheusPort", d.prometheusPort, `leaves no port above it for the second load balancer's Prometheus; lower it.`);

@@ -213,13 +213,13 @@ function contentOf(file: ServiceFile, credentials: Credentials, service: Service
 }
 
 /**
- * Only what outside clients reach (the topology's internet and operator flows) is published. A
- * keepalived pair's HAProxies publish nothing: clients reach them on the virtual IP. Each
- * load-balancer server's Prometheus takes the next port from docker.prometheusPort.
+ * Only what outside clients reach (the topology's internet and operator flows) is published. (A
+ * keepalived pair's HAProxies get no ports at all: they live in keepalived's network namespace,
+ * see `placement`, and clients reach them on the virtual IP.) Each load-balancer server's
+ * Prometheus takes the next port from docker.prometheusPort.
  */
-export function publishedPorts(topology: Topology, svc: ServicePlan) {
+function publishedPorts(topology: Topology, svc: ServicePlan) {
     const { httpPort, httpsPort, prometheusPort, bindAddress } = topology.args.docker;
-    if (svc.kind === "haproxy" && topology.front === "keepalived") return [];
     const ordinal = Math.max(
         0,
         topology.loadBalancers.findIndex((lb) => lb.server === svc.server),
