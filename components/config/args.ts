@@ -79,9 +79,13 @@ export interface DatabaseArgs {
     readonly mode?: DatabaseMode;
     /** Read replicas. Self-managed: 0 to one per web server, placed on server-1, server-2, …; managed: RDS read replicas, 0 to 5. @default `webServers` (self-managed), `1` (managed) */
     readonly replicas?: number;
+    /** What happens when the primary dies. `manual`: GTID replicas, one promoted by hand (README runbook). `automatic`, self-managed: the primary and the replicas form a Galera cluster (every commit certified by a majority, a minority refuses writes) and the write address (keepalived's virtual IP on docker, an overlay IP that aws-vpc-move-ip routes on aws) moves to a node of the majority; needs 3+ database nodes (`replicas` 2 or more). `automatic`, managed: RDS Multi-AZ (`aws.rds.multiAz` or `aws.rds.deployment`). @default "manual" */
+    readonly failover?: DatabaseFailover;
 }
 
 export type DatabaseMode = "self-managed" | "managed";
+
+export type DatabaseFailover = "manual" | "automatic";
 
 /** Prometheus on each load balancer's server: scrapes every HAProxy and the databases' exporters, and evaluates the alert rules. */
 export interface MonitoringArgs {

@@ -4,6 +4,7 @@ import { CheckContext } from "./check";
 import { isDnsName } from "./net";
 import { SECRET_PLACEHOLDER } from "./secret";
 import { checkTlsMaterial } from "./tlsMaterial";
+import { checkFailover } from "./failoverRules";
 import { Fields, GroupField } from "./schema";
 
 export const MAX_WEB_SERVERS = 8;
@@ -96,6 +97,13 @@ const database: GroupField = {
                     : { max: Number(root.webServers), default: Number(root.webServers) },
             defaultDoc: "`webServers` (self-managed), `1` (managed)",
             doc: `Read replicas. Self-managed: 0 to one per web server, placed on server-1, server-2, …; managed: RDS read replicas, 0 to ${MAX_RDS_REPLICAS}.`,
+        },
+        failover: {
+            type: "choice",
+            typeName: "DatabaseFailover",
+            values: ["manual", "automatic"],
+            default: "manual",
+            doc: "What happens when the primary dies. `manual`: GTID replicas, one promoted by hand (README runbook). `automatic`, self-managed: the primary and the replicas form a Galera cluster (every commit certified by a majority, a minority refuses writes) and the write address (keepalived's virtual IP on docker, an overlay IP that aws-vpc-move-ip routes on aws) moves to a node of the majority; needs 3+ database nodes (`replicas` 2 or more). `automatic`, managed: RDS Multi-AZ (`aws.rds.multiAz` or `aws.rds.deployment`).",
         },
     },
 };
@@ -229,4 +237,6 @@ export function checkCore({ p, args, raw, now, warn }: CheckContext): void {
     if (args.database.mode === "managed" && args.platform !== "aws") {
         p.add("database.mode", "managed", `a managed (RDS) database needs platform "aws"; use "self-managed" on ${args.platform}.`);
     }
+    checkFailover({ p, args });
 }
+

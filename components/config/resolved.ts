@@ -1,7 +1,7 @@
 // Generated from the config schema (components/config/coreSchema.ts, components/platforms/*/args.ts):
 // do not edit. Change the schema, then run `UPDATE_GOLDEN=1 npm test` to rewrite this file.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Platform, LbAlgorithm, LbMode, DatabaseMode, ExistingSubnet, DatabaseVolumeRestore } from "./args";
+import type { Platform, LbAlgorithm, LbMode, DatabaseMode, DatabaseFailover, ExistingSubnet, DatabaseVolumeRestore } from "./args";
 
 /** FoobarInfraArgs with every default applied. */
 export interface ResolvedArgs {
@@ -49,6 +49,7 @@ export type ResolvedTls =
 export interface ResolvedDatabase {
     readonly mode: DatabaseMode;
     readonly replicas: number;
+    readonly failover: DatabaseFailover;
 }
 
 /** MonitoringArgs with every default applied. */

@@ -314,7 +314,7 @@ describe("validateArgs", () => {
             healthCheck: { intervalMs: 1000, timeoutMs: 1000, fall: 2, rise: 2 },
         },
         tls: { mode: "self-signed", validityDays: 365 },
-        database: { mode: "self-managed", replicas: 2 },
+        database: { mode: "self-managed", replicas: 2, failover: "manual" },
         monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
         production: false,
         docker: {
@@ -361,7 +361,7 @@ describe("validateArgs", () => {
                 healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 },
             },
             tls: { mode: "self-signed", validityDays: 366 },
-            database: { mode: "self-managed", replicas: 0 },
+            database: { mode: "self-managed", replicas: 0, failover: "manual" },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
             production: true,
             docker: {
@@ -384,7 +384,7 @@ describe("validateArgs", () => {
                 healthCheck: { intervalMs: 2000, timeoutMs: 500, fall: 3, rise: 1 },
             },
             tls: { mode: "self-signed", validityDays: 366 },
-            database: { mode: "self-managed", replicas: 0 },
+            database: { mode: "self-managed", replicas: 0, failover: "manual" },
             monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
             production: true,
             docker: {

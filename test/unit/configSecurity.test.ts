@@ -132,8 +132,8 @@ describe("security review: secrets never in an error", () => {
             errorOf({ database: { password: "hunter2", apiToken: "hunter3" }, monitoring: { secretKey: "hunter4" } }).message,
             [
                 header(3),
-                `  - foobar:database.password: got "[secret]"; unknown key; known keys of database are mode, replicas.`,
-                `  - foobar:database.apiToken: got "[secret]"; unknown key; known keys of database are mode, replicas.`,
+                `  - foobar:database.password: got "[secret]"; unknown key; known keys of database are mode, replicas, failover.`,
+                `  - foobar:database.apiToken: got "[secret]"; unknown key; known keys of database are mode, replicas, failover.`,
                 `  - foobar:monitoring.secretKey: got "[secret]"; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays.`,
             ].join("\n"),
         );
