@@ -60,10 +60,15 @@ export function createCredentials(
     const publicAddresses = addresses.public ?? [];
     const appPassword = password(`${name}-db-app-password`, parent);
     const selfManaged = args.database.mode === "self-managed";
-    const replicationPassword = selfManaged ? password(`${name}-db-replication-password`, parent) : undefined;
+    const replicationPassword =
+        selfManaged && args.database.failover === "manual" ? password(`${name}-db-replication-password`, parent) : undefined;
     const monitorPassword = selfManaged && args.monitoring.enabled ? password(`${name}-db-monitor-password`, parent) : undefined;
     const operator = args.monitoring.enabled ? passwordWithHash(`${name}-prometheus-password`, parent) : undefined;
-    const database = addresses.database && addresses.database.size > 0 ? createDatabaseTls(name, addresses.database, parent) : undefined;
+    // A Galera node also connects to its peers with its certificate: it is a TLS client too.
+    const database =
+        addresses.database && addresses.database.size > 0
+            ? createDatabaseTls(name, addresses.database, parent, args.database.failover === "automatic")
+            : undefined;
     const passwords = {
         database,
         appPassword,

@@ -23,8 +23,17 @@ export interface DatabaseTls {
     readonly servers: ReadonlyMap<string, DatabaseServerTls>;
 }
 
-/** `servers`: each database service's key and the addresses clients reach it at. */
-export function createDatabaseTls(name: string, servers: ReadonlyMap<string, readonly string[]>, parent: pulumi.Resource): DatabaseTls {
+/**
+ * `servers`: each database service's key and the addresses clients reach it at. `peers`: the
+ * servers also connect to each other with their certificate (Galera), so it may authenticate a
+ * client too; OpenSSL refuses a peer certificate without that use ("unsupported certificate").
+ */
+export function createDatabaseTls(
+    name: string,
+    servers: ReadonlyMap<string, readonly string[]>,
+    parent: pulumi.Resource,
+    peers = false,
+): DatabaseTls {
     const opts = { parent };
     const key = (id: string) => new tls.PrivateKey(id, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
     const caKey = key(`${name}-db-ca-key`);
@@ -59,7 +68,7 @@ export function createDatabaseTls(name: string, servers: ReadonlyMap<string, rea
                 caCertPem: ca.certPem,
                 validityPeriodHours: SERVER_VALIDITY_HOURS,
                 earlyRenewalHours: EARLY_RENEWAL_HOURS,
-                allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+                allowedUses: ["digital_signature", "key_encipherment", "server_auth", ...(peers ? ["client_auth"] : [])],
             },
             opts,
         );

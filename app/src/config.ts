@@ -44,11 +44,11 @@ export interface DbTls {
 }
 
 /**
- * The database engine (FOOBAR_DB_FLAVOR): MariaDB (ours) lets a page wait on the replica for its
- * own write (store.ts); MySQL (RDS) does not, there the total comes from the primary.
+ * The database engine (FOOBAR_DB_FLAVOR), which says where a page reads its own write (store.ts): MariaDB
+ * (ours) on the replica once it has the GTID; Galera (ours) on the local node, a causal read; MySQL (RDS) on the primary.
  */
-export type DbFlavor = "mariadb" | "mysql";
-const DB_FLAVORS: readonly DbFlavor[] = ["mariadb", "mysql"];
+export type DbFlavor = "mariadb" | "mysql" | "galera";
+const DB_FLAVORS: readonly DbFlavor[] = ["mariadb", "mysql", "galera"];
 
 export interface DbConfig {
   /** @default "mariadb" */
@@ -164,7 +164,7 @@ export function loadConfig(env: Env = process.env): Config {
     "mariadb",
     (v) => (DB_FLAVORS as readonly string[]).includes(v),
     "is not a database engine the app knows",
-    "set it to mariadb (our own MariaDB) or mysql (RDS MySQL), or unset it for mariadb",
+    "set it to mariadb (our own MariaDB), galera (our own MariaDB Galera cluster) or mysql (RDS MySQL), or unset it for mariadb",
   ) as DbFlavor;
   const writerHost = host("FOOBAR_DB_WRITER_HOST", undefined, "the host name of the MySQL primary, e.g. db-primary");
   const writerPort = port("FOOBAR_DB_WRITER_PORT", 3306, "the MySQL primary's port");

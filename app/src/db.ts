@@ -4,6 +4,10 @@
 // structurally (PoolLike) instead of importing the mysql module, so this file
 // and the store load and test without the driver installed; pools.ts checks
 // that a real mysql.Pool fits.
+import { AcquireTimeoutError, OutOfTimeError, connectionLost, markSentNothing } from "./dbErrors";
+import { IdleConnections } from "./idle";
+
+export { AcquireTimeoutError, OutOfTimeError, connectionLost, sentNothing } from "./dbErrors";
 
 export interface Statement {
   /** One statement with "?" placeholders: the driver escapes the params, nothing is pasted in. */
@@ -20,6 +24,12 @@ export interface Database {
    * by timeoutMs, getting the connection included.
    */
   script(statements: readonly Statement[], timeoutMs?: number): Promise<unknown[]>;
+  /**
+   * Closes every idle connection, so the next script opens a new one (after a failover they all
+   * lead to the old node); logs one line, with `reason`, if there was any. Scripts in flight keep
+   * theirs. A script whose connection is lost (connectionLost) purges by itself.
+   */
+  purge(reason: string): void;
   close(): Promise<void>;
 }
 
@@ -41,6 +51,8 @@ export interface ConnectionLike {
   rollback(options: StatementOptions, callback: ErrorCallback): void;
   release(): void;
   destroy(): void;
+  /** mysql's: "disconnected" once the connection has ended (the pool may have closed it). */
+  readonly state?: string;
 }
 
 export interface PoolLike {
@@ -67,25 +79,14 @@ export interface PoolDatabaseOptions {
    * goes back to the pool, which pings it before its next use. @default 0 (always the pool)
    */
   reuseMs?: number;
+  /** The pool in log lines, e.g. "writer". @default "database" */
+  name?: string;
+  logError?: (line: string) => void;
   now?: () => number;
 }
 
-/** The error of a connection that did not come in time; `code` like mysql's own. */
-export class AcquireTimeoutError extends Error {
-  readonly code = "FOOBAR_ACQUIRE_TIMEOUT";
-  constructor(ms: number) {
-    super(`no database connection within ${ms} ms`);
-    this.name = "AcquireTimeoutError";
-  }
-}
-
-/** A script that ran out of time before its statements were sent; `code` like mysql's own. */
-export class OutOfTimeError extends Error {
-  readonly code = "FOOBAR_OUT_OF_TIME";
-  constructor(ms: number) {
-    super(`script not done within ${ms} ms`);
-    this.name = "OutOfTimeError";
-  }
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function run(conn: ConnectionLike, options: QueryOptions): Promise<unknown> {
@@ -96,29 +97,13 @@ function run(conn: ConnectionLike, options: QueryOptions): Promise<unknown> {
 
 export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Database {
   const now = options.now ?? Date.now;
-  const reuseMs = options.reuseMs ?? 0;
-  /** Connections that just served a script, oldest first, each with the time it may be reused until. */
-  const warm: Array<{ conn: ConnectionLike; until: number }> = [];
-  let sweeper: NodeJS.Timeout | undefined;
-
-  function keep(conn: ConnectionLike): void {
-    if (reuseMs <= 0) return conn.release();
-    warm.push({ conn, until: now() + reuseMs });
-    sweeper ??= setTimeout(sweep, reuseMs).unref();
-  }
-
-  function sweep(): void {
-    sweeper = undefined;
-    while (warm.length > 0 && warm[0].until <= now()) warm.shift()?.conn.release();
-    if (warm.length > 0) sweeper = setTimeout(sweep, warm[0].until - now()).unref();
-  }
+  const name = options.name ?? "database";
+  const logError = options.logError ?? ((line: string) => console.error(line));
+  const idle = new IdleConnections(options.reuseMs ?? 0, now);
 
   function acquire(timeoutMs: number): Promise<ConnectionLike> {
-    // The most recent first: it answered last.
-    for (let w = warm.pop(); w !== undefined; w = warm.pop()) {
-      if (w.until > now()) return Promise.resolve(w.conn);
-      w.conn.release();
-    }
+    const warm = idle.takeWarm();
+    if (warm !== undefined) return Promise.resolve(warm);
     return new Promise((resolve, reject) => {
       let late = false;
       const timer = setTimeout(() => {
@@ -126,9 +111,10 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
         reject(new AcquireTimeoutError(timeoutMs));
       }, timeoutMs);
       pool.getConnection((err, conn) => {
+        if (!err) idle.taken(conn);
         if (late) {
           // Nobody waits for it any more: hand it to the next request.
-          if (!err) conn.release();
+          if (!err) idle.release(conn);
           return;
         }
         clearTimeout(timer);
@@ -136,6 +122,32 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
         else resolve(conn);
       });
     });
+  }
+
+  function purge(reason: string): void {
+    const closed = idle.purge();
+    const connections = closed === 1 ? "connection" : "connections";
+    if (closed > 0) logError(`${name}: ${reason}; closed ${closed} idle ${connections}, the next script connects anew`);
+  }
+
+  /** Marks what was not sent (db.ts's callers may run it again) and purges after a lost connection. */
+  function failed(err: unknown, sent: boolean): unknown {
+    if (!sent) markSentNothing(err);
+    // The others very likely lead to the same dead node: none of them is tried next.
+    if (connectionLost(err)) purge(describe(err));
+    return err;
+  }
+
+  /** A failed statement may leave a transaction open: never pool a connection inside one. */
+  async function rollBack(conn: ConnectionLike, left: () => number): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => conn.rollback({ sql: "ROLLBACK", timeout: left() }, (e) => (e ? reject(e) : resolve())));
+    } catch {
+      // Out of time, or the ROLLBACK failed: the connection's state is unknown. Closing it rolls back.
+      conn.destroy();
+      return;
+    }
+    idle.release(conn);
   }
 
   async function script(statements: readonly Statement[], timeoutMs = options.scriptTimeoutMs): Promise<unknown[]> {
@@ -146,35 +158,36 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
       if (ms <= 0) throw new OutOfTimeError(timeoutMs);
       return ms;
     };
-    const conn = await acquire(Math.min(options.acquireTimeoutMs, left()));
+    let conn: ConnectionLike;
+    try {
+      conn = await acquire(Math.min(options.acquireTimeoutMs, left()));
+    } catch (err) {
+      throw failed(err, false);
+    }
+    let sent = false;
     try {
       const sql = statements.map((s) => s.sql).join(";\n");
-      const results = await run(conn, { sql, values: statements.flatMap((s) => [...s.params]), timeout: left() });
-      keep(conn);
+      const query = { sql, values: statements.flatMap((s) => [...s.params]), timeout: left() };
+      sent = true;
+      const results = await run(conn, query);
+      idle.keep(conn);
       // mysql answers a single statement with its result, several with an array of them.
       return statements.length === 1 ? [results] : (results as unknown[]);
     } catch (err) {
-      try {
-        // A failed statement may leave a transaction open: never pool a connection inside one.
-        await new Promise<void>((resolve, reject) =>
-          conn.rollback({ sql: "ROLLBACK", timeout: left() }, (e) => (e ? reject(e) : resolve())),
-        );
-        conn.release();
-      } catch {
-        // Out of time, or the connection is in an unknown state (it timed out, the server went
-        // away): never hand it back to the pool. Closing it rolls back whatever is open.
-        conn.destroy();
-      }
-      throw err;
+      // A connection in an unknown state (it timed out, the server went away, mysql found it dead)
+      // never goes back to the pool: closing it rolls back whatever is open on the server.
+      if (connectionLost(err)) conn.destroy();
+      else await rollBack(conn, left);
+      throw failed(err, sent);
     }
   }
 
   return {
     script,
+    purge,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        clearTimeout(sweeper);
-        for (const w of warm.splice(0)) w.conn.release();
+        idle.close();
         pool.end((err) => (err ? reject(err) : resolve()));
       }),
   };

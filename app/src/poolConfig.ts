@@ -5,10 +5,11 @@
 // request elsewhere or fails it. One GET / is
 //   waiting:    the batch in flight when the visit arrives (≤ WRITER_LIMITS.scriptTimeoutMs; the
 //               batcher lets no more wait than fit in the next batch, store.ts)
-//   its batch:  one script, a connection to COMMIT and the GTID, ≤ WRITER_LIMITS.scriptTimeoutMs
-//   its total:  ≤ TOTAL_READ_MS: the replica (a connection, the GTID wait, the read) within
-//               READER_LIMITS.scriptTimeoutMs, then, if it fails or lags, the primary within
-//               what is left
+//   its batch:  one script, a connection to COMMIT and the GTID, ≤ WRITER_LIMITS.scriptTimeoutMs,
+//               its one retry on a new connection included (writeRetry.ts: what is left of it)
+//   its total:  ≤ TOTAL_READ_MS: the replica (a connection, the GTID wait or Galera's causal
+//               wait, the read) within READER_LIMITS.scriptTimeoutMs, then, if it fails or
+//               lags, the primary within what is left
 // so at most 2 × 500 + 500 = 1.5 s (worstCasePageMs), the page deadline, 0.5 s under the load
 // balancer's timeout for nginx and HAProxy. Each bound is a deadline (db.ts), not a sum of
 // per-statement limits, so it holds however slowly the server trickles its packets.

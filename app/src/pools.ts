@@ -8,9 +8,15 @@ import { MAX_BATCH, PoolLimits, READER_LIMITS, REPLICA_WAIT_MS, REUSE_MS, TOTAL_
 import { VisitStore } from "./store";
 import { TlsStarter, enforceServerIdentity } from "./tlsIdentity";
 
-function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits): Database {
+function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits, name: string, logError?: (line: string) => void): Database {
   const pool: PoolLike = mysql.createPool(poolConfig(db, endpoint, limits));
-  return poolDatabase(pool, { acquireTimeoutMs: limits.acquireTimeoutMs, scriptTimeoutMs: limits.scriptTimeoutMs, reuseMs: REUSE_MS });
+  return poolDatabase(pool, {
+    acquireTimeoutMs: limits.acquireTimeoutMs,
+    scriptTimeoutMs: limits.scriptTimeoutMs,
+    reuseMs: REUSE_MS,
+    name,
+    logError,
+  });
 }
 
 export function openVisitStore(db: DbConfig, logError?: (line: string) => void): VisitStore {
@@ -21,11 +27,13 @@ export function openVisitStore(db: DbConfig, logError?: (line: string) => void):
     const connection = require("mysql/lib/Connection") as { prototype: TlsStarter };
     enforceServerIdentity(connection.prototype);
   }
-  const writer = open(db, db.writer, WRITER_LIMITS);
-  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS);
+  const writer = open(db, db.writer, WRITER_LIMITS, "writer", logError);
+  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS, "reader", logError);
   return new VisitStore(writer, reader, {
     flavor: db.flavor,
     maxBatch: MAX_BATCH,
+    // A batch and its one retry share the writer's script time: the page's budget holds (poolConfig.ts).
+    writeMs: WRITER_LIMITS.scriptTimeoutMs,
     replicaWaitMs: REPLICA_WAIT_MS,
     totalReadMs: TOTAL_READ_MS,
     logError,

@@ -1,5 +1,5 @@
-// The store's SQL: one batch of visits in one transaction, the totals, and the GTID a page waits
-// for on the replica. The schema belongs to the platform's bootstrap SQL: the app user may only
+// The store's SQL: one batch of visits in one transaction, the totals, and what makes a reader's
+// total include the batch: the GTID a page waits for on a replica (MariaDB), Galera's causal read. The schema belongs to the platform's bootstrap SQL: the app user may only
 // SELECT/INSERT (and UPDATE visit_totals), so nothing here creates tables.
 //
 // A visit is recorded once per client request: HAProxy gives each request an id (X-Request-Id)
@@ -45,6 +45,12 @@ export const SELECT_TOTAL = "SELECT COALESCE(SUM(total), 0) AS total FROM visit_
 export const SELECT_LAST_GTID = "SELECT @@last_gtid AS gtid";
 /** MariaDB: 0 once this replica has applied the GTID, -1 if it has not within the timeout (seconds). */
 export const WAIT_FOR_GTID = "SELECT MASTER_GTID_WAIT(?, ?) AS waited";
+/**
+ * Galera: this session's reads first wait until the node has applied every write the cluster had
+ * committed when the read arrived (a causal read), so a total read after a batch's COMMIT includes
+ * it, whichever node committed it. Set on the reader's connections only, which serve only totals.
+ */
+export const SYNC_WAIT = "SET SESSION wsrep_sync_wait = 1";
 
 /** mysql returns BIGINT as a number, or as a string once it exceeds 2^53 / with bigNumberStrings. */
 export function toCount(value: unknown, what: string): number {
@@ -83,6 +89,8 @@ export function waitedOf(rows: unknown): boolean {
 
 export interface BatchScript {
   readonly statements: readonly Statement[];
+  /** The COMMIT's position in statements (writeRetry.ts: an error before it, and it never ran). */
+  readonly commitAt: number;
   /** The batch's outcome from the script's results (db.ts: one per statement). */
   read(results: readonly unknown[]): RecordedBatch;
 }
@@ -116,7 +124,7 @@ export function visitsScript(requests: readonly VisitRequest[], options: { gtid:
   // Read after the INSERTs, it sees every row they skipped: InnoDB made an INSERT wait until the
   // transaction holding that row committed (or rolled back, and the row went in).
   const selectAt = statements.push({ sql: selectVisitsSql(firsts.size), params: [...firsts.keys()] }) - 1;
-  statements.push({ sql: "COMMIT", params: [] });
+  const commitAt = statements.push({ sql: "COMMIT", params: [] }) - 1;
   const gtidAt = options.gtid ? statements.push({ sql: SELECT_LAST_GTID, params: [] }) - 1 : -1;
 
   function read(results: readonly unknown[]): RecordedBatch {
@@ -151,5 +159,5 @@ export function visitsScript(requests: readonly VisitRequest[], options: { gtid:
     const gtid = gtidAt < 0 ? undefined : gtidOf(results[gtidAt]);
     return { visits, inserted, ...(gtid === undefined ? {} : { gtid }) };
   }
-  return { statements, read };
+  return { statements, commitAt, read };
 }

@@ -103,6 +103,12 @@ describe("config", () => {
     });
   });
 
+  it("knows each database engine by its name", () => {
+    const flavors = ["mariadb", "galera", "mysql"].map((flavor) => loadConfig({ ...REQUIRED, FOOBAR_DB_FLAVOR: flavor }).db.flavor);
+    assert.deepEqual(flavors, ["mariadb", "galera", "mysql"]);
+    assert.equal(loadConfig({ ...REQUIRED, FOOBAR_DB_FLAVOR: "" }).db.flavor, "mariadb");
+  });
+
   it("treats empty values as unset and defaults the replica port to 3306", () => {
     const config = loadConfig({ ...REQUIRED, FOOBAR_PORT: "", FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_NAME: "" });
     assert.equal(config.port, 3000);
@@ -192,7 +198,12 @@ describe("config", () => {
     [
       "an unknown database engine",
       { FOOBAR_DB_FLAVOR: "postgres" },
-      'FOOBAR_DB_FLAVOR="postgres" is not a database engine the app knows. Fix: set it to mariadb (our own MariaDB) or mysql (RDS MySQL), or unset it for mariadb.',
+      'FOOBAR_DB_FLAVOR="postgres" is not a database engine the app knows. Fix: set it to mariadb (our own MariaDB), galera (our own MariaDB Galera cluster) or mysql (RDS MySQL), or unset it for mariadb.',
+    ],
+    [
+      "a database engine in capitals",
+      { FOOBAR_DB_FLAVOR: "Galera" },
+      'FOOBAR_DB_FLAVOR="Galera" is not a database engine the app knows. Fix: set it to mariadb (our own MariaDB), galera (our own MariaDB Galera cluster) or mysql (RDS MySQL), or unset it for mariadb.',
     ],
     [
       "a writer URL instead of a host",

@@ -4,14 +4,16 @@
 // inserted, insertId = the first inserted row's id. Scripts run like db.ts's: statement by
 // statement, none after one that fails, and what a failed script left open is rolled back. A
 // transaction that wrote gets the next GTID (domain 0, server 1). The replica applies the
-// primary's commits only when a MASTER_GTID_WAIT asks for them (unless it is `stuck`). Both
-// understand exactly the store's statements and throw on any other.
+// primary's commits only when a MASTER_GTID_WAIT asks for them, or, as a Galera node, when a
+// session with wsrep_sync_wait reads (unless it is `stuck`: the wait times out, the read fails as
+// mysql's script timeout does). Both understand exactly the store's statements and throw on any other.
 import { Database, Statement } from "../src/db";
 import {
   BUMP_TOTAL,
   COUNT_INSERTED,
   SELECT_LAST_GTID,
   SELECT_TOTAL,
+  SYNC_WAIT,
   WAIT_FOR_GTID,
   insertVisitsSql,
   selectVisitsSql,
@@ -41,8 +43,10 @@ abstract class ScriptDb implements Database {
   closed = 0;
   /** When set, every script fails with it, at its first statement. */
   failWith: Error | undefined;
-  /** When set, the statement with this SQL fails with this error. */
-  failAt: { sql: string; err: Error } | undefined;
+  /** When set, the statement with this SQL fails with this error (`once`: only the next time). */
+  failAt: { sql: string; err: Error; once?: boolean } | undefined;
+  /** The reason of every purge(). */
+  purges: string[] = [];
   protected inTransaction = false;
   protected abstract run(sql: string, params: readonly unknown[]): unknown;
   protected began(): void {}
@@ -56,7 +60,11 @@ abstract class ScriptDb implements Database {
       for (const { sql, params } of statements) {
         this.log.push(`${sql} ${JSON.stringify(params)}`);
         if (this.failWith !== undefined) throw this.failWith;
-        if (this.failAt?.sql === sql) throw this.failAt.err;
+        if (this.failAt?.sql === sql) {
+          const { err, once } = this.failAt;
+          if (once === true) this.failAt = undefined;
+          throw err;
+        }
         results.push(this.step(sql, params));
       }
     } catch (err) {
@@ -81,6 +89,10 @@ abstract class ScriptDb implements Database {
       return this.run(sql, params);
     }
     return { affectedRows: 0 };
+  }
+
+  purge(reason: string): void {
+    this.purges.push(reason);
   }
 
   async close(): Promise<void> {
@@ -160,8 +172,10 @@ export class MemoryDb extends ScriptDb {
 export class MemoryReplica extends ScriptDb {
   /** The sequence number of the last GTID applied. */
   applied = 0;
-  /** A replica that applies nothing (MASTER_GTID_WAIT times out). */
+  /** A replica that applies nothing (MASTER_GTID_WAIT times out, a causal read fails). */
   stuck = false;
+  /** This session's wsrep_sync_wait (Galera); the fake has one session. */
+  private syncWait = false;
 
   constructor(private readonly primary: MemoryDb) {
     super();
@@ -174,7 +188,14 @@ export class MemoryReplica extends ScriptDb {
         if (!this.stuck) this.applied = this.primary.commitTotals.length;
         return [{ waited: this.applied >= seq ? 0 : -1 }];
       }
+      case SYNC_WAIT:
+        this.syncWait = true;
+        return { affectedRows: 0 };
       case SELECT_TOTAL:
+        if (this.syncWait && this.stuck) {
+          throw Object.assign(new Error("Query inactivity timeout"), { code: "PROTOCOL_SEQUENCE_TIMEOUT", fatal: true });
+        }
+        if (this.syncWait) this.applied = this.primary.commitTotals.length;
         return [{ total: this.applied === 0 ? 0 : this.primary.commitTotals[this.applied - 1] }];
       default:
         throw new Error(`MemoryReplica does not know: ${sql}`);

@@ -5,10 +5,12 @@ import {
   COUNT_INSERTED,
   SELECT_LAST_GTID,
   SELECT_TOTAL,
+  SYNC_WAIT,
   WAIT_FOR_GTID,
   insertVisitsSql,
   selectVisitsSql,
 } from "../src/visitSql";
+import { mysqlError } from "./fakePool";
 import { MemoryDb, MemoryReplica } from "./memoryDb";
 
 const A = "9f0c1c5e-8d4b-4a51-9a2e-3f6b7c8d9e0a";
@@ -28,6 +30,7 @@ const COMMIT = "COMMIT []";
 const TOTAL = `${SELECT_TOTAL} []`;
 const GTID = `${SELECT_LAST_GTID} []`;
 const wait = (gtid: string): string => `${WAIT_FOR_GTID} ${JSON.stringify([gtid, 0.1])}`;
+const SYNC = `${SYNC_WAIT} []`;
 
 function setup(options: VisitStoreOptions & { replica?: boolean } = {}): {
   primary: MemoryDb;
@@ -163,7 +166,7 @@ describe("VisitStore", () => {
 
     it("reads from the primary when the replica has not applied the commit in time, and skips it for a while", async () => {
       let now = 1000;
-      const { primary, replica, store, errors } = setup({ now: () => now, readerRetryMs: 5000 });
+      const { primary, replica, store, errors } = setup({ now: () => now, readerRetryMs: 5000, writeMs: 400 });
       replica.stuck = true;
       assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
       assert.equal(primary.log[primary.log.length - 1], TOTAL);
@@ -173,12 +176,10 @@ describe("VisitStore", () => {
       assert.equal(replica.timeouts.length, 1, "the replica is not asked during the retry delay");
       now = 6000;
       assert.deepEqual(await store.recordVisit("server-1", C), { visitId: 3, replayed: false, total: 3, readFrom: "replica" });
-      // Reading a total: the replica within its pool's script time, the primary within what is left (the clock stood still).
+      // Reading a total: the replica within its pool's script time, the primary within what is left
+      // (the clock stood still); each batch within writeMs.
       assert.deepEqual(replica.timeouts, [undefined, undefined]);
-      assert.deepEqual(
-        primary.timeouts.filter((t) => t !== undefined),
-        [500, 500],
-      );
+      assert.deepEqual(primary.timeouts, [400, 500, 400, 500, 400]);
       assert.deepEqual(errors, [
         "replica read failed, reading totals from the primary: it had not applied 0-1-1 within 100 ms",
         "replica answers again; reading totals from it",
@@ -221,6 +222,136 @@ describe("VisitStore", () => {
       replica.failWith = new Error("replica down");
       primary.failAt = { sql: SELECT_TOTAL, err: new Error("primary down") };
       await assert.rejects(store.recordVisit("server-1", A), { message: "primary down" });
+    });
+  });
+
+  describe("on Galera", () => {
+    it("reads the total on the local node, a causal read in the same round trip; the batch asks for no GTID", async () => {
+      const { primary, replica, store } = setup({ flavor: "galera" });
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "replica" });
+      assert.deepEqual(primary.log, [BEGIN, ...inserting("server-1", A), select(A), COMMIT]);
+      assert.deepEqual(replica.log, [SYNC, TOTAL]);
+      assert.deepEqual(replica.timeouts, [undefined], "one script, within the reader's own time");
+    });
+
+    it("reads a batch of replays only on the local node too: the causal read needs no GTID", async () => {
+      const { replica, store } = setup({ flavor: "galera" });
+      await store.recordVisit("server-1", A);
+      assert.deepEqual(await store.recordVisit("server-2", A), { visitId: 1, replayed: true, total: 1, readFrom: "replica" });
+      assert.deepEqual(replica.log, [SYNC, TOTAL, SYNC, TOTAL]);
+    });
+
+    it("reads from the writer when the causal read fails or times out, skips the node for a while, and logs when that starts and ends", async () => {
+      let now = 1000;
+      const { primary, replica, store, errors } = setup({ flavor: "galera", now: () => now, readerRetryMs: 5000, writeMs: 400 });
+      replica.stuck = true;
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
+      assert.deepEqual(primary.log.slice(-2), [COMMIT, TOTAL]);
+      now = 5999;
+      replica.stuck = false;
+      assert.equal((await store.recordVisit("server-1", B)).readFrom, "primary");
+      assert.deepEqual(replica.log, [SYNC, TOTAL], "not asked during the retry delay");
+      now = 6000;
+      assert.deepEqual(await store.recordVisit("server-1", C), { visitId: 3, replayed: false, total: 3, readFrom: "replica" });
+      // The batches within writeMs; the reads from the writer within what is left of totalReadMs (the clock stood still).
+      assert.deepEqual(primary.timeouts, [400, 500, 400, 500, 400]);
+      assert.deepEqual(errors, [
+        "replica read failed, reading totals from the primary: Query inactivity timeout",
+        "replica answers again; reading totals from it",
+      ]);
+    });
+
+    it("reads from the writer when there is no reader", async () => {
+      const { primary, replica, store } = setup({ flavor: "galera", replica: false });
+      assert.deepEqual(await store.recordVisit("server-1", A), { visitId: 1, replayed: false, total: 1, readFrom: "primary" });
+      assert.deepEqual(primary.log.slice(-2), [COMMIT, TOTAL]);
+      assert.deepEqual(replica.log, []);
+    });
+
+    it("rejects with the writer's error when both fail", async () => {
+      const { primary, replica, store } = setup({ flavor: "galera" });
+      replica.failWith = new Error("local node down");
+      primary.failAt = { sql: SELECT_TOTAL, err: new Error("writer down") };
+      await assert.rejects(store.recordVisit("server-1", A), { message: "writer down" });
+    });
+  });
+
+  describe("a batch that did not commit", () => {
+    // The batch of one visit: START TRANSACTION (0), INSERT (1), SET (2), bump (3), SELECT ids (4), COMMIT (5), GTID (6).
+    const serverError = (code: string, errno: number, index: number): Error =>
+      mysqlError(`${code}: the server says no`, { code, errno, index });
+    const RETRY_LINE = (err: string): string => `batch did not commit, running it once more on a new connection (500 ms left): ${err}`;
+    // A retried batch's visit: id 1, or 2 when the first try's INSERT ran (InnoDB keeps the
+    // auto-increment counter on rollback).
+    const cases: Array<[string, string, Error, number | "failed"]> = [
+      ["a node outside the majority refuses the INSERT", insertVisitsSql(1), serverError("ER_UNKNOWN_COM_ERROR", 1047, 1), 1],
+      ["a read-only node refuses the INSERT", insertVisitsSql(1), serverError("ER_OPTION_PREVENTS_STATEMENT", 1290, 1), 1],
+      ["a lock wait times out on the bump", BUMP_TOTAL, serverError("ER_LOCK_WAIT_TIMEOUT", 1205, 3), 2],
+      ["the COMMIT fails certification", "COMMIT", serverError("ER_LOCK_DEADLOCK", 1213, 5), 2],
+      ["the COMMIT is interrupted", "COMMIT", serverError("ER_QUERY_INTERRUPTED", 1317, 5), "failed"],
+      [
+        "the COMMIT's answer never came",
+        "COMMIT",
+        mysqlError("Query inactivity timeout", { code: "PROTOCOL_SEQUENCE_TIMEOUT", fatal: true }),
+        "failed",
+      ],
+      [
+        "the connection broke at the INSERT",
+        insertVisitsSql(1),
+        mysqlError("read ECONNRESET", { code: "ECONNRESET", fatal: true }),
+        "failed",
+      ],
+      ["the GTID read after the COMMIT fails", SELECT_LAST_GTID, serverError("ER_UNKNOWN_COM_ERROR", 1047, 6), "failed"],
+    ];
+    for (const [what, sql, err, outcome] of cases) {
+      it(`${outcome === "failed" ? "fails, no retry" : "runs once more"}: ${what}`, async () => {
+        // A clock that stands still: the retry's budget is then exactly what the first try had.
+        const { primary, store, errors } = setup({ now: () => 0 });
+        primary.failAt = { sql, err, once: true };
+        const page = store.recordVisit("server-1", A);
+        if (outcome !== "failed") {
+          assert.deepEqual(await page, { visitId: outcome, replayed: false, total: 1, readFrom: "replica" });
+          assert.deepEqual(errors, [RETRY_LINE(err.message)]);
+          assert.deepEqual(primary.purges, ["a batch runs once more"]);
+          assert.equal(primary.log.filter((l) => l === BEGIN).length, 2);
+          assert.deepEqual(primary.timeouts, [500, 500], "the retry within what is left (the clock stood still)");
+        } else {
+          await assert.rejects(page, { message: err.message });
+          assert.deepEqual([errors, primary.purges, primary.log.filter((l) => l === BEGIN).length], [[], [], 1]);
+          // HAProxy's replay of the request: counted once, whether the first try committed or not.
+          assert.equal((await store.recordVisit("server-1", A)).total, 1);
+        }
+      });
+    }
+
+    it("runs at most once more: the second failure fails the batch", async () => {
+      const { primary, store, errors } = setup({ now: () => 0 });
+      const err = serverError("ER_UNKNOWN_COM_ERROR", 1047, 1);
+      primary.failAt = { sql: insertVisitsSql(1), err };
+      await assert.rejects(store.recordVisit("server-1", A), { message: err.message });
+      assert.equal(primary.log.filter((l) => l === BEGIN).length, 2);
+      assert.deepEqual(errors, [RETRY_LINE(err.message)]);
+      assert.deepEqual(primary.visits, []);
+    });
+
+    it("runs once more only within the batch's time", async () => {
+      for (const [took, timeouts] of [
+        [300, [500, 200]],
+        [500, [500]],
+      ] as const) {
+        let now = 0;
+        const { primary, store } = setup({ now: () => now });
+        const script = primary.script.bind(primary);
+        primary.script = (statements, timeoutMs) => {
+          now += took;
+          return script(statements, timeoutMs);
+        };
+        primary.failAt = { sql: insertVisitsSql(1), err: serverError("ER_UNKNOWN_COM_ERROR", 1047, 1), once: true };
+        const page = store.recordVisit("server-1", A);
+        if (timeouts.length === 2) assert.equal((await page).total, 1);
+        else await assert.rejects(page, { code: "ER_UNKNOWN_COM_ERROR" });
+        assert.deepEqual(primary.timeouts.slice(0, timeouts.length), timeouts, `a first try of ${took} ms`);
+      }
     });
   });
 

@@ -42,6 +42,7 @@ describe("visit SQL", () => {
         { sql: "COMMIT", params: [] },
         { sql: SELECT_LAST_GTID, params: [] },
       ]);
+      assert.equal(script.commitAt, 8, "the COMMIT's position, the GTID read after it");
       const rows = [
         { id: 10, request_id: "a" },
         { id: 11, request_id: "c" },
@@ -79,6 +80,8 @@ describe("visit SQL", () => {
       const requests = ["old", "new", "new"].map((requestId) => ({ server: "s", requestId }));
       const script = visitsScript(requests, { gtid: false });
       assert.equal(script.statements.length, 6, "no GTID read");
+      assert.deepEqual(script.statements[script.commitAt], { sql: "COMMIT", params: [] });
+      assert.equal(script.commitAt, 5, "the last statement");
       assert.deepEqual(script.statements[1], { sql: insertVisitsSql(2), params: ["s", "old", "s", "new"] });
       const rows = [
         { id: 5, request_id: "old" },

@@ -179,11 +179,13 @@ export interface DatabaseVolumeRestore {
 
 /** The managed database (`database.mode: managed`). */
 export interface RdsArgs {
-    /** The RDS instance class of the primary and its read replicas. @default "db.t4g.micro" */
+    /** `instance`: a DB instance (Multi-AZ with `aws.rds.multiAz`: one standby, failover typically 60–120 s) and `database.replicas` read replicas; `multi-az-cluster`: a Multi-AZ DB cluster, a writer and two readable standbys in three availability zones (failover typically under 35 s), whose reader endpoint serves the reads. @default "instance" */
+    readonly deployment?: RdsDeployment;
+    /** The RDS instance class of the primary and its read replicas; with `multi-az-cluster`, of its three instances, a class of db.m5d, db.m6gd, db.r5d, db.r6gd, db.x2iedn. @default "db.t4g.micro" */
     readonly instanceClass?: string;
-    /** Storage of the primary, in GB (20–65536). @default 20 */
+    /** Storage of the primary (of each cluster instance), in GB (20–65536; 400 or more for `multi-az-cluster`). @default `20` (instance), `400` (multi-az-cluster) */
     readonly allocatedStorageGb?: number;
-    /** A synchronous standby in a second availability zone. @default false */
+    /** With `deployment: instance`, a synchronous standby in a second availability zone that RDS fails over to. @default false */
     readonly multiAz?: boolean;
     /** Days of automated backups kept (7–35). @default 7 */
     readonly backupRetentionDays?: number;
@@ -192,3 +194,5 @@ export interface RdsArgs {
     /** Take a snapshot of the primary when it is deleted. @default false */
     readonly finalSnapshot?: boolean;
 }
+
+export type RdsDeployment = "instance" | "multi-az-cluster";

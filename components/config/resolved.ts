@@ -1,7 +1,16 @@
 // Generated from the config schema (components/config/coreSchema.ts, components/platforms/*/args.ts):
 // do not edit. Change the schema, then run `UPDATE_GOLDEN=1 npm test` to rewrite this file.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Platform, LbAlgorithm, LbMode, DatabaseMode, DatabaseFailover, ExistingSubnet, DatabaseVolumeRestore } from "./args";
+import type {
+    Platform,
+    LbAlgorithm,
+    LbMode,
+    DatabaseMode,
+    DatabaseFailover,
+    ExistingSubnet,
+    DatabaseVolumeRestore,
+    RdsDeployment,
+} from "./args";
 
 /** FoobarInfraArgs with every default applied. */
 export interface ResolvedArgs {
@@ -100,6 +109,7 @@ export interface ResolvedInstanceTypes {
 
 /** RdsArgs with every default applied. */
 export interface ResolvedRds {
+    readonly deployment: RdsDeployment;
     readonly instanceClass: string;
     readonly allocatedStorageGb: number;
     readonly multiAz: boolean;

@@ -8,7 +8,7 @@ export const APP_PASSWORD_PATH = "/etc/foobar/secrets/db-password";
  * write (MASTER_GTID_WAIT); RDS MySQL gives the app no GTID to wait for, so it reads totals from
  * the primary (app/src/store.ts).
  */
-export type AppDbFlavor = "mariadb" | "mysql";
+export type AppDbFlavor = "mariadb" | "mysql" | "galera";
 
 export interface AppEnvInput {
     readonly serverName: string;

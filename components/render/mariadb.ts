@@ -1,5 +1,6 @@
 // MariaDB server config and bootstrap SQL for the primary and its GTID replicas. Pure.
 // The bootstrap file runs as `init_file` at every start, so every statement is idempotent.
+import { GaleraConfigInput, galeraConfigLines } from "./galera";
 import { assertSafeToken, lines, sqlString } from "./text";
 
 export const MARIADB_CONFIG_PATH = "/etc/mysql/mariadb.conf.d/90-foobar.cnf";
@@ -17,6 +18,8 @@ export interface MariadbConfigInput {
     readonly semiSync: boolean;
     /** Primary only: how long a commit waits for a replica's acknowledgement before going asynchronous. */
     readonly semiSyncTimeoutMs: number;
+    /** One node of a Galera cluster (database.failover automatic): every node alike, whatever its role. */
+    readonly galera?: GaleraConfigInput;
 }
 
 export function renderMariadbConfig(input: MariadbConfigInput): string {
@@ -27,7 +30,8 @@ export function renderMariadbConfig(input: MariadbConfigInput): string {
         "bind_address = 0.0.0.0",
         `port = ${input.port}`,
         "skip_name_resolve = ON",
-        `init_file = ${MARIADB_BOOTSTRAP_PATH}`,
+        // Galera runs no init_file: the node's start script runs the bootstrap once it is synced.
+        ...(input.galera ? [] : [`init_file = ${MARIADB_BOOTSTRAP_PATH}`]),
         "# Durability: an acknowledged commit is on disk, in the binary log too.",
         "innodb_flush_log_at_trx_commit = 1",
         "sync_binlog = 1",
@@ -47,6 +51,7 @@ export function renderMariadbConfig(input: MariadbConfigInput): string {
         "require_secure_transport = ON",
         "tls_version = TLSv1.2,TLSv1.3",
     ];
+    if (input.galera) return lines(...common, ...galeraConfigLines(input.galera));
     if (input.role === "primary") {
         return lines(
             ...common,
@@ -89,6 +94,8 @@ export interface PrimaryBootstrapInput {
     readonly clientHost: string;
     /** MySQL 8.4 only: the plugin users authenticate with (Debian's node-mysql needs mysql_native_password). */
     readonly authPlugin?: "mysql_native_password";
+    /** Galera: the local-socket user keepalived's check reads the node's state as. */
+    readonly checkUser?: string;
 }
 
 /**
@@ -130,6 +137,14 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
             `GRANT PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.* TO ${user};`,
         );
     }
+    const check: string[] = [];
+    if (input.checkUser !== undefined) {
+        assertSafeToken("check user", input.checkUser);
+        check.push(
+            "-- keepalived's check reads the node's Galera state through the local socket, as the OS user it runs as.",
+            `CREATE USER IF NOT EXISTS ${sqlString(input.checkUser)}@'localhost' IDENTIFIED VIA unix_socket;`,
+        );
+    }
     return lines(
         "-- Rendered by foobar-infra (components/render/mariadb.ts). Runs at every start; idempotent.",
         `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;`,
@@ -148,6 +163,7 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
         `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${app};`,
         ...replication,
         ...monitor,
+        ...check,
     );
 }
 

@@ -22,7 +22,7 @@ export function keepalivedService({ topology, view }: ServiceContext, keepalived
                     unicastSource,
                     unicastPeers: peers.map((p) => view.reach(keepalived, p)),
                     virtualAddress,
-                    trackUrl: `http://${pair.healthBind}${HAPROXY_HEALTH_URI}`,
+                    role: { kind: "site", trackUrl: `http://${pair.healthBind}${HAPROXY_HEALTH_URI}` },
                 }),
             },
         ],

@@ -54,6 +54,8 @@ export interface PlatformView {
     pairOf(haproxy: HaproxyPlan): PairInput | undefined;
     /** The address keepalived floats between a pair, with its prefix length ("10.77.0.254/24"); undefined where none floats. */
     readonly floatingAddress?: string;
+    /** A Galera cluster's write address with its prefix length ("10.77.2.254/24"); undefined where there is none. */
+    readonly writeAddress?: string;
 }
 
 export interface ServiceContext {

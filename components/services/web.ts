@@ -2,8 +2,8 @@
 import { APP_PASSWORD_PATH, appEnvironment } from "../render/app";
 import { DATABASE_CA_PATH } from "../render/mariadb";
 import { NGINX_CONFIG_PATH, renderNginxConfig } from "../render/nginx";
-import { APP_DB_USER, AppPlan, DATABASE_NAME, NginxPlan, PORTS, primaryOf } from "../topology";
-import { RenderedService, SecretLookup, ServiceContext, httpCheck } from "./types";
+import { APP_DB_USER, AppPlan, DATABASE_NAME, NginxPlan, PORTS, Topology, primaryOf } from "../topology";
+import { PlatformView, RenderedService, SecretLookup, ServiceContext, httpCheck } from "./types";
 
 export function nginxService({ topology, view }: ServiceContext, nginx: NginxPlan): RenderedService {
     const config = renderNginxConfig({
@@ -19,14 +19,26 @@ export function nginxService({ topology, view }: ServiceContext, nginx: NginxPla
     };
 }
 
+const dbFlavorOf = (topology: Topology) => {
+    if (topology.galera) return "galera";
+    return primaryOf(topology).kind === "rds" ? "mysql" : "mariadb";
+};
+
+function writeHostOf(view: PlatformView): string {
+    const address = view.writeAddress?.split("/")[0];
+    if (!address) throw new Error("a Galera cluster needs a write address on this platform");
+    return address;
+}
+
 export function appService({ topology, view }: ServiceContext, app: AppPlan): RenderedService {
     const env = appEnvironment({
         serverName: app.server,
         domain: topology.args.domain,
         listenHost: view.appListenHost,
         port: PORTS.app,
-        dbFlavor: primaryOf(topology).kind === "rds" ? "mysql" : "mariadb",
-        writerHost: view.reach(app, primaryOf(topology)),
+        dbFlavor: dbFlavorOf(topology),
+        // A Galera cluster's writes go to its write address, which moves with the writer.
+        writerHost: topology.galera ? writeHostOf(view) : view.reach(app, primaryOf(topology)),
         readerHost: app.reader === undefined ? undefined : view.reach(app, app.reader),
         dbPort: PORTS.mysql,
         database: DATABASE_NAME,

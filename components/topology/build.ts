@@ -4,6 +4,7 @@ import { buildFlows } from "./flows";
 import {
     AppPlan,
     DatabasePlan,
+    GaleraPlan,
     ExporterPlan,
     HaproxyPlan,
     KeepalivedPlan,
@@ -80,6 +81,18 @@ function frontOf(args: ResolvedArgs): LoadBalancerFront {
  */
 const KEEPALIVED_PRIORITIES = [100, 150];
 
+/** The write address starts on the plan's primary (150), then falls to the replicas in order (100, 99, ...). */
+function planGalera(args: ResolvedArgs, databases: readonly DatabasePlan[]): GaleraPlan | undefined {
+    if (args.database.failover !== "automatic") return undefined;
+    const nodes = databases.filter((d): d is MariadbPlan => d.kind === "mariadb");
+    if (nodes.length === 0) return undefined;
+    return {
+        nodes,
+        bootstrap: nodes[0],
+        writePriority: new Map(nodes.map((n, i) => [n.key, i === 0 ? 150 : 101 - i])),
+    };
+}
+
 export function buildTopology(args: ResolvedArgs): Topology {
     const lbServers = Array.from({ length: args.lb.count }, (_, i) => serverName(args.webServers + 1 + i));
     const [lbServer] = lbServers;
@@ -128,6 +141,7 @@ export function buildTopology(args: ResolvedArgs): Topology {
         services: services.filter((s) => s.server === name),
     }));
     const databases = [primary, ...replicas];
+    const galera = planGalera(args, databases);
     return {
         args,
         servers,
@@ -137,8 +151,9 @@ export function buildTopology(args: ResolvedArgs): Topology {
         front,
         keepalived,
         databases,
+        ...(galera ? { galera } : {}),
         monitors,
         exporters,
-        flows: buildFlows({ web, loadBalancers, databases, monitors, exporters }),
+        flows: buildFlows({ web, loadBalancers, databases, galera, monitors, exporters }),
     };
 }

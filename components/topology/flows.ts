@@ -1,11 +1,23 @@
 // The network paths the site needs, from the services that need them. Pure.
-import { DatabasePlan, ExporterPlan, Flow, HaproxyPlan, INTERNET, OPERATOR, PORTS, PrometheusPlan, WebServerPlan } from "./plans";
+import {
+    DatabasePlan,
+    ExporterPlan,
+    Flow,
+    GaleraPlan,
+    HaproxyPlan,
+    INTERNET,
+    OPERATOR,
+    PORTS,
+    PrometheusPlan,
+    WebServerPlan,
+} from "./plans";
 
 export interface FlowSources {
     readonly web: readonly WebServerPlan[];
     readonly loadBalancers: readonly HaproxyPlan[];
     /** The primary first. */
     readonly databases: readonly DatabasePlan[];
+    readonly galera?: GaleraPlan;
     readonly monitors: readonly PrometheusPlan[];
     readonly exporters: readonly ExporterPlan[];
 }
@@ -25,12 +37,19 @@ export function buildFlows(s: FlowSources): Flow[] {
                 purpose: "load-balanced requests and health checks",
             })),
             { from: w.nginx, to: w.app, port: PORTS.app, purpose: "dynamic requests" },
-            { from: w.app, to: primary, port: PORTS.mysql, purpose: "writes (and reads when no replica answers)" },
+            // With Galera the write address may be on any node.
+            ...(s.galera?.nodes ?? [primary]).map((db) => ({
+                from: w.app,
+                to: db,
+                port: PORTS.mysql,
+                purpose: s.galera ? "writes through the write address, wherever it is" : "writes (and reads when no replica answers)",
+            })),
         );
         if (w.app.reader) flows.push({ from: w.app, to: w.app.reader, port: PORTS.mysql, purpose: "reads" });
     }
+    if (s.galera) flows.push(...galeraFlows(s.galera));
     // RDS replicates by itself, over no path of ours.
-    for (const r of replicas) {
+    for (const r of s.galera ? [] : replicas) {
         if (r.kind === "mariadb") flows.push({ from: r, to: primary, port: PORTS.mysql, purpose: "GTID replication" });
     }
     for (const prometheus of s.monitors) {
@@ -53,4 +72,16 @@ export function buildFlows(s: FlowSources): Flow[] {
         );
     }
     return flows;
+}
+
+/** Every node talks to every other: group communication, and state transfers to a node that (re)joins. */
+function galeraFlows(galera: GaleraPlan): Flow[] {
+    const ports = [
+        [PORTS.galera, "Galera group communication"],
+        [PORTS.galeraIst, "Galera incremental state transfer"],
+        [PORTS.galeraSst, "Galera full state transfer"],
+    ] as const;
+    return galera.nodes.flatMap((from) =>
+        galera.nodes.filter((to) => to !== from).flatMap((to) => ports.map(([port, purpose]) => ({ from, to, port, purpose }))),
+    );
 }

@@ -14,6 +14,12 @@ export const PORTS = {
     mysqldExporter: 9104,
     /** A pair's HAProxy health frontend (render/haproxy.ts, PairInput): keepalived and an NLB ask it. */
     lbHealth: 8405,
+    /** Galera's group communication (database.failover automatic): every commit is certified here. */
+    galera: 4567,
+    /** Galera's incremental state transfer: a node that rejoins gets what it missed. */
+    galeraIst: 4568,
+    /** Galera's full state transfer (mariabackup): a node with an empty volume gets a copy. */
+    galeraSst: 4444,
 } as const;
 
 export const DATABASE_NAME = "foobar";
@@ -105,6 +111,21 @@ export interface ExporterPlan extends Placed {
     readonly watches: MariadbPlan;
 }
 
+/**
+ * database.failover "automatic" on our own servers: every MariaDB node is one of a Galera cluster
+ * (a commit is certified by the majority before it is acknowledged; a node outside the majority
+ * refuses reads and writes), and one write address that keepalived moves to a node of the
+ * majority. The app writes only there; every other node is read_only.
+ */
+export interface GaleraPlan {
+    /** Every node, the preferred writer (the "primary" of the plan) first. */
+    readonly nodes: readonly MariadbPlan[];
+    /** The only node that may start a new cluster, and only on an empty volume when no other node runs one. */
+    readonly bootstrap: MariadbPlan;
+    /** VRRP priority of the write address, by node key: the highest takes it when all start; nobody preempts. */
+    readonly writePriority: ReadonlyMap<string, number>;
+}
+
 export type ServicePlan = HaproxyPlan | KeepalivedPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | ExporterPlan;
 export type ServiceKind = ServicePlan["kind"];
 
@@ -176,6 +197,8 @@ export interface Topology {
     readonly keepalived: readonly KeepalivedPlan[];
     /** Every database node with its role: exactly one primary, then the replicas. */
     readonly databases: readonly DatabasePlan[];
+    /** The Galera cluster of database.failover "automatic" (self-managed); undefined otherwise. */
+    readonly galera?: GaleraPlan;
     /** Prometheus servers, one on each load-balancer server (each scrapes everything); none with monitoring off. */
     readonly monitors: readonly PrometheusPlan[];
     /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */

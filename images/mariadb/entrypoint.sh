@@ -27,12 +27,19 @@ if [ -d "$datadir/mysql" ] && [ "$(stat -c %u "$datadir")" != "$(id -u mysql)" ]
     chown -R mysql:mysql "$datadir"
 fi
 
+fresh=0
 if [ ! -d "$datadir/mysql" ]; then
+    fresh=1
     echo "foobar-mariadb: initialising empty data directory $datadir" >&2
     install -d -o mysql -g mysql -m 0755 "$datadir"
     mariadb-install-db --user=mysql --datadir="$datadir" --skip-test-db \
         --auth-root-authentication-method=socket
     chown -R mysql:mysql "$datadir"
+fi
+
+# A node of a Galera cluster (the service sets FOOBAR_GALERA_BOOTSTRAP): started with its keepalived.
+if [ -n "${FOOBAR_GALERA_BOOTSTRAP:-}" ]; then
+    FOOBAR_GALERA_FRESH="$fresh" exec /usr/local/bin/foobar-galera-start "$@"
 fi
 
 exec mariadbd --user=mysql "$@"

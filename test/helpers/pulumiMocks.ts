@@ -216,6 +216,15 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/flowLog:FlowLog": () => ({}),
     "aws:rds/optionGroup:OptionGroup": (name) => ({ name }),
     "aws:rds/instance:Instance": (name) => ({ identifier: name, address: `${name}.abcdefghijkl.eu-west-1.rds.amazonaws.com`, port: 3306 }),
+    // A Multi-AZ DB cluster: its writer (cluster) endpoint and its reader endpoint, "-ro" in the name.
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": (name) => ({ name }),
+    "aws:rds/cluster:Cluster": (name) => ({
+        clusterIdentifier: name,
+        arn: arn("rds", `cluster:${name}`),
+        endpoint: `${name}.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com`,
+        readerEndpoint: `${name}.cluster-ro-abcdefghijkl.eu-west-1.rds.amazonaws.com`,
+        port: 3306,
+    }),
     "aws:ebs/volume:Volume": (name) => ({ arn: arn("ec2", `volume/${name}`) }),
     // The provider names a load balancer and a target group after the resource (here without the random suffix).
     "aws:lb/loadBalancer:LoadBalancer": (name) => ({

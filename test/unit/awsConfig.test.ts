@@ -84,7 +84,7 @@ const BAD: ReadonlyArray<readonly [string, unknown, string]> = [
         "unknown rds key",
         rds({ rds: { multiAZ: true } }),
         one(
-            `  - foobar:aws.rds.multiAZ: got true; unknown key; known keys of aws.rds are instanceClass, allocatedStorageGb, multiAz, backupRetentionDays, deletionProtection, finalSnapshot. Did you mean "multiAz"?`,
+            `  - foobar:aws.rds.multiAZ: got true; unknown key; known keys of aws.rds are deployment, instanceClass, allocatedStorageGb, multiAz, backupRetentionDays, deletionProtection, finalSnapshot. Did you mean "multiAz"?`,
         ),
     ],
     ["aws given as a string", aws("10.0.0.0/16"), one(`  - foobar:aws: got "10.0.0.0/16"; must be an object with keys ${AWS_KEYS}.`)],
@@ -257,6 +257,7 @@ describe("validateArgs: aws", () => {
             snapshotRetentionDays: 7,
             restoreDatabaseVolumes: [],
             rds: {
+                deployment: "instance",
                 instanceClass: "db.t4g.small",
                 allocatedStorageGb: 20,
                 multiAz: true,
@@ -304,6 +305,7 @@ describe("validateArgs: aws", () => {
                 instanceTypes: { lb: "c7g.large", web: "t3a.small" },
                 adminCidr: "203.0.113.7/32",
                 rds: {
+                    deployment: "instance",
                     instanceClass: "db.r6g.large",
                     allocatedStorageGb: "100",
                     multiAz: "true",
@@ -326,6 +328,7 @@ describe("validateArgs: aws", () => {
             snapshotRetentionDays: 7,
             restoreDatabaseVolumes: [],
             rds: {
+                deployment: "instance",
                 instanceClass: "db.r6g.large",
                 allocatedStorageGb: 100,
                 multiAz: true,

@@ -280,6 +280,7 @@ export const DEFAULT_AWS_RESOLVED = {
     snapshotRetentionDays: 7,
     restoreDatabaseVolumes: [],
     rds: {
+        deployment: "instance",
         instanceClass: "db.t4g.micro",
         allocatedStorageGb: 20,
         multiAz: false,

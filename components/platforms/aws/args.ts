@@ -4,6 +4,7 @@ import { ExistingSubnet } from "../../config/args";
 import { CheckContext } from "../../config/check";
 import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
 import { GroupField, TextField } from "../../config/schema";
+import { RDS_SCHEMA, checkRds } from "./rdsArgs";
 import { RESTORE_SCHEMA, checkStorage } from "./storageArgs";
 
 export const DEBIAN_AMI_OWNER = "136693071363";
@@ -135,24 +136,7 @@ export const AWS_SCHEMA: GroupField = {
             doc: "Self-managed database only: days the daily snapshots of the database volumes are kept (Data Lifecycle Manager; 1–365).",
         },
         restoreDatabaseVolumes: RESTORE_SCHEMA,
-        rds: {
-            type: "group",
-            names: { args: "RdsArgs", resolved: "ResolvedRds" },
-            doc: "The managed database (`database.mode: managed`).",
-            fields: {
-                instanceClass: text({
-                    default: "db.t4g.micro",
-                    valid: (v) => /^db\.[a-z0-9]+\.[a-z0-9]+$/.test(v),
-                    fix: `must be an RDS instance class like "db.t4g.micro".`,
-                    doc: "The RDS instance class of the primary and its read replicas.",
-                }),
-                allocatedStorageGb: { type: "integer", min: 20, max: 65536, default: 20, doc: "Storage of the primary, in GB (20–65536)." },
-                multiAz: { type: "flag", default: false, doc: "A synchronous standby in a second availability zone." },
-                backupRetentionDays: { type: "integer", min: 7, max: 35, default: 7, doc: "Days of automated backups kept (7–35)." },
-                deletionProtection: { type: "flag", default: false, doc: "RDS refuses to delete the primary while set." },
-                finalSnapshot: { type: "flag", default: false, doc: "Take a snapshot of the primary when it is deleted." },
-            },
-        },
+        rds: RDS_SCHEMA,
     },
 };
 
@@ -163,10 +147,8 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 export function checkAws(context: CheckContext): void {
     const { p, args, raw } = context;
     checkStorage(context);
+    checkRds(context);
     const { existingVpc, privateSubnets, vpcCidr, flowLogRetentionDays } = args.aws;
-    if (raw("aws.rds") !== undefined && args.database.mode !== "managed" && args.platform === "aws") {
-        p.add("aws.rds", raw("aws.rds"), `is only read with database.mode "managed"; remove it, or set database.mode to "managed".`);
-    }
     if (!p.has("aws.flowLogRetentionDays") && !LOG_RETENTION_DAYS.includes(flowLogRetentionDays)) {
         const below = [...LOG_RETENTION_DAYS].reverse().find((d) => d < flowLogRetentionDays);
         const above = LOG_RETENTION_DAYS.find((d) => d > flowLogRetentionDays);

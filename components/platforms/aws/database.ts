@@ -1,42 +1,21 @@
-// The managed database: RDS MySQL 8.4 and its read replicas, private and encrypted. Thin.
+// The managed database: RDS for MySQL 8.4, private and encrypted, as a DB instance with its read
+// replicas (here) or as a Multi-AZ DB cluster (rdsCluster.ts). Thin.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { Topology, replicasOf } from "../../topology";
 import { mustGet } from "../platform";
 import { AwsNetwork } from "./network";
 import { AwsPlan } from "./plan";
-
-/** RDS for MySQL 8.4, the LTS release; its parameter group family follows it. */
-export const RDS_ENGINE_VERSION = "8.4";
-/** How often RDS enhanced monitoring samples the OS of each database instance. */
-const ENHANCED_MONITORING_SECONDS = 60;
-
-/** The role RDS enhanced monitoring writes OS metrics to CloudWatch with (AWS's own policy for it). */
-function enhancedMonitoringRole(name: string, tags: Record<string, string>, parent: pulumi.Resource): aws.iam.Role {
-    const role = new aws.iam.Role(
-        `${name}-db-monitoring`,
-        {
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "monitoring.rds.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-            tags,
-        },
-        { parent },
-    );
-    new aws.iam.RolePolicyAttachment(
-        `${name}-db-monitoring`,
-        { role: role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole" },
-        { parent },
-    );
-    return role;
-}
-
-export interface ManagedDatabase {
-    readonly writer: aws.rds.Instance;
-    readonly readers: readonly aws.rds.Instance[];
-}
+import { createCluster } from "./rdsCluster";
+import {
+    DatabaseBase,
+    ENHANCED_MONITORING_SECONDS,
+    ManagedDatabase,
+    RDS_ENGINE_VERSION,
+    RDS_PARAMETERS,
+    enhancedMonitoringRole,
+    finalSnapshotOf,
+} from "./rdsShared";
 
 export function createDatabase(
     name: string,
@@ -48,30 +27,43 @@ export function createDatabase(
     tags: Record<string, string>,
     parent: pulumi.Resource,
 ): ManagedDatabase {
-    const opts = { parent };
     const rds = plan.aws.rds;
     const subnets = new aws.rds.SubnetGroup(
         `${name}-db`,
         { subnetIds: plan.databaseSubnets.map((key) => mustGet(network.subnetIds, key, "subnet")), tags },
-        opts,
+        { parent },
     );
+    const base: DatabaseBase = {
+        name,
+        rds,
+        subnetGroupName: subnets.name,
+        securityGroupId: mustGet(network.securityGroupIds, "db", "security group"),
+        adminUser,
+        adminPassword,
+        tags,
+        parent,
+        protect: topology.args.production,
+        replicas: replicasOf(topology).length,
+    };
+    switch (rds.deployment) {
+        case "instance":
+            return createInstances(base);
+        case "multi-az-cluster":
+            return createCluster(base);
+        default: {
+            const unknown: never = rds.deployment;
+            throw new Error(`unknown aws.rds.deployment ${String(unknown)}`);
+        }
+    }
+}
+
+/** A DB instance (Multi-AZ with aws.rds.multiAz) and its read replicas, each with an endpoint of its own. */
+function createInstances(base: DatabaseBase): ManagedDatabase {
+    const { name, rds, tags, parent } = base;
+    const opts = { parent };
     const parameters = new aws.rds.ParameterGroup(
         `${name}-db`,
-        {
-            family: `mysql${RDS_ENGINE_VERSION}`,
-            description: `foobar-infra ${name}`,
-            parameters: [
-                // Debian's node-mysql speaks mysql_native_password only; 8.4 must offer it.
-                { name: "authentication_policy", value: "*:mysql_native_password", applyMethod: "pending-reboot" },
-                // Every client over TLS: the app and the bootstrap verify RDS against Amazon's CA.
-                { name: "require_secure_transport", value: "1" },
-                // Slow queries (over 1 s) to a file RDS exports to CloudWatch Logs.
-                { name: "slow_query_log", value: "1" },
-                { name: "long_query_time", value: "1" },
-                { name: "log_output", value: "FILE" },
-            ],
-            tags,
-        },
+        { family: `mysql${RDS_ENGINE_VERSION}`, description: `foobar-infra ${name}`, parameters: RDS_PARAMETERS, tags },
         opts,
     );
     // Who connected, from where: the audit log, exported with the error and slow-query logs.
@@ -92,7 +84,7 @@ export function createDatabase(
         storageType: "gp3",
         storageEncrypted: true,
         publiclyAccessible: false,
-        vpcSecurityGroupIds: [mustGet(network.securityGroupIds, "db", "security group")],
+        vpcSecurityGroupIds: [base.securityGroupId],
         parameterGroupName: parameters.name,
         optionGroupName: options.name,
         autoMinorVersionUpgrade: true,
@@ -104,8 +96,6 @@ export function createDatabase(
         monitoringRoleArn: monitoring.arn,
         tags,
     };
-    // A snapshot name can be used once: a fresh suffix per database lifetime keeps the next destroy working.
-    const snapshotSuffix = rds.finalSnapshot ? new random.RandomId(`${name}-db-final-snapshot`, { byteLength: 4 }, opts).hex : undefined;
     const writer = new aws.rds.Instance(
         `${name}-db`,
         {
@@ -113,25 +103,25 @@ export function createDatabase(
             engine: "mysql",
             engineVersion: RDS_ENGINE_VERSION,
             allocatedStorage: rds.allocatedStorageGb,
-            dbSubnetGroupName: subnets.name,
-            username: adminUser,
+            dbSubnetGroupName: base.subnetGroupName,
+            username: base.adminUser,
             // Not manageMasterUserPassword: AWS refuses MySQL read replicas of such a source.
-            password: adminPassword,
+            password: base.adminPassword,
             multiAz: rds.multiAz,
             backupRetentionPeriod: rds.backupRetentionDays,
-            skipFinalSnapshot: !rds.finalSnapshot,
-            finalSnapshotIdentifier: snapshotSuffix ? pulumi.interpolate`${name}-db-final-${snapshotSuffix}` : undefined,
+            ...finalSnapshotOf(base),
         },
-        // A production stack's database refuses `pulumi destroy` and replacements until unprotected.
-        { parent, protect: topology.args.production },
+        { parent, protect: base.protect },
     );
-    const readers = replicasOf(topology).map(
-        (_key, i) =>
+    const readers = Array.from(
+        { length: base.replicas },
+        (_, i) =>
             new aws.rds.Instance(
                 `${name}-db-replica-${i + 1}`,
                 { ...common, replicateSourceDb: writer.identifier, skipFinalSnapshot: true, backupRetentionPeriod: 0 },
-                { parent, dependsOn: [writer], protect: topology.args.production },
+                { parent, dependsOn: [writer], protect: base.protect },
             ),
     );
-    return { writer, readers };
+    const readerHosts = pulumi.all(readers.map((r) => r.address));
+    return { writer, hosts: pulumi.all([writer.address, ...readers.map((r) => r.address)]), writerHost: writer.address, readerHosts };
 }

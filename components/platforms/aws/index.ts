@@ -80,13 +80,11 @@ export const awsPlatform: Platform = {
         createFlowLogs(name, network.vpcId, plan.aws.flowLogRetentionDays, tags, parent);
         const managed = topology.args.database.mode === "managed";
         const secrets = createParameters(name, pulumi.getStack(), credentials, managed, tags, parent);
-        // Managed mode: RDS, with the master password the parameters hold.
+        // Managed mode: RDS (a DB instance or a Multi-AZ DB cluster), with the master password the parameters hold.
         const database = secrets.rdsAdminPassword
             ? createDatabase(name, plan, topology, network, secrets.rdsAdminPassword, RDS_ADMIN_USER, tags, parent)
             : undefined;
-        const databaseHosts = database
-            ? pulumi.all([database.writer.address, ...database.readers.map((r) => r.address)])
-            : pulumi.output<string[]>([]);
+        const databaseHosts = database ? database.hosts : pulumi.output<string[]>([]);
         const ami = amiOf(name, plan.aws.amiId, plan.aws.amiOwner, parent);
         const volumes = createDataVolumes(name, plan, network, topology.args.production, tags, parent);
         // The app and its static assets: an object in the stack's bucket, fetched by the web servers at boot.
@@ -165,10 +163,10 @@ export const awsPlatform: Platform = {
                 })),
             ),
             databaseWriterEndpoint: database
-                ? pulumi.interpolate`${database.writer.address}:${PORTS.mysql}`
+                ? pulumi.interpolate`${database.writerHost}:${PORTS.mysql}`
                 : pulumi.output(`${privateIp(primaryOf(topology).server)}:${PORTS.mysql}`),
             databaseReaderEndpoints: database
-                ? pulumi.all(database.readers.map((r) => pulumi.interpolate`${r.address}:${PORTS.mysql}`))
+                ? database.readerHosts.apply((hosts) => hosts.map((host) => `${host}:${PORTS.mysql}`))
                 : pulumi.output(replicasOf(topology).map((r) => `${privateIp(r.server)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
             ssmParameterNames: pulumi.output(Object.values(secrets.names)),

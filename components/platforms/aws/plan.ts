@@ -6,10 +6,10 @@ import { ServerRole, Topology } from "../../topology";
 import { RulePlan, SECURITY_GROUPS, SecurityGroupName, groupOf, planRules } from "./firewall";
 
 export interface SubnetPlan {
-    /** "public-a", "public-b", "private-a", "private-b" */
+    /** "public-a", "public-b", "private-a", "private-b" (and "private-c" for a Multi-AZ DB cluster) */
     readonly key: string;
     readonly tier: "public" | "private";
-    /** Index into the region's available zones (0 or 1). */
+    /** Index into the region's available zones (0 or 1; 2 for a Multi-AZ DB cluster's third private subnet). */
     readonly az: number;
     readonly cidr: string;
     /** Set when aws.existingVpc names the subnet instead of creating it. */
@@ -78,13 +78,16 @@ export interface AwsPlan {
     instance(server: string): InstancePlan;
 }
 
-/** `privateTier`: web servers or RDS go in private subnets. */
-function planSubnets(aws: ResolvedAws, privateTier: boolean): SubnetPlan[] {
-    const zone = (i: number) => "ab"[i];
+/**
+ * `privateTier`: web servers or RDS go in private subnets. `privateZones`: how many zones get a
+ * private subnet: 3 for a Multi-AZ DB cluster (its writer and two standbys, one per zone), else 2.
+ */
+function planSubnets(aws: ResolvedAws, privateTier: boolean, privateZones: number): SubnetPlan[] {
+    const zone = (i: number) => "abc"[i];
     if (aws.existingVpc) {
         const { publicSubnets, privateSubnets } = aws.existingVpc;
         const existing = (tier: "public" | "private", list: typeof publicSubnets) =>
-            list.slice(0, 2).map((s, i) => ({
+            list.slice(0, tier === "private" ? privateZones : 2).map((s, i) => ({
                 key: `${tier}-${zone(i)}`,
                 tier,
                 az: i,
@@ -97,16 +100,23 @@ function planSubnets(aws: ResolvedAws, privateTier: boolean): SubnetPlan[] {
     const vpc = parseCidr(aws.vpcCidr);
     if (!vpc) throw new Error(`aws.vpcCidr ${aws.vpcCidr} passed validation but does not parse`);
     const tiers: Array<"public" | "private"> = privateTier ? ["public", "private"] : ["public"];
-    return tiers.flatMap((tier, t) =>
+    const planned = tiers.flatMap((tier, t) =>
         [0, 1].map((az) => ({ key: `${tier}-${zone(az)}`, tier, az, cidr: formatCidr(nthSlash24(vpc, t * 2 + az)) })),
     );
+    // The third zone's private subnet takes the next /24, so the others keep their ranges.
+    const third =
+        privateTier && privateZones === 3
+            ? [{ key: "private-c", tier: "private" as const, az: 2, cidr: formatCidr(nthSlash24(vpc, 4)) }]
+            : [];
+    return [...planned, ...third];
 }
 
 export function planAws(topology: Topology): AwsPlan {
     const aws = topology.args.aws;
     // RDS always sits in private subnets: nothing outside the VPC could route to it even if asked.
     const managed = topology.databases.some((d) => d.kind === "rds");
-    const subnets = planSubnets(aws, aws.privateSubnets || managed);
+    const cluster = managed && aws.rds.deployment === "multi-az-cluster";
+    const subnets = planSubnets(aws, aws.privateSubnets || managed, cluster ? 3 : 2);
     const subnet = (key: string) => {
         const found = subnets.find((s) => s.key === key);
         if (!found) throw new Error(`no subnet ${key}`);

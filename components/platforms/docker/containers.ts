@@ -101,7 +101,8 @@ export function createContainers(
                 ipv4Address: plan.addressOn(segment.name, svc),
             })),
             ports: publishedPorts(topology, svc),
-            ...(svc.kind === "keepalived" ? { capabilities: { adds: ["NET_ADMIN"] } } : {}),
+            // keepalived adds and removes its virtual IP (a Galera node runs its own keepalived).
+            ...(svc.kind === "keepalived" || (svc.kind === "mariadb" && topology.galera) ? { capabilities: { adds: ["NET_ADMIN"] } } : {}),
         };
     };
     const create = (svc: ServicePlan, dependsOn: pulumi.Resource[], waitHealthy: boolean) => {
@@ -152,8 +153,10 @@ export function createContainers(
     };
 
     // Nothing waits for the primary to be healthy: replicas retry their connection every 2 s
-    // (MASTER_CONNECT_RETRY) and the app connects per request, so they may start beside it.
-    const primary = create(primaryOf(topology), [], false);
+    // (MASTER_CONNECT_RETRY) and the app connects per request, so they may start beside it. A
+    // Galera cluster's other nodes do wait: the first node must have started the cluster alone
+    // (images/mariadb/galera/start.sh starts one only when no other node answers).
+    const primary = create(primaryOf(topology), [], topology.galera !== undefined);
     const exporterOf = (db: ServicePlan) => topology.exporters.find((e) => e.watches === db);
     const primaryExporter = exporterOf(primaryOf(topology));
     if (primaryExporter) create(primaryExporter, [primary], false);

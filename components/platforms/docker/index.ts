@@ -17,9 +17,11 @@ export const dockerPlatform: Platform = {
         const databases = topology.databases.filter((d) => d.kind === "mariadb");
         // A keepalived pair is reached on its virtual IP: the site certificate names it too.
         const floatingIp = plan.floatingAddress?.split("/")[0];
+        // Every node of a Galera cluster may hold the write address: each certificate names it too.
+        const writeIp = plan.writeAddress?.split("/")[0];
         const credentials = makeCredentials({
             public: floatingIp ? [floatingIp] : [],
-            database: new Map(databases.map((d) => [d.key, [plan.addressOn("data", d)]])),
+            database: new Map(databases.map((d) => [d.key, [plan.addressOn("data", d), ...(writeIp ? [writeIp] : [])]])),
         });
         const containers = createContainers(name, topology, plan, credentials, parent);
         const { httpsPort, bindAddress, prometheusPort } = args.docker;
@@ -34,7 +36,7 @@ export const dockerPlatform: Platform = {
             ),
             loadBalancerAddress: pulumi.output(floatingIp ? `${floatingIp}:${PORTS.https}` : `${bindAddress}:${httpsPort}`),
             servers: pulumi.output(servers),
-            databaseWriterEndpoint: pulumi.output(`${plan.addressOn("data", primaryOf(topology))}:${PORTS.mysql}`),
+            databaseWriterEndpoint: pulumi.output(`${writeIp ?? plan.addressOn("data", primaryOf(topology))}:${PORTS.mysql}`),
             databaseReaderEndpoints: pulumi.output(replicasOf(topology).map((r) => `${plan.addressOn("data", r)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
             ssmParameterNames: pulumi.output<string[]>([]),

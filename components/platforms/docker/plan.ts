@@ -35,11 +35,13 @@ export interface DockerPlan {
     addressOn(network: SegmentName, service: ServicePlan): string;
     /** A keepalived pair's virtual IP on "edge", with its prefix ("10.77.0.254/24"); undefined for a single HAProxy. */
     readonly floatingAddress?: string;
+    /** A Galera cluster's write address on "data", with its prefix; undefined without automatic failover. */
+    readonly writeAddress?: string;
 }
 
-/** The virtual IP's host number on "edge": above EDGE_IP_RANGE, which holds every fixed address. */
+/** A virtual IP's host number (the site's on "edge", the write address on "data"): above the ip_range. */
 const FLOATING_HOST = 254;
-/** Where Docker may allocate on "edge" when a virtual IP is there: its lower half. */
+/** Where Docker may allocate on a network with a virtual IP: its lower half. */
 const EDGE_IP_RANGE_PREFIX = 25;
 
 /**
@@ -125,13 +127,15 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
     // keepalived holds the network namespace its HAProxy's container joins: the HAProxy's networks.
     for (const k of topology.keepalived) for (const on of members.values()) if (on.has(k.haproxy.key)) on.set(k.key, k);
     const floating = topology.front === "keepalived";
+    // Each floating address lies beyond its network's ip_range: no container can be given it.
+    const floats = new Set([...(floating ? ["edge"] : []), ...(topology.galera ? ["data"] : [])]);
     // Each name keeps its /24 whether or not it is used, so addresses do not move when e.g.
     // monitoring is switched on; a network nobody is on is not created.
     const segments = names
         .map((name, i): SegmentPlan => {
             const cidr = nthSlash24(range, i);
             const services = [...(members.get(name)?.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key));
-            const ipRange = floating && name === "edge" ? { ipRange: formatCidr({ base: cidr.base, prefix: EDGE_IP_RANGE_PREFIX }) } : {};
+            const ipRange = floats.has(name) ? { ipRange: formatCidr({ base: cidr.base, prefix: EDGE_IP_RANGE_PREFIX }) } : {};
             return {
                 name,
                 internal: name !== "edge",
@@ -148,12 +152,16 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         if (address === undefined) throw new Error(`${service.key} is not on the ${network} network`);
         return address;
     };
-    const edge = nthSlash24(range, DOCKER_SHARED_NETWORKS.indexOf("edge"));
+    const floatingOn = (network: (typeof DOCKER_SHARED_NETWORKS)[number]) => {
+        const cidr = nthSlash24(range, DOCKER_SHARED_NETWORKS.indexOf(network));
+        return `${hostAddress(cidr, FLOATING_HOST)}/${cidr.prefix}`;
+    };
     return {
         segments,
         segmentsOf,
         addressOn,
-        floatingAddress: floating ? `${hostAddress(edge, FLOATING_HOST)}/${edge.prefix}` : undefined,
+        floatingAddress: floating ? floatingOn("edge") : undefined,
+        writeAddress: topology.galera ? floatingOn("data") : undefined,
         reach(from, to) {
             // The network that carries their flow (Prometheus and HAProxy share edge too, but the
             // scrape goes over metrics); else the first they share.

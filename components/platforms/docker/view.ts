@@ -32,5 +32,6 @@ export function dockerView(topology: Topology, plan: DockerPlan): PlatformView {
                 ? { healthBind: `127.0.0.1:${PORTS.lbHealth}`, stopGraceMs: PAIR_STOP_GRACE_MS, proxyProtocol: false }
                 : undefined,
         floatingAddress: plan.floatingAddress,
+        writeAddress: plan.writeAddress,
     };
 }

@@ -1,0 +1,25 @@
+#!/bin/sh
+# keepalived's notify script for the write address (as root): keepalived calls it with
+# INSTANCE <name> <state> <priority> on every change. The node holding the address (MASTER) takes
+# writes; in any other state it is read_only, so the app's writes reach one node only.
+# Executables in /etc/foobar/galera-role.d/ run after, with the state (e.g. aws: move the route).
+set -u
+state="${3:?keepalived passes the state third}"
+case "$state" in
+    MASTER) value=OFF ;;
+    *) value=ON ;;
+esac
+done=0
+for attempt in 1 2 3 4 5; do
+    if mariadb --connect-timeout=1 -e "SET GLOBAL read_only = $value"; then
+        echo "foobar-galera-role: $state: read_only = $value"
+        done=1
+        break
+    fi
+    echo "foobar-galera-role: $state: setting read_only = $value failed (attempt $attempt)" >&2
+    sleep 1
+done
+for hook in /etc/foobar/galera-role.d/*; do
+    if [ -x "$hook" ]; then "$hook" "$state" || echo "foobar-galera-role: $hook $state failed" >&2; fi
+done
+[ "$done" = 1 ]
