@@ -12,6 +12,7 @@ import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
 import { APP_ROOT } from "./appBundle";
 import { BootFile, SecretFileOwner } from "./cloudInit";
 import { mariadbDataVolume } from "./dataVolume";
+import { galeraVmSteps, isGaleraNode } from "./galera";
 
 export const APP_ENV_PATH = "/etc/foobar/app.env";
 export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
@@ -51,6 +52,8 @@ export interface VmService {
      * PairInput.stopGraceMs). Its unit then stops it softly; without it, Debian's unit stops it at once.
      */
     readonly softStopGraceMs?: number;
+    /** MariaDB of a Galera cluster only: the platform's executables for /etc/foobar/galera-role.d (vm/galera.ts). */
+    readonly galeraRoleHooks?: readonly BootFile[];
 }
 
 /**
@@ -167,17 +170,21 @@ function stepsFor(service: VmService): BootSteps {
                 ],
             };
         case "mariadb": {
-            const steps = restarted("mariadb-server", "mariadb", files);
+            const galera = isGaleraNode(service.env) ? galeraVmSteps(service.env ?? [], service.galeraRoleHooks) : undefined;
+            const steps = galera
+                ? { packages: galera.packages, files: [...files, ...galera.files], before: [], commands: galera.commands }
+                : restarted("mariadb-server", "mariadb", files);
             if (!service.dataDevices) return steps;
             // The data volume is in place before MariaDB restarts with its config (and its init file).
             const volume = mariadbDataVolume(service.dataDevices);
-            return { ...steps, files: [...files, ...volume.files], commands: [volume.command, ...steps.commands] };
+            return { ...steps, files: [...steps.files, ...volume.files], commands: [volume.command, ...steps.commands] };
         }
         case "prometheus":
             return restarted("prometheus", "prometheus", files);
         case "mysqld-exporter":
             return restarted("prometheus-mysqld-exporter", "prometheus-mysqld-exporter", files);
         case "keepalived":
+            // A Galera node's keepalived comes with its MariaDB (vm/galera.ts).
             throw new Error("keepalived runs on docker only: on aws a pair of load balancers sits behind an NLB");
         default: {
             const never: never = service.kind;

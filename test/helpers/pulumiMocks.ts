@@ -193,6 +193,7 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
     "aws:ec2/internetGateway:InternetGateway": () => ({}),
     "aws:ec2/routeTable:RouteTable": () => ({}),
     "aws:ec2/routeTableAssociation:RouteTableAssociation": () => ({}),
+    "aws:ec2/route:Route": () => ({}),
     "aws:ec2/natGateway:NatGateway": () => ({}),
     // A single load balancer's Elastic IP is 203.0.113.10; an NLB's, one per zone (<prefix>-nlb-a, -b), .11 and .12.
     "aws:ec2/eip:Eip": (name) => {

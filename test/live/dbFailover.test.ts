@@ -5,6 +5,7 @@
 // be lost, the nodes must end identical (CHECKSUM TABLE), and only one node ever takes writes.
 import * as assert from "node:assert/strict";
 import * as path from "path";
+import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, sleep } from "./docker";
@@ -27,6 +28,16 @@ const ISOLATED_STOPS_WITHIN_MS = 10_000;
 const APP_RECONNECTS_WITHIN_MS = 2000;
 const VISITS = 1000;
 const CLIENTS = 8;
+
+/** A new input on every database node's container, as a new image would bring: the provider replaces them. */
+function changeDatabaseNodes(resources: readonly RecordedResource[]): RecordedResource[] {
+    const isNode = (r: RecordedResource) =>
+        r.type === TYPES.container &&
+        r.inputs.labels?.some((l: { label: string; value: string }) => l.label === "foobar.service" && l.value.startsWith("mariadb-"));
+    return resources.map((r) =>
+        isNode(r) ? { ...r, inputs: { ...r.inputs, labels: [...r.inputs.labels, { label: "foobar.revision", value: "2" }] } } : r,
+    );
+}
 
 function report(what: string, visits: readonly Visit[], extra: string): void {
     const ok = acknowledged(visits).length;
@@ -88,6 +99,29 @@ describe("live: automatic database failover (Galera, keepalived write address)",
             nodes.map((n) => (n === writer ? 0 : 1)),
         );
         assert.deepEqual(await Promise.all(nodes.map(clusterSize)), [3, 3, 3]);
+    });
+
+    it("a change to every database node replaces them one at a time under visits: every acknowledged visit kept, the cluster whole", async function () {
+        this.timeout(15 * 60_000);
+        const next = await captureStack(STACK, OVERRIDES, "dev", captured.resources);
+        const run = runVisits(site, VISITS, CLIENTS / 2);
+        const started = Date.now();
+        const steps = await deployer.apply(changeDatabaseNodes(next.resources));
+        const tookMs = Date.now() - started;
+        const visits = await run.finished;
+        const replaced = steps.filter((s) => s.op === "replace").map((s) => s.name);
+        report("every node replaced", visits, `${replaced.length} containers replaced in ${tookMs} ms`);
+        assert.deepEqual(replaced.sort(), nodes.map((n) => n.container).sort());
+        const order = nodes
+            .map((n) => steps.find((s) => s.name === n.container))
+            .map((s) => [s?.start ?? 0, s?.end ?? 0])
+            .sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < order.length; i++)
+            assert.ok(order[i - 1][1] <= order[i][0], `replacements overlapped: ${JSON.stringify(order)}`);
+        await converged();
+        const acked = acknowledged(visits);
+        assert.ok(acked.length >= VISITS * 0.95, `${acked.length} of ${VISITS} acknowledged`);
+        for (const n of nodes) assert.equal(await visitsHeld(n, acked), acked.length, `${n.server} holds every acknowledged visit`);
     });
 
     it("SIGKILL of the writer during 1,000 visits: every acknowledged visit is on every surviving node, writes resume within 30 s", async function () {

@@ -6,6 +6,7 @@ import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
 import { GroupField, TextField } from "../../config/schema";
 import { RDS_SCHEMA, checkRds } from "./rdsArgs";
 import { RESTORE_SCHEMA, checkStorage } from "./storageArgs";
+import { WRITE_OVERLAY_IP, overlayClashes } from "./writeAddress";
 
 export const DEBIAN_AMI_OWNER = "136693071363";
 /** The broadest range SSH may be opened to: a /16 (65,536 addresses); anything wider is refused. */
@@ -158,6 +159,7 @@ export function checkAws(context: CheckContext): void {
             `must be a retention period CloudWatch Logs accepts, like ${below} or ${above}.`,
         );
     }
+    checkWriteAddress(context);
     if (!existingVpc) return;
     // Web servers with aws.privateSubnets, and RDS always, go in private subnets.
     const needsPrivate = privateSubnets || args.database.mode === "managed";
@@ -212,6 +214,32 @@ export function checkAws(context: CheckContext): void {
                 `are both in ${list[0].availabilityZone}; with lb.count 2 the first two public subnets hold the Network Load Balancer and the two load balancers, one in each of two availability zones: list a subnet of another zone second.`,
             );
         }
+    }
+}
+
+/**
+ * Automatic failover of our own databases: the write address is an overlay address routed by the
+ * stack's route tables (writeAddress.ts), so the VPC must be the stack's own, and its range must
+ * not hold that address.
+ */
+function checkWriteAddress({ p, args }: CheckContext): void {
+    if (args.database.mode !== "self-managed" || args.database.failover !== "automatic") return;
+    const { existingVpc, vpcCidr } = args.aws;
+    if (existingVpc && !p.has("aws.existingVpc")) {
+        p.add(
+            "aws.existingVpc",
+            existingVpc.vpcId,
+            `cannot be used with database.failover automatic: the write address (${WRITE_OVERLAY_IP}) is routed by the route tables of the VPC the stack creates; remove aws.existingVpc, or set database.failover manual.`,
+        );
+    }
+    const subnets = existingVpc ? [...existingVpc.publicSubnets, ...existingVpc.privateSubnets].map((s) => s.cidr) : [];
+    const clash = p.has("aws.vpcCidr") ? undefined : overlayClashes(vpcCidr, subnets);
+    if (clash) {
+        p.add(
+            "aws.vpcCidr",
+            clash,
+            `holds ${WRITE_OVERLAY_IP}, the database's write address with database.failover automatic: choose a range that does not (any RFC 1918 range).`,
+        );
     }
 }
 

@@ -17,6 +17,7 @@ import { AwsPlan } from "./plan";
 import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
 import { dataDevicePaths } from "./storage";
 import { awsView } from "./view";
+import { writeRouteFiles } from "./writeAddress";
 
 export const RDS_BOOTSTRAP_PATH = "/etc/foobar/rds-bootstrap.sql";
 export const RDS_CLIENT_CONFIG_PATH = "/etc/foobar/rds-admin.cnf";
@@ -58,6 +59,8 @@ export interface BootInput {
     readonly readinessParameter?: string;
     /** Servers with the app or nginx: the stack's app bundle in S3, which their boot fetches (artifacts.ts). */
     readonly artifact?: ArtifactLocation;
+    /** A Galera node: the route tables its role hook moves the write address's route in (writeAddress.ts). */
+    readonly writeRouteTables?: pulumi.Output<string[]>;
 }
 
 /** The user data (gzipped cloud-config, base64) and the SSM keys its files hold: exactly what the instance may read. */
@@ -72,9 +75,12 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
     if (usesBundle(server.services) && !input.artifact)
         throw new Error(`${server.name} runs the app or nginx: it needs the app bundle's artifact`);
     const bucket = input.artifact?.bucket ?? pulumi.output(undefined);
-    const resolved = pulumi.all([input.databaseHosts, material, volumeId, bucket]);
-    return resolved.apply(([databaseHosts, [certificatePem, databaseCaPem, certs], volume, bucketName]) => {
+    const tables = input.writeRouteTables ?? pulumi.output(undefined);
+    const resolved = pulumi.all([input.databaseHosts, material, volumeId, bucket, tables]);
+    return resolved.apply(([databaseHosts, [certificatePem, databaseCaPem, certs], volume, bucketName, routeTables]) => {
         const context = { topology, view: awsView(topology, plan, databaseHosts) };
+        // A Galera node's role hook moves the write address's route to it when elected.
+        const writeRoute = routeTables ? writeRouteFiles(input.region, routeTables, plan.instance(server.name).privateIp) : undefined;
         // Each service's health check (the docker platform's, as a command line here).
         const checks: string[][] = [];
         const services = server.services.map((s): VmService => {
@@ -92,6 +98,7 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
                 env: rendered.env,
                 ...(dataDevices ? { dataDevices } : {}),
                 ...(pair ? { softStopGraceMs: pair.stopGraceMs } : {}),
+                ...(s.kind === "mariadb" && writeRoute ? { galeraRoleHooks: writeRoute.hooks } : {}),
             };
         });
         // RDS: the first load balancer's instance creates the schema and users there, and every
@@ -103,7 +110,8 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
         const ready = input.readinessParameter ? readySteps(input.region, input.readinessParameter, checks) : undefined;
         const bundle: BundleDelivery =
             input.artifact && bucketName ? artifactDelivery(input.region, bucketName, input.artifact) : { files: [], commands: [] };
-        const platform = bootSteps(services, bundle, rdsClient ? [rdsCaSteps(input.region), ...bootstrap] : []);
+        const first = [...(rdsClient ? [rdsCaSteps(input.region), ...bootstrap] : []), ...(writeRoute ? [writeRoute.steps] : [])];
+        const platform = bootSteps(services, bundle, first);
         // Last: once every service passes its health check, the instance says so (the readiness gate).
         const steps = ready
             ? {

@@ -1,5 +1,6 @@
 // The aws platform's security groups, derived from the topology's flows. Pure.
 import { INTERNET, PORTS, ServiceKind, Topology, isFromOutside } from "../../topology";
+import { WRITE_OVERLAY_CIDR } from "./writeAddress";
 
 /**
  * Security groups: "host" is on every instance (internet egress for packages and the SSM API,
@@ -12,7 +13,8 @@ export const ANYWHERE = "0.0.0.0/0";
 export interface RulePlan {
     readonly group: SecurityGroupName;
     readonly direction: "ingress" | "egress";
-    readonly port: number;
+    /** A TCP port, or "vrrp": IP protocol 112 (keepalived's adverts), which has no ports. */
+    readonly port: number | "vrrp";
     readonly peer: { readonly group: SecurityGroupName } | { readonly cidr: string };
     readonly description: string;
 }
@@ -58,7 +60,7 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
         const purposes = new Set([...(before ? before.description.split("; ") : []), r.description]);
         rules.set(key, { ...r, description: [...purposes].sort().join("; ") });
     };
-    const between = (src: SecurityGroupName, dst: SecurityGroupName, port: number, description: string) => {
+    const between = (src: SecurityGroupName, dst: SecurityGroupName, port: RulePlan["port"], description: string) => {
         add({ group: dst, direction: "ingress", port, peer: { group: src }, description });
         add({ group: src, direction: "egress", port, peer: { group: dst }, description });
     };
@@ -87,6 +89,20 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
             port: PORTS.lbHealth,
             peer: { cidr },
             description: "health checks of the NLB",
+        });
+    }
+    // A Galera cluster's keepalived instances elect the write address's holder over VRRP (unicast):
+    // between the database nodes only (the "db" group is on them alone).
+    if (topology.galera) {
+        between("db", "db", "vrrp", "VRRP adverts for the write address");
+        // An egress rule naming a group matches its members' own addresses only, never the overlay
+        // address the app writes to (writeAddress.ts): that one is let out by its /32.
+        add({
+            group: groupOf("app"),
+            direction: "egress",
+            port: PORTS.mysql,
+            peer: { cidr: WRITE_OVERLAY_CIDR },
+            description: "writes to the write address",
         });
     }
     if (topology.args.database.mode === "managed") {

@@ -20,6 +20,8 @@ import { planAws } from "./plan";
 import { InstanceReadiness, createReadinessParameter, readinessParameterName } from "./readiness";
 import { RDS_ADMIN_USER, createParameters } from "./secrets";
 import { attachDataVolume, createDataVolumes, createSnapshotPolicy } from "./storage";
+import { writeRouteStatements } from "./writeAddress";
+import { createWriteRoutes, writeRouteTables } from "./writeRoutes";
 
 /** The newest image of this name pattern is used unless aws.amiId names one. */
 export const DEBIAN_AMI_NAME_PATTERN = "debian-12-amd64-*";
@@ -71,12 +73,17 @@ export const awsPlatform: Platform = {
         const addresses = createPublicAddresses(name, plan, tags, parent);
         const publicIps = [...addresses.values()].map((a) => a.publicIp);
         // The site certificate names the Elastic IPs; each database server's, the private address its clients use.
+        // In a Galera cluster each node's names the write address too: whichever node holds it answers there.
         const databases = topology.databases.filter((d) => d.kind === "mariadb");
+        const writeIp = plan.writeAddress?.split("/")[0];
         const credentials = makeCredentials({
             public: publicIps,
-            database: new Map(databases.map((d) => [d.key, [plan.instance(d.server).privateIp]])),
+            database: new Map(databases.map((d) => [d.key, [plan.instance(d.server).privateIp, ...(writeIp ? [writeIp] : [])]])),
         });
         const network = createNetwork(name, plan, tags, parent);
+        const writeTables = writeRouteTables(plan, topology, network);
+        const tableIds = pulumi.all(writeTables.map((t) => t.id));
+        const galeraServers = new Set(topology.galera?.nodes.map((n) => n.server) ?? []);
         createFlowLogs(name, network.vpcId, plan.aws.flowLogRetentionDays, tags, parent);
         const managed = topology.args.database.mode === "managed";
         const secrets = createParameters(name, pulumi.getStack(), credentials, managed, tags, parent);
@@ -113,6 +120,7 @@ export const awsPlatform: Platform = {
                 dataVolumeId: volume?.id,
                 readinessParameter: chain ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
                 artifact: artifact?.location,
+                ...(galeraServers.has(server.name) ? { writeRouteTables: tableIds } : {}),
             });
             const dependsOn = [
                 ...(database ? [database.writer] : []),
@@ -120,7 +128,8 @@ export const awsPlatform: Platform = {
                 ...(readyParameter ? [readyParameter] : []),
                 ...(chain ? [previous.get(chain)].filter((r): r is InstanceReadiness => r !== undefined) : []),
             ];
-            const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags };
+            const writeRoute = galeraServers.has(server.name) ? tableIds.apply((ids) => writeRouteStatements(region, ids)) : undefined;
+            const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags, writeRoute };
             const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
             const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
             if (volume) attachDataVolume(name, server.name, volume, instance, parent);
@@ -134,6 +143,10 @@ export const awsPlatform: Platform = {
             }
             return instance;
         });
+        const bootstrapNode = topology.galera
+            ? instances[topology.servers.findIndex((s) => s.name === topology.galera?.bootstrap.server)]
+            : undefined;
+        if (bootstrapNode) createWriteRoutes(name, writeTables, bootstrapNode, parent);
         if (volumes.size > 0) createSnapshotPolicy(name, plan.aws.snapshotRetentionDays, tags, parent);
         const front = attachPublicFront(
             name,
@@ -164,7 +177,7 @@ export const awsPlatform: Platform = {
             ),
             databaseWriterEndpoint: database
                 ? pulumi.interpolate`${database.writerHost}:${PORTS.mysql}`
-                : pulumi.output(`${privateIp(primaryOf(topology).server)}:${PORTS.mysql}`),
+                : pulumi.output(`${writeIp ?? privateIp(primaryOf(topology).server)}:${PORTS.mysql}`),
             databaseReaderEndpoints: database
                 ? database.readerHosts.apply((hosts) => hosts.map((host) => `${host}:${PORTS.mysql}`))
                 : pulumi.output(replicasOf(topology).map((r) => `${privateIp(r.server)}:${PORTS.mysql}`)),

@@ -18,6 +18,11 @@ export interface InstanceInput {
     readonly readiness?: aws.ssm.Parameter;
     /** Servers whose boot fetches the app bundle: its object, the one thing of the bucket the role may read. */
     readonly artifact?: { readonly object: aws.s3.BucketObjectv2; readonly arn: pulumi.Output<string> };
+    /**
+     * A node of a Galera cluster on EC2: what its role hook's aws-vpc-move-ip may do (writeAddress.ts).
+     * The instance then takes packets for the write address, which is none of its own addresses.
+     */
+    readonly writeRoute?: pulumi.Output<object[]>;
 }
 
 export function createInstance(name: string, input: InstanceInput, parent: pulumi.Resource): aws.ec2.Instance {
@@ -37,6 +42,8 @@ export function createInstance(name: string, input: InstanceInput, parent: pulum
             ...(plan.elasticIp ? {} : { associatePublicIpAddress: plan.publicIp }),
             vpcSecurityGroupIds: plan.securityGroups.map((g) => mustGet(network.securityGroupIds, g, "security group")),
             iamInstanceProfile: role.profile.name,
+            // The write address's packets are addressed to the overlay address, not to the instance's own.
+            ...(input.writeRoute ? { sourceDestCheck: false } : {}),
             userDataBase64: input.boot.userData,
             userDataReplaceOnChange: true,
             // IMDSv2 only, one hop: containers on the host cannot borrow the instance role.
@@ -112,5 +119,10 @@ function instanceRole(name: string, server: string, input: InstanceInput, parent
     if (readiness) policies.push(allow("readiness", { Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [readiness.arn] }));
     // The app bundle: this one object (its key names its content), not the bucket's other objects, no listing.
     if (input.artifact) policies.push(allow("artifact", { Effect: "Allow", Action: ["s3:GetObject"], Resource: [input.artifact.arn] }));
+    // A Galera node moves the write address's route to itself when keepalived elects it.
+    if (input.writeRoute) {
+        const policy = input.writeRoute.apply((statements) => JSON.stringify({ Version: "2012-10-17", Statement: statements }));
+        policies.push(new aws.iam.RolePolicy(`${name}-${server}-write-route`, { role: role.id, policy }, opts));
+    }
     return { profile: new aws.iam.InstanceProfile(`${name}-${server}`, { role: role.name, tags }, opts), policies };
 }

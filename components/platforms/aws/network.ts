@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mustGet } from "../platform";
 import { SECURITY_GROUPS, SecurityGroupName } from "./firewall";
 import { AwsPlan } from "./plan";
+import { VRRP_PROTOCOL } from "./writeAddress";
 
 export interface AwsNetwork {
     readonly vpcId: pulumi.Input<string>;
@@ -15,13 +16,16 @@ export interface AwsNetwork {
      */
     readonly subnetZones: ReadonlyMap<string, pulumi.Input<string>>;
     readonly securityGroupIds: ReadonlyMap<SecurityGroupName, pulumi.Output<string>>;
+    /** The route table of each subnet this stack created (none in an existing VPC), by subnet key. */
+    readonly routeTableIds: ReadonlyMap<string, pulumi.Output<string>>;
 }
 
 export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource): AwsNetwork {
     const opts = { parent };
-    const { vpcId, subnetIds, subnetZones } = plan.aws.existingVpc
+    const { vpcId, subnetIds, subnetZones, routeTableIds } = plan.aws.existingVpc
         ? {
               vpcId: plan.aws.existingVpc.vpcId,
+              routeTableIds: new Map<string, pulumi.Output<string>>(),
               subnetIds: new Map(plan.subnets.flatMap((s) => (s.existingId ? [[s.key, s.existingId]] : []))),
               subnetZones: new Map(plan.subnets.flatMap((s) => (s.availabilityZone ? [[s.key, s.availabilityZone]] : []))),
           }
@@ -42,11 +46,12 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
             "group" in rule.peer
                 ? { referencedSecurityGroupId: mustGet(securityGroupIds, rule.peer.group, "security group") }
                 : { cidrIpv4: rule.peer.cidr };
+        // VRRP is an IP protocol of its own (112), without ports.
+        const protocol =
+            rule.port === "vrrp" ? { ipProtocol: VRRP_PROTOCOL } : { ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
         const args = {
             securityGroupId: mustGet(securityGroupIds, rule.group, "security group"),
-            ipProtocol: "tcp",
-            fromPort: rule.port,
-            toPort: rule.port,
+            ...protocol,
             description: rule.description,
             tags,
             ...peer,
@@ -57,11 +62,14 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
         if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, args, opts);
         else new aws.vpc.SecurityGroupEgressRule(ruleName, args, opts);
     }
-    return { vpcId, subnetIds, subnetZones, securityGroupIds };
+    return { vpcId, subnetIds, subnetZones, securityGroupIds, routeTableIds };
 }
 
 function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, parent: pulumi.Resource) {
     const opts = { parent };
+    // With a write address (writeAddress.ts) its route is a resource of its own, whose target
+    // keepalived moves: the tables' inline routes must not claim every route of the table.
+    const tableOpts = plan.writeAddress ? { parent, ignoreChanges: ["routes"] } : opts;
     const vpc = new aws.ec2.Vpc(
         `${name}-vpc`,
         { cidrBlock: plan.aws.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } },
@@ -90,7 +98,7 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
     const publicRoutes = new aws.ec2.RouteTable(
         `${name}-public`,
         { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
-        opts,
+        tableOpts,
     );
     let privateRoutes: aws.ec2.RouteTable | undefined;
     if (plan.natGateway) {
@@ -107,12 +115,14 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
         privateRoutes = new aws.ec2.RouteTable(
             `${name}-private`,
             { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private` } },
-            opts,
+            tableOpts,
         );
     }
+    const routeTableIds = new Map<string, pulumi.Output<string>>();
     for (const s of plan.subnets) {
         const table = s.tier === "public" ? publicRoutes : privateRoutes;
         if (!table) continue;
+        routeTableIds.set(s.key, table.id);
         new aws.ec2.RouteTableAssociation(
             `${name}-${s.key}`,
             { subnetId: mustGet(subnetIds, s.key, "subnet"), routeTableId: table.id },
@@ -120,5 +130,5 @@ function createVpc(name: string, plan: AwsPlan, tags: Record<string, string>, pa
         );
     }
     const subnetZones = new Map(plan.subnets.map((s) => [s.key, zones.names[s.az]]));
-    return { vpcId: vpc.id, subnetIds, subnetZones };
+    return { vpcId: vpc.id, subnetIds, subnetZones, routeTableIds };
 }

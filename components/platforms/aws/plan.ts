@@ -4,6 +4,7 @@ import { ResolvedAws } from "../../config/resolved";
 import { formatCidr, hostAddress, nthSlash24, parseCidr } from "../../config/net";
 import { ServerRole, Topology } from "../../topology";
 import { RulePlan, SECURITY_GROUPS, SecurityGroupName, groupOf, planRules } from "./firewall";
+import { WRITE_OVERLAY_CIDR } from "./writeAddress";
 
 export interface SubnetPlan {
     /** "public-a", "public-b", "private-a", "private-b" (and "private-c" for a Multi-AZ DB cluster) */
@@ -74,6 +75,8 @@ export interface AwsPlan {
     readonly nlb?: NlbPlan;
     /** One per self-managed MariaDB (primary and replicas), in topology order. */
     readonly dataVolumes: readonly DataVolumePlan[];
+    /** A Galera cluster's write address (writeAddress.ts: an overlay /32 the route tables send to its holder); else undefined. */
+    readonly writeAddress?: string;
     /** The instance a server runs on. */
     instance(server: string): InstancePlan;
 }
@@ -161,6 +164,7 @@ export function planAws(topology: Topology): AwsPlan {
         // Only web servers need a way out (Debian's archive, SSM); RDS needs none.
         natGateway: aws.privateSubnets && !aws.existingVpc,
         ...(nlbPlan ? { nlb: nlbPlan } : {}),
+        ...(topology.galera ? { writeAddress: WRITE_OVERLAY_CIDR } : {}),
         dataVolumes: topology.databases.flatMap((d) => {
             if (d.kind !== "mariadb") return [];
             const onServer = instances.find((x) => x.server === d.server);

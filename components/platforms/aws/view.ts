@@ -31,6 +31,8 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
             topology.monitors.every((m) => m.server === haproxy.server) ? "127.0.0.1" : plan.instance(haproxy.server).privateIp,
         publicHttpsPort: PORTS.https,
         databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
+        // A Galera cluster's overlay address (writeAddress.ts), held by one node at a time.
+        ...(plan.writeAddress ? { writeAddress: plan.writeAddress } : {}),
         // The NLB's health checks come from its subnets, so the health frontend listens on every address.
         pairOf: () =>
             topology.front === "nlb"
