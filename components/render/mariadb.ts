@@ -96,6 +96,11 @@ export interface PrimaryBootstrapInput {
     readonly authPlugin?: "mysql_native_password";
     /** Galera: the local-socket user keepalived's check reads the node's state as. */
     readonly checkUser?: string;
+    /**
+     * Hosts the app user may also connect from: on a VM the app beside the node holding the write
+     * address reaches it as a local address, so its connections come from that address.
+     */
+    readonly appAlsoFrom?: readonly string[];
 }
 
 /**
@@ -109,7 +114,8 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
     assertSafeToken("database", input.database);
     assertSafeToken("app user", input.appUser);
     assertSafeToken("client host", input.clientHost);
-    const app = `${sqlString(input.appUser)}@${sqlString(input.clientHost)}`;
+    const appAt = (host: string) => `${sqlString(input.appUser)}@${sqlString(host)}`;
+    const app = appAt(input.clientHost);
     const db = input.database;
     // Every user logs in over TLS only (MariaDB and MySQL 8.4 alike).
     const identified = (password: string) =>
@@ -161,6 +167,15 @@ export function renderPrimaryBootstrap(input: PrimaryBootstrapInput): string {
         `ALTER USER ${app} ${identified(input.appPassword)};`,
         `GRANT SELECT, INSERT ON ${db}.visits TO ${app};`,
         `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${app};`,
+        ...(input.appAlsoFrom ?? []).flatMap((host) => {
+            assertSafeToken("client host", host);
+            return [
+                `CREATE USER IF NOT EXISTS ${appAt(host)} ${identified(input.appPassword)};`,
+                `ALTER USER ${appAt(host)} ${identified(input.appPassword)};`,
+                `GRANT SELECT, INSERT ON ${db}.visits TO ${appAt(host)};`,
+                `GRANT SELECT, INSERT, UPDATE ON ${db}.visit_totals TO ${appAt(host)};`,
+            ];
+        }),
         ...replication,
         ...monitor,
         ...check,

@@ -49,6 +49,7 @@ export function mariadbService(context: ServiceContext, db: MariadbPlan): Render
                 : { replicationUser: REPLICATION_USER, replicationPassword: secret("replicationPassword") }),
             ...(monitored ? { monitorUser: MONITOR_USER, monitorPassword: secret("monitorPassword") } : {}),
             clientHost: view.databaseClientHost,
+            ...(galera && view.writeAddressAsSource ? { appAlsoFrom: [view.writeAddressAsSource] } : {}),
         });
     };
     return {

@@ -56,6 +56,11 @@ export interface PlatformView {
     readonly floatingAddress?: string;
     /** A Galera cluster's write address with its prefix length ("10.77.2.254/24"); undefined where there is none. */
     readonly writeAddress?: string;
+    /**
+     * Where an app's connections to the write address come from when it shares a host with the
+     * node holding it (a VM: the write address itself); undefined where each app has its own address.
+     */
+    readonly writeAddressAsSource?: string;
 }
 
 export interface ServiceContext {

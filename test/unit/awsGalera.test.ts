@@ -128,6 +128,15 @@ describe("aws: automatic database failover (Galera, an overlay write address)", 
                 new RegExp(`^ {8}${OVERLAY}/32 dev \\$DATA_INTERFACE$`, "m"),
             );
             assert.match(writtenFile(config, "/etc/mysql/mariadb.conf.d/90-foobar.cnf"), /^wsrep_on = ON$/m);
+            // The app beside the writer reaches the overlay as a local address: its connections come from it.
+            const sql = writtenFile(config, "/etc/mysql/foobar/bootstrap.sql");
+            for (const grant of [
+                `GRANT SELECT, INSERT ON foobar.visits TO 'app'@'${OVERLAY}';`,
+                `GRANT SELECT, INSERT, UPDATE ON foobar.visit_totals TO 'app'@'${OVERLAY}';`,
+            ]) {
+                assert.ok(sql.split("\n").includes(grant), `${server}: ${grant}`);
+            }
+            assert.match(sql, new RegExp(`^CREATE USER IF NOT EXISTS 'app'@'${OVERLAY}' IDENTIFIED BY .* REQUIRE SSL;$`, "m"));
             assert.match(
                 writtenFile(config, "/etc/systemd/system/keepalived.service.d/foobar-galera.conf"),
                 /^After=mariadb.service foobar-galera.service$/m,

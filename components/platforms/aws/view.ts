@@ -32,7 +32,8 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
         publicHttpsPort: PORTS.https,
         databaseClientHost: databaseHostPattern(plan.aws.vpcCidr),
         // A Galera cluster's overlay address (writeAddress.ts), held by one node at a time.
-        ...(plan.writeAddress ? { writeAddress: plan.writeAddress } : {}),
+        // The app beside the node holding it reaches it as a local address, so it connects from it too.
+        ...(plan.writeAddress ? { writeAddress: plan.writeAddress, writeAddressAsSource: plan.writeAddress.split("/")[0] } : {}),
         // The NLB's health checks come from its subnets, so the health frontend listens on every address.
         pairOf: () =>
             topology.front === "nlb"
