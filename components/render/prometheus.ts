@@ -1,7 +1,7 @@
 // Prometheus on the load balancer's server: its config, its alert rules and its daemon flags. Pure.
 // No Alertmanager yet: alerts show in Prometheus's UI and at /api/v1/alerts.
 import * as yaml from "js-yaml";
-import { MYSQLD_JOB, databaseRules } from "./databaseAlerts";
+import { GALERA_TARGET_ROLE, GaleraMonitoring, MYSQLD_JOB, databaseRules } from "./databaseAlerts";
 import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
 import { PROMETHEUS_PASSWORD_PATH, PROMETHEUS_USER, PROMETHEUS_WEB_CONFIG_PATH } from "./prometheusAuth";
 import { assertSafeToken, lines } from "./text";
@@ -12,7 +12,7 @@ export const PROMETHEUS_RULES_PATH = "/etc/prometheus/foobar-alerts.yml";
 export const PROMETHEUS_DEFAULTS_PATH = "/etc/default/prometheus";
 export const PROMETHEUS_DATA_PATH = "/var/lib/prometheus/metrics2";
 export const HAPROXY_JOB = "haproxy";
-export { MYSQLD_JOB };
+export { GALERA_TARGET_ROLE, MYSQLD_JOB };
 
 /** A mysqld exporter Prometheus scrapes, labelled with where its database runs and what it is. */
 export interface DatabaseTarget {
@@ -42,6 +42,11 @@ export interface PrometheusConfigInput {
     readonly listenPort: number;
     /** One per self-managed database; none for RDS. */
     readonly databaseTargets: readonly DatabaseTarget[];
+    /**
+     * The databases are a Galera cluster (database.failover automatic): every target is labelled
+     * role="node" (GALERA_TARGET_ROLE), since the writer moves between them.
+     */
+    readonly galera?: GaleraMonitoring;
 }
 
 const dump = (header: string, doc: unknown) => `${header}\n${yaml.dump(doc, { lineWidth: -1, noRefs: true })}`;
@@ -67,7 +72,7 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
                           job_name: MYSQLD_JOB,
                           static_configs: input.databaseTargets.map((d) => {
                               assertSafeToken("mysqld exporter target", d.target);
-                              return { targets: [d.target], labels: { host: d.host, role: d.role } };
+                              return { targets: [d.target], labels: { host: d.host, role: input.galera ? GALERA_TARGET_ROLE : d.role } };
                           }),
                       },
                   ]
@@ -89,6 +94,8 @@ export interface AlertRulesInput {
     readonly semiSync: boolean;
     /** HAProxies behind the site's one address: 1, or a pair (which adds FoobarLoadBalancerNoStandby). */
     readonly loadBalancers: number;
+    /** The databases are a Galera cluster: its rules replace the replication ones (semi-sync is then ignored). */
+    readonly galera?: GaleraMonitoring;
 }
 
 /**
@@ -139,7 +146,7 @@ export function renderAlertRules(input: AlertRulesInput): string {
                             description: "{{ $value | humanizePercentage }} of the site's responses are server errors.",
                         },
                     },
-                    ...(input.databases ? databaseRules(scrape, input.semiSync) : []),
+                    ...(input.databases ? databaseRules(scrape, input.semiSync, input.galera) : []),
                     {
                         alert: "FoobarSlowResponses",
                         expr: `haproxy_backend_response_time_average_seconds{${web}} > 0.5`,

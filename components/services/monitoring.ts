@@ -21,6 +21,8 @@ import { RenderedService, ServiceContext, httpCheck } from "./types";
 
 export function prometheusService({ topology, view }: ServiceContext, prometheus: PrometheusPlan): RenderedService {
     const { scrapeIntervalSeconds, retentionDays } = topology.args.monitoring;
+    // A Galera cluster's nodes are alike and its writer moves: its own labels and rules.
+    const galera = topology.galera ? { galera: { nodes: topology.galera.nodes.length } } : {};
     const config = renderPrometheusConfig({
         scrapeIntervalSeconds,
         haproxyTargets: topology.loadBalancers.map((lb) => ({ target: `${view.statsAddress(lb)}:${PORTS.stats}`, host: lb.server })),
@@ -31,6 +33,7 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             host: e.server,
             role: e.watches.role,
         })),
+        ...galera,
     });
     const databases = topology.exporters.length > 0;
     // Semi-sync is on where a primary of ours has replicas of ours to acknowledge (mariadb.ts).
@@ -40,7 +43,13 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             { path: PROMETHEUS_CONFIG_PATH, content: config },
             {
                 path: PROMETHEUS_RULES_PATH,
-                content: renderAlertRules({ scrapeIntervalSeconds, databases, semiSync, loadBalancers: topology.loadBalancers.length }),
+                content: renderAlertRules({
+                    scrapeIntervalSeconds,
+                    databases,
+                    semiSync,
+                    loadBalancers: topology.loadBalancers.length,
+                    ...galera,
+                }),
             },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
             { path: PROMETHEUS_WEB_CONFIG_PATH, withSecrets: (secret) => renderPrometheusWebConfig(secret("prometheusPasswordHash")) },

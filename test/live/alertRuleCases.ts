@@ -3,7 +3,7 @@
 // written here; the rules are the ones the stack ships.
 import * as yaml from "js-yaml";
 import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
-import { databaseAlertTests } from "./databaseAlertCases";
+import { databaseAlertTests, galeraAlertTests } from "./databaseAlertCases";
 
 const web = (server: string) => ({ proxy: "web", server, state: "UP" });
 const series = (name: string, labels: Record<string, string>, values: string) => ({
@@ -13,8 +13,11 @@ const series = (name: string, labels: Record<string, string>, values: string) =>
     values,
 });
 
-/** The promtool test file, for a scrape (and evaluation) interval of `scrape` seconds; `pair`: lb.count 2's rules. */
-export function alertRuleTests(scrape: number, pair = false): string {
+/**
+ * The promtool test file, for a scrape (and evaluation) interval of `scrape` seconds; `pair`: lb.count
+ * 2's rules; `galera`: a Galera cluster's database rules (database.failover automatic) in place of replication's.
+ */
+export function alertRuleTests(scrape: number, pair = false, galera = false): string {
     const s = (n: number) => `${n * scrape}s`;
     return yaml.dump({
         rule_files: [PROMETHEUS_RULES_PATH],
@@ -131,7 +134,7 @@ export function alertRuleTests(scrape: number, pair = false): string {
                     },
                 ],
             },
-            ...databaseAlertTests(scrape),
+            ...(galera ? galeraAlertTests(scrape) : databaseAlertTests(scrape)),
         ],
     });
 }

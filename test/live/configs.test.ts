@@ -1,10 +1,11 @@
 // Every rendered config, exactly as the stack delivers it, checked by its real daemon in its image.
 import * as assert from "node:assert/strict";
+import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
 import { alertRuleTests } from "./alertRuleCases";
 import { captureStack } from "./capture";
 import { DockerDeployer, runWithUploads } from "./deployer";
-import { dockerRun, sleep } from "./docker";
+import { docker, dockerRun, sleep } from "./docker";
 import * as path from "path";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -16,6 +17,11 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     "active-passive-leastconn": { "foobar:lb": { algorithm: "leastconn", mode: "active-passive" } },
     "load-balancer-pair": { "foobar:lb": { count: 2 } },
 };
+/** database.failover automatic: a Galera cluster of the primary and two replicas. */
+const GALERA = { "foobar:database": { mode: "self-managed", replicas: 2, failover: "automatic" } };
+/** A Galera node's state as its keepalived check and the alert rules read it. */
+const GALERA_STATUS =
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_local_state', 'wsrep_ready')";
 
 const serviceOf = (r: RecordedResource) =>
     r.inputs.labels.find((l: { label: string; value: string }) => l.label === "foobar.service").value as string;
@@ -26,8 +32,9 @@ async function sql(container: string, query: string): Promise<string> {
     return r.stdout.trim();
 }
 
-async function startedMariadb(c: RecordedResource): Promise<string> {
-    const { id } = await runWithUploads(c.inputs, undefined, true);
+/** A mariadbd on the container's uploads; `args` go to mariadbd (a Galera node alone: --wsrep-new-cluster). */
+async function startedMariadb(c: RecordedResource, args?: string[]): Promise<string> {
+    const { id } = await runWithUploads(c.inputs, args, true);
     for (let i = 0; i < 120; i++) {
         if ((await dockerRun(["exec", id, "mariadb-admin", "ping", "--silent"])).code === 0) return id;
         await sleep(250);
@@ -159,16 +166,26 @@ describe("live: rendered configs pass their real daemons", function () {
         });
     }
 
-    for (const [stack, overrides, pair] of [
-        ["check-alerts", {}, false],
-        ["check-alerts-pair", { "foobar:lb": { count: 2 } }, true],
+    galeraChecks();
+
+    for (const [stack, overrides, pair, galera] of [
+        ["check-alerts", {}, false, false],
+        ["check-alerts-pair", { "foobar:lb": { count: 2 } }, true, false],
+        ["check-alerts-galera", GALERA, false, true],
     ] as const) {
-        it(`promtool's rule tests (${pair ? "a load-balancer pair" : "one load balancer"}): each alert fires when it should, and none while all is well`, async () => {
+        const what = galera ? "a Galera cluster" : pair ? "a load-balancer pair" : "one load balancer";
+        it(`promtool's rule tests (${what}): each alert fires when it should, and none while all is well`, async () => {
             const captured = await captureStack(stack, overrides);
             const prometheus = captured.resources.find(
                 (r) => r.type === TYPES.container && serviceOf(r) === "prometheus",
             ) as RecordedResource;
-            const tests = { file: "/tmp/foobar-alerts.test.yml", content: alertRuleTests(5, pair) };
+            const shipped = prometheus.inputs.uploads.find((u: { file: string }) => u.file === PROMETHEUS_RULES_PATH).content as string;
+            assert.equal(
+                /alert: FoobarDatabaseNoWriter/.test(shipped),
+                galera,
+                `${stack}: the Galera rules are shipped exactly with Galera`,
+            );
+            const tests = { file: "/tmp/foobar-alerts.test.yml", content: alertRuleTests(5, pair, galera) };
             const inputs = { ...prometheus.inputs, uploads: [...prometheus.inputs.uploads, tests] };
             const r = await runWithUploads(inputs, ["promtool", "test", "rules", tests.file], false);
             assert.equal(r.code, 0, r.logs);
@@ -176,3 +193,138 @@ describe("live: rendered configs pass their real daemons", function () {
         });
     }
 });
+
+/** database.failover automatic: each node's keepalived.conf and my.cnf, the scripts and the metrics the alerts read. */
+function galeraChecks(): void {
+    describe("galera (database.failover automatic)", () => {
+        let nodes: RecordedResource[] = [];
+        let prometheus: RecordedResource | undefined;
+        before(async () => {
+            const captured = await captureStack("check-galera", GALERA);
+            const containers = captured.resources.filter((r) => r.type === TYPES.container);
+            nodes = containers.filter((r) => serviceOf(r).startsWith("mariadb-"));
+            prometheus = containers.find((r) => serviceOf(r) === "prometheus");
+        });
+
+        it("keepalived --config-test accepts each node's keepalived.conf (the write address, in the node's own image)", async () => {
+            assert.equal(nodes.length, 3);
+            for (const node of nodes) {
+                // As images/mariadb/galera/start.sh writes it; the rest as for a pair's (above).
+                const check =
+                    'mkdir -p /run/keepalived && echo "\\$DATA_INTERFACE=eth0" > /run/keepalived/data-interface.conf && keepalived --config-test 2>&1';
+                const r = await runWithUploads(node.inputs, ["sh", "-c", check], false, "bridge");
+                assert.equal(r.logs.replace(/^Terminated\n?/m, "").trim(), "", `keepalived --config-test on ${node.name}:\n${r.logs}`);
+            }
+        });
+
+        it("a real mariadbd starts on each node's my.cnf as a cluster of one; the bootstrap SQL, the check and the role script work", async () => {
+            for (const node of nodes) {
+                const server = node.inputs.labels.find((l: { label: string }) => l.label === "foobar.server").value as string;
+                const id = await startedMariadb(node, ["--wsrep-new-cluster"]);
+                try {
+                    assert.equal(
+                        await sql(
+                            id,
+                            "SELECT @@wsrep_on, @@read_only, @@wsrep_sync_wait, @@innodb_autoinc_lock_mode, @@wsrep_node_name, @@init_file IS NULL",
+                        ),
+                        `1\t1\t1\t2\t${server}\t1`,
+                    );
+                    assert.deepEqual((await sql(id, GALERA_STATUS)).split("\n").sort(), [
+                        "wsrep_cluster_size\t1",
+                        "wsrep_cluster_status\tPrimary",
+                        "wsrep_local_state\t4",
+                        "wsrep_ready\tON",
+                    ]);
+                    const options = (await sql(id, "SELECT @@wsrep_provider_options")).split("; ");
+                    // Group traffic over TLS with the node's certificate, and the timeouts the failover relies on.
+                    for (const option of [
+                        "gmcast.listen_addr = ssl://0.0.0.0:4567",
+                        "socket.ssl = YES",
+                        "socket.ssl_cert = /etc/mysql/foobar/server-cert.pem",
+                        "socket.ssl_ca = /etc/foobar/db-ca.pem",
+                        "evs.suspect_timeout = PT3S",
+                        "evs.inactive_timeout = PT6S",
+                        "pc.recovery = true",
+                        "gcache.size = 256M",
+                    ]) {
+                        assert.ok(options.includes(option), `${node.name}: no ${option} in ${options.join("; ")}`);
+                    }
+                    // No init_file: the node's start script applies the bootstrap SQL once it is synced.
+                    assert.equal(await sql(id, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'foobar'"), "0");
+                    assert.equal((await dockerRun(["exec", id, "sh", "-c", "mariadb < /etc/mysql/foobar/bootstrap.sql"])).code, 0);
+                    assert.equal(await sql(id, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'foobar'"), "2");
+                    // keepalived runs the check as nobody, who logs in through the socket (unix_socket).
+                    const check = await dockerRun(["exec", "-u", "nobody", id, "foobar-galera-check"]);
+                    assert.equal(check.code, 0, check.stderr);
+                    for (const [state, readOnly] of [
+                        ["MASTER", "0"],
+                        ["BACKUP", "1"],
+                        ["FAULT", "1"],
+                    ]) {
+                        const role = await dockerRun(["exec", id, "foobar-galera-role", "INSTANCE", "database", state, "150"]);
+                        assert.equal(role.code, 0, role.stderr);
+                        assert.equal(await sql(id, "SELECT @@read_only"), readOnly, `${node.name} after ${state}`);
+                    }
+                } finally {
+                    await dockerRun(["rm", "-f", "-v", id]);
+                }
+            }
+        });
+
+        it("Debian's mysqld exporter reports on a real node the series the Galera rules read, with these values", async () => {
+            const id = await startedMariadb(nodes[0], ["--wsrep-new-cluster"]);
+            try {
+                // The exporter package of the exporter image is in the base image too: run it beside the
+                // server, over the socket as root (the rules read names and values, not the login).
+                await docker([
+                    "exec",
+                    "-d",
+                    "-e",
+                    "DATA_SOURCE_NAME=root@unix(/run/mysqld/mysqld.sock)/",
+                    id,
+                    "prometheus-mysqld-exporter",
+                    "--web.listen-address=127.0.0.1:9104",
+                ]);
+                const metrics = async () => {
+                    for (let i = 0; i < 40; i++) {
+                        const r = await dockerRun(["exec", id, "curl", "-fsS", "http://127.0.0.1:9104/metrics"]);
+                        if (r.code === 0)
+                            return r.stdout
+                                .split("\n")
+                                .filter((l) =>
+                                    /^mysql_(up|global_status_wsrep_(cluster_size|cluster_status|local_state|ready)|global_variables_read_only) /.test(
+                                        l,
+                                    ),
+                                );
+                        await sleep(250);
+                    }
+                    throw new Error("the exporter did not answer");
+                };
+                const expected = (readOnly: number) => [
+                    "mysql_global_status_wsrep_cluster_size 1",
+                    "mysql_global_status_wsrep_cluster_status 1",
+                    "mysql_global_status_wsrep_local_state 4",
+                    "mysql_global_status_wsrep_ready 1",
+                    `mysql_global_variables_read_only ${readOnly}`,
+                    "mysql_up 1",
+                ];
+                assert.deepEqual((await metrics()).sort(), expected(1));
+                assert.equal((await dockerRun(["exec", id, "foobar-galera-role", "INSTANCE", "database", "MASTER", "150"])).code, 0);
+                assert.deepEqual((await metrics()).sort(), expected(0));
+            } finally {
+                await dockerRun(["rm", "-f", "-v", id]);
+            }
+        });
+
+        it("promtool accepts prometheus.yml, every exporter's target labelled role node, and the Galera rules in place of replication's", async () => {
+            assert.ok(prometheus);
+            const config = prometheus.inputs.uploads.find((u: { file: string }) => u.file === "/etc/prometheus/prometheus.yml")
+                .content as string;
+            assert.deepEqual(config.match(/role: \w+/g), ["role: node", "role: node", "role: node"], "Galera nodes' targets are role node");
+            const r = await runWithUploads(prometheus.inputs, ["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], false);
+            assert.equal(r.code, 0, r.logs);
+            // 5 from HAProxy's view and 7 from the Galera nodes' exporters.
+            assert.match(r.logs, /SUCCESS: 12 rules found/);
+        });
+    });
+}

@@ -161,11 +161,15 @@ describe("live: automatic database failover (Galera, keepalived write address)",
             return up[writer.server] !== 1 && ro[newWriter.server] === 0 ? { up, ro } : undefined;
         });
         console.log(`      Prometheus: mysql_up ${JSON.stringify(followed.up)}, read_only ${JSON.stringify(followed.ro)}`);
-        const firing = await waitFor("a database alert to fire", 120_000, async () => {
+        const firing = await waitFor("the failover's alerts to fire", 120_000, async () => {
             const names = (await alerts(url))
-                .filter((a) => a.state === "firing" && /Database/.test(a.name))
+                .filter((a) => a.state === "firing" && /^FoobarDatabase(NodeDown|WriterMoved)$/.test(a.name))
                 .map((a) => `${a.name}{${a.labels.host ?? ""}}`);
-            return names.length > 0 ? names : undefined;
+            // The dead node, and the failover itself.
+            const both = [`FoobarDatabaseNodeDown{${writer.server}}`, "FoobarDatabaseWriterMoved{"].every((n) =>
+                names.some((m) => m.startsWith(n)),
+            );
+            return both ? names : undefined;
         });
         console.log(`      firing: ${firing.join(", ")}`);
 
