@@ -3,7 +3,8 @@
 // written here; the rules are the ones the stack ships.
 import * as yaml from "js-yaml";
 import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
-import { databaseAlertTests, galeraAlertTests } from "./databaseAlertCases";
+import { databaseAlertTests } from "./databaseAlertCases";
+import { galeraAlertTests } from "./galeraAlertCases";
 
 const web = (server: string) => ({ proxy: "web", server, state: "UP" });
 const series = (name: string, labels: Record<string, string>, values: string) => ({
