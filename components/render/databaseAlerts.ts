@@ -122,7 +122,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "The Galera node on {{ $labels.host }} does not answer",
-                description: `The others carry on while ${majority} of the ${nodes} nodes reach each other: writes go to the write address on one of them, and an app that read from this node reads from the writer meanwhile. The node rejoins by itself once it is back (a state transfer brings it up to date).`,
+                description: `The others carry on while ${majority} of ${nodes} reach each other; it rejoins by itself.`,
             },
         },
         {
@@ -132,8 +132,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "The Galera node on {{ $labels.host }} is outside the cluster's majority",
-                description:
-                    "It answers but reaches no majority of the nodes (wsrep_cluster_status non-Primary), so it refuses statements and cannot hold the write address; an app that reads from it reads from the writer instead. It rejoins once it reaches the others again. If no node is in a majority, FoobarDatabaseNoWriter fires too.",
+                description: "It refuses statements; it rejoins once it reaches the others.",
             },
         },
         {
@@ -144,8 +143,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "The Galera node on {{ $labels.host }} is not synced (wsrep_local_state {{ $value }})",
-                description:
-                    "It is in the majority but has not caught up with the cluster (1: joining, 3: joined; 4 is synced, 2 a donor), so it cannot hold the write address. A state transfer that lasts this long is stuck or slow: see the WSREP lines of the node's log.",
+                description: "A state transfer stuck or slow: see the WSREP lines of its log.",
             },
         },
         {
@@ -156,8 +154,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: `The Galera cluster has {{ $value }} of its ${nodes} nodes`,
-                description:
-                    "Every commit needs the majority of the nodes in the cluster: each one missing brings the cluster closer to having none, when no node takes writes. FoobarDatabaseNodeDown or FoobarDatabaseNodeOutsideMajority names the missing node.",
+                description: "Each missing node brings it closer to no majority.",
             },
         },
         {
@@ -169,8 +166,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "critical" },
             annotations: {
                 summary: "No Galera node takes writes",
-                description:
-                    "No node both answers as a ready member of the majority and has read_only off (the write address's holder): visits are not recorded and the site answers errors. Either the cluster has no majority (see FoobarDatabaseNodeDown and FoobarDatabaseNodeOutsideMajority), or no node holds the write address (see keepalived and foobar-galera-role in the nodes' logs), or Prometheus reaches no node's exporter.",
+                description: "Visits are not recorded: no majority, or no node holds the write address (README runbook).",
             },
         },
         {
@@ -180,8 +176,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "critical" },
             annotations: {
                 summary: "{{ $value }} Galera nodes take writes",
-                description:
-                    "More than one node has read_only off: the write address should be on one node only, and keepalived's notify turns read_only on everywhere else. Galera still certifies every commit, so no data diverges, but concurrent writes on two nodes abort each other (deadlock errors). Check SELECT @@read_only and keepalived's state on each node.",
+                description: "Writes on two nodes abort each other (README runbook).",
             },
         },
         {
@@ -191,7 +186,7 @@ function galeraRules(scrape: number, { nodes }: GaleraMonitoring): object[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "The database writer moved to {{ $labels.host }}",
-                description: `Another node took writes within the last ${WRITER_MOVED_MINUTES} minutes: the write address failed over (or was handed over). Find out why the previous writer lost it (FoobarDatabaseNodeDown, FoobarDatabaseNodeOutsideMajority, keepalived in its log). This alert resolves by itself ${WRITER_MOVED_MINUTES} minutes after the move.`,
+                description: `A failover: find why the old writer lost the address. Resolves in ${WRITER_MOVED_MINUTES} minutes.`,
             },
         },
     ];

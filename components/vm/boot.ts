@@ -12,7 +12,7 @@ import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
 import { APP_ROOT } from "./appBundle";
 import { BootFile, SecretFileOwner } from "./cloudInit";
 import { mariadbDataVolume } from "./dataVolume";
-import { galeraVmSteps, isGaleraNode } from "./galera";
+import { galeraNodeFiles, galeraVmSteps, isGaleraNode } from "./galera";
 
 export const APP_ENV_PATH = "/etc/foobar/app.env";
 export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
@@ -174,10 +174,12 @@ function stepsFor(service: VmService): BootSteps {
             const steps = galera
                 ? { packages: galera.packages, files: [...files, ...galera.files], before: [], commands: galera.commands }
                 : restarted("mariadb-server", "mariadb", files);
-            if (!service.dataDevices) return steps;
             // The data volume is in place before MariaDB restarts with its config (and its init file).
-            const volume = mariadbDataVolume(service.dataDevices);
-            return { ...steps, files: [...steps.files, ...volume.files], commands: [volume.command, ...steps.commands] };
+            const volume = service.dataDevices ? mariadbDataVolume(service.dataDevices) : undefined;
+            const placed = volume
+                ? { ...steps, files: [...steps.files, ...volume.files], commands: [volume.command, ...steps.commands] }
+                : steps;
+            return galera ? { ...placed, files: galeraNodeFiles(placed.files) } : placed;
         }
         case "prometheus":
             return restarted("prometheus", "prometheus", files);

@@ -42,6 +42,19 @@ export interface CloudConfigInput {
     readonly secretsHelper: string;
 }
 
+/**
+ * A file as user data carries it: without its comment lines (the first line, a shebang or a
+ * "Rendered by" header, stays). Its documentation stays in the repository, out of the 16 KiB EC2
+ * takes. Only for files where every line starting with "#" is a comment: shell and Python scripts
+ * without here-documents or multi-line strings, systemd units, my.cnf, keepalived.conf.
+ */
+export function withoutComments(text: string): string {
+    return text
+        .split("\n")
+        .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+        .join("\n");
+}
+
 export function placeholdersIn(text: string): string[] {
     return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]);
 }

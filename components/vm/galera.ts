@@ -1,13 +1,15 @@
 // A Galera node on a plain VM (database.failover automatic): the packages, the docker image's own
-// check and notify scripts (images/mariadb/galera/, read as they are), the VM's start script
-// (files/foobar-galera-start.sh, the twin of the image's start.sh) and the units that run them
-// in order at every boot: foobar-galera (the bootstrap decision, mariadb, the bootstrap SQL once
-// synced), then keepalived (the write address). Pure.
+// check and notify scripts (images/mariadb/galera/), the VM's start script (files/
+// foobar-galera-start.sh, the twin of the image's start.sh) and the units that run them in order
+// at every boot: foobar-galera (the bootstrap decision, mariadb, the bootstrap SQL once synced),
+// then keepalived (the write address). Its files ship without their comments (galeraNodeFiles). Pure.
 import * as fs from "fs";
 import * as path from "path";
 import { GALERA_CHECK_COMMAND, GALERA_ROLE_COMMAND } from "../render/galera";
+import { KEEPALIVED_CONFIG_PATH } from "../render/keepalived";
+import { MARIADB_CONFIG_PATH } from "../render/mariadb";
 import { lines } from "../render/text";
-import { BootFile } from "./cloudInit";
+import { BootFile, withoutComments } from "./cloudInit";
 
 export const GALERA_START_PATH = "/usr/local/sbin/foobar-galera-start";
 export const GALERA_ENV_PATH = "/etc/foobar/galera.env";
@@ -43,6 +45,7 @@ function envFile(env: ReadonlyArray<readonly [string, string]>): string {
     return lines("# Rendered by foobar-infra (components/vm/galera.ts).", ...wanted.map(([k, v]) => `${k}="${v}"`));
 }
 
+// No start timeout: a joiner may wait for its peers and then for a full state transfer.
 const START_UNIT = lines(
     "# Rendered by foobar-infra (components/vm/galera.ts).",
     "[Unit]",
@@ -54,16 +57,16 @@ const START_UNIT = lines(
     "Type=oneshot",
     "RemainAfterExit=yes",
     `ExecStart=${GALERA_START_PATH}`,
-    "# A joiner may wait for its peers and then for a full state transfer.",
     "TimeoutStartSec=infinity",
     "",
     "[Install]",
     "WantedBy=multi-user.target",
 );
 
+// keepalived (the write address) only once the node runs; at shutdown it stops first (a priority 0
+// advert: another node takes the address at once), before MariaDB.
 const KEEPALIVED_DROPIN = lines(
-    "# Rendered by foobar-infra (components/vm/galera.ts): the write address only once the node runs,",
-    "# and at shutdown it goes first (priority 0 advert: another node takes it at once), before MariaDB.",
+    "# Rendered by foobar-infra (components/vm/galera.ts).",
     "[Unit]",
     "After=mariadb.service foobar-galera.service",
     "Wants=foobar-galera.service",
@@ -101,4 +104,21 @@ export function galeraVmSteps(env: ReadonlyArray<readonly [string, string]>, hoo
             ["systemctl", "restart", "keepalived"],
         ],
     };
+}
+
+/** A node's files whose lines starting with "#" are comments, besides its scripts. */
+const COMMENTED_CONFIGS: readonly string[] = [MARIADB_CONFIG_PATH, KEEPALIVED_CONFIG_PATH];
+
+/**
+ * A Galera node's files as its user data carries them: its scripts (the executables) and its
+ * MariaDB and keepalived configs without their comment lines (each keeps its first line: the
+ * shebang, or the "Rendered by" header naming the source that documents it). Galera's scripts,
+ * keepalived and their settings on top of a database server's make its user data the largest:
+ * with comments it would leave less than 4 KiB of EC2's 16 KiB. The comments stay in the
+ * repository, and in the docker platform's copies of the same renders.
+ */
+export function galeraNodeFiles(files: readonly BootFile[]): BootFile[] {
+    return files.map((f) =>
+        f.permissions === "0755" || COMMENTED_CONFIGS.includes(f.path) ? { ...f, content: withoutComments(f.content) } : f,
+    );
 }

@@ -20,20 +20,20 @@ const nodeDown = (labels: Labels) =>
         "warning",
         labels,
         `The Galera node on ${labels.host} does not answer`,
-        "The others carry on while 2 of the 3 nodes reach each other: writes go to the write address on one of them, and an app that read from this node reads from the writer meanwhile. The node rejoins by itself once it is back (a state transfer brings it up to date).",
+        "The others carry on while 2 of 3 reach each other; it rejoins by itself.",
     );
 const writerMoved = (labels: Labels) =>
     alert(
         "warning",
         labels,
         `The database writer moved to ${labels.host}`,
-        "Another node took writes within the last 10 minutes: the write address failed over (or was handed over). Find out why the previous writer lost it (FoobarDatabaseNodeDown, FoobarDatabaseNodeOutsideMajority, keepalived in its log). This alert resolves by itself 10 minutes after the move.",
+        "A failover: find why the old writer lost the address. Resolves in 10 minutes.",
     );
 const noWriter = alert(
     "critical",
     {},
     "No Galera node takes writes",
-    "No node both answers as a ready member of the majority and has read_only off (the write address's holder): visits are not recorded and the site answers errors. Either the cluster has no majority (see FoobarDatabaseNodeDown and FoobarDatabaseNodeOutsideMajority), or no node holds the write address (see keepalived and foobar-galera-role in the nodes' logs), or Prometheus reaches no node's exporter.",
+    "Visits are not recorded: no majority, or no node holds the write address (README runbook).",
 );
 /** A node's read_only and wsrep_ready, as the exporter reports them (OFF 0, ON 1). */
 const writable = (labels: Labels, readOnly: string, ready: string) => [
@@ -83,7 +83,7 @@ export function galeraAlertTests(scrape: number): unknown[] {
                             "warning",
                             {},
                             "The Galera cluster has 2 of its 3 nodes",
-                            "Every commit needs the majority of the nodes in the cluster: each one missing brings the cluster closer to having none, when no node takes writes. FoobarDatabaseNodeDown or FoobarDatabaseNodeOutsideMajority names the missing node.",
+                            "Each missing node brings it closer to no majority.",
                         ),
                     ],
                 },
@@ -151,12 +151,7 @@ export function galeraAlertTests(scrape: number): unknown[] {
                     eval_time: s(5),
                     alertname: "FoobarDatabaseMultipleWriters",
                     exp_alerts: [
-                        alert(
-                            "critical",
-                            {},
-                            "2 Galera nodes take writes",
-                            "More than one node has read_only off: the write address should be on one node only, and keepalived's notify turns read_only on everywhere else. Galera still certifies every commit, so no data diverges, but concurrent writes on two nodes abort each other (deadlock errors). Check SELECT @@read_only and keepalived's state on each node.",
-                        ),
+                        alert("critical", {}, "2 Galera nodes take writes", "Writes on two nodes abort each other (README runbook)."),
                     ],
                 },
             ],
@@ -184,7 +179,7 @@ export function galeraAlertTests(scrape: number): unknown[] {
                             "warning",
                             n3,
                             "The Galera node on server-3 is outside the cluster's majority",
-                            "It answers but reaches no majority of the nodes (wsrep_cluster_status non-Primary), so it refuses statements and cannot hold the write address; an app that reads from it reads from the writer instead. It rejoins once it reaches the others again. If no node is in a majority, FoobarDatabaseNoWriter fires too.",
+                            "It refuses statements; it rejoins once it reaches the others.",
                         ),
                     ],
                 },
@@ -196,7 +191,7 @@ export function galeraAlertTests(scrape: number): unknown[] {
                             "warning",
                             n1,
                             "The Galera node on server-1 is not synced (wsrep_local_state 3)",
-                            "It is in the majority but has not caught up with the cluster (1: joining, 3: joined; 4 is synced, 2 a donor), so it cannot hold the write address. A state transfer that lasts this long is stuck or slow: see the WSREP lines of the node's log.",
+                            "A state transfer stuck or slow: see the WSREP lines of its log.",
                         ),
                     ],
                 },

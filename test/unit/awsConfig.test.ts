@@ -239,11 +239,14 @@ describe("validateArgs: aws", () => {
                     .map(([k, v]) => [k.slice("foobar:".length), v]),
             );
         const staging = validateArgs(foobar("staging"));
-        assert.deepEqual([staging.platform, staging.database], ["aws", { mode: "self-managed", replicas: 2, failover: "manual" }]);
+        assert.deepEqual([staging.platform, staging.database], ["aws", { mode: "self-managed", replicas: 2, failover: "automatic" }]);
         // The defaults but for the stack file's own VPC range.
         assert.deepEqual(staging.aws, { ...DEFAULT_AWS_RESOLVED, vpcCidr: "10.20.0.0/16" });
         const prod = validateArgs(foobar("prod"));
-        assert.deepEqual([prod.platform, prod.database, prod.lb.algorithm], ["aws", { mode: "managed", replicas: 1, failover: "manual" }, "leastconn"]);
+        assert.deepEqual(
+            [prod.platform, prod.database, prod.lb.algorithm],
+            ["aws", { mode: "managed", replicas: 1, failover: "manual" }, "leastconn"],
+        );
         assert.deepEqual(prod.aws, {
             vpcCidr: "10.30.0.0/16",
             existingVpc: undefined,
@@ -269,7 +272,11 @@ describe("validateArgs: aws", () => {
     });
 
     it("accepts a managed database on aws: 1 replica by default, up to 5 whatever the web servers", () => {
-        assert.deepEqual(validateArgs({ platform: "aws", database: { mode: "managed" } }).database, { mode: "managed", replicas: 1, failover: "manual" });
+        assert.deepEqual(validateArgs({ platform: "aws", database: { mode: "managed" } }).database, {
+            mode: "managed",
+            replicas: 1,
+            failover: "manual",
+        });
         assert.deepEqual(validateArgs({ platform: "aws", webServers: 1, database: { mode: "managed", replicas: 5 } }).database, {
             mode: "managed",
             replicas: 5,

@@ -1,23 +1,25 @@
-// database.failover automatic on EC2 (self-managed): the Galera nodes' write address is an overlay
-// address routed by the stack's route table (writeAddress.ts, writeRoutes.ts). Under mocks: the
-// route and what it ignores, source/destination checks, the nodes' IAM, the exact firewall rules of
-// the cluster, the user data of a node, the certificates; and that prod (RDS) has none of it.
+// database.failover automatic on EC2 (self-managed), as the staging stack file sets it: the Galera
+// nodes' write address is an overlay address routed by the stack's route table (writeAddress.ts,
+// writeRoutes.ts). Under mocks: the route and what it ignores, source/destination checks, the nodes'
+// IAM, the exact firewall rules of the cluster, the user data of a node, the certificates; and that
+// prod (RDS) has none of it.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { StackRun, TYPES, byType, findResource, loadStackConfig, unwrap } from "../helpers/pulumiMocks";
-import { AWS_TYPES, instance, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
+import { AWS_TYPES, instance, runStack, sgRules, uncommented, userData, writtenFile } from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
 import { errorOf, one } from "./configErrors";
 
 const P = "foobar-staging";
-const ROUTE = "aws:ec2/route:Route";
+const ROUTE = AWS_TYPES.route;
 const OVERLAY = "100.127.255.254";
 const NODES = ["server-1", "server-2", "server-3"];
 const ROOT = path.join(__dirname, "..", "..");
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), "utf8");
 
-const automatic = () => runStack("staging", { "foobar:database": { mode: "self-managed", failover: "automatic" } });
+/** The staging stack file: database { mode: self-managed, failover: automatic }. */
+const automatic = () => runStack("staging");
 const policyOf = (run: StackRun<Outputs>, name: string) =>
     JSON.parse(findResource(run.resources, AWS_TYPES.rolePolicy, name).inputs.policy as string) as unknown;
 
@@ -96,14 +98,19 @@ describe("aws: automatic database failover (Galera, an overlay write address)", 
             for (const pkg of ["galera-4", "mariadb-backup", "keepalived", "socat", "resource-agents", "awscli", "curl"]) {
                 assert.ok(config.packages.includes(pkg), `${server} installs ${pkg}`);
             }
-            assert.equal(writtenFile(config, "/usr/local/bin/foobar-galera-check"), read("images/mariadb/galera/check.sh"));
-            assert.equal(writtenFile(config, "/usr/local/bin/foobar-galera-role"), read("images/mariadb/galera/role.sh"));
-            assert.equal(writtenFile(config, "/usr/local/sbin/foobar-galera-start"), read("components/vm/files/foobar-galera-start.sh"));
-            assert.equal(
-                writtenFile(config, "/etc/foobar/galera-role.d/50-aws-write-route"),
-                read("components/platforms/aws/files/foobar-aws-write-route.sh"),
-            );
-            assert.equal(writtenFile(config, "/usr/local/sbin/foobar-aws"), read("components/platforms/aws/files/foobar-aws.sh"));
+            // The scripts as in the repository (the docker image's own check and notify scripts), without
+            // their comment lines: user data is limited to 16 KiB (awsArtifacts.test.ts, the headroom).
+            for (const [file, source] of [
+                ["/usr/local/bin/foobar-galera-check", "images/mariadb/galera/check.sh"],
+                ["/usr/local/bin/foobar-galera-role", "images/mariadb/galera/role.sh"],
+                ["/usr/local/sbin/foobar-galera-start", "components/vm/files/foobar-galera-start.sh"],
+                ["/etc/foobar/galera-role.d/50-aws-write-route", "components/platforms/aws/files/foobar-aws-write-route.sh"],
+                ["/usr/local/sbin/foobar-aws", "components/platforms/aws/files/foobar-aws.sh"],
+            ]) {
+                const shipped = writtenFile(config, file);
+                assert.equal(shipped, uncommented(read(source)), file);
+                assert.ok(shipped.startsWith("#!/bin/") && shipped.length < read(source).length, file);
+            }
             for (const exe of ["/usr/local/bin/foobar-galera-check", "/etc/foobar/galera-role.d/50-aws-write-route"]) {
                 assert.equal(config.write_files.find((f) => f.path === exe)?.permissions, "0755", exe);
             }

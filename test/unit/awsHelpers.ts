@@ -1,11 +1,20 @@
 // Shared by the aws stack tests: runs defineStack under mocks on the staging or prod stack file,
-// names the AWS resource types, decodes user data and resolves security group rules.
+// names the AWS resource types, decodes user data, resolves security group rules and renders a
+// stack file's services the way the aws platform wires them.
 import assert from "node:assert/strict";
 import { gunzipSync } from "zlib";
 import * as yaml from "js-yaml";
+import { validateArgs } from "../../components/foobarSchema";
+import { planAws } from "../../components/platforms/aws/plan";
+import { placeholderLookup } from "../../components/platforms/aws/secrets";
+import { awsView } from "../../components/platforms/aws/view";
+import { renderEnvFile } from "../../components/render/app";
+import { renderService } from "../../components/services";
 import { defineStack } from "../../components/stack";
+import { buildTopology } from "../../components/topology";
 import { RecordedResource, StackRun, TYPES, byType, findResource, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
 import { Outputs, countByType, withPlainStackTraces } from "./stackHelpers";
+import { byKey } from "./topologyHelpers";
 
 export const AWS_TYPES = {
     vpc: "aws:ec2/vpc:Vpc",
@@ -48,6 +57,7 @@ export const AWS_TYPES = {
     targetGroup: "aws:lb/targetGroup:TargetGroup",
     targetGroupAttachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
     listener: "aws:lb/listener:Listener",
+    route: "aws:ec2/route:Route",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";
@@ -67,9 +77,20 @@ export function runStack(file: "staging" | "prod", overrides: Record<string, unk
     return run;
 }
 
-/** The stack file's `foobar:aws` object with some keys replaced: the override of the whole key. */
+/** The stack file's self-managed database with failover manual: GTID replication from the primary, no Galera. */
+export function manualFailover(file: "staging" | "prod"): Record<string, unknown> {
+    return { "foobar:database": { ...(loadStackConfig(file)["foobar:database"] as object), failover: "manual" } };
+}
+
+/**
+ * The stack file's `foobar:aws` object with some keys replaced: the override of the whole key. With
+ * `existingVpc`, a stack file with automatic failover also gets failover manual (manualFailover):
+ * the write address needs the route tables of a VPC of the stack's own (refused otherwise, by design).
+ */
 export function awsConfig(file: "staging" | "prod", changes: Record<string, unknown>): Record<string, unknown> {
-    return { "foobar:aws": { ...(loadStackConfig(file)["foobar:aws"] as object), ...changes } };
+    const database = loadStackConfig(file)["foobar:database"] as { failover?: string };
+    const manual = changes.existingVpc !== undefined && database.failover === "automatic";
+    return { "foobar:aws": { ...(loadStackConfig(file)["foobar:aws"] as object), ...changes }, ...(manual ? manualFailover(file) : {}) };
 }
 
 /**
@@ -165,6 +186,24 @@ export const withNlb = (counts: Record<string, number>): Record<string, number> 
     );
 };
 
+/**
+ * A Galera cluster of `nodes` instead of GTID replication (database.failover automatic): no
+ * replication password (nor its parameter); between the nodes Galera's three ports and VRRP, in and
+ * out, instead of replication's 3306; the app's way out to the write address; each node's role
+ * policy that moves the write address's route, and the route (one route table).
+ */
+export const withGalera = (counts: Record<string, number>, nodes: number): Record<string, number> => ({
+    ...counts,
+    password: (counts.password ?? 0) - 1,
+    parameter: (counts.parameter ?? 0) - 1,
+    // 4444, 4567, 4568 and VRRP in; no 3306 from the other database servers.
+    ingress: (counts.ingress ?? 0) + 3,
+    // The same four out, and 3306 to the write address; no 3306 to the primary.
+    egress: (counts.egress ?? 0) + 4,
+    rolePolicy: (counts.rolePolicy ?? 0) + nodes,
+    route: 1,
+});
+
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
 export const withRdsExtras = (counts: Record<string, number>): Record<string, number> => ({
     ...counts,
@@ -214,6 +253,49 @@ export function writtenFile(config: CloudConfig, path: string): string {
     const found = config.write_files.find((f) => f.path === path);
     assert.ok(found, `${config.hostname} writes no ${path}; has ${config.write_files.map((f) => f.path).join(", ")}`);
     return found.content;
+}
+
+/**
+ * A file as user data carries it when it ships without its comment lines: every line but the first
+ * (a shebang, or a "Rendered by" header) that starts with "#" goes.
+ */
+export const uncommented = (text: string): string =>
+    text
+        .split("\n")
+        .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+        .join("\n");
+
+export const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;
+
+/**
+ * The production wiring for a stack file (with some keys replaced, as runStack takes them): a
+ * service's file, or its env file, as the aws view renders it.
+ */
+export function wiring(stack: "staging" | "prod", databaseHosts: readonly string[] = [], overrides: Record<string, unknown> = {}) {
+    const raw = Object.entries({ ...loadStackConfig(stack), ...overrides }).filter(([k]) => k.startsWith("foobar:"));
+    const topology = buildTopology(validateArgs(Object.fromEntries(raw.map(([k, v]) => [k.slice("foobar:".length), v]))));
+    const context = { topology, view: awsView(topology, planAws(topology), databaseHosts) };
+    // The mocks' certificates (fake PEMs named after their resources): the site's, the database CA, each server's.
+    const fake = (resource: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-${resource}\n-----END CERTIFICATE-----\n`;
+    const selfManaged = topology.args.database.mode === "self-managed";
+    const secret = (key: string) =>
+        placeholderLookup(
+            {
+                certificatePem: sitePem(stack),
+                databaseCaPem: selfManaged ? fake("db-ca") : undefined,
+                databaseCertPem: selfManaged ? fake(`${key}-tls-cert`) : undefined,
+            },
+            key,
+        );
+    const render = (key: string) => renderService(context, byKey(topology, key));
+    return {
+        file(key: string, file: string): string {
+            const found = render(key).files.find((f) => f.path === file);
+            assert.ok(found, `${key} renders no ${file}`);
+            return "content" in found ? found.content : found.withSecrets(secret(key));
+        },
+        env: (key: string) => renderEnvFile(render(key).env ?? []),
+    };
 }
 
 export interface SecretsManifest {

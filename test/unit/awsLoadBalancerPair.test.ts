@@ -48,17 +48,25 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             ["server-3", "public-a", "10.20.0.10", true, ["host", "lb", "db"], "lb-db"],
             ["server-4", "public-b", "10.20.1.10", true, ["host", "lb"], "lb"],
         ],
+        // The Galera cluster's between the database nodes, and the app's way out to the write address (awsGalera.test.ts).
         rules: [
-            "egress db 3306 sg:db",
+            "egress db 4444 sg:db",
+            "egress db 4567 sg:db",
+            "egress db 4568 sg:db",
+            "egress db vrrp sg:db",
             "egress host 443 0.0.0.0/0",
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
             "egress lb 8404 sg:lb",
             "egress lb 9104 sg:db",
+            "egress web 3306 100.127.255.254/32",
             "egress web 3306 sg:db",
-            "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
+            "ingress db 4444 sg:db",
+            "ingress db 4567 sg:db",
+            "ingress db 4568 sg:db",
             "ingress db 9104 sg:lb",
+            "ingress db vrrp sg:db",
             "ingress lb 443 10.20.0.0/24",
             "ingress lb 443 10.20.1.0/24",
             "ingress lb 80 10.20.0.0/24",
@@ -299,11 +307,13 @@ for (const stack of STACKS) {
 
         it("takes 80, 443 and 8405 from the NLB's subnets only; nothing else changes", () => {
             assert.deepEqual(sgRules(run, P), expected.rules);
-            // Nothing from anywhere: every rule from an address range is the NLB's (or the hosts' way out).
+            // Nothing from anywhere: every rule from an address range is the NLB's (or the hosts' way out,
+            // or on staging the apps' to the Galera cluster's write address).
             const [a, b] = expected.cidrs;
             assert.deepEqual(
                 sgRules(run, P).filter((r) => !r.includes(" sg:") && !r.startsWith("egress host ")),
                 [
+                    ...(stack === "staging" ? ["egress web 3306 100.127.255.254/32"] : []),
                     `ingress lb 443 ${a}`,
                     `ingress lb 443 ${b}`,
                     `ingress lb 80 ${a}`,
@@ -317,7 +327,7 @@ for (const stack of STACKS) {
         it("has exactly the resources of lb.count 1, but the front: an NLB instead of an association, a second load balancer, the pair's readiness gates and rules", async () => {
             const single = await runStack(stack, singleLb(stack));
             const before = countAws(single.resources);
-            const rules = { staging: { ingress: 11, egress: 7 }, prod: { ingress: 10, egress: 6 } }[stack];
+            const rules = { staging: { ingress: 14, egress: 11 }, prod: { ingress: 10, egress: 6 } }[stack];
             assert.deepEqual(
                 countAws(run.resources),
                 withNlb({

@@ -1,6 +1,7 @@
-// defineStack on the staging stack file (aws, self-managed MariaDB) with lb.count 1 (one load
-// balancer and its Elastic IP, as before lb.count), under mocks: every resource, address, firewall
-// rule, secret and output. The file itself sets lb.count 2: awsLoadBalancerPair.test.ts.
+// defineStack on the staging stack file (aws, self-managed MariaDB as a Galera cluster: failover
+// automatic, awsGalera.test.ts) with lb.count 1 (one load balancer and its Elastic IP, as before
+// lb.count), under mocks: every resource, address, firewall rule, secret and output. The file itself
+// sets lb.count 2: awsLoadBalancerPair.test.ts.
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { DEBIAN_AMI_QUERY, MOCK_AMI_ID, StackRun, TYPES, byType, findResource, unwrap } from "../helpers/pulumiMocks";
@@ -24,10 +25,12 @@ import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
 const P = "foobar-staging";
 /** The elastic IP the mocks give the load balancer. */
 const LB_IP = "203.0.113.10";
+/** The Galera cluster's write address (writeAddress.ts). */
+const WRITE_IP = "100.127.255.254";
+/** No replication password: Galera's nodes need none (state transfers log in through the socket). */
 const KEYS = [
     "db-app-password",
     "db-monitor-password",
-    "db-replication-password",
     "db-tls-key-server-1-mariadb-replica",
     "db-tls-key-server-2-mariadb-replica",
     "db-tls-key-server-3-mariadb-primary",
@@ -45,12 +48,11 @@ const INSTANCES: ReadonlyArray<[string, string, string, boolean, string, string[
 
 /** Secrets each instance's files hold, so its role may read exactly these. */
 const SECRETS_OF: Record<string, string[]> = {
-    "server-1": ["db-app-password", "db-monitor-password", "db-replication-password", "db-tls-key-server-1-mariadb-replica"],
-    "server-2": ["db-app-password", "db-monitor-password", "db-replication-password", "db-tls-key-server-2-mariadb-replica"],
+    "server-1": ["db-app-password", "db-monitor-password", "db-tls-key-server-1-mariadb-replica"],
+    "server-2": ["db-app-password", "db-monitor-password", "db-tls-key-server-2-mariadb-replica"],
     "server-3": [
         "db-app-password",
         "db-monitor-password",
-        "db-replication-password",
         "db-tls-key-server-3-mariadb-primary",
         "prometheus-password",
         "prometheus-password-hash",
@@ -63,17 +65,18 @@ const RULES = [
     "ingress lb 443 0.0.0.0/0",
     "ingress web 80 sg:lb",
     "ingress db 3306 sg:web",
-    "ingress db 3306 sg:db",
     "ingress db 9104 sg:lb",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
     "egress web 3306 sg:db",
-    "egress db 3306 sg:db",
     "egress lb 9104 sg:db",
+    // The Galera cluster: its ports and VRRP between the nodes, the apps' writes to the write address.
+    ...["4444", "4567", "4568", "vrrp"].flatMap((port) => [`ingress db ${port} sg:db`, `egress db ${port} sg:db`]),
+    `egress web 3306 ${WRITE_IP}/32`,
 ];
 
-describe("defineStack: the staging stack (aws, self-managed database) with lb.count 1", () => {
+describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1", () => {
     let run: StackRun<Outputs>;
     before(async () => {
         run = await runStack("staging", singleLb("staging"));
@@ -136,12 +139,14 @@ describe("defineStack: the staging stack (aws, self-managed database) with lb.co
                     .filter((a) => a.inputs.role === `${P}-${server}-id`)
                     .map((a) => a.name)
                     .sort(),
-                // Web servers may also read the app bundle's object and write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts).
+                // Web servers may also read the app bundle's object and write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts);
+                // each Galera node may move the write address's route (awsGalera.test.ts).
                 [
                     ...(role === "web" ? [`${P}-${server}-artifact`] : []),
                     `${P}-${server}-parameters`,
                     ...(role === "web" ? [`${P}-${server}-readiness`] : []),
                     `${P}-${server}-session-manager`,
+                    `${P}-${server}-write-route`,
                 ],
             );
             assert.equal(i.inputs.userDataReplaceOnChange, true);
@@ -191,7 +196,6 @@ describe("defineStack: the staging stack (aws, self-managed database) with lb.co
         const { passwords, keys } = generatedSecrets(run);
         const values: Record<string, string> = {
             "db-app-password": passwords[`${P}-db-app-password`],
-            "db-replication-password": passwords[`${P}-db-replication-password`],
             "db-monitor-password": passwords[`${P}-db-monitor-password`],
             "prometheus-password": passwords[`${P}-prometheus-password`],
             "prometheus-password-hash": findResource(run.resources, TYPES.password, `${P}-prometheus-password`).state.bcryptHash,
@@ -248,8 +252,8 @@ describe("defineStack: the staging stack (aws, self-managed database) with lb.co
             ...Object.values(passwords),
             ...keys.flatMap((k) => k.split("\n").filter((l) => l !== "" && !l.startsWith("-----"))),
         ];
-        // Four passwords (app, replication, monitor, Prometheus's operator), the site's two keys and the database's four.
-        assert.equal(secretLines.length, 10);
+        // Three passwords (app, monitor, Prometheus's operator), the site's two keys and the database's four.
+        assert.equal(secretLines.length, 9);
         for (const i of instances(run)) {
             const { text, gzipBytes, config } = userData(i);
             for (const s of secretLines) assert.ok(!text.includes(s), `${i.name}'s user data holds a secret`);
@@ -282,12 +286,12 @@ describe("defineStack: the staging stack (aws, self-managed database) with lb.co
         const o = await unwrap(run.outputs);
         assert.equal(o.url, "https://www.foobar.com/");
         assert.equal(o.loadBalancerAddress, `${LB_IP}:443`);
-        assert.equal(o.databaseWriterEndpoint, "10.20.0.10:3306");
+        // Writes go to the write address, wherever keepalived put it.
+        assert.equal(o.databaseWriterEndpoint, `${WRITE_IP}:3306`);
         assert.deepEqual(o.databaseReaderEndpoints, ["10.20.0.11:3306", "10.20.1.12:3306"]);
         assert.deepEqual(o.ssmParameterNames, [
             "/foobar/staging/db-app-password",
             "/foobar/staging/tls-private-key",
-            "/foobar/staging/db-replication-password",
             "/foobar/staging/db-monitor-password",
             "/foobar/staging/prometheus-password",
             "/foobar/staging/prometheus-password-hash",

@@ -1,5 +1,7 @@
 // defineStack on variants of the staging and prod stack files: sizes and existing VPCs with
 // lb.count 1 (the pair's: awsLoadBalancerPair.test.ts), a fixed AMI, SSH from an admin range.
+// Staging's database is a Galera cluster (failover automatic: awsGalera.test.ts) wherever it may
+// be: with 2 web servers or more, in a VPC of its own.
 import assert from "node:assert/strict";
 import { byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
@@ -10,6 +12,7 @@ import {
     countAws,
     instance,
     instances,
+    manualFailover,
     runStack,
     sgRules,
     singleLb,
@@ -17,6 +20,7 @@ import {
     withDataVolumes,
     withDatabaseTls,
     withFlowLogs,
+    withGalera,
     withRdsExtras,
     withArtifacts,
     withReadiness,
@@ -24,7 +28,9 @@ import {
 } from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
+/** Staging with GTID replication (failover manual); STAGING_GALERA: the stack file's own, a node per database server. */
 const STAGING = (webServers: number) => withArtifacts(STAGING_BASE(webServers), webServers);
+const STAGING_GALERA = (webServers: number) => withGalera(STAGING(webServers), webServers + 1);
 const STAGING_BASE = (webServers: number) =>
     withDataVolumes(
         withReadiness(
@@ -86,10 +92,23 @@ const PROD_BASE = (webServers: number) =>
         webServers,
     );
 
-const SIZES: ReadonlyArray<{ file: "staging" | "prod"; webServers: number; counts: Record<string, number>; addresses: string[] }> = [
-    { file: "staging", webServers: 1, counts: STAGING(1), addresses: ["10.20.0.11", "10.20.0.10"] },
-    { file: "staging", webServers: 2, counts: STAGING(2), addresses: ["10.20.0.11", "10.20.1.12", "10.20.0.10"] },
-    { file: "staging", webServers: 3, counts: STAGING(3), addresses: ["10.20.0.11", "10.20.1.12", "10.20.0.13", "10.20.0.10"] },
+const SIZES: ReadonlyArray<{
+    file: "staging" | "prod";
+    webServers: number;
+    overrides?: Record<string, unknown>;
+    counts: Record<string, number>;
+    addresses: string[];
+}> = [
+    // Two database servers make no quorum: failover manual (automatic is refused: galeraTopology.test.ts).
+    {
+        file: "staging",
+        webServers: 1,
+        overrides: manualFailover("staging"),
+        counts: STAGING(1),
+        addresses: ["10.20.0.11", "10.20.0.10"],
+    },
+    { file: "staging", webServers: 2, counts: STAGING_GALERA(2), addresses: ["10.20.0.11", "10.20.1.12", "10.20.0.10"] },
+    { file: "staging", webServers: 3, counts: STAGING_GALERA(3), addresses: ["10.20.0.11", "10.20.1.12", "10.20.0.13", "10.20.0.10"] },
     { file: "prod", webServers: 1, counts: PROD(1), addresses: ["10.30.2.11", "10.30.0.10"] },
     { file: "prod", webServers: 2, counts: PROD(2), addresses: ["10.30.2.11", "10.30.3.12", "10.30.0.10"] },
     { file: "prod", webServers: 3, counts: PROD(3), addresses: ["10.30.2.11", "10.30.3.12", "10.30.2.13", "10.30.0.10"] },
@@ -98,7 +117,11 @@ const SIZES: ReadonlyArray<{ file: "staging" | "prod"; webServers: number; count
 describe("defineStack: aws sizes, lb.count 1", () => {
     for (const s of SIZES) {
         it(`${s.file} with ${s.webServers} web server(s): resources, addresses, HAProxy's backend servers`, async () => {
-            const overrides = { ...singleLb(s.file), ...(s.webServers === 2 ? {} : { "foobar:webServers": s.webServers }) };
+            const overrides = {
+                ...singleLb(s.file),
+                ...(s.webServers === 2 ? {} : { "foobar:webServers": s.webServers }),
+                ...s.overrides,
+            };
             const run = await runStack(s.file, overrides);
             assert.deepEqual(countAws(run.resources), s.counts);
             assert.deepEqual(
@@ -140,8 +163,8 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        // The staging stack's 18 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
-        assert.equal(rules.length, 19);
+        // The staging stack's 25 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
+        assert.equal(rules.length, 26);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             [],
@@ -163,12 +186,14 @@ describe("defineStack: aws variants", () => {
         AWS_TYPES.internetGateway,
         AWS_TYPES.routeTable,
         AWS_TYPES.routeTableAssociation,
+        AWS_TYPES.route,
         AWS_TYPES.natGateway,
         AWS_TYPES.defaultSecurityGroup,
     ];
 
     it("an existing VPC (lb.count 1): no VPC, subnet, gateway or route resources; groups in that VPC; instances in its subnets", async () => {
         const vpcId = "vpc-0123456789abcdef0";
+        // With failover manual, as awsConfig sets it with existingVpc: the write address needs a VPC of the stack's own.
         const run = await runStack("staging", {
             ...awsConfig("staging", { existingVpc: { vpcId, publicSubnets: PUBLIC } }),
             ...singleLb("staging"),

@@ -1,30 +1,35 @@
 // What each EC2 instance boots with, on staging and prod (each with a pair of load balancers behind
 // the NLB, lb.count 2): the files in its user data are exactly what the production wiring
-// (renderService with the aws view) renders, with secrets as placeholders; targeted asserts pin the
-// addresses and values that wiring must produce.
+// (renderService with the aws view) renders, with secrets as placeholders (a Galera node's configs
+// and scripts without their comment lines); targeted asserts pin the addresses and values that
+// wiring must produce. Staging's database is a Galera cluster (failover automatic); with GTID
+// replication instead (failover manual): awsUserDataManual.test.ts.
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { validateArgs } from "../../components/foobarSchema";
-import { planAws } from "../../components/platforms/aws/plan";
-import { placeholderLookup } from "../../components/platforms/aws/secrets";
-import { awsView } from "../../components/platforms/aws/view";
-import { renderEnvFile } from "../../components/render/app";
 import { renderPrimaryBootstrap } from "../../components/render/mariadb";
-import { renderService } from "../../components/services";
-import { buildTopology } from "../../components/topology";
 import { secretPlaceholder } from "../../components/vm/cloudInit";
-import { StackRun, findResource, loadStackConfig, unwrap } from "../helpers/pulumiMocks";
-import { AWS_TYPES, CloudConfig, instance, manifestOf, runStack, sgRules, userData, writtenFile } from "./awsHelpers";
+import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
+import {
+    AWS_TYPES,
+    CloudConfig,
+    instance,
+    manifestOf,
+    runStack,
+    sgRules,
+    sitePem,
+    uncommented,
+    userData,
+    wiring,
+    writtenFile,
+} from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
-import { byKey } from "./topologyHelpers";
 import { PROMETHEUS_CONFIG_PATH, PROMETHEUS_DEFAULTS_PATH, PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../../components/render/prometheusAuth";
 
 const REPO = path.join(__dirname, "..", "..");
 const APP_PW = secretPlaceholder("db-app-password");
-const REPL_PW = secretPlaceholder("db-replication-password");
 const MONITOR_PW = secretPlaceholder("db-monitor-password");
 const EXPORTER_CNF = "/etc/foobar/mysqld-exporter.cnf";
 const EXPORTER_DEFAULTS = "/etc/default/prometheus-mysqld-exporter";
@@ -67,6 +72,30 @@ const WEB_COMMANDS = [
     ["rm", "-f", "/etc/nginx/sites-enabled/default"],
     ["systemctl", "restart", "nginx"],
 ];
+/** The Galera cluster's write address (components/platforms/aws/writeAddress.ts): the apps write there. */
+const WRITE_IP = "100.127.255.254";
+/** A Galera node's route hook's settings, the aws CLI's profile and its wrapper: first in its boot (writeAddress.ts). */
+const WRITE_ROUTE_FILES = ["/etc/foobar/aws-write-route.env", "/etc/foobar/aws-write-route.cfg", "/usr/local/sbin/foobar-aws"];
+const KEEPALIVED_CONF = "/etc/keepalived/keepalived.conf";
+/** A Galera node's own, after MariaDB's (components/vm/galera.ts): keepalived's config, the start script's environment, the scripts, the units, the route hook. */
+const GALERA_FILES = [
+    KEEPALIVED_CONF,
+    "/etc/foobar/galera.env",
+    "/usr/local/bin/foobar-galera-check",
+    "/usr/local/bin/foobar-galera-role",
+    "/usr/local/sbin/foobar-galera-start",
+    "/etc/systemd/system/foobar-galera.service",
+    "/etc/systemd/system/keepalived.service.d/foobar-galera.conf",
+    "/etc/foobar/galera-role.d/50-aws-write-route",
+];
+/** Once the data volume is in place: the node starts (foobar-galera decides how), then keepalived; never Debian's unit alone. */
+const GALERA_COMMANDS = [
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "disable", "mariadb"],
+    ["systemctl", "enable", "--now", "foobar-galera"],
+    ["systemctl", "enable", "keepalived"],
+    ["systemctl", "restart", "keepalived"],
+];
 /** The data volume's script and MariaDB's drop-in (components/vm/dataVolume.ts), after MariaDB's own files. */
 const VOLUME_FILES = ["/usr/local/sbin/foobar-data-volume", "/etc/systemd/system/mariadb.service.d/foobar-data-volume.conf"];
 /** The data volume goes in place before MariaDB restarts: found by its EBS volume id (the mocks' id), or the attachment's device. */
@@ -91,35 +120,6 @@ const HAPROXY_RESTART = [
     ["systemctl", "restart", "haproxy"],
 ];
 
-const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;
-
-/** The production wiring for a stack file: a service's file, or its env file, as the aws view renders it. */
-function wiring(stack: "staging" | "prod", databaseHosts: readonly string[] = []) {
-    const raw = Object.entries(loadStackConfig(stack)).filter(([k]) => k.startsWith("foobar:"));
-    const topology = buildTopology(validateArgs(Object.fromEntries(raw.map(([k, v]) => [k.slice("foobar:".length), v]))));
-    const context = { topology, view: awsView(topology, planAws(topology), databaseHosts) };
-    // The mocks' certificates (fake PEMs named after their resources): the site's, the database CA, each server's.
-    const fake = (resource: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-${resource}\n-----END CERTIFICATE-----\n`;
-    const selfManaged = topology.args.database.mode === "self-managed";
-    const secret = (key: string) =>
-        placeholderLookup(
-            {
-                certificatePem: sitePem(stack),
-                databaseCaPem: selfManaged ? fake("db-ca") : undefined,
-                databaseCertPem: selfManaged ? fake(`${key}-tls-cert`) : undefined,
-            },
-            key,
-        );
-    const render = (key: string) => renderService(context, byKey(topology, key));
-    return {
-        file(key: string, file: string): string {
-            const found = render(key).files.find((f) => f.path === file);
-            assert.ok(found, `${key} renders no ${file}`);
-            return "content" in found ? found.content : found.withSecrets(secret(key));
-        },
-        env: (key: string) => renderEnvFile(render(key).env ?? []),
-    };
-}
 const lines = (text: string, prefix: string) => text.split("\n").filter((l) => l.startsWith(prefix));
 
 function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudConfig {
@@ -135,6 +135,11 @@ const PROMETHEUS_OWNERS = [
 ];
 const PROMETHEUS_SECRET_FILES = [PROMETHEUS_WEB_CONFIG_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_NETRC_PATH];
 const staging = wiring("staging");
+const DATABASES = [
+    ["server-3", "server-3-mariadb-primary", "10.20.0.10"],
+    ["server-1", "server-1-mariadb-replica", "10.20.0.11"],
+    ["server-2", "server-2-mariadb-replica", "10.20.1.12"],
+] as const;
 
 describe("aws user data: staging", () => {
     let run: StackRun<Outputs>;
@@ -154,23 +159,41 @@ describe("aws user data: staging", () => {
         ] as const) {
             assert.equal(c.hostname, name);
             assert.deepEqual(c.packages, [
-                // The health checks of nginx and the exporter, before the readiness write.
+                // The route hook's aws CLI; curl: the health checks of nginx and the exporter, before the readiness write.
+                "awscli",
                 "curl",
+                // Galera's provider, its state transfers (mariabackup streamed with socat), keepalived.
+                "galera-4",
+                "keepalived",
+                "mariadb-backup",
                 "mariadb-server",
                 "nginx-light",
                 "node-mysql",
                 "nodejs",
                 "prometheus-mysqld-exporter",
                 "python3-botocore",
+                // aws-vpc-move-ip: the write address's route.
+                "resource-agents",
+                "socat",
             ]);
             assert.deepEqual(
                 c.write_files.map((f) => f.path),
-                [HELPER, MANIFEST, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...WEB_FILES, READY],
+                [
+                    HELPER,
+                    MANIFEST,
+                    ...WRITE_ROUTE_FILES,
+                    ...MARIADB_FILES,
+                    ...GALERA_FILES,
+                    ...VOLUME_FILES,
+                    ...EXPORTER_FILES,
+                    ...WEB_FILES,
+                    READY,
+                ],
             );
             assert.deepEqual(c.runcmd, [
                 ...APP_RUNCMD,
                 volumeCommand("staging", name),
-                ["systemctl", "restart", "mariadb"],
+                ...GALERA_COMMANDS,
                 EXPORTER_RESTART,
                 ...WEB_COMMANDS,
                 READY_RUNCMD,
@@ -178,14 +201,19 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("server-3: HAProxy, the primary, its exporter and Prometheus; it says when it serves (the pair's readiness gate)", () => {
+    it("server-3: HAProxy, the cluster's bootstrap node (the primary), its exporter and Prometheus; it says when it serves (the pair's readiness gate)", () => {
         assert.deepEqual(s3.packages, [
+            "awscli",
             "curl",
+            "galera-4",
             "haproxy",
+            "keepalived",
+            "mariadb-backup",
             "mariadb-server",
             "prometheus",
             "prometheus-mysqld-exporter",
             "python3-botocore",
+            "resource-agents",
             "socat",
         ]);
         assert.deepEqual(
@@ -193,7 +221,9 @@ describe("aws user data: staging", () => {
             [
                 HELPER,
                 MANIFEST,
+                ...WRITE_ROUTE_FILES,
                 ...MARIADB_FILES,
+                ...GALERA_FILES,
                 ...VOLUME_FILES,
                 ...EXPORTER_FILES,
                 ...HAPROXY_FILES,
@@ -205,7 +235,7 @@ describe("aws user data: staging", () => {
         assert.deepEqual(s3.runcmd, [
             [HELPER],
             volumeCommand("staging", "server-3"),
-            ["systemctl", "restart", "mariadb"],
+            ...GALERA_COMMANDS,
             EXPORTER_RESTART,
             ...HAPROXY_RESTART,
             ["systemctl", "restart", "prometheus"],
@@ -244,14 +274,16 @@ describe("aws user data: staging", () => {
             { targets: ["10.20.0.10:8404"], labels: { host: "server-3" } },
             { targets: ["10.20.1.10:8404"], labels: { host: "server-4" } },
         ]);
+        // The Galera nodes are alike and the writer moves: each is a "node", none primary or replica.
         assert.deepEqual(targets("mysqld"), [
-            { targets: ["10.20.0.11:9104"], labels: { host: "server-1", role: "replica" } },
-            { targets: ["10.20.1.12:9104"], labels: { host: "server-2", role: "replica" } },
+            { targets: ["10.20.0.11:9104"], labels: { host: "server-1", role: "node" } },
+            { targets: ["10.20.1.12:9104"], labels: { host: "server-2", role: "node" } },
             // Beside server-3's Prometheus, but server-4's scrapes it too: on the private address (the lb -> db 9104 rule).
-            { targets: ["10.20.0.10:9104"], labels: { host: "server-3", role: "primary" } },
+            { targets: ["10.20.0.10:9104"], labels: { host: "server-3", role: "node" } },
         ]);
-        // The docker platform's rules and flags: the same renderers, the same settings.
-        assert.ok(writtenFile(s3, PROMETHEUS_RULES_PATH).includes("alert: FoobarReplicationLagging"));
+        // The docker platform's rules and flags: the same renderers, the same settings (the cluster's rules, not replication's).
+        const rules = writtenFile(s3, PROMETHEUS_RULES_PATH);
+        assert.ok(rules.includes("alert: FoobarDatabaseNoWriter") && !rules.includes("alert: FoobarReplicationLagging"));
         assert.ok(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH).includes("--storage.tsdb.retention.time=15d"));
     });
 
@@ -285,7 +317,7 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("nginx proxies to the app on loopback; the app listens on loopback and writes to server-3", () => {
+    it("nginx proxies to the app on loopback; the app listens on loopback and writes to the write address", () => {
         for (const [c, name, ip] of [
             [s1, "server-1", "10.20.0.11"],
             [s2, "server-2", "10.20.1.12"],
@@ -296,9 +328,10 @@ describe("aws user data: staging", () => {
             // Reads go to the server's own replica, at the instance's private address: MariaDB users accept the VPC range only.
             const env = writtenFile(c, "/etc/foobar/app.env");
             assert.equal(env, staging.env(`${name}-app`));
+            // Galera: causal reads on the local node; writes wherever keepalived put the write address.
             assert.deepEqual(lines(env, "FOOBAR_DB_"), [
-                "FOOBAR_DB_FLAVOR=mariadb",
-                "FOOBAR_DB_WRITER_HOST=10.20.0.10",
+                "FOOBAR_DB_FLAVOR=galera",
+                `FOOBAR_DB_WRITER_HOST=${WRITE_IP}`,
                 "FOOBAR_DB_WRITER_PORT=3306",
                 `FOOBAR_DB_READER_HOST=${ip}`,
                 "FOOBAR_DB_READER_PORT=3306",
@@ -324,20 +357,28 @@ describe("aws user data: staging", () => {
             assert.ok(writtenFile(c, MY_CNF).split("\n").includes("bind_address = 0.0.0.0"), name);
         }
         // The kernel keeps traffic to an instance's own address on the instance: the rules are exactly
-        // the cross-instance flows', unchanged, and the apps' 3306 rule is for their writes only
+        // the cross-instance flows', unchanged, and the apps' 3306 rules are for their writes only
         // (9104 is Prometheus on the load balancers scraping the exporters; 80, 443 and 8405 come from
-        // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy).
+        // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy;
+        // 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
-            "egress db 3306 sg:db",
+            "egress db 4444 sg:db",
+            "egress db 4567 sg:db",
+            "egress db 4568 sg:db",
+            "egress db vrrp sg:db",
             "egress host 443 0.0.0.0/0",
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
             "egress lb 8404 sg:lb",
             "egress lb 9104 sg:db",
+            `egress web 3306 ${WRITE_IP}/32`,
             "egress web 3306 sg:db",
-            "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
+            "ingress db 4444 sg:db",
+            "ingress db 4567 sg:db",
+            "ingress db 4568 sg:db",
             "ingress db 9104 sg:lb",
+            "ingress db vrrp sg:db",
             "ingress lb 443 10.20.0.0/24",
             "ingress lb 443 10.20.1.0/24",
             "ingress lb 80 10.20.0.0/24",
@@ -349,38 +390,53 @@ describe("aws user data: staging", () => {
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
             findResource(run.resources, type, `foobar-staging-${name}`).inputs.description;
-        assert.equal(description(AWS_TYPES.ingress, "db-ingress-3306-web"), "writes (and reads when no replica answers)");
-        assert.equal(description(AWS_TYPES.egress, "web-egress-3306-db"), "writes (and reads when no replica answers)");
+        assert.equal(description(AWS_TYPES.ingress, "db-ingress-3306-web"), "writes through the write address, wherever it is");
+        assert.equal(description(AWS_TYPES.egress, "web-egress-3306-db"), "writes through the write address, wherever it is");
+        assert.equal(description(AWS_TYPES.egress, "web-egress-3306-100-127-255-254-32"), "writes to the write address");
     });
 
-    it("MariaDB: the primary's and the replicas' config and bootstrap, replicating from server-3's private address", () => {
-        for (const [c, key] of [
-            [s3, "server-3-mariadb-primary"],
-            [s1, "server-1-mariadb-replica"],
-            [s2, "server-2-mariadb-replica"],
-        ] as const) {
-            assert.equal(writtenFile(c, MY_CNF), staging.file(key, MY_CNF), key);
+    it("MariaDB: each node's config, keepalived and bootstrap; one Galera cluster of the three, read_only until elected", () => {
+        for (const [server, key] of DATABASES) {
+            const c = configOf(run, "staging", server);
+            // The configs without their comment lines (components/vm/galera.ts), the SQL as rendered.
+            assert.equal(writtenFile(c, MY_CNF), uncommented(staging.file(key, MY_CNF)), key);
+            assert.equal(writtenFile(c, KEEPALIVED_CONF), uncommented(staging.file(key, KEEPALIVED_CONF)), key);
             assert.equal(writtenFile(c, BOOTSTRAP), staging.file(key, BOOTSTRAP), key);
         }
         assert.deepEqual(
             [s3, s1, s2].map((c) => lines(writtenFile(c, MY_CNF), "server_id")),
             [["server_id = 1"], ["server_id = 101"], ["server_id = 102"]],
         );
-        assert.deepEqual(lines(writtenFile(s3, MY_CNF), "rpl_semi_sync_master_enabled"), ["rpl_semi_sync_master_enabled = ON"]);
-        // The users accept the VPC range; their passwords are placeholders the boot helper fills in.
-        const primary = writtenFile(s3, BOOTSTRAP);
+        // One cluster of the three private addresses; every node is read_only until keepalived elects it; no semi-sync.
+        const WANTED = /^wsrep_(on|cluster_address|node_address|node_name|sst_method) /;
+        for (const [server, , ip] of DATABASES) {
+            const cnf = writtenFile(configOf(run, "staging", server), MY_CNF);
+            assert.deepEqual(
+                lines(cnf, "wsrep_").filter((l) => WANTED.test(l)),
+                [
+                    "wsrep_on = ON",
+                    "wsrep_cluster_address = gcomm://10.20.0.10,10.20.0.11,10.20.1.12",
+                    `wsrep_node_address = ${ip}`,
+                    `wsrep_node_name = ${server}`,
+                    "wsrep_sst_method = mariabackup",
+                ],
+                server,
+            );
+            assert.deepEqual(lines(cnf, "read_only").concat(lines(cnf, "rpl_semi_sync")), ["read_only = ON"], server);
+        }
+        // The users accept the VPC range, the app the write address too (the app beside its holder
+        // connects from it); their passwords are placeholders the boot helper fills in.
+        const sql = writtenFile(s3, BOOTSTRAP);
         for (const user of [
             `'app'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${APP_PW}'`,
-            `'replicator'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${REPL_PW}'`,
+            `'app'@'${WRITE_IP}' IDENTIFIED BY '${APP_PW}'`,
+            `'foobar_monitor'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${MONITOR_PW}'`,
         ]) {
-            assert.ok(primary.includes(`CREATE USER IF NOT EXISTS ${user}`), user);
+            assert.ok(sql.includes(`CREATE USER IF NOT EXISTS ${user}`), user);
         }
-        assert.ok(primary.includes(`'foobar_monitor'@'10.20.0.0/255.255.0.0' IDENTIFIED BY '${MONITOR_PW}'`));
-        const replica = writtenFile(s1, BOOTSTRAP);
-        assert.equal(writtenFile(s2, BOOTSTRAP), replica);
-        assert.ok(
-            replica.includes(`MASTER_HOST = '10.20.0.10', MASTER_PORT = 3306, MASTER_USER = 'replicator', MASTER_PASSWORD = '${REPL_PW}'`),
-        );
+        // Every node applies the same statements once synced: no replicator, no replication to set up.
+        for (const c of [s1, s2]) assert.equal(writtenFile(c, BOOTSTRAP), sql, c.hostname);
+        assert.ok(!/replicator|MASTER/.test(sql), sql);
     });
 
     it("each exporter logs in to its own database on the private address and listens where Prometheus scrapes it", () => {
@@ -400,7 +456,7 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("installs the boot helper and the data volume's script as in the repository; the app comes from S3", () => {
+    it("installs the boot helper and a Galera node's scripts as in the repository, without comments; the app comes from S3", () => {
         // Nothing of the app's code or static assets rides in user data (awsArtifacts.test.ts checks the object).
         for (const c of [s1, s2, s3, s4])
             assert.ok(!c.write_files.some((f) => /^\/(opt\/foobar-app|srv\/foobar)\//.test(f.path)), c.hostname);
@@ -408,20 +464,40 @@ describe("aws user data: staging", () => {
         const helper = fs.readFileSync(path.join(REPO, "components/platforms/aws/files/foobar-secrets.py"), "utf8").split("\n");
         assert.equal(writtenFile(s3, HELPER), helper.filter((l, i) => i === 0 || !/^\s*#/.test(l)).join("\n"));
         assert.ok(writtenFile(s3, HELPER).startsWith("#!/usr/bin/python3\n") && helper.filter((l) => /^\s*#/.test(l)).length > 20);
-        // The data volume's script ships whole, comments included.
-        const script = fs.readFileSync(path.join(REPO, "components/vm/files/foobar-data-volume.sh"), "utf8");
-        assert.equal(writtenFile(s3, VOLUME_FILES[0]), script);
+        // A Galera node's scripts ship without their comments too (components/vm/galera.ts); with
+        // failover manual the data volume's ships whole (awsUserDataManual.test.ts).
+        for (const [file, source] of [
+            [VOLUME_FILES[0], "components/vm/files/foobar-data-volume.sh"],
+            ["/usr/local/sbin/foobar-galera-start", "components/vm/files/foobar-galera-start.sh"],
+            ["/etc/foobar/galera-role.d/50-aws-write-route", "components/platforms/aws/files/foobar-aws-write-route.sh"],
+        ]) {
+            const script = fs.readFileSync(path.join(REPO, source), "utf8");
+            assert.equal(writtenFile(s3, file), uncommented(script), file);
+            assert.ok(script.length - uncommented(script).length > 500, `${source} has its comments in the repository`);
+        }
         assert.deepEqual(
             s3.write_files.map((f) => [f.path, f.permissions]),
             [
                 [HELPER, "0755"],
                 [MANIFEST, "0600"],
+                [WRITE_ROUTE_FILES[0], "0644"],
+                [WRITE_ROUTE_FILES[1], "0644"],
+                [WRITE_ROUTE_FILES[2], "0755"],
                 [MY_CNF, "0644"],
                 [BOOTSTRAP, "0600"],
                 // Certificates are public; the server's key waits for the boot helper.
                 [DB_CA, "0644"],
                 [DB_CERT, "0644"],
                 [DB_KEY, "0600"],
+                // The Galera node's config, environment, scripts, units and route hook.
+                [KEEPALIVED_CONF, "0644"],
+                ["/etc/foobar/galera.env", "0644"],
+                ["/usr/local/bin/foobar-galera-check", "0755"],
+                ["/usr/local/bin/foobar-galera-role", "0755"],
+                ["/usr/local/sbin/foobar-galera-start", "0755"],
+                ["/etc/systemd/system/foobar-galera.service", "0644"],
+                ["/etc/systemd/system/keepalived.service.d/foobar-galera.conf", "0644"],
+                ["/etc/foobar/galera-role.d/50-aws-write-route", "0755"],
                 [VOLUME_FILES[0], "0755"],
                 [VOLUME_FILES[1], "0644"],
                 [EXPORTER_CNF, "0600"],

@@ -107,7 +107,7 @@ describe("database.failover automatic: the alert rules", () => {
             );
             assert.match(
                 byName.get("FoobarDatabaseNodeDown")?.annotations.description ?? "",
-                new RegExp(`^The others carry on while ${majority} of the ${nodes} nodes reach each other:`),
+                new RegExp(`^The others carry on while ${majority} of ${nodes} reach each other;`),
             );
         }
     });

@@ -11,7 +11,14 @@ import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
 import { BootSteps, BundleDelivery, VmService, bootSteps, secretOwner, usesBundle } from "../../vm/boot";
-import { SECRETS_HELPER_PATH, compressUserData, placeholdersIn, renderCloudConfig, secretPlaceholder } from "../../vm/cloudInit";
+import {
+    SECRETS_HELPER_PATH,
+    compressUserData,
+    placeholdersIn,
+    renderCloudConfig,
+    secretPlaceholder,
+    withoutComments,
+} from "../../vm/cloudInit";
 import { ArtifactLocation, artifactDelivery } from "./artifacts";
 import { AwsPlan } from "./plan";
 import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
@@ -34,12 +41,7 @@ const ROOT_ONLY = { owner: "root", group: "root", mode: "0400" };
  */
 export const secretsHelper = (() => {
     let source: string | undefined;
-    const code = (text: string) =>
-        text
-            .split("\n")
-            .filter((line, i) => i === 0 || !/^\s*#/.test(line))
-            .join("\n");
-    return () => (source ??= code(fs.readFileSync(path.join(__dirname, "files", "foobar-secrets.py"), "utf8")));
+    return () => (source ??= withoutComments(fs.readFileSync(path.join(__dirname, "files", "foobar-secrets.py"), "utf8")));
 })();
 
 export interface BootInput {

@@ -8,7 +8,7 @@ import * as path from "path";
 import { parseCidr, within } from "../../config/net";
 import { lines } from "../../render/text";
 import { BootSteps } from "../../vm/boot";
-import { BootFile } from "../../vm/cloudInit";
+import { BootFile, withoutComments } from "../../vm/cloudInit";
 import { GALERA_ROLE_HOOK_DIR } from "../../vm/galera";
 
 /**
@@ -41,8 +41,9 @@ export function overlayClashes(vpcCidr: string, subnetCidrs: readonly string[]):
 }
 
 const sources = new Map<string, string>();
+/** A script of files/ as the node carries it: without its comments (user data is limited to 16 KiB). */
 const file = (name: string) => {
-    const text = sources.get(name) ?? fs.readFileSync(path.join(__dirname, "files", name), "utf8");
+    const text = sources.get(name) ?? withoutComments(fs.readFileSync(path.join(__dirname, "files", name), "utf8"));
     sources.set(name, text);
     return text;
 };
