@@ -149,12 +149,15 @@ export const withDataVolumes = (counts: Record<string, number>, databases: numbe
     rolePolicyAttachment: (counts.rolePolicyAttachment ?? 0) + 1,
 });
 
-/** Adds each web server's readiness gate: its parameter, the role policy that may write it, the resource that waits for it. */
-export const withReadiness = (counts: Record<string, number>, webServers: number): Record<string, number> => ({
+/**
+ * Adds `gates` readiness gates (each web server's; a pair's load balancers', withNlb; a Galera
+ * bootstrap node's, withGalera): its parameter, the role policy that may write it, the resource that waits for it.
+ */
+export const withReadiness = (counts: Record<string, number>, gates: number): Record<string, number> => ({
     ...counts,
-    parameter: (counts.parameter ?? 0) + webServers,
-    rolePolicy: (counts.rolePolicy ?? 0) + webServers,
-    readiness: (counts.readiness ?? 0) + webServers,
+    parameter: (counts.parameter ?? 0) + gates,
+    rolePolicy: (counts.rolePolicy ?? 0) + gates,
+    readiness: (counts.readiness ?? 0) + gates,
 });
 
 /**
@@ -175,34 +178,41 @@ export const withArtifacts = (counts: Record<string, number>, webServers: number
 /**
  * A pair of load balancers behind an NLB instead of one with an Elastic IP: an Elastic IP per zone
  * and no association, the NLB, a target group and a listener per port (80, 443) with both
- * instances attached, and a readiness gate per load balancer.
+ * instances attached, and a readiness gate per load balancer. With `galera`, `counts` (lb.count 1)
+ * has the first load balancer's gate already: it is the Galera cluster's bootstrap node (withGalera).
  */
-export const withNlb = (counts: Record<string, number>): Record<string, number> => {
+export const withNlb = (counts: Record<string, number>, galera = false): Record<string, number> => {
     const rest = { ...counts };
     delete rest.eipAssociation;
     return withReadiness(
         { ...rest, eip: (counts.eip ?? 0) + 1, loadBalancer: 1, targetGroup: 2, targetGroupAttachment: 4, listener: 2 },
-        2,
+        galera ? 1 : 2,
     );
 };
 
 /**
- * A Galera cluster of `nodes` instead of GTID replication (database.failover automatic): no
- * replication password (nor its parameter); between the nodes Galera's three ports and VRRP, in and
- * out, instead of replication's 3306; the app's way out to the write address; each node's role
- * policy that moves the write address's route, and the route (one route table).
+ * A Galera cluster of `nodes` instead of GTID replication (database.failover automatic), with
+ * lb.count 1: no replication password (nor its parameter); between the nodes Galera's three ports
+ * and VRRP, in and out, instead of replication's 3306; the app's way out to the write address; each
+ * node's role policy that moves the write address's route, and the route (one route table); and the
+ * bootstrap node's readiness gate, which the other nodes wait for (the load balancer's: a pair's
+ * first has one anyway, withNlb).
  */
-export const withGalera = (counts: Record<string, number>, nodes: number): Record<string, number> => ({
-    ...counts,
-    password: (counts.password ?? 0) - 1,
-    parameter: (counts.parameter ?? 0) - 1,
-    // 4444, 4567, 4568 and VRRP in; no 3306 from the other database servers.
-    ingress: (counts.ingress ?? 0) + 3,
-    // The same four out, and 3306 to the write address; no 3306 to the primary.
-    egress: (counts.egress ?? 0) + 4,
-    rolePolicy: (counts.rolePolicy ?? 0) + nodes,
-    route: 1,
-});
+export const withGalera = (counts: Record<string, number>, nodes: number): Record<string, number> =>
+    withReadiness(
+        {
+            ...counts,
+            password: (counts.password ?? 0) - 1,
+            parameter: (counts.parameter ?? 0) - 1,
+            // 4444, 4567, 4568 and VRRP in; no 3306 from the other database servers.
+            ingress: (counts.ingress ?? 0) + 3,
+            // The same four out, and 3306 to the write address; no 3306 to the primary.
+            egress: (counts.egress ?? 0) + 4,
+            rolePolicy: (counts.rolePolicy ?? 0) + nodes,
+            route: 1,
+        },
+        1,
+    );
 
 /** Adds what a managed database has besides its instances: the audit-log option group and the enhanced-monitoring role. */
 export const withRdsExtras = (counts: Record<string, number>): Record<string, number> => ({

@@ -1,7 +1,7 @@
 // Every instance role, with all its policies together: Session Manager, reads of exactly the
 // SSM parameters its own files hold (the boot helper's manifest), (web servers) the read of the
-// app bundle's object, and (web servers, and a pair of load balancers behind the NLB) the write of
-// its own readiness parameter; nothing more.
+// app bundle's object, and (web servers, a pair of load balancers behind the NLB and a Galera
+// cluster's bootstrap node) the write of its own readiness parameter; nothing more.
 import assert from "node:assert/strict";
 import { StackRun, byType, findResource } from "../helpers/pulumiMocks";
 import { AWS_TYPES, instances, manifestOf, runStack, singleLb, userData } from "./awsHelpers";
@@ -28,18 +28,20 @@ for (const stack of ["staging", "prod"] as const) {
             }
         });
 
-        it("lets each instance (web servers and, behind the NLB, both load balancers) write its own readiness parameter and nothing else; a single load balancer's, none", async () => {
+        it("lets each instance (web servers and, behind the NLB, both load balancers) write its own readiness parameter and nothing else; a single load balancer's, none unless it is a Galera cluster's bootstrap node (staging)", async () => {
             const single = await runStack(stack, singleLb(stack));
+            // Staging's database is a Galera cluster: its bootstrap node, the load balancer server-3, has a gate too.
+            const bootstrap = stack === "staging" ? "server-3" : undefined;
             for (const [r, gated] of [
                 [run, () => true],
-                [single, (role: string) => role === "web"],
+                [single, (role: string, server: string) => role === "web" || server === bootstrap],
             ] as const) {
                 const all = new Map(byType(r.resources, AWS_TYPES.parameter).map((p) => [p.inputs.name as string, p.state.arn as string]));
                 for (const i of instances(r)) {
                     const server = i.inputs.tags["foobar:server"] as string;
                     const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
                     const writable = writableParameters(statementsOf(r.resources, role), [...all.values()]);
-                    const own = gated(i.inputs.tags["foobar:role"]) ? [all.get(`/foobar/${stack}/ready/${server}`)] : [];
+                    const own = gated(i.inputs.tags["foobar:role"], server) ? [all.get(`/foobar/${stack}/ready/${server}`)] : [];
                     assert.deepEqual(writable, own, i.name);
                     // ...and reads it not: a readiness parameter is no instance's secret.
                     const readable = readableParameters(statementsOf(r.resources, role), [...all.values()]);

@@ -1,6 +1,7 @@
 // The web servers' rolling replacement on aws: each web instance waits for the previous one's
 // readiness gate (components/platforms/aws/readiness.ts), whose boot side writes the instance id
-// once its services pass their health checks; and the wait itself, against a fake SSM.
+// once its services pass their health checks, and (a Galera cluster) for its bootstrap node's; and
+// the wait itself, against a fake SSM.
 import assert from "node:assert/strict";
 import {
     READINESS_TIMEOUT_MINUTES,
@@ -10,8 +11,8 @@ import {
     waitForReadiness,
 } from "../../components/platforms/aws/readiness";
 import { defineStack } from "../../components/stack";
-import { RecordedResource, byType, findResource, loadStackConfig, runUnderMocks } from "../helpers/pulumiMocks";
-import { AWS_TYPES, instance, runStack, singleLb, userData, writtenFile } from "./awsHelpers";
+import { RecordedResource, byType, findResource, loadStackConfig, runUnderMocks, unwrap } from "../helpers/pulumiMocks";
+import { AWS_TYPES, instance, manualFailover, runStack, singleLb, userData, writtenFile } from "./awsHelpers";
 import { withPlainStackTraces } from "./stackHelpers";
 
 const readinessOf = (resources: readonly RecordedResource[], p: string, server: string) =>
@@ -27,9 +28,11 @@ describe("aws rolling replacement: the readiness chain", () => {
         ["prod", 2],
         ["staging", 3],
     ] as const) {
-        it(`${file}, ${webServers} web servers: server-k's instance depends on server-(k-1)'s readiness, which waits for its instance`, async () => {
+        it(`${file}, ${webServers} web servers: server-k's instance depends on server-(k-1)'s readiness (and on staging the Galera bootstrap node's), which waits for its instance`, async () => {
             const run = await runStack(file, webServers === 2 ? {} : { "foobar:webServers": webServers });
             const P = `foobar-${file}`;
+            // Staging's Galera cluster: every web server is a node, which waits for the bootstrap node (the first load balancer).
+            const bootstrap = file === "staging" ? [readinessOf(run.resources, P, `server-${webServers + 1}`).urn] : [];
             const readiness = byType(run.resources, AWS_TYPES.readiness);
             assert.equal(readiness.length, webServers + 2, "one per web server and one per load balancer of the pair");
             for (let k = 1; k <= webServers; k++) {
@@ -48,7 +51,7 @@ describe("aws rolling replacement: the readiness chain", () => {
                 assert.ok(provider.length < 8000 && provider.includes('require("@aws-sdk/client-ssm")'), `${provider.length} chars`);
                 assert.deepEqual(gate.options.propertyDependencies.instanceId, [i.urn]);
                 const gates = i.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness));
-                assert.deepEqual(gates, k === 1 ? [] : [readinessOf(run.resources, P, `server-${k - 1}`).urn], server);
+                assert.deepEqual(gates, [...(k === 1 ? [] : [readinessOf(run.resources, P, `server-${k - 1}`).urn]), ...bootstrap], server);
                 // The parameter exists before the boot can write it.
                 assert.ok(i.options.dependencies.includes(findResource(run.resources, AWS_TYPES.parameter, `${P}-ready-${server}`).urn));
             }
@@ -69,23 +72,79 @@ describe("aws rolling replacement: the readiness chain", () => {
         });
     }
 
-    it("lb.count 1: one gate per web server, none for the load balancer, which waits for none", async () => {
-        const run = await runStack("staging", singleLb("staging"));
-        assert.deepEqual(
-            byType(run.resources, AWS_TYPES.readiness)
-                .map((r) => r.name)
-                .sort(),
-            ["foobar-staging-server-1-ready", "foobar-staging-server-2-ready"],
-        );
-        const lb = instance(run, "foobar-staging", "server-3");
-        assert.deepEqual(
-            lb.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness)),
-            [],
-        );
-        const config = userData(lb).config;
-        assert.ok(
-            !config.runcmd.some((c) => c.includes("--ready")) && !config.write_files.some((f) => f.path === "/etc/foobar/ready.json"),
-        );
+    it("lb.count 1: one gate per web server, none for the load balancer (but as a Galera cluster's bootstrap node), which waits for none", async () => {
+        // Failover manual: GTID replication, no Galera cluster; the stack file's: server-3 bootstraps the cluster.
+        for (const [galera, overrides] of [
+            [false, { ...singleLb("staging"), ...manualFailover("staging") }],
+            [true, singleLb("staging")],
+        ] as const) {
+            const run = await runStack("staging", overrides);
+            assert.deepEqual(
+                byType(run.resources, AWS_TYPES.readiness)
+                    .map((r) => r.name)
+                    .sort(),
+                [1, 2, ...(galera ? [3] : [])].map((n) => `foobar-staging-server-${n}-ready`),
+            );
+            const lb = instance(run, "foobar-staging", "server-3");
+            assert.deepEqual(
+                lb.options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness)),
+                [],
+            );
+            const config = userData(lb).config;
+            if (galera) {
+                assert.deepEqual(config.runcmd.at(-1), ["/usr/local/sbin/foobar-secrets", "--ready", "/etc/foobar/ready.json"]);
+                const gate = JSON.parse(writtenFile(config, "/etc/foobar/ready.json"));
+                assert.equal(gate.parameter, "/foobar/staging/ready/server-3");
+                assert.deepEqual(gate.checks.map(brief), [
+                    ["curl", "-fsS", "http://127.0.0.1:8404/stats"],
+                    [GALERA_CHECK],
+                    ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                    ["curl", "-fsS", "http://127.0.0.1:9104/metrics"],
+                ]);
+            } else {
+                assert.ok(
+                    !config.runcmd.some((c) => c.includes("--ready")) &&
+                        !config.write_files.some((f) => f.path === "/etc/foobar/ready.json"),
+                );
+            }
+        }
+    });
+
+    it("staging (a Galera cluster): the bootstrap node (server-3) boots first, waiting for no web server; each other node waits for its readiness too", async () => {
+        const P = "foobar-staging";
+        for (const [lbs, overrides] of [
+            [2, {}],
+            [1, singleLb("staging")],
+        ] as const) {
+            const run = await runStack("staging", overrides);
+            const gatesOf = (server: string) =>
+                instance(run, P, server).options.dependencies.filter((d) => d.includes(AWS_TYPES.readiness));
+            const ready = (server: string) => readinessOf(run.resources, P, server).urn;
+            assert.deepEqual(gatesOf("server-3"), [], `lb.count ${lbs}`);
+            assert.deepEqual(gatesOf("server-1"), [ready("server-3")], `lb.count ${lbs}`);
+            assert.deepEqual(gatesOf("server-2"), [ready("server-1"), ready("server-3")], `lb.count ${lbs}`);
+            // Registered (so created, or replaced) in that order: each instance only once the gate before it exists.
+            const node = /^foobar-staging-(server-[123])(-ready)?$/;
+            assert.deepEqual(
+                run.resources
+                    .filter((r) => (r.type === AWS_TYPES.instance || r.type === AWS_TYPES.readiness) && node.test(r.name))
+                    .map((r) => r.name.slice(P.length + 1)),
+                ["server-3", "server-3-ready", "server-1", "server-1-ready", "server-2", "server-2-ready"],
+                `lb.count ${lbs}`,
+            );
+            assert.deepEqual(
+                byType(run.resources, AWS_TYPES.parameter)
+                    .filter((p) => p.name.startsWith(`${P}-ready-`))
+                    .map((p) => p.name.slice(P.length + 1)),
+                ["ready-server-3", "ready-server-1", "ready-server-2", ...(lbs === 2 ? ["ready-server-4"] : [])],
+                `lb.count ${lbs}`,
+            );
+            // The outputs keep the topology's order of the servers.
+            assert.deepEqual(
+                (await unwrap(run.outputs.servers)).map((s) => s.name),
+                ["server-1", "server-2", "server-3", ...(lbs === 2 ? ["server-4"] : [])],
+            );
+        }
     });
 
     it("each readiness parameter is a plain String holding a placeholder, and an up never puts the placeholder back", async () => {

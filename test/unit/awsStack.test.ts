@@ -139,12 +139,13 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
                     .filter((a) => a.inputs.role === `${P}-${server}-id`)
                     .map((a) => a.name)
                     .sort(),
-                // Web servers may also read the app bundle's object and write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts);
+                // Web servers may also read the app bundle's object, and they and the Galera cluster's bootstrap
+                // node (server-3) write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts);
                 // each Galera node may move the write address's route (awsGalera.test.ts).
                 [
                     ...(role === "web" ? [`${P}-${server}-artifact`] : []),
                     `${P}-${server}-parameters`,
-                    ...(role === "web" ? [`${P}-${server}-readiness`] : []),
+                    `${P}-${server}-readiness`,
                     `${P}-${server}-session-manager`,
                     `${P}-${server}-write-route`,
                 ],
@@ -208,7 +209,8 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
             ),
         };
         assert.ok(keys.includes(values["tls-private-key"]));
-        // The secrets; besides them, only the web servers' readiness parameters (plain String, no secret: awsLifecycle.test.ts).
+        // The secrets; besides them, only the readiness parameters (plain String, no secret: awsLifecycle.test.ts) of
+        // the Galera cluster's bootstrap node, registered first (awsReadiness.test.ts), and of the web servers.
         const params = byType(run.resources, AWS_TYPES.parameter);
         assert.deepEqual(
             params
@@ -219,7 +221,7 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
         );
         assert.deepEqual(
             params.filter((p) => p.inputs.type !== "SecureString").map((p) => [p.name, p.inputs.type, p.inputs.name]),
-            [1, 2].map((n) => [`${P}-ready-server-${n}`, "String", `/foobar/staging/ready/server-${n}`]),
+            [3, 1, 2].map((n) => [`${P}-ready-server-${n}`, "String", `/foobar/staging/ready/server-${n}`]),
         );
         for (const key of KEYS) {
             const p = findResource(run.resources, AWS_TYPES.parameter, `${P}-${key}`);

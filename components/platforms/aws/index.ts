@@ -103,46 +103,64 @@ export const awsPlatform: Platform = {
         // server's readiness exists, i.e. until that server serves again (readiness.ts). The engine
         // registers (and so creates or replaces) it only then. A pair of load balancers behind the
         // NLB likewise, so that a change to both never takes both out of the NLB at once.
+        // A Galera cluster's first node boots (and is replaced) before the other nodes, which wait for
+        // its readiness: it starts the cluster on the stack's first boot and they join it, and a
+        // change to every node never takes two of three out at once (no majority left).
         const previous = new Map<string, InstanceReadiness>();
-        const instances = topology.servers.map((server) => {
-            const chain = server.role === "web" ? "web" : plan.nlb?.targets.includes(server.name) ? "lb" : undefined;
-            const artifact = usesBundle(server.services) ? artifacts : undefined;
-            const readyParameter = chain ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
-            const volume = volumes.get(server.name);
-            const boot = renderBoot({
-                topology,
-                plan,
-                server,
-                region,
-                credentials,
-                databaseHosts,
-                parameterNames: secrets.names,
-                dataVolumeId: volume?.id,
-                readinessParameter: chain ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
-                artifact: artifact?.location,
-                ...(galeraServers.has(server.name) ? { writeRouteTables: tableIds } : {}),
-            });
-            const dependsOn = [
-                ...(database ? [database.writer] : []),
-                // The parameter exists before the boot can write it (a write first would create it under Pulumi's feet).
-                ...(readyParameter ? [readyParameter] : []),
-                ...(chain ? [previous.get(chain)].filter((r): r is InstanceReadiness => r !== undefined) : []),
-            ];
-            const writeRoute = galeraServers.has(server.name) ? tableIds.apply((ids) => writeRouteStatements(region, ids)) : undefined;
-            const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags, writeRoute };
-            const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
-            const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
-            if (volume) attachDataVolume(name, server.name, volume, instance, parent);
-            if (readyParameter && chain) {
-                const readiness = new InstanceReadiness(
-                    `${name}-${server.name}-ready`,
-                    { server: server.name, parameterName: readyParameter.name, instanceId: instance.id, region, profile },
-                    { parent },
-                );
-                previous.set(chain, readiness);
-            }
-            return instance;
-        });
+        const first = topology.galera?.bootstrap.server;
+        let galeraGate: InstanceReadiness | undefined;
+        const bootOrder = [...topology.servers].sort((a, b) => Number(b.name === first) - Number(a.name === first));
+        const created = new Map(
+            bootOrder.map((server) => {
+                const chain =
+                    server.role === "web"
+                        ? "web"
+                        : plan.nlb?.targets.includes(server.name)
+                          ? "lb"
+                          : server.name === first
+                            ? "galera"
+                            : undefined;
+                const artifact = usesBundle(server.services) ? artifacts : undefined;
+                const readyParameter = chain ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
+                const volume = volumes.get(server.name);
+                const boot = renderBoot({
+                    topology,
+                    plan,
+                    server,
+                    region,
+                    credentials,
+                    databaseHosts,
+                    parameterNames: secrets.names,
+                    dataVolumeId: volume?.id,
+                    readinessParameter: chain ? readinessParameterName(pulumi.getStack(), server.name) : undefined,
+                    artifact: artifact?.location,
+                    ...(galeraServers.has(server.name) ? { writeRouteTables: tableIds } : {}),
+                });
+                const dependsOn = [
+                    ...(database ? [database.writer] : []),
+                    // The parameter exists before the boot can write it (a write first would create it under Pulumi's feet).
+                    ...(readyParameter ? [readyParameter] : []),
+                    ...(chain ? [previous.get(chain)].filter((r): r is InstanceReadiness => r !== undefined) : []),
+                    ...(galeraGate && galeraServers.has(server.name) ? [galeraGate] : []),
+                ];
+                const writeRoute = galeraServers.has(server.name) ? tableIds.apply((ids) => writeRouteStatements(region, ids)) : undefined;
+                const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags, writeRoute };
+                const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
+                const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
+                if (volume) attachDataVolume(name, server.name, volume, instance, parent);
+                if (readyParameter && chain) {
+                    const readiness = new InstanceReadiness(
+                        `${name}-${server.name}-ready`,
+                        { server: server.name, parameterName: readyParameter.name, instanceId: instance.id, region, profile },
+                        { parent },
+                    );
+                    previous.set(chain, readiness);
+                    if (server.name === first) galeraGate = readiness;
+                }
+                return [server.name, instance] as const;
+            }),
+        );
+        const instances = topology.servers.map((s) => created.get(s.name) ?? missingInstance(s.name));
         const bootstrapNode = topology.galera
             ? instances[topology.servers.findIndex((s) => s.name === topology.galera?.bootstrap.server)]
             : undefined;
@@ -189,3 +207,7 @@ export const awsPlatform: Platform = {
         };
     },
 };
+
+function missingInstance(server: string): never {
+    throw new Error(`the aws platform created no instance for ${server}`);
+}
