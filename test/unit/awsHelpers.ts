@@ -204,10 +204,10 @@ export const withGalera = (counts: Record<string, number>, nodes: number): Recor
             ...counts,
             password: (counts.password ?? 0) - 1,
             parameter: (counts.parameter ?? 0) - 1,
-            // 4444, 4567, 4568 and VRRP in; no 3306 from the other database servers.
-            ingress: (counts.ingress ?? 0) + 3,
-            // The same four out, and 3306 to the write address; no 3306 to the primary.
-            egress: (counts.egress ?? 0) + 4,
+            // 3306 (a starting node's check, in place of replication's), 4444, 4567, 4568 and VRRP in.
+            ingress: (counts.ingress ?? 0) + 4,
+            // The same five out (3306 in place of replication's), and 3306 to the write address.
+            egress: (counts.egress ?? 0) + 5,
             rolePolicy: (counts.rolePolicy ?? 0) + nodes,
             route: 1,
         },

@@ -360,8 +360,9 @@ describe("aws user data: staging", () => {
         // the cross-instance flows', unchanged, and the apps' 3306 rules are for their writes only
         // (9104 is Prometheus on the load balancers scraping the exporters; 80, 443 and 8405 come from
         // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy;
-        // 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
+        // 3306 (a starting node's check), 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
+            "egress db 3306 sg:db",
             "egress db 4444 sg:db",
             "egress db 4567 sg:db",
             "egress db 4568 sg:db",
@@ -373,6 +374,7 @@ describe("aws user data: staging", () => {
             "egress lb 9104 sg:db",
             `egress web 3306 ${WRITE_IP}/32`,
             "egress web 3306 sg:db",
+            "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
             "ingress db 4444 sg:db",
             "ingress db 4567 sg:db",
