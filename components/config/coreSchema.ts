@@ -239,4 +239,3 @@ export function checkCore({ p, args, raw, now, warn }: CheckContext): void {
     }
     checkFailover({ p, args });
 }
-
