@@ -84,6 +84,7 @@ function roleLines(role: SiteAddress | WriteAddress): RoleLines {
                     `    script "/usr/bin/curl -fsS -m 1 -o /dev/null ${role.trackUrl}"`,
                     "    interval 1",
                     "    timeout 1",
+                    "    fall 2",
                 ],
                 notify: [],
             };
@@ -99,7 +100,9 @@ function roleLines(role: SiteAddress | WriteAddress): RoleLines {
                     "vrrp_script galera {",
                     `    script "${role.checkCommand}"`,
                     "    interval 1",
-                    "    timeout 2",
+                    "    # A busy host may answer one check late: three misses in a row, not two, give the address up.",
+                    "    timeout 3",
+                    "    fall 3",
                 ],
                 notify: [
                     "    # The holder turns read_only off, every other state turns it on: writes go to one node only.",
@@ -136,7 +139,6 @@ export function renderKeepalivedConfig(input: KeepalivedConfigInput): string {
         "}",
         "",
         ...role.check,
-        "    fall 2",
         "    rise 2",
         "}",
         "",

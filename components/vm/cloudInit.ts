@@ -46,12 +46,13 @@ export interface CloudConfigInput {
  * A file as user data carries it: without its comment lines (the first line, a shebang or a
  * "Rendered by" header, stays). Its documentation stays in the repository, out of the 16 KiB EC2
  * takes. Only for files where every line starting with "#" is a comment: shell and Python scripts
- * without here-documents or multi-line strings, systemd units, my.cnf, keepalived.conf.
+ * without here-documents or multi-line strings, systemd units, my.cnf, keepalived.conf; with
+ * marker "--", SQL scripts whose statements each fit on their lines.
  */
-export function withoutComments(text: string): string {
+export function withoutComments(text: string, marker: "#" | "--" = "#"): string {
     return text
         .split("\n")
-        .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+        .filter((line, i) => i === 0 || !line.trimStart().startsWith(marker))
         .join("\n");
 }
 

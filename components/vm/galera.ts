@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { GALERA_CHECK_COMMAND, GALERA_ROLE_COMMAND } from "../render/galera";
 import { KEEPALIVED_CONFIG_PATH } from "../render/keepalived";
-import { MARIADB_CONFIG_PATH } from "../render/mariadb";
+import { MARIADB_BOOTSTRAP_PATH, MARIADB_CONFIG_PATH } from "../render/mariadb";
 import { lines } from "../render/text";
 import { BootFile, withoutComments } from "./cloudInit";
 
@@ -111,14 +111,15 @@ const COMMENTED_CONFIGS: readonly string[] = [MARIADB_CONFIG_PATH, KEEPALIVED_CO
 
 /**
  * A Galera node's files as its user data carries them: its scripts (the executables) and its
- * MariaDB and keepalived configs without their comment lines (each keeps its first line: the
+ * MariaDB and keepalived configs and bootstrap SQL without their comment lines (each keeps its first line: the
  * shebang, or the "Rendered by" header naming the source that documents it). Galera's scripts,
  * keepalived and their settings on top of a database server's make its user data the largest:
  * with comments it would leave less than 4 KiB of EC2's 16 KiB. The comments stay in the
  * repository, and in the docker platform's copies of the same renders.
  */
 export function galeraNodeFiles(files: readonly BootFile[]): BootFile[] {
-    return files.map((f) =>
-        f.permissions === "0755" || COMMENTED_CONFIGS.includes(f.path) ? { ...f, content: withoutComments(f.content) } : f,
-    );
+    return files.map((f) => {
+        if (f.path === MARIADB_BOOTSTRAP_PATH) return { ...f, content: withoutComments(f.content, "--") };
+        return f.permissions === "0755" || COMMENTED_CONFIGS.includes(f.path) ? { ...f, content: withoutComments(f.content) } : f;
+    });
 }

@@ -6,6 +6,7 @@
 import * as yaml from "js-yaml";
 import * as path from "path";
 import { docker, dockerApi, dockerRun, RunResult, sleep, TarEntry, tarEntries } from "./docker";
+import { InstanceMetadata, metadataEntries } from "./imdsStandin";
 
 /**
  * What systemd needs to run as PID 1 here (docker 20.10, cgroup v1 host), and no more:
@@ -86,7 +87,16 @@ export interface BootOptions {
     readonly ssmEndpoint?: string;
     /** The same seam for S3 (the app bundle): /etc/foobar/s3-endpoint. */
     readonly s3Endpoint?: string;
-    /** Region for /root/.aws/config (with ssmEndpoint or s3Endpoint); default eu-west-1. */
+    /** The same seam for EC2's API (the write address's route, aws-vpc-move-ip): /etc/foobar/ec2-endpoint. */
+    readonly ec2Endpoint?: string;
+    /**
+     * The instance metadata service's answers (imdsStandin.ts), on 169.254.169.254 inside the
+     * instance; the instance gets CAP_NET_ADMIN for its address.
+     */
+    readonly metadataService?: InstanceMetadata;
+    /** Capabilities beyond SYSTEMD_FLAGS' (e.g. NET_ADMIN: keepalived adds addresses). */
+    readonly capAdd?: readonly string[];
+    /** Region for /root/.aws/config (with an endpoint); default eu-west-1. */
     readonly region?: string;
     readonly labels: Readonly<Record<string, string>>;
     /**
@@ -125,6 +135,7 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
         o.ipv4Address,
         ...(o.volumes ?? []).flatMap((v) => ["--device", `${v.hostDevice}:${v.path}`]),
         ...SYSTEMD_FLAGS,
+        ...[...new Set([...(o.capAdd ?? []), ...(o.metadataService ? ["NET_ADMIN"] : [])])].flatMap((c) => ["--cap-add", c]),
         o.image,
     ]);
     const instance = handle(o.name, o.ipv4Address);
@@ -136,7 +147,9 @@ export async function bootInstance(o: BootOptions): Promise<Instance> {
         ];
         if (o.ssmEndpoint !== undefined) entries.push({ path: "/etc/foobar/ssm-endpoint", mode: 0o644, content: `${o.ssmEndpoint}\n` });
         if (o.s3Endpoint !== undefined) entries.push({ path: "/etc/foobar/s3-endpoint", mode: 0o644, content: `${o.s3Endpoint}\n` });
-        if (o.ssmEndpoint !== undefined || o.s3Endpoint !== undefined) {
+        if (o.ec2Endpoint !== undefined) entries.push({ path: "/etc/foobar/ec2-endpoint", mode: 0o644, content: `${o.ec2Endpoint}\n` });
+        if (o.metadataService) entries.push(...metadataEntries(o.metadataService));
+        if (o.ssmEndpoint !== undefined || o.s3Endpoint !== undefined || o.ec2Endpoint !== undefined) {
             entries.push(
                 { path: "/root/.aws", mode: 0o700 },
                 {

@@ -267,12 +267,12 @@ export function writtenFile(config: CloudConfig, path: string): string {
 
 /**
  * A file as user data carries it when it ships without its comment lines: every line but the first
- * (a shebang, or a "Rendered by" header) that starts with "#" goes.
+ * (a shebang, or a "Rendered by" header) that starts with `marker` ("#", or "--" for SQL) goes.
  */
-export const uncommented = (text: string): string =>
+export const uncommented = (text: string, marker = "#"): string =>
     text
         .split("\n")
-        .filter((line, i) => i === 0 || !/^\s*#/.test(line))
+        .filter((line, i) => i === 0 || !line.trimStart().startsWith(marker))
         .join("\n");
 
 export const sitePem = (stack: string) => `-----BEGIN CERTIFICATE-----\nFAKE-foobar-${stack}-site-cert\n-----END CERTIFICATE-----\n`;

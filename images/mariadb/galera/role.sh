@@ -5,6 +5,18 @@
 # Executables in /etc/foobar/galera-role.d/ run after, with the state (e.g. aws: move the route).
 set -u
 state="${3:?keepalived passes the state third}"
+# keepalived starts its notify script without waiting for it, so a slow call (a MASTER for a
+# moment, then BACKUP) could finish after a later one and leave read_only off on a reader. Each
+# call notes its state as the latest at once, the calls then run one at a time, and a call whose
+# state is no longer the latest does nothing.
+latest=/run/foobar-galera-role.state
+echo "$state" > "$latest"
+exec 9> /run/foobar-galera-role.lock
+flock 9
+if [ "$(cat "$latest")" != "$state" ]; then
+    echo "foobar-galera-role: $state superseded by $(cat "$latest"): nothing done"
+    exit 0
+fi
 case "$state" in
     MASTER) value=OFF ;;
     *) value=ON ;;

@@ -78,6 +78,7 @@ vrrp=$!
 
 # Stop: the write address first (keepalived sends priority 0, another node takes it at once),
 # then the server, which leaves the cluster cleanly.
+# shellcheck disable=SC2317 # called by the trap below
 stop() {
     kill -TERM "$vrrp" 2>/dev/null || true
     wait "$vrrp" || true

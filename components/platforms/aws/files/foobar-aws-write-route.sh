@@ -18,8 +18,24 @@ if [ -z "$interface" ]; then
     echo "foobar-aws-write-route: no interface holds $FOOBAR_OWN_ADDRESS" >&2
     exit 1
 fi
+# foobar-galera-role runs its hooks one call at a time, and notes the latest state keepalived
+# gave at once (a node can be MASTER for a moment: two backups answering a priority 0 advert
+# together, the lower one yields within an advert). A MASTER acts once the election has settled
+# (2 s: four adverts) and only if it is still the latest; a BACKUP unless a MASTER came after it.
+latest=/run/foobar-galera-role.state
+still_latest() { [ "$(cat "$latest")" = "$state" ]; }
+[ "$state" = MASTER ] && sleep 2
+if ! still_latest; then
+    echo "foobar-aws-write-route: $state superseded by $(cat "$latest"): nothing done"
+    exit 0
+fi
 case "$state" in
     MASTER)
+        # keepalived holds the address (virtual_ipaddress) exactly while this node is MASTER.
+        if ! ip -o -4 addr show dev "$interface" | grep -q " $FOOBAR_WRITE_IP/"; then
+            echo "foobar-aws-write-route: MASTER no longer (keepalived gave $FOOBAR_WRITE_IP up): the route stays"
+            exit 0
+        fi
         # Retried: the API may throttle, and a route left on the old node is an outage.
         for attempt in 1 2 3 4 5; do
             if OCF_ROOT=/usr/lib/ocf \
@@ -32,6 +48,10 @@ case "$state" in
                 OCF_RESKEY_awscli=/usr/local/sbin/foobar-aws \
                 /usr/lib/ocf/resource.d/heartbeat/aws-vpc-move-ip start; then
                 echo "foobar-aws-write-route: $FOOBAR_WRITE_IP routed to this instance ($interface)"
+                if ! still_latest; then
+                    ip addr del "$FOOBAR_WRITE_IP/32" dev "$interface" 2>/dev/null || true
+                    echo "foobar-aws-write-route: $(cat "$latest") meanwhile: $FOOBAR_WRITE_IP dropped here" >&2
+                fi
                 exit 0
             fi
             echo "foobar-aws-write-route: aws-vpc-move-ip start failed (attempt $attempt)" >&2
