@@ -32,9 +32,9 @@ export interface FoobarOutputs {
     readonly loadBalancerAddress: pulumi.Output<string>;
     /** Each server with its role, services and their addresses. */
     readonly servers: pulumi.Output<ServerSummary[]>;
-    /** host:port of the primary database, which takes every write. */
+    /** host:port where every write goes: the primary, a Galera cluster's write address, or RDS's writer endpoint. */
     readonly databaseWriterEndpoint: pulumi.Output<string>;
-    /** host:port of each read replica. */
+    /** host:port of each read replica (a Galera cluster's other nodes; a Multi-AZ DB cluster's reader endpoint). */
     readonly databaseReaderEndpoints: pulumi.Output<string[]>;
     /** PEM of the CA to trust for the site's certificate. */
     readonly caCertificatePem: pulumi.Output<string>;
