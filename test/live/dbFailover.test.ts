@@ -130,8 +130,10 @@ describe("live: automatic database failover (Galera, keepalived write address)",
         const survivors = nodes.filter((n) => n !== writer);
         const run = runVisits(site, VISITS, CLIENTS);
         await waitFor("a quarter of the visits", 120_000, async () => (run.done() >= VISITS / 4 ? true : undefined), 10);
-        const killedAt = Date.now();
+        // From the moment the kill has happened: a visit that started while `docker kill` ran may
+        // still have been written by the writer before it died.
         await docker(["kill", "--signal", "KILL", writer.container]);
+        const killedAt = Date.now();
         const newWriter = await waitWriter(survivors, writeIp, WRITES_RESUME_WITHIN_MS);
         const movedMs = Date.now() - killedAt;
         const visits = await run.finished;
@@ -188,6 +190,7 @@ describe("live: automatic database failover (Galera, keepalived write address)",
         const network = `${captured.name}-data`;
         const run = runVisits(site, VISITS / 2, CLIENTS);
         await waitFor("a quarter of the visits", 120_000, async () => (run.done() >= VISITS / 8 ? true : undefined), 10);
+        // From before the cut: the isolated node's time to refuse statements is not shortened by it.
         const cutAt = Date.now();
         await docker(["network", "disconnect", network, writer.container]);
         try {
