@@ -3,13 +3,13 @@
 // foobar-galera-start.sh, the twin of the image's start.sh) and the units that run them in order
 // at every boot: foobar-galera (the bootstrap decision, mariadb, the bootstrap SQL once synced),
 // then keepalived (the write address). Its files ship without their comments (galeraNodeFiles). Pure.
-import * as fs from "fs";
 import * as path from "path";
 import { GALERA_CHECK_COMMAND, GALERA_ROLE_COMMAND } from "../render/galera";
 import { KEEPALIVED_CONFIG_PATH } from "../render/keepalived";
 import { MARIADB_BOOTSTRAP_PATH, MARIADB_CONFIG_PATH } from "../render/mariadb";
 import { lines } from "../render/text";
 import { BootFile, withoutComments } from "./cloudInit";
+import { shippedFile } from "./shippedFile";
 
 export const GALERA_START_PATH = "/usr/local/sbin/foobar-galera-start";
 export const GALERA_ENV_PATH = "/etc/foobar/galera.env";
@@ -21,12 +21,7 @@ export const GALERA_ROLE_HOOK_DIR = "/etc/foobar/galera-role.d";
 export const GALERA_PACKAGES: readonly string[] = ["mariadb-server", "galera-4", "mariadb-backup", "socat", "keepalived"];
 
 const REPO_ROOT = path.join(__dirname, "..", "..");
-const sources = new Map<string, string>();
-const read = (file: string) => {
-    const cached = sources.get(file) ?? fs.readFileSync(path.join(REPO_ROOT, file), "utf8");
-    sources.set(file, cached);
-    return cached;
-};
+const read = (file: string): string => shippedFile(path.join(REPO_ROOT, file));
 
 /** The environment the start script reads: the node's FOOBAR_GALERA_* and KEEPALIVED_UNICAST_SOURCE (services/galera.ts). */
 const ENV_NAMES = ["FOOBAR_GALERA_BOOTSTRAP", "FOOBAR_GALERA_PEERS", "KEEPALIVED_UNICAST_SOURCE"];
