@@ -7,6 +7,7 @@
 // credentials), and tells the test when a route changed, so it can route the VPC stand-in likewise.
 import * as http from "http";
 import { AddressInfo } from "net";
+import { keyIdOf, sourceOf } from "./ssmStandin";
 
 export interface StandinRoute {
     readonly destinationCidrBlock: string;
@@ -127,8 +128,8 @@ export function startEc2Standin(options: {
                 routeTableIds,
                 destinationCidrBlock: form.get("DestinationCidrBlock") ?? undefined,
                 networkInterfaceId: form.get("NetworkInterfaceId") ?? undefined,
-                sourceAddress: (req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
-                accessKeyId: /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""))?.[1],
+                sourceAddress: sourceOf(req),
+                accessKeyId: keyIdOf(req),
                 status,
                 at,
             });

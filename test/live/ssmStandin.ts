@@ -11,6 +11,12 @@ import * as crypto from "crypto";
 import * as http from "http";
 import { AddressInfo } from "net";
 
+/** The instance a request came from (its address on the VPC stand-in). */
+export const sourceOf = (req: http.IncomingMessage): string => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+/** The access key id a SigV4-signed request names. */
+export const keyIdOf = (req: http.IncomingMessage): string | undefined =>
+    /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+
 export interface SsmRequest {
     /** The X-Amz-Target operation, e.g. "GetParameter" (without the "AmazonSSM." prefix). */
     readonly operation: string;
@@ -71,8 +77,6 @@ export function startSsmStandin(options: {
     const objects = new Map(Object.entries(options.objects ?? {}).map(([k, v]) => [k, Buffer.from(v)]));
     const objectRequests: S3Request[] = [];
     let seq = 0;
-    const sourceOf = (req: http.IncomingMessage) => (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-    const keyIdOf = (req: http.IncomingMessage) => /Credential=([^/,\s]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
 
     const server = http.createServer((req, res) => {
         if (req.method !== "POST") {
