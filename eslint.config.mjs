@@ -7,7 +7,7 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-    globalIgnores(["node_modules/", "bin/", "app/dist/", ".pulumi/", "test/unit/golden/"]),
+    globalIgnores(["node_modules/", "bin/", "dist/", "app/dist/", ".pulumi/", "test/unit/golden/"]),
 
     // A disable comment that no longer suppresses anything is an error, so none outlives its reason.
     { linterOptions: { reportUnusedDisableDirectives: "error" } },
@@ -24,7 +24,7 @@ export default defineConfig(
     // each template-literal expression, so these files are parsed with type information (the root
     // tsconfig.json's program, found by the project service); app/ never imports @pulumi/pulumi.
     {
-        files: ["index.ts", "components/**/*.ts", "test/**/*.ts"],
+        files: ["index.ts", "lib.ts", "provider.ts", "scripts/**/*.ts", "components/**/*.ts", "test/**/*.ts"],
         plugins: { "@pulumi": pulumi },
         languageOptions: {
             parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

@@ -1,9 +1,11 @@
 // The stack outputs, declared once: the component's fields, defineStack's return, index.ts's
-// exports and the README's outputs table (checked by test/unit/outputs.test.ts) all follow it.
+// exports, the package schema and the README's outputs table (test/unit/outputs.test.ts) all follow it.
 import * as pulumi from "@pulumi/pulumi";
 import { ServicePlan, Topology, serviceLabel } from "./topology";
 
+/** One service of a server. */
 export interface ServiceSummary {
+    /** Its name on the server, e.g. "nginx", "mariadb". */
     readonly service: string;
     /** The service's kind, for a database with its role ("mariadb-primary"). */
     readonly kind: string;
@@ -11,44 +13,30 @@ export interface ServiceSummary {
     readonly addresses: Record<string, string>;
 }
 
+/** One server of the stack. */
 export interface ServerSummary {
+    /** "server-1" … "server-N". */
     readonly name: string;
+    /** What it is for: "web", "lb-db" (the load balancer beside the primary) or "lb" (the second load balancer). */
     readonly role: string;
+    /** What runs on it. */
     readonly services: ServiceSummary[];
 }
 
-/** Every output of FoobarInfra, and of the program. */
+/**
+ * Every output of FoobarInfra, and of the program. Documented on the FoobarInfra class
+ * (components/foobarInfra.ts), where the package schema's analyzer reads each output's description.
+ */
 export interface FoobarOutputs {
-    /**
-     * The site, e.g. https://www.foobar.com:8443/ (map the domain to the load balancer to open it);
-     * a docker pair (lb.count 2): its virtual IP, https://10.77.0.254/.
-     */
     readonly url: pulumi.Output<string>;
-    /**
-     * Where the load balancer accepts HTTPS: host:port (a docker pair: its virtual IP's 443). Behind an AWS Network Load Balancer
-     * (lb.count 2), each of its Elastic IPs, one per zone, comma-separated
-     * ("203.0.113.11:443, 203.0.113.12:443"): the domain's DNS record names them all.
-     */
     readonly loadBalancerAddress: pulumi.Output<string>;
-    /** Each server with its role, services and their addresses. */
     readonly servers: pulumi.Output<ServerSummary[]>;
-    /** host:port where every write goes: the primary, a Galera cluster's write address, or RDS's writer endpoint. */
     readonly databaseWriterEndpoint: pulumi.Output<string>;
-    /** host:port of each read replica (a Galera cluster's other nodes; a Multi-AZ DB cluster's reader endpoint). */
     readonly databaseReaderEndpoints: pulumi.Output<string[]>;
-    /** PEM of the CA to trust for the site's certificate. */
     readonly caCertificatePem: pulumi.Output<string>;
-    /** Mermaid flowchart of servers, services and allowed flows. */
     readonly diagram: pulumi.Output<string>;
-    /** aws: names of the SSM parameters holding the secrets (never their values); docker: none. */
     readonly ssmParameterNames: pulumi.Output<string[]>;
-    /**
-     * Prometheus (UI, API, alerts): on docker published on docker.bindAddress; on aws the load
-     * balancer's private address, open to the VPC only. With two load balancers, the first's (the
-     * second's: the next port on docker, its own instance on aws). Empty with monitoring off.
-     */
     readonly monitoringUrl: pulumi.Output<string>;
-    /** The password Prometheus asks of operators (user "operator"), secret; "" with monitoring off. */
     readonly monitoringPassword: pulumi.Output<string>;
 }
 

@@ -1,22 +1,16 @@
 #!/usr/bin/env bash
 # `npm run down [-- PULUMI_DESTROY_ARGS...]`: destroy the `dev` stack deployed
-# by scripts/up.sh, with the same LOCAL state backend and passphrase settings
-# (an empty passphrase is the local-development default, see up.sh).
+# by scripts/up.sh, with the same Pulumi CLI, LOCAL state backend and passphrase
+# settings (an empty passphrase is the local-development default, see up.sh).
 # Extra arguments go to `pulumi destroy`, e.g. `npm run down -- --yes`.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Followed by `shellcheck scripts/*.sh` (the file is an input); alone, this one is checked without it.
+# shellcheck source=scripts/pulumi-cli.sh disable=SC1091
+. scripts/pulumi-cli.sh
 
-die() { printf 'down: ERROR: %s\n' "$*" >&2; exit 1; }
-
-command -v pulumi >/dev/null 2>&1 ||
-    die "the Pulumi CLI is not installed (see https://www.pulumi.com/docs/install/)"
-
-export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$PWD/.pulumi}"
-if [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
-    # Empty passphrase by default: LOCAL DEVELOPMENT ONLY.
-    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
-fi
-echo "down: state backend: $PULUMI_BACKEND_URL"
+resolve_pulumi_cli
+use_local_backend
 
 pulumi destroy --stack dev "$@"

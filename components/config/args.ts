@@ -26,7 +26,12 @@ export interface FoobarInfraArgs {
     readonly aws?: AwsArgs;
 }
 
-export type Platform = "docker" | "aws";
+/** The values of `platform`. */
+export const Platform = {
+    Docker: "docker",
+    Aws: "aws",
+} as const;
+export type Platform = (typeof Platform)[keyof typeof Platform];
 
 /** The load balancers: HAProxy on the server after the web servers, and with `count: 2` on one more. */
 export interface LoadBalancerArgs {
@@ -40,9 +45,20 @@ export interface LoadBalancerArgs {
     readonly healthCheck?: HealthCheckArgs;
 }
 
-export type LbAlgorithm = "roundrobin" | "leastconn" | "source";
+/** The values of `lb.algorithm`. */
+export const LbAlgorithm = {
+    Roundrobin: "roundrobin",
+    Leastconn: "leastconn",
+    Source: "source",
+} as const;
+export type LbAlgorithm = (typeof LbAlgorithm)[keyof typeof LbAlgorithm];
 
-export type LbMode = "active-active" | "active-passive";
+/** The values of `lb.mode`. */
+export const LbMode = {
+    ActiveActive: "active-active",
+    ActivePassive: "active-passive",
+} as const;
+export type LbMode = (typeof LbMode)[keyof typeof LbMode];
 
 /** How HAProxy decides that a web server is up or down. */
 export interface HealthCheckArgs {
@@ -56,22 +72,24 @@ export interface HealthCheckArgs {
     readonly rise?: number;
 }
 
+/** The values of `tls.mode`. */
+export const TlsMode = {
+    SelfSigned: "self-signed",
+    Provided: "provided",
+} as const;
+export type TlsMode = (typeof TlsMode)[keyof typeof TlsMode];
+
 /** TLS for the site, terminated on HAProxy: `self-signed` or `provided`. */
-export type TlsArgs =
-    | {
-          /** A CA and an ECDSA P-256 site certificate made with @pulumi/tls. */
-          readonly mode?: "self-signed";
-          /** Validity of the CA and the site certificate, in days (1–366: Mozilla's longest for a server certificate). @default 365 */
-          readonly validityDays?: number;
-      }
-    | {
-          /** Your own certificate and key, both from secret config. */
-          readonly mode: "provided";
-          /** PEM certificate chain for the domain, leaf first, as a secret: `pulumi config set --secret --path foobar:tls.certificate "$(cat cert.pem)"`. */
-          readonly certificate: pulumi.Input<string>;
-          /** PEM private key of the certificate, as a secret. */
-          readonly key: pulumi.Input<string>;
-      };
+export interface TlsArgs {
+    /** TLS for the site, terminated on HAProxy: `self-signed` or `provided`. `self-signed`: A CA and an ECDSA P-256 site certificate made with @pulumi/tls. `provided`: Your own certificate and key, both from secret config. @default "self-signed" */
+    readonly mode?: TlsMode;
+    /** With `mode: self-signed`: Validity of the CA and the site certificate, in days (1–366: Mozilla's longest for a server certificate). @default 365 */
+    readonly validityDays?: number;
+    /** With `mode: provided` (required): PEM certificate chain for the domain, leaf first, as a secret: `pulumi config set --secret --path foobar:tls.certificate "$(cat cert.pem)"`. */
+    readonly certificate?: pulumi.Input<string>;
+    /** With `mode: provided` (required): PEM private key of the certificate, as a secret. */
+    readonly key?: pulumi.Input<string>;
+}
 
 /** The primary-replica database cluster. */
 export interface DatabaseArgs {
@@ -83,9 +101,19 @@ export interface DatabaseArgs {
     readonly failover?: DatabaseFailover;
 }
 
-export type DatabaseMode = "self-managed" | "managed";
+/** The values of `database.mode`. */
+export const DatabaseMode = {
+    SelfManaged: "self-managed",
+    Managed: "managed",
+} as const;
+export type DatabaseMode = (typeof DatabaseMode)[keyof typeof DatabaseMode];
 
-export type DatabaseFailover = "manual" | "automatic";
+/** The values of `database.failover`. */
+export const DatabaseFailover = {
+    Manual: "manual",
+    Automatic: "automatic",
+} as const;
+export type DatabaseFailover = (typeof DatabaseFailover)[keyof typeof DatabaseFailover];
 
 /** Prometheus on each load balancer's server: scrapes every HAProxy and the databases' exporters, and evaluates the alert rules. */
 export interface MonitoringArgs {
@@ -136,7 +164,7 @@ export interface AwsArgs {
     /** Self-managed database only: days the daily snapshots of the database volumes are kept (Data Lifecycle Manager; 1–365). @default 7 */
     readonly snapshotRetentionDays?: number;
     /** Self-managed database only: servers whose database volume is made anew from an EBS snapshot, as `{server, snapshotId}` (README, "Restore a database volume"). */
-    readonly restoreDatabaseVolumes?: readonly DatabaseVolumeRestore[];
+    readonly restoreDatabaseVolumes?: DatabaseVolumeRestore[];
     /** The managed database (`database.mode: managed`). */
     readonly rds?: RdsArgs;
 }
@@ -146,9 +174,9 @@ export interface ExistingVpcArgs {
     /** The VPC's id, e.g. "vpc-0123456789abcdef0". */
     readonly vpcId: string;
     /** At least two public subnets, in two availability zones, as `{id, cidr}`. */
-    readonly publicSubnets: readonly ExistingSubnet[];
+    readonly publicSubnets: ExistingSubnet[];
     /** Two private subnets as `{id, cidr}`, needed with `aws.privateSubnets`. */
-    readonly privateSubnets?: readonly ExistingSubnet[];
+    readonly privateSubnets?: ExistingSubnet[];
 }
 
 /** A subnet of the existing VPC. */
@@ -195,4 +223,9 @@ export interface RdsArgs {
     readonly finalSnapshot?: boolean;
 }
 
-export type RdsDeployment = "instance" | "multi-az-cluster";
+/** The values of `aws.rds.deployment`. */
+export const RdsDeployment = {
+    Instance: "instance",
+    MultiAzCluster: "multi-az-cluster",
+} as const;
+export type RdsDeployment = (typeof RdsDeployment)[keyof typeof RdsDeployment];

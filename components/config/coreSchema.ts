@@ -157,6 +157,7 @@ export const CORE_FIELDS: Fields = {
         names: { args: "TlsArgs", resolved: "ResolvedTls" },
         doc: "TLS for the site, terminated on HAProxy: `self-signed` or `provided`.",
         tag: "mode",
+        tagTypeName: "TlsMode",
         default: "self-signed",
         secret: true,
         variants: {

@@ -1,7 +1,10 @@
 // What the config schema derives besides validation: the TypeScript types of the args (written to
 // config/args.ts) and the README's table of keys. Pure: schema in, text out.
 // test/unit/configSchema.test.ts fails while either is stale; `UPDATE_GOLDEN=1 npm test` rewrites both.
-import { Field, Fields, GroupField, VariantsField, join } from "./schema";
+// The args are also the component package's inputs (provider.ts): Pulumi's schema analyzer reads
+// them from the TypeScript source and knows no union of objects, no union type alias and no
+// readonly array, so the args side is written in the forms it knows (see declaration()).
+import { ChoiceField, Field, Fields, GroupField, VariantsField, join } from "./schema";
 
 const docComment = (indent: string, doc: string, defaultText?: string): string[] => [
     `${indent}/** ${doc}${defaultText === undefined ? "" : ` @default ${defaultText}`} */`,
@@ -29,15 +32,16 @@ function defaultText(field: Field): string | undefined {
 
 type Side = "args" | "resolved";
 
-/** Every named type a field needs, in the order they appear. */
-function collect(field: Field, found: Map<string, Field>): void {
-    if (field.type === "choice") found.set(field.typeName, field);
+/** Every named type a field needs, in the order they appear, with the key that first uses it. */
+function collect(field: Field, key: string, found: Map<string, { readonly field: Field; readonly key: string }>): void {
+    const add = (name: string) => found.has(name) || found.set(name, { field, key });
+    if (field.type === "choice") add(field.typeName);
     if (field.type === "group" || field.type === "variants") {
-        found.set(field.names.args, field);
+        add(field.names.args);
         const all = field.type === "group" ? [field.fields] : Object.values(field.variants).map((v) => v.fields);
-        for (const fields of all) for (const f of Object.values(fields)) collect(f, found);
+        for (const fields of all) for (const [name, f] of Object.entries(fields)) collect(f, join(key, name), found);
     }
-    if (field.type === "list") collect(field.item, found);
+    if (field.type === "list") collect(field.item, `${key}[]`, found);
 }
 
 function typeOf(field: Field, side: Side): string {
@@ -56,7 +60,8 @@ function typeOf(field: Field, side: Side): string {
         case "variants":
             return field.names[side];
         case "list":
-            return `readonly ${field.item.names[side]}[]`;
+            // ReadonlyArray is not an array to the schema analyzer.
+            return `${side === "resolved" ? "readonly " : ""}${field.item.names[side]}[]`;
         default: {
             const never: never = field;
             throw new Error(`unknown field type ${JSON.stringify(never)}`);
@@ -81,33 +86,93 @@ function members(fields: Fields, side: Side, indent: string): string[] {
     ]);
 }
 
-function declaration(field: Field, side: Side): string[] {
+function declaration(field: Field, side: Side, key: string): string[] {
     switch (field.type) {
         case "choice":
-            return side === "args" ? [`export type ${field.typeName} = ${field.values.map((v) => JSON.stringify(v)).join(" | ")};`] : [];
+            return side === "args" ? choiceDeclaration(field, key) : [];
         case "group":
             if (side === "resolved" && field.names.resolved === field.names.args) return [];
             return [...headerDoc(field, side), `export interface ${field.names[side]} {`, ...members(field.fields, side, "    "), "}"];
         case "variants":
-            return variantsDeclaration(field, side);
+            return variantsDeclaration(field, side, key);
         default:
             return [];
     }
 }
 
-function variantsDeclaration(field: VariantsField, side: Side): string[] {
-    const arms = Object.entries(field.variants).flatMap(([tag, v]) => {
-        // The default variant may leave its tag out of the args.
-        const tagOptional = side === "args" && tag === field.default ? "?" : "";
-        return [
-            "    | {",
-            ...(side === "args" ? docComment("          ", v.doc) : []),
-            `          readonly ${field.tag}${tagOptional}: ${JSON.stringify(tag)};`,
-            ...members(v.fields, side, "          "),
-            "      }",
-        ];
-    });
-    return [...headerDoc(field, side), `export type ${field.names[side]} =`, ...arms.slice(0, -1), `${arms[arms.length - 1]};`];
+/** A value as the name of its enum member: "active-passive" -> "ActivePassive". */
+const memberName = (value: string): string =>
+    value
+        .split(/[^A-Za-z0-9]+/)
+        .filter((word) => word !== "")
+        .map((word) => word[0].toUpperCase() + word.slice(1))
+        .join("");
+
+/**
+ * A choice is an `as const` object and the union of its values: a plain string literal still
+ * type-checks (`mode: "active-passive"`), and the schema analyzer makes an enum of it (it reads
+ * the object for the members; a bare union type alias it refuses).
+ */
+function choiceDeclaration(field: ChoiceField, key: string): string[] {
+    return [
+        ...docComment("", `The values of \`${key}\`.`),
+        `export const ${field.typeName} = {`,
+        ...field.values.map((v) => `    ${memberName(v)}: ${JSON.stringify(v)},`),
+        "} as const;",
+        `export type ${field.typeName} = (typeof ${field.typeName})[keyof typeof ${field.typeName}];`,
+    ];
+}
+
+/** The tag of a variants field, as a choice of its variants' names. */
+export const tagChoice = (field: VariantsField): ChoiceField => ({
+    type: "choice",
+    typeName: field.tagTypeName,
+    values: Object.keys(field.variants),
+    default: field.default,
+    doc: field.doc,
+});
+
+function variantsDeclaration(field: VariantsField, side: Side, key: string): string[] {
+    return side === "args" ? flatVariantsDeclaration(field, key) : resolvedUnionDeclaration(field);
+}
+/**
+ * The args of a variants field as one interface of optional keys, each saying which variant reads
+ * it: the schema analyzer has no union of objects. validateArgs still requires what the chosen
+ * variant needs and refuses what only another one reads.
+ */
+function flatVariantsDeclaration(field: VariantsField, key: string): string[] {
+    const tag = tagChoice(field);
+    const tagDoc = [field.doc, ...Object.entries(field.variants).map(([name, v]) => `\`${name}\`: ${v.doc}`)].join(" ");
+    const seen = new Set<string>();
+    const variantMembers = Object.entries(field.variants).flatMap(([name, v]) =>
+        Object.entries(v.fields)
+            .filter(([key]) => !seen.has(key) && seen.add(key))
+            .flatMap(([key, f]) => [
+                ...docComment("    ", `With \`${field.tag}: ${name}\`${f.required ? " (required)" : ""}: ${f.doc}`, defaultText(f)),
+                `    readonly ${key}?: ${typeOf(f, "args")};`,
+            ]),
+    );
+    return [
+        ...choiceDeclaration(tag, join(key, field.tag)),
+        "",
+        ...headerDoc(field, "args"),
+        `export interface ${field.names.args} {`,
+        ...docComment("    ", tagDoc, defaultText(tag)),
+        `    readonly ${field.tag}?: ${tag.typeName};`,
+        ...variantMembers,
+        "}",
+    ];
+}
+
+/** The resolved value of a variants field: a union by its tag, which the code narrows with a switch. */
+function resolvedUnionDeclaration(field: VariantsField): string[] {
+    const arms = Object.entries(field.variants).flatMap(([tag, v]) => [
+        "    | {",
+        `          readonly ${field.tag}: ${JSON.stringify(tag)};`,
+        ...members(v.fields, "resolved", "          "),
+        "      }",
+    ]);
+    return [...headerDoc(field, "resolved"), `export type ${field.names.resolved} =`, ...arms.slice(0, -1), `${arms[arms.length - 1]};`];
 }
 
 const headerDoc = (field: GroupField | VariantsField, side: Side): string[] =>
@@ -118,11 +183,13 @@ const headerDoc = (field: GroupField | VariantsField, side: Side): string[] =>
  * and `@default` from the schema) or "resolved" (config/resolved.ts, every default applied).
  */
 export function renderTypes(root: GroupField, side: Side, source: string): string {
-    const named = new Map<string, Field>([[root.names.args, root]]);
-    for (const f of Object.values(root.fields)) collect(f, named);
-    const blocks = [...named.values()].map((f) => declaration(f, side)).filter((b) => b.length > 0);
+    const named = new Map<string, { readonly field: Field; readonly key: string }>([[root.names.args, { field: root, key: "" }]]);
+    for (const [name, f] of Object.entries(root.fields)) collect(f, name, named);
+    const blocks = [...named.values()].map(({ field, key }) => declaration(field, side, key)).filter((b) => b.length > 0);
     // The resolved types reuse the args' unions of values and the types both sides share.
-    const shared = [...named.entries()].filter(([, f]) => f.type === "choice" || (f.type === "group" && f.names.args === f.names.resolved));
+    const shared = [...named.entries()].filter(
+        ([, { field: f }]) => f.type === "choice" || (f.type === "group" && f.names.args === f.names.resolved),
+    );
     const imports =
         side === "args"
             ? ['import type * as pulumi from "@pulumi/pulumi";']
@@ -153,14 +220,7 @@ export function renderConfigTable(root: GroupField): string {
         if (field.type === "group") {
             for (const [name, f] of Object.entries(field.fields)) walk(join(key, name), f, prefix);
         } else if (field.type === "variants") {
-            const tag: Field = {
-                type: "choice",
-                typeName: "",
-                values: Object.keys(field.variants),
-                default: field.default,
-                doc: field.doc,
-            };
-            row(join(key, field.tag), tag);
+            row(join(key, field.tag), tagChoice(field));
             for (const [name, v] of Object.entries(field.variants)) {
                 for (const [fieldName, f] of Object.entries(v.fields)) walk(join(key, fieldName), f, `${name} only: `);
             }

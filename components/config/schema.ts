@@ -82,6 +82,8 @@ export interface VariantsField extends FieldBase {
     readonly type: "variants";
     readonly names: TypeNames;
     readonly tag: string;
+    /** The TypeScript name of the tag's values, e.g. "TlsMode". */
+    readonly tagTypeName: string;
     readonly default: string;
     readonly variants: Readonly<Record<string, { readonly doc: string; readonly fields: Fields }>>;
     readonly secret?: boolean;
@@ -96,6 +98,10 @@ export interface ListField extends FieldBase {
 
 export type Field = ChoiceField | IntegerField | FlagField | TextField | PemField | GroupField | VariantsField | ListField;
 export type Fields = Readonly<Record<string, Field>>;
+
+/** The fix for an output where a plain value is needed. */
+export const OUTPUT_FIX =
+    "must be a plain value known when the program starts, not an output of another resource nor a secret (only tls.certificate and tls.key may be); pass the value itself.";
 
 export const join = (parent: string, name: string): string => (parent === "" ? name : `${parent}.${name}`);
 
@@ -125,7 +131,13 @@ function resolveFields(p: Problems, key: string, record: Record<string, unknown>
 function resolveField(p: Problems, key: string, given: unknown, field: Field, r: Resolving): unknown {
     // A secret from stack config is read like any value, and nothing under its key is ever shown.
     if (given instanceof ConfigSecret) p.markSecret(key);
-    const value = given instanceof ConfigSecret ? given.value : given;
+    let value = given instanceof ConfigSecret ? given.value : given;
+    // Through the component package (provider.ts) an input can arrive as an output (another
+    // resource's, or a secret). Only a PEM may: every other key shapes the plan before anything exists.
+    if (pulumi.Output.isInstance(value) && field.type !== "pem") {
+        p.add(key, "[output]", OUTPUT_FIX);
+        value = undefined;
+    }
     switch (field.type) {
         case "choice":
             return p.oneOf(key, value, field.values, field.default);

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import { PACKAGE_ROOT } from "../packageRoot";
 import { STATIC_ROOT } from "../render/nginx";
 
 export const APP_ROOT = "/opt/foobar-app";
@@ -16,14 +17,12 @@ export interface BundleFile {
     readonly content: string;
 }
 
-const REPO_ROOT = path.join(__dirname, "..", "..");
-
 function read(source: string): BundleFile {
-    return { source, content: fs.readFileSync(path.join(REPO_ROOT, source), "utf8") };
+    return { source, content: fs.readFileSync(path.join(PACKAGE_ROOT, source), "utf8") };
 }
 
 function filesUnder(dir: string, keep: (name: string) => boolean): BundleFile[] {
-    const found = fs.readdirSync(path.join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((e): BundleFile[] => {
+    const found = fs.readdirSync(path.join(PACKAGE_ROOT, dir), { withFileTypes: true }).flatMap((e): BundleFile[] => {
         const source = path.join(dir, e.name);
         if (e.isDirectory()) return filesUnder(source, keep);
         return keep(e.name) ? [read(source)] : [];

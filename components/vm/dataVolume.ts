@@ -2,9 +2,9 @@
 // formats (only when empty), mounts and seeds it (files/foobar-data-volume.sh), and the drop-in
 // that keeps MariaDB off the root disk. MariaDB's rendered config is the same as on docker: its
 // datadir stays /var/lib/mysql, the volume's directory bind-mounted there. Pure.
-import * as path from "path";
 import { lines } from "../render/text";
 import { BootFile } from "./cloudInit";
+import { packagePath } from "../packageRoot";
 import { shippedFile } from "./shippedFile";
 
 /** Where the volume is mounted; MariaDB's data is DATA_VOLUME_MOUNT/mysql. */
@@ -14,7 +14,7 @@ export const MARIADB_DATADIR = "/var/lib/mysql";
 export const DATA_VOLUME_SCRIPT_PATH = "/usr/local/sbin/foobar-data-volume";
 export const MARIADB_DROPIN_PATH = "/etc/systemd/system/mariadb.service.d/foobar-data-volume.conf";
 
-const script = (): string => shippedFile(path.join(__dirname, "files", "foobar-data-volume.sh"));
+const script = (): string => shippedFile(packagePath("components/vm/files/foobar-data-volume.sh"));
 
 /** A device path reaches a command line: plain path characters only. */
 const DEVICE_PATH = /^\/dev\/[A-Za-z0-9_./-]+$/;

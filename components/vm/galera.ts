@@ -9,6 +9,7 @@ import { KEEPALIVED_CONFIG_PATH } from "../render/keepalived";
 import { MARIADB_BOOTSTRAP_PATH, MARIADB_CONFIG_PATH } from "../render/mariadb";
 import { lines } from "../render/text";
 import { BootFile, withoutComments } from "./cloudInit";
+import { packagePath } from "../packageRoot";
 import { shippedFile } from "./shippedFile";
 
 export const GALERA_START_PATH = "/usr/local/sbin/foobar-galera-start";
@@ -20,8 +21,7 @@ export const GALERA_ROLE_HOOK_DIR = "/etc/foobar/galera-role.d";
 /** What a node needs beyond the server: the provider, state transfers (mariabackup streams with socat), keepalived. */
 export const GALERA_PACKAGES: readonly string[] = ["mariadb-server", "galera-4", "mariadb-backup", "socat", "keepalived"];
 
-const REPO_ROOT = path.join(__dirname, "..", "..");
-const read = (file: string): string => shippedFile(path.join(REPO_ROOT, file));
+const read = (file: string): string => shippedFile(packagePath(file));
 
 /** The environment the start script reads: the node's FOOBAR_GALERA_* and KEEPALIVED_UNICAST_SOURCE (services/galera.ts). */
 const ENV_NAMES = ["FOOBAR_GALERA_BOOTSTRAP", "FOOBAR_GALERA_PEERS", "KEEPALIVED_UNICAST_SOURCE"];

@@ -1,7 +1,6 @@
 // An instance's user data: the generic VM boot (components/vm/boot.ts) of the services on its
 // server, with SSM placeholders for the secrets, the app bundle fetched from S3 (artifacts.ts) and,
 // in managed mode, the RDS bootstrap.
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "../../credentials";
 import { databaseHostPattern } from "../../config/net";
@@ -10,6 +9,7 @@ import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
 import { BootSteps, BundleDelivery, VmService, bootSteps, secretOwner, usesBundle } from "../../vm/boot";
+import { packagePath } from "../../packageRoot";
 import { shippedFile } from "../../vm/shippedFile";
 import {
     SECRETS_HELPER_PATH,
@@ -39,7 +39,7 @@ const ROOT_ONLY = { owner: "root", group: "root", mode: "0400" };
  * its comment lines (the shebang stays): its documentation stays there, and out of user data, which
  * EC2 limits to 16 KiB.
  */
-export const secretsHelper = (): string => withoutComments(shippedFile(path.join(__dirname, "files", "foobar-secrets.py")));
+export const secretsHelper = (): string => withoutComments(shippedFile(packagePath("components/platforms/aws/files/foobar-secrets.py")));
 
 export interface BootInput {
     readonly topology: Topology;

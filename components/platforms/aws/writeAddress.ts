@@ -3,11 +3,11 @@
 // adds it on that node and its notify hook runs resource-agents' aws-vpc-move-ip, which points the
 // routes at the node's network interface (ReplaceRoute); the other nodes drop it locally. A VPC
 // cannot route a secondary private address between subnets of two zones: a route can.
-import * as path from "path";
 import { parseCidr, within } from "../../config/net";
 import { lines } from "../../render/text";
 import { BootSteps } from "../../vm/boot";
 import { BootFile, withoutComments } from "../../vm/cloudInit";
+import { packagePath } from "../../packageRoot";
 import { shippedFile } from "../../vm/shippedFile";
 import { GALERA_ROLE_HOOK_DIR } from "../../vm/galera";
 
@@ -41,7 +41,7 @@ export function overlayClashes(vpcCidr: string, subnetCidrs: readonly string[]):
 }
 
 /** A script of files/ as the node carries it: without its comments (user data is limited to 16 KiB). */
-const file = (name: string): string => withoutComments(shippedFile(path.join(__dirname, "files", name)));
+const file = (name: string): string => withoutComments(shippedFile(packagePath(`components/platforms/aws/files/${name}`)));
 
 /** Route table ids (and, under mocks, resource names) and regions reach a shell: plain characters only. */
 const PLAIN = /^[A-Za-z0-9_-]+$/;

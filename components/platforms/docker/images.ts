@@ -3,6 +3,7 @@
 import * as path from "path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { PACKAGE_ROOT } from "../../packageRoot";
 import { ServiceKind, ServicePlan, Topology } from "../../topology";
 
 export type DockerKind = Exclude<ServiceKind, "rds">;
@@ -21,7 +22,7 @@ export const IMAGE_OF: Record<DockerKind, string> = {
 export const BASE_IMAGE = "base";
 
 /** Image build contexts are the repository root, relative to where the program runs. */
-const REPO_ROOT = path.relative(process.cwd(), path.join(__dirname, "..", "..", "..")) || ".";
+const REPO_ROOT = path.relative(process.cwd(), PACKAGE_ROOT) || ".";
 
 export const dockerKind = (s: ServicePlan): DockerKind => {
     if (s.kind === "rds") throw new Error(`${s.key} is RDS, which the docker platform does not run`);
