@@ -61,6 +61,16 @@ export class FoobarInfra extends pulumi.ComponentResource implements FoobarOutpu
      * monitoringPassword`; "" with monitoring off.
      */
     public readonly monitoringPassword!: pulumi.Output<string>;
+    /**
+     * aws: the names of the CloudWatch alarms that watch the stack from outside it (each instance's status checks;
+     * RDS's replica lag, free storage, CPU and connections; each NLB target group's unhealthy hosts); docker: none (`[]`).
+     */
+    public readonly monitoringAlarms!: pulumi.Output<string[]>;
+    /**
+     * aws: the ARN of the SNS topic every alarm notifies, going into ALARM and back to OK (subscribe e-mail with
+     * `aws.alarmEmail`, or anything SNS delivers to); docker: "".
+     */
+    public readonly monitoringAlertTopic!: pulumi.Output<string>;
 
     constructor(name: string, args: FoobarInfraArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): an invalid config must not register even the component.

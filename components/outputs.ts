@@ -38,6 +38,8 @@ export interface FoobarOutputs {
     readonly ssmParameterNames: pulumi.Output<string[]>;
     readonly monitoringUrl: pulumi.Output<string>;
     readonly monitoringPassword: pulumi.Output<string>;
+    readonly monitoringAlarms: pulumi.Output<string[]>;
+    readonly monitoringAlertTopic: pulumi.Output<string>;
 }
 
 /** The outputs in the order the README lists them; the compiler checks that each is named once. */
@@ -52,6 +54,8 @@ export const OUTPUT_NAMES = [
     "ssmParameterNames",
     "monitoringUrl",
     "monitoringPassword",
+    "monitoringAlarms",
+    "monitoringAlertTopic",
 ] as const satisfies ReadonlyArray<keyof FoobarOutputs>;
 type Unlisted = Exclude<keyof FoobarOutputs, (typeof OUTPUT_NAMES)[number]>;
 /** Fails to compile, naming it, when an output of FoobarOutputs is missing from OUTPUT_NAMES. */

@@ -159,6 +159,8 @@ export interface AwsArgs {
     readonly adminCidr?: string;
     /** Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). @default 90 */
     readonly flowLogRetentionDays?: number;
+    /** An e-mail address subscribed to the stack's alert topic (every CloudWatch alarm, in and out of ALARM). SNS mails it a confirmation link first; nothing arrives until it is followed (README, "CloudWatch alarms and the alert topic"). @default no e-mail subscription */
+    readonly alarmEmail?: string;
     /** Self-managed database only: the size of each database's data volume (encrypted gp3 EBS, kept when its instance goes), in GB (8–16384). @default 20 */
     readonly databaseVolumeGb?: number;
     /** Self-managed database only: days the daily snapshots of the database volumes are kept (Data Lifecycle Manager; 1–365). @default 7 */

@@ -88,6 +88,7 @@ export interface ResolvedAws {
     readonly instanceTypes: ResolvedInstanceTypes;
     readonly adminCidr?: string;
     readonly flowLogRetentionDays: number;
+    readonly alarmEmail?: string;
     readonly databaseVolumeGb: number;
     readonly snapshotRetentionDays: number;
     readonly restoreDatabaseVolumes: readonly DatabaseVolumeRestore[];

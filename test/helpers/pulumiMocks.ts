@@ -225,6 +225,8 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
         endpoint: `${name}.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com`,
         readerEndpoint: `${name}.cluster-ro-abcdefghijkl.eu-west-1.rds.amazonaws.com`,
         port: 3306,
+        // Its three DB instances, which RDS creates and names itself (the alarms watch each).
+        clusterMembers: [1, 2, 3].map((i) => `${name}-instance-${i}`),
     }),
     "aws:ebs/volume:Volume": (name) => ({ arn: arn("ec2", `volume/${name}`) }),
     // The provider names a load balancer and a target group after the resource (here without the random suffix).
@@ -253,6 +255,16 @@ const AWS_OUTPUTS: Record<string, (name: string, inputs: Props) => Props> = {
             .update(inputs.content ?? "")
             .digest("hex"),
     }),
+    // The alarms (components/platforms/aws/alarms.ts), named by their inputs, and the alert topic, named
+    // after its resource (here without the random suffix), with its KMS key and subscriptions.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (name, inputs) => ({ arn: arn("cloudwatch", `alarm:${inputs.name ?? name}`) }),
+    "aws:sns/topic:Topic": (name) => ({ arn: arn("sns", name), name }),
+    "aws:sns/topicSubscription:TopicSubscription": (_name, inputs) => ({ arn: `${inputs.topic}:0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0` }),
+    "aws:kms/key:Key": () => ({
+        arn: arn("kms", "key/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809"),
+        keyId: "1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809",
+    }),
+    "aws:kms/keyPolicy:KeyPolicy": () => ({}),
     // The readiness gate (components/platforms/aws/readiness.ts): a dynamic resource whose outputs are its inputs.
     "pulumi-nodejs:dynamic/foobar:InstanceReadiness": () => ({}),
 };

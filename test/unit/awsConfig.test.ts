@@ -19,7 +19,7 @@ const RESTORE_FIX =
 const RESTORE = (server: string) => ({ server, snapshotId: "snap-0123456789abcdef0" });
 const ONLY_SELF_MANAGED = `is only read with database.mode "self-managed" (RDS keeps its own storage and backups); remove it.`;
 const AWS_KEYS =
-    "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, databaseVolumeGb, snapshotRetentionDays, restoreDatabaseVolumes, rds";
+    "vpcCidr, existingVpc, privateSubnets, amiId, amiOwner, instanceTypes, adminCidr, flowLogRetentionDays, alarmEmail, databaseVolumeGb, snapshotRetentionDays, restoreDatabaseVolumes, rds";
 
 const SUBNET_A = { id: "subnet-0aaaaaaaaaaaaaaa1", cidr: "10.20.10.0/24", availabilityZone: "eu-west-1a" };
 const SUBNET_B = { id: "subnet-0bbbbbbbbbbbbbbb2", cidr: "10.20.11.0/24", availabilityZone: "eu-west-1b" };
@@ -256,6 +256,7 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "t3.small", web: "t3.small" },
             adminCidr: undefined,
             flowLogRetentionDays: 90,
+            alarmEmail: undefined,
             databaseVolumeGb: 20,
             snapshotRetentionDays: 7,
             restoreDatabaseVolumes: [],
@@ -311,6 +312,7 @@ describe("validateArgs: aws", () => {
                 amiOwner: "123456789012",
                 instanceTypes: { lb: "c7g.large", web: "t3a.small" },
                 adminCidr: "203.0.113.7/32",
+                alarmEmail: "ops+foobar@example.com",
                 rds: {
                     deployment: "instance",
                     instanceClass: "db.r6g.large",
@@ -331,6 +333,7 @@ describe("validateArgs: aws", () => {
             instanceTypes: { lb: "c7g.large", web: "t3a.small" },
             adminCidr: "203.0.113.7/32",
             flowLogRetentionDays: 90,
+            alarmEmail: "ops+foobar@example.com",
             databaseVolumeGb: 20,
             snapshotRetentionDays: 7,
             restoreDatabaseVolumes: [],

@@ -58,6 +58,11 @@ export const AWS_TYPES = {
     targetGroupAttachment: "aws:lb/targetGroupAttachment:TargetGroupAttachment",
     listener: "aws:lb/listener:Listener",
     route: "aws:ec2/route:Route",
+    metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    topic: "aws:sns/topic:Topic",
+    topicSubscription: "aws:sns/topicSubscription:TopicSubscription",
+    kmsKey: "aws:kms/key:Key",
+    kmsKeyPolicy: "aws:kms/keyPolicy:KeyPolicy",
 } as const;
 
 export const AMI_CALL = "aws:ec2/getAmi:getAmi";
@@ -126,6 +131,21 @@ export const withFlowLogs = (counts: Record<string, number>): Record<string, num
     rolePolicy: (counts.rolePolicy ?? 0) + 1,
 });
 
+/**
+ * Adds the AWS-native alarms (components/platforms/aws/alarms.ts): the alert topic with its KMS key
+ * and key policy, two status check alarms per instance (`servers`), and `others` more (RDS's).
+ */
+export const withAlarms = (counts: Record<string, number>, servers: number, others = 0): Record<string, number> => ({
+    ...counts,
+    topic: 1,
+    kmsKey: 1,
+    kmsKeyPolicy: 1,
+    metricAlarm: (counts.metricAlarm ?? 0) + 2 * servers + others,
+});
+
+/** A managed database's alarms: the writer's CPU, free storage and connections, and a read replica's lag besides. */
+export const RDS_ALARMS = (replicas: number): number => 3 + 4 * replicas;
+
 /** Adds a self-managed database's TLS: its CA, a key and certificate per database server, and each key's SSM parameter. */
 export const withDatabaseTls = (counts: Record<string, number>, databases: number): Record<string, number> => ({
     ...counts,
@@ -178,14 +198,22 @@ export const withArtifacts = (counts: Record<string, number>, webServers: number
 /**
  * A pair of load balancers behind an NLB instead of one with an Elastic IP: an Elastic IP per zone
  * and no association, the NLB, a target group and a listener per port (80, 443) with both
- * instances attached, and a readiness gate per load balancer. With `galera`, `counts` (lb.count 1)
+ * instances attached and an unhealthy-hosts alarm, and a readiness gate per load balancer. With `galera`, `counts` (lb.count 1)
  * has the first load balancer's gate already: it is the Galera cluster's bootstrap node (withGalera).
  */
 export const withNlb = (counts: Record<string, number>, galera = false): Record<string, number> => {
     const rest = { ...counts };
     delete rest.eipAssociation;
     return withReadiness(
-        { ...rest, eip: (counts.eip ?? 0) + 1, loadBalancer: 1, targetGroup: 2, targetGroupAttachment: 4, listener: 2 },
+        {
+            ...rest,
+            eip: (counts.eip ?? 0) + 1,
+            loadBalancer: 1,
+            targetGroup: 2,
+            targetGroupAttachment: 4,
+            listener: 2,
+            metricAlarm: (counts.metricAlarm ?? 0) + 2,
+        },
         galera ? 1 : 2,
     );
 };
@@ -370,6 +398,7 @@ export const DEFAULT_AWS_RESOLVED = {
     instanceTypes: { lb: "t3.small", web: "t3.micro" },
     adminCidr: undefined,
     flowLogRetentionDays: 90,
+    alarmEmail: undefined,
     databaseVolumeGb: 20,
     snapshotRetentionDays: 7,
     restoreDatabaseVolumes: [],

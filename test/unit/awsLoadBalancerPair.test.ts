@@ -326,7 +326,7 @@ for (const stack of STACKS) {
             );
         });
 
-        it("has exactly the resources of lb.count 1, but the front: an NLB instead of an association, a second load balancer, the pair's readiness gates and rules", async () => {
+        it("has exactly the resources of lb.count 1, but the front: an NLB instead of an association, a second load balancer, the pair's readiness gates, rules and alarms", async () => {
             const single = await runStack(stack, singleLb(stack));
             const before = countAws(single.resources);
             const rules = { staging: { ingress: 15, egress: 12 }, prod: { ingress: 10, egress: 6 } }[stack];
@@ -335,11 +335,12 @@ for (const stack of STACKS) {
                 withNlb(
                     {
                         ...before,
-                        // server-4: its instance, role, profile and two inline policies (Session Manager, parameters).
+                        // server-4: its instance, role, profile, two inline policies (Session Manager, parameters) and status check alarms.
                         instance: before.instance + 1,
                         role: before.role + 1,
                         instanceProfile: before.instanceProfile + 1,
                         rolePolicy: before.rolePolicy + 2,
+                        metricAlarm: before.metricAlarm + 2,
                         ...rules,
                     },
                     // Staging's server-3, the Galera cluster's bootstrap node, has its readiness gate with lb.count 1 too.

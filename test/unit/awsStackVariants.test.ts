@@ -7,6 +7,7 @@ import { byType, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
     AMI_CALL,
     AWS_TYPES,
+    RDS_ALARMS,
     ZONES_CALL,
     awsConfig,
     countAws,
@@ -17,6 +18,7 @@ import {
     sgRules,
     singleLb,
     userData,
+    withAlarms,
     withDataVolumes,
     withDatabaseTls,
     withFlowLogs,
@@ -29,7 +31,7 @@ import {
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
 /** Staging with GTID replication (failover manual); STAGING_GALERA: the stack file's own, a node per database server. */
-const STAGING = (webServers: number) => withArtifacts(STAGING_BASE(webServers), webServers);
+const STAGING = (webServers: number) => withAlarms(withArtifacts(STAGING_BASE(webServers), webServers), webServers + 1);
 const STAGING_GALERA = (webServers: number) => withGalera(STAGING(webServers), webServers + 1);
 const STAGING_BASE = (webServers: number) =>
     withDataVolumes(
@@ -61,7 +63,7 @@ const STAGING_BASE = (webServers: number) =>
         ),
         webServers + 1,
     );
-const PROD = (webServers: number) => withArtifacts(PROD_BASE(webServers), webServers);
+const PROD = (webServers: number) => withAlarms(withArtifacts(PROD_BASE(webServers), webServers), webServers + 1, RDS_ALARMS(1));
 const PROD_BASE = (webServers: number) =>
     withReadiness(
         withRdsExtras(
@@ -218,29 +220,32 @@ describe("defineStack: aws variants", () => {
         );
         assert.deepEqual(
             countAws(run.resources),
-            // The stack still logs the flows of the VPC it runs in.
-            withArtifacts(
-                withDataVolumes(
-                    withReadiness(
-                        withDatabaseTls(
-                            withFlowLogs({
-                                password: 4,
-                                securityGroup: 4,
-                                ingress: 6,
-                                egress: 6,
-                                parameter: 6,
-                                ...perServer(3),
-                                eip: 1,
-                                eipAssociation: 1,
-                                stash: 1,
-                            }),
-                            3,
+            // The stack still logs the flows of the VPC it runs in, and alarms on its instances.
+            withAlarms(
+                withArtifacts(
+                    withDataVolumes(
+                        withReadiness(
+                            withDatabaseTls(
+                                withFlowLogs({
+                                    password: 4,
+                                    securityGroup: 4,
+                                    ingress: 6,
+                                    egress: 6,
+                                    parameter: 6,
+                                    ...perServer(3),
+                                    eip: 1,
+                                    eipAssociation: 1,
+                                    stash: 1,
+                                }),
+                                3,
+                            ),
+                            2,
                         ),
-                        2,
+                        3,
                     ),
-                    3,
+                    2,
                 ),
-                2,
+                3,
             ),
         );
         // The volumes are made in the existing subnets' zones.

@@ -163,6 +163,8 @@ describe("component package", function () {
             ssmParameterNames: "string[]",
             monitoringUrl: "string",
             monitoringPassword: "string",
+            monitoringAlarms: "string[]",
+            monitoringAlertTopic: "string",
         });
         for (const [name, p] of Object.entries(component.properties))
             assert.match(p.description ?? "", /^\S.{20,}/s, `${name} has no description`);

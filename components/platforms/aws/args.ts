@@ -4,6 +4,7 @@ import { ExistingSubnet } from "../../config/args";
 import { CheckContext } from "../../config/check";
 import { isPrivateIpv4Cidr, parseCidr, within } from "../../config/net";
 import { GroupField, TextField } from "../../config/schema";
+import { ALARM_EMAIL_SCHEMA } from "./alarmArgs";
 import { RDS_SCHEMA, checkRds } from "./rdsArgs";
 import { RESTORE_SCHEMA, checkStorage } from "./storageArgs";
 import { WRITE_OVERLAY_IP, overlayClashes } from "./writeAddress";
@@ -11,7 +12,6 @@ import { WRITE_OVERLAY_IP, overlayClashes } from "./writeAddress";
 export const DEBIAN_AMI_OWNER = "136693071363";
 /** The broadest range SSH may be opened to: a /16 (65,536 addresses); anything wider is refused. */
 const MIN_ADMIN_PREFIX = 16;
-
 const text = (o: Omit<TextField, "type">): TextField => ({ type: "text", ...o });
 const SUBNETS_FIX = (min: number) =>
     `must list at least ${min} subnets as { id: "subnet-...", cidr: "10.0.1.0/24", availabilityZone: "eu-west-1a" }, in two availability zones.`;
@@ -122,6 +122,7 @@ export const AWS_SCHEMA: GroupField = {
             default: 90,
             doc: "Days CloudWatch Logs keeps the VPC's flow logs: one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653).",
         },
+        alarmEmail: ALARM_EMAIL_SCHEMA,
         databaseVolumeGb: {
             type: "integer",
             min: 8,

@@ -9,6 +9,7 @@ import { monitoringUrlOf, summarizeServers } from "../../outputs";
 import { PORTS, primaryOf, replicasOf } from "../../topology";
 import { usesBundle } from "../../vm/boot";
 import { DeployContext, Deployment, Platform } from "../platform";
+import { createAlarms } from "./alarms";
 import { appArtifact, createArtifactStore } from "./artifacts";
 import { renderBoot } from "./boot";
 import { createDatabase } from "./database";
@@ -179,10 +180,13 @@ export const awsPlatform: Platform = {
             parent,
         );
 
+        // Watched from outside: CloudWatch alarms on the instances, RDS and the NLB, to one SNS topic.
+        const alarms = createAlarms(name, { plan, topology, region, instances: created, database, nlb: front.nlb, tags }, parent);
+
         const privateIp = (server: string) => plan.instance(server).privateIp;
         // A single load balancer's services show its Elastic IP; behind the NLB, no server is public.
         const publicServer = plan.instances.find((i) => i.elasticIp)?.server;
-        const ready = pulumi.all([...instances.map((i) => i.id), ...front]);
+        const ready = pulumi.all([...instances.map((i) => i.id), ...front.ready]);
         return {
             // The certificate names the domain: point its DNS record at loadBalancerAddress (each address).
             url: ready.apply(() => `https://${topology.args.domain}/`),
@@ -204,6 +208,8 @@ export const awsPlatform: Platform = {
             // Prometheus answers on its instance only: operators forward the port with SSM (README).
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, "127.0.0.1", PORTS.prometheus)),
             monitoringPassword: pulumi.secret(credentials.prometheusPassword ?? pulumi.output("")),
+            monitoringAlarms: pulumi.output(alarms.names),
+            monitoringAlertTopic: alarms.topicArn,
         };
     },
 };

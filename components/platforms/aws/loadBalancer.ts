@@ -66,21 +66,33 @@ export interface FrontInput {
     readonly tags: Record<string, string>;
 }
 
+/** The NLB and its target groups by port label: what its CloudWatch metrics name (alarms.ts). */
+export interface NlbTargets {
+    readonly loadBalancerArn: pulumi.Output<string>;
+    readonly targetGroups: ReadonlyArray<{ readonly label: string; readonly arn: pulumi.Output<string> }>;
+}
+
+export interface PublicFront {
+    /** What the site's outputs wait for: the NLB's listeners (nothing for an Elastic IP). */
+    readonly ready: pulumi.Output<string>[];
+    readonly nlb?: NlbTargets;
+}
+
 /**
  * Hands the load balancers' instances their public entry: the Elastic IP is associated with the
- * single one, or the NLB is made in front of the pair. Returns what the site's outputs wait for.
+ * single one, or the NLB is made in front of the pair.
  */
-export function attachPublicFront(name: string, input: FrontInput, parent: pulumi.Resource): pulumi.Output<string>[] {
+export function attachPublicFront(name: string, input: FrontInput, parent: pulumi.Resource): PublicFront {
     const { plan, addresses, instances } = input;
     if (plan.nlb) return createNetworkLoadBalancer(name, plan.nlb, input, parent);
     const lb = plan.instances.filter((i) => i.elasticIp)[0];
     const address = mustGet(addresses, lb.subnet, "Elastic IP");
     const instance = mustGet(instances, lb.server, "instance");
     new aws.ec2.EipAssociation(`${name}-lb`, { allocationId: address.allocationId, instanceId: instance.id }, { parent });
-    return [];
+    return { ready: [] };
 }
 
-function createNetworkLoadBalancer(name: string, nlb: NlbPlan, input: FrontInput, parent: pulumi.Resource): pulumi.Output<string>[] {
+function createNetworkLoadBalancer(name: string, nlb: NlbPlan, input: FrontInput, parent: pulumi.Resource): PublicFront {
     const { network, addresses, instances, production, tags } = input;
     const opts = { parent };
     const loadBalancer = new aws.lb.LoadBalancer(
@@ -103,7 +115,7 @@ function createNetworkLoadBalancer(name: string, nlb: NlbPlan, input: FrontInput
         },
         opts,
     );
-    return NLB_PORTS.map(({ label, port }) => {
+    const fronts = NLB_PORTS.map(({ label, port }) => {
         const group = new aws.lb.TargetGroup(
             `${name}-nlb-${label}`,
             {
@@ -141,6 +153,10 @@ function createNetworkLoadBalancer(name: string, nlb: NlbPlan, input: FrontInput
             },
             opts,
         );
-        return listener.arn;
+        return { label, group: group.arn, listener: listener.arn };
     });
+    return {
+        ready: fronts.map((f) => f.listener),
+        nlb: { loadBalancerArn: loadBalancer.arn, targetGroups: fronts.map((f) => ({ label: f.label, arn: f.group })) },
+    };
 }

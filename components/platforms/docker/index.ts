@@ -42,6 +42,9 @@ export const dockerPlatform: Platform = {
             ssmParameterNames: pulumi.output<string[]>([]),
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, bindAddress, prometheusPort)),
             monitoringPassword: pulumi.secret(credentials.prometheusPassword ?? pulumi.output("")),
+            // CloudWatch alarms and their SNS topic are the aws platform's (alarms.ts); Prometheus alerts here.
+            monitoringAlarms: pulumi.output<string[]>([]),
+            monitoringAlertTopic: pulumi.output(""),
         };
     },
 };
