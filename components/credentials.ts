@@ -19,6 +19,9 @@ export interface Credentials {
     /** With monitoring on: the password operators give Prometheus, and its bcrypt hash (Prometheus's web config). */
     readonly prometheusPassword?: pulumi.Output<string>;
     readonly prometheusPasswordHash?: pulumi.Output<string>;
+    /** From secret config (monitoring.alerts): where Alertmanager posts, and its SMTP login's password. */
+    readonly alertWebhookUrl?: pulumi.Output<string>;
+    readonly alertSmtpPassword?: pulumi.Output<string>;
     /** The site certificate chain, leaf first: CERTIFICATE blocks only, public (user data carries it). */
     readonly certificatePem: pulumi.Output<string>;
     /** Its private key, secret. */
@@ -76,6 +79,9 @@ export function createCredentials(
         monitorPassword,
         prometheusPassword: operator?.value,
         prometheusPasswordHash: operator?.hash,
+        // Secret Outputs already (config/alertsSchema.ts); only Alertmanager's files read them.
+        alertWebhookUrl: args.monitoring.enabled ? args.monitoring.alerts?.webhookUrl : undefined,
+        alertSmtpPassword: args.monitoring.enabled ? args.monitoring.alerts?.email?.password : undefined,
     };
     const tlsArgs = args.tls;
     switch (tlsArgs.mode) {

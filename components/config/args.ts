@@ -123,6 +123,30 @@ export interface MonitoringArgs {
     readonly scrapeIntervalSeconds?: number;
     /** Days of metrics Prometheus keeps (1–365). @default 15 */
     readonly retentionDays?: number;
+    /** Who Alertmanager (beside each Prometheus) tells: a webhook, e-mail, or both; critical alerts at once, warnings grouped and repeated every 4 h. Unset: the alerts stay in Alertmanager's and Prometheus's UIs. */
+    readonly alerts?: AlertReceiversArgs;
+}
+
+/** Who Alertmanager (beside each Prometheus) tells: a webhook, e-mail, or both; critical alerts at once, warnings grouped and repeated every 4 h. Unset: the alerts stay in Alertmanager's and Prometheus's UIs. */
+export interface AlertReceiversArgs {
+    /** Where every notification is POSTed (Alertmanager's webhook JSON), as a secret: a bridge to Slack, PagerDuty and the like (README, "Alerts that reach someone"). */
+    readonly webhookUrl?: pulumi.Input<string>;
+    /** E-mail over SMTP (STARTTLS required): every notification of the webhook, to one address. */
+    readonly email?: EmailReceiverArgs;
+}
+
+/** E-mail over SMTP (STARTTLS required): every notification of the webhook, to one address. */
+export interface EmailReceiverArgs {
+    /** The address alerts go to, e.g. `oncall@example.com`. */
+    readonly to: string;
+    /** The sender they come from, e.g. `alerts@foobar.com`. */
+    readonly from: string;
+    /** The SMTP server as host:port, e.g. `smtp.example.org:587`. */
+    readonly smarthost: string;
+    /** The SMTP login, with `password`; unset: no login. */
+    readonly username?: string;
+    /** The SMTP password, as a secret (on aws an SSM SecureString, read by the load balancers only). */
+    readonly password?: pulumi.Input<string>;
 }
 
 /** Settings only the docker platform reads. */

@@ -1,5 +1,6 @@
 // The platform-agnostic keys of stack config: their types, defaults and docs (schema.ts), and the
 // rules that span several keys. Each platform declares its own section in its args.ts.
+import { ALERTS_SCHEMA, checkAlerts } from "./alertsSchema";
 import { CheckContext } from "./check";
 import { isDnsName } from "./net";
 import { SECRET_PLACEHOLDER } from "./secret";
@@ -126,6 +127,7 @@ const monitoring: GroupField = {
             doc: "Seconds between scrapes and rule evaluations (1–60); alerts fire after 2 to 3 of them.",
         },
         retentionDays: { type: "integer", min: 1, max: 365, default: 15, doc: "Days of metrics Prometheus keeps (1–365)." },
+        alerts: ALERTS_SCHEMA,
     },
 };
 
@@ -206,7 +208,9 @@ export const CORE_FIELDS: Fields = {
 };
 
 /** Rules across the platform-agnostic keys; a key that already has a problem is not judged again. */
-export function checkCore({ p, args, raw, now, warn }: CheckContext): void {
+export function checkCore(context: CheckContext): void {
+    const { p, args, raw, now, warn } = context;
+    checkAlerts(context);
     if (args.lb.mode === "active-passive" && args.webServers < 2 && !p.has("webServers")) {
         p.add(
             "lb.mode",

@@ -56,6 +56,8 @@ function typeOf(field: Field, side: Side): string {
             return "string";
         case "pem":
             return "pulumi.Input<string>";
+        case "secret":
+            return side === "args" ? "pulumi.Input<string>" : "pulumi.Output<string>";
         case "group":
         case "variants":
             return field.names[side];
@@ -74,6 +76,7 @@ function optional(field: Field, side: Side): boolean {
     if (side === "args") return !field.required;
     if (field.type === "group") return field.optional === true;
     if (field.type === "text") return !field.required && field.default === undefined;
+    if (field.type === "secret") return !field.required;
     if (field.type === "integer") return !field.required && field.default === undefined && field.derive === undefined;
     return false;
 }

@@ -82,3 +82,17 @@ export function isDnsName(value: string): boolean {
         /[a-z]/.test(labels[labels.length - 1])
     );
 }
+
+/** An address one can mail: a local part without spaces, quotes, brackets or separators, @, a dotted domain. */
+const EMAIL = /^[^\s@"<>(),;:[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+
+/** RFC 5321's limits: 64 characters before the @, 254 in all. */
+export const isEmailAddress = (v: string): boolean => EMAIL.test(v) && v.length <= 254 && v.indexOf("@") <= 64;
+
+/** host:port of a server, e.g. "smtp.example.org:587": a DNS name or IPv4 address and a port. */
+export function isHostPort(value: string): boolean {
+    const match = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+    return (
+        match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535 && /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(match[1])
+    );
+}

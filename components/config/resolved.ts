@@ -66,6 +66,22 @@ export interface ResolvedMonitoring {
     readonly enabled: boolean;
     readonly scrapeIntervalSeconds: number;
     readonly retentionDays: number;
+    readonly alerts?: ResolvedAlertReceivers;
+}
+
+/** AlertReceiversArgs with every default applied. */
+export interface ResolvedAlertReceivers {
+    readonly webhookUrl?: pulumi.Output<string>;
+    readonly email?: ResolvedEmailReceiver;
+}
+
+/** EmailReceiverArgs with every default applied. */
+export interface ResolvedEmailReceiver {
+    readonly to: string;
+    readonly from: string;
+    readonly smarthost: string;
+    readonly username?: string;
+    readonly password?: pulumi.Output<string>;
 }
 
 /** DockerArgs with every default applied. */

@@ -51,6 +51,17 @@ export interface TextField extends FieldBase {
     readonly defaultDoc?: string;
 }
 
+/**
+ * Text held in secret config (a webhook URL, a password): never echoed in an error, wrapped as a
+ * secret Output; through the component package it may be an output of another resource.
+ */
+export interface SecretField extends FieldBase {
+    readonly type: "secret";
+    readonly valid: (value: string) => boolean;
+    /** The problem's fix when the value is not valid (or missing where required). */
+    readonly fix: string;
+}
+
 /** A PEM held in secret config: never echoed in an error, wrapped as a secret Output. */
 export interface PemField extends FieldBase {
     readonly type: "pem";
@@ -96,12 +107,12 @@ export interface ListField extends FieldBase {
     readonly fix: string;
 }
 
-export type Field = ChoiceField | IntegerField | FlagField | TextField | PemField | GroupField | VariantsField | ListField;
+export type Field = ChoiceField | IntegerField | FlagField | TextField | SecretField | PemField | GroupField | VariantsField | ListField;
 export type Fields = Readonly<Record<string, Field>>;
 
 /** The fix for an output where a plain value is needed. */
 export const OUTPUT_FIX =
-    "must be a plain value known when the program starts, not an output of another resource nor a secret (only tls.certificate and tls.key may be); pass the value itself.";
+    "must be a plain value known when the program starts, not an output of another resource nor a secret (only the secret keys may be: tls.certificate, tls.key, monitoring.alerts.webhookUrl, monitoring.alerts.email.password); pass the value itself.";
 
 export const join = (parent: string, name: string): string => (parent === "" ? name : `${parent}.${name}`);
 
@@ -134,7 +145,7 @@ function resolveField(p: Problems, key: string, given: unknown, field: Field, r:
     let value = given instanceof ConfigSecret ? given.value : given;
     // Through the component package (provider.ts) an input can arrive as an output (another
     // resource's, or a secret). Only a PEM may: every other key shapes the plan before anything exists.
-    if (pulumi.Output.isInstance(value) && field.type !== "pem") {
+    if (pulumi.Output.isInstance(value) && field.type !== "pem" && field.type !== "secret") {
         p.add(key, "[output]", OUTPUT_FIX);
         value = undefined;
     }
@@ -156,6 +167,8 @@ function resolveField(p: Problems, key: string, given: unknown, field: Field, r:
             return field.default;
         case "pem":
             return resolvePem(p, key, value, field);
+        case "secret":
+            return resolveSecret(p, key, value, field);
         case "group":
             return resolveGroup(p, key, value, field, r.root);
         case "variants":
@@ -181,6 +194,19 @@ function resolvePem(p: Problems, key: string, value: unknown, field: PemField): 
     // Never echo a secret back: a wrong value is shown only by its shape.
     p.add(key, value === undefined ? undefined : SECRET_PLACEHOLDER, field.fix);
     return "";
+}
+
+function resolveSecret(p: Problems, key: string, value: unknown, field: SecretField): unknown {
+    // Nothing under a secret key is ever shown, whether or not stack config held it as a secret.
+    p.markSecret(key);
+    if (value === undefined) {
+        if (field.required) p.add(key, undefined, field.fix);
+        return undefined;
+    }
+    if (pulumi.Output.isInstance(value)) return pulumi.secret(value);
+    if (typeof value === "string" && field.valid(value)) return pulumi.secret(value);
+    p.add(key, SECRET_PLACEHOLDER, field.fix);
+    return undefined;
 }
 
 /** The tag picks the variant; a key that only another variant reads is a problem. */

@@ -1,5 +1,5 @@
 // Prometheus on the load balancer's server: its config, its alert rules and its daemon flags. Pure.
-// No Alertmanager yet: alerts show in Prometheus's UI and at /api/v1/alerts.
+// Prometheus sends the alerts to every Alertmanager (render/alertmanager.ts), which tells people.
 import * as yaml from "js-yaml";
 import { GALERA_TARGET_ROLE, GaleraMonitoring, MYSQLD_JOB, databaseRules } from "./databaseAlerts";
 import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
@@ -42,6 +42,8 @@ export interface PrometheusConfigInput {
     readonly listenPort: number;
     /** One per self-managed database; none for RDS. */
     readonly databaseTargets: readonly DatabaseTarget[];
+    /** host:port of every Alertmanager: each Prometheus sends every alert to all of them (a pair's cluster sends it once). */
+    readonly alertmanagers: readonly string[];
     /**
      * The databases are a Galera cluster (database.failover automatic): every target is labelled
      * role="node" (GALERA_TARGET_ROLE), since the writer moves between them.
@@ -57,6 +59,20 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     return dump(HEADER, {
         global: { scrape_interval: interval, evaluation_interval: interval, external_labels: input.externalLabels },
         rule_files: [PROMETHEUS_RULES_PATH],
+        alerting: {
+            alertmanagers: [
+                {
+                    static_configs: [
+                        {
+                            targets: input.alertmanagers.map((target) => {
+                                assertSafeToken("Alertmanager target", target);
+                                return target;
+                            }),
+                        },
+                    ],
+                },
+            ],
+        },
         scrape_configs: [
             {
                 job_name: HAPROXY_JOB,

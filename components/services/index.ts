@@ -1,6 +1,7 @@
 // What each service needs on its server, from the shared renderers: one function per kind.
 // Both platforms call renderService; adding a kind adds a case here and its file beside it.
 import { ServicePlan } from "../topology";
+import { alertmanagerService } from "./alertmanager";
 import { haproxyService } from "./haproxy";
 import { keepalivedService } from "./keepalived";
 import { mariadbService } from "./mariadb";
@@ -27,6 +28,8 @@ export function renderService(context: ServiceContext, plan: ServicePlan): Rende
             throw new Error(`${plan.key} is RDS: AWS runs it, nothing of ours is rendered for it`);
         case "prometheus":
             return prometheusService(context, plan);
+        case "alertmanager":
+            return alertmanagerService(context, plan);
         case "mysqld-exporter":
             return exporterService(context, plan);
         default: {

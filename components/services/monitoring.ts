@@ -33,6 +33,7 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             host: e.server,
             role: e.watches.role,
         })),
+        alertmanagers: topology.alertmanagers.map((a) => `${view.reach(prometheus, a)}:${PORTS.alertmanager}`),
         ...galera,
     });
     const databases = topology.exporters.length > 0;

@@ -12,6 +12,8 @@ export const SECRET_NAMES = [
     "privateKeyPem",
     "prometheusPassword",
     "prometheusPasswordHash",
+    "alertWebhookUrl",
+    "alertSmtpPassword",
     // A self-managed database's TLS: the CA everyone trusts, and the certificate and key of the
     // database server being rendered (each platform hands over the right one).
     "databaseCaPem",

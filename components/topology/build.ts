@@ -2,6 +2,7 @@
 import { ResolvedArgs } from "../config/resolved";
 import { buildFlows } from "./flows";
 import {
+    AlertmanagerPlan,
     AppPlan,
     DatabasePlan,
     GaleraPlan,
@@ -113,6 +114,11 @@ export function buildTopology(args: ResolvedArgs): Topology {
     const monitors: PrometheusPlan[] = args.monitoring.enabled
         ? lbServers.map((server) => ({ kind: "prometheus", key: `${server}-prometheus`, server }))
         : [];
+    const alertmanagers: AlertmanagerPlan[] = monitors.map((m) => ({
+        kind: "alertmanager",
+        key: `${m.server}-alertmanager`,
+        server: m.server,
+    }));
     // RDS reports to CloudWatch; our own databases get an exporter on their own server.
     const ownDatabases = [...replicas, primary].filter((d): d is MariadbPlan => d.kind === "mariadb");
     const exporters: ExporterPlan[] =
@@ -129,6 +135,7 @@ export function buildTopology(args: ResolvedArgs): Topology {
         ]),
         ...(loadBalancers.some((lb) => lb.server === primary.server) ? [] : [primary]),
         ...monitors,
+        ...alertmanagers,
         ...exporters,
     ];
     const roleOf = (name: string): ServerRole => {
@@ -153,7 +160,8 @@ export function buildTopology(args: ResolvedArgs): Topology {
         databases,
         ...(galera ? { galera } : {}),
         monitors,
+        alertmanagers,
         exporters,
-        flows: buildFlows({ web, loadBalancers, databases, galera, monitors, exporters }),
+        flows: buildFlows({ web, loadBalancers, databases, galera, monitors, alertmanagers, exporters }),
     };
 }

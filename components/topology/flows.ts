@@ -1,5 +1,6 @@
 // The network paths the site needs, from the services that need them. Pure.
 import {
+    AlertmanagerPlan,
     DatabasePlan,
     ExporterPlan,
     Flow,
@@ -19,6 +20,7 @@ export interface FlowSources {
     readonly databases: readonly DatabasePlan[];
     readonly galera?: GaleraPlan;
     readonly monitors: readonly PrometheusPlan[];
+    readonly alertmanagers: readonly AlertmanagerPlan[];
     readonly exporters: readonly ExporterPlan[];
 }
 
@@ -59,6 +61,29 @@ export function buildFlows(s: FlowSources): Flow[] {
             port: PORTS.prometheus,
             purpose: "Prometheus UI, API and alerts, for operators",
         });
+    }
+    for (const alertmanager of s.alertmanagers) {
+        flows.push(
+            ...s.monitors.map((prometheus) => ({
+                from: prometheus,
+                to: alertmanager,
+                port: PORTS.alertmanager,
+                purpose: "alerts to Alertmanager",
+            })),
+            // A pair's Alertmanagers are one cluster: one notification per alert, whichever receives it.
+            ...s.alertmanagers
+                .filter((peer) => peer !== alertmanager)
+                .flatMap((peer): Flow[] => [
+                    { from: peer, to: alertmanager, port: PORTS.alertmanagerCluster, purpose: "Alertmanager cluster gossip" },
+                    {
+                        from: peer,
+                        to: alertmanager,
+                        port: PORTS.alertmanagerCluster,
+                        protocol: "udp",
+                        purpose: "Alertmanager cluster gossip",
+                    },
+                ]),
+        );
     }
     for (const e of s.exporters) {
         flows.push(

@@ -11,6 +11,10 @@ export const PORTS = {
     app: 3000,
     mysql: 3306,
     prometheus: 9090,
+    /** Alertmanager's API and UI: Prometheus sends it the alerts. */
+    alertmanager: 9093,
+    /** Two Alertmanagers gossip here (TCP and UDP): silences, and who already sent which notification. */
+    alertmanagerCluster: 9094,
     mysqldExporter: 9104,
     /** A pair's HAProxy health frontend (render/haproxy.ts, PairInput): keepalived and an NLB ask it. */
     lbHealth: 8405,
@@ -105,6 +109,11 @@ export interface PrometheusPlan extends Placed {
     readonly kind: "prometheus";
 }
 
+/** Alertmanager beside a Prometheus, on its server: it sends the alerts of every Prometheus on. */
+export interface AlertmanagerPlan extends Placed {
+    readonly kind: "alertmanager";
+}
+
 export interface ExporterPlan extends Placed {
     readonly kind: "mysqld-exporter";
     /** The database it reports on, on its own server. */
@@ -126,7 +135,8 @@ export interface GaleraPlan {
     readonly writePriority: ReadonlyMap<string, number>;
 }
 
-export type ServicePlan = HaproxyPlan | KeepalivedPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | ExporterPlan;
+export type ServicePlan =
+    HaproxyPlan | KeepalivedPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | AlertmanagerPlan | ExporterPlan;
 export type ServiceKind = ServicePlan["kind"];
 
 /**
@@ -169,6 +179,8 @@ export type Flow = InternalFlow | OutsideFlow;
 interface FlowBase {
     readonly to: ServicePlan;
     readonly port: number;
+    /** TCP unless said otherwise (Alertmanager's gossip is UDP too: a flow each). */
+    readonly protocol?: "udp";
     readonly purpose: string;
 }
 
@@ -201,6 +213,8 @@ export interface Topology {
     readonly galera?: GaleraPlan;
     /** Prometheus servers, one on each load-balancer server (each scrapes everything); none with monitoring off. */
     readonly monitors: readonly PrometheusPlan[];
+    /** An Alertmanager beside each Prometheus; two of them (a pair) are one cluster. */
+    readonly alertmanagers: readonly AlertmanagerPlan[];
     /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */
     readonly exporters: readonly ExporterPlan[];
     readonly flows: readonly Flow[];

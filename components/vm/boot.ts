@@ -2,6 +2,7 @@
 // docker platform uploads (from the same renderers), and the commands that start each daemon; the
 // app's code base comes the platform's way (BundleDelivery). Generic: any VM platform with
 // cloud-init can use it; the aws platform adds SSM, S3 and RDS. Pure.
+import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_SMTP_PASSWORD_PATH } from "../render/alertmanager";
 import { APP_PASSWORD_PATH, renderEnvFile } from "../render/app";
 import { HAPROXY_CERT_PATH } from "../render/haproxy";
 import { MARIADB_BOOTSTRAP_PATH, MARIADB_KEY_PATH } from "../render/mariadb";
@@ -31,6 +32,9 @@ const SECRET_OWNERS: Record<string, SecretFileOwner> = {
     [PROMETHEUS_WEB_CONFIG_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
     [PROMETHEUS_PASSWORD_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
     [PROMETHEUS_NETRC_PATH]: { owner: "root", group: "root", mode: "0400" },
+    // Debian's prometheus-alertmanager unit runs as prometheus too; the config names the webhook.
+    [ALERTMANAGER_CONFIG_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
+    [ALERTMANAGER_SMTP_PASSWORD_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
 };
 
 /** The owner of a service's secret-bearing file; `extra` adds a platform's own files. */
@@ -183,6 +187,8 @@ function stepsFor(service: VmService): BootSteps {
         }
         case "prometheus":
             return restarted("prometheus", "prometheus", files);
+        case "alertmanager":
+            return restarted("prometheus-alertmanager", "prometheus-alertmanager", files);
         case "mysqld-exporter":
             return restarted("prometheus-mysqld-exporter", "prometheus-mysqld-exporter", files);
         case "keepalived":
@@ -196,7 +202,7 @@ function stepsFor(service: VmService): BootSteps {
 }
 
 /** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
-const START_ORDER: readonly VmService["kind"][] = ["mariadb", "mysqld-exporter", "app", "nginx", "haproxy", "prometheus"];
+const START_ORDER: readonly VmService["kind"][] = ["mariadb", "mysqld-exporter", "app", "nginx", "haproxy", "alertmanager", "prometheus"];
 
 /**
  * Every service's steps in start order, after any the platform puts first (e.g. the aws RDS

@@ -15,7 +15,22 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     "one-web-server": { "foobar:webServers": 1, "foobar:database": { replicas: 1 } },
     "three-web-servers": { "foobar:webServers": 3, "foobar:database": { replicas: 3 } },
     "active-passive-leastconn": { "foobar:lb": { algorithm: "leastconn", mode: "active-passive" } },
-    "load-balancer-pair": { "foobar:lb": { count: 2 } },
+    // With both receivers: a webhook (the config a secret upload) and e-mail with a login (its password apart).
+    "load-balancer-pair": {
+        "foobar:lb": { count: 2 },
+        "foobar:monitoring": {
+            alerts: {
+                webhookUrl: "https://hooks.example.org/alertmanager/T0KEN",
+                email: {
+                    to: "oncall@example.org",
+                    from: "alerts@foobar.com",
+                    smarthost: "smtp.example.org:587",
+                    username: "alerts",
+                    password: "s3cret",
+                },
+            },
+        },
+    },
 };
 /** database.failover automatic: a Galera cluster of the primary and two replicas. */
 const GALERA = { "foobar:database": { mode: "self-managed", replicas: 2, failover: "automatic" } };
@@ -162,6 +177,18 @@ describe("live: rendered configs pass their real daemons", function () {
                 const web = await runWithUploads(c[0].inputs, ["promtool", "check", "web-config", "/etc/prometheus/web.yml"], false);
                 assert.equal(web.code, 0, web.logs);
                 assert.match(web.logs, /SUCCESS/);
+            });
+
+            it("amtool check-config accepts each Alertmanager's config (one per Prometheus)", async () => {
+                const c = containers.filter((r) => serviceOf(r) === "alertmanager");
+                assert.equal(c.length, loadBalancers());
+                for (const am of c) {
+                    const r = await runWithUploads(am.inputs, ["amtool", "check-config", "/etc/prometheus/alertmanager.yml"], false);
+                    assert.equal(r.code, 0, r.logs);
+                    assert.match(r.logs, /SUCCESS/);
+                    assert.match(r.logs, /1 receivers/);
+                    assert.match(r.logs, /1 inhibit rules/);
+                }
             });
         });
     }

@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { X509Certificate } from "crypto";
+import { WEBHOOK_PATH, WebhookStandin, proveAlertDelivery, startWebhookStandin } from "./alertDelivery";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, dockerRun, sleep } from "./docker";
@@ -15,10 +16,13 @@ import { Site, backendStatus, getHttps, labelledContainers, servedCertificate, s
 
 const ROOT = path.join(__dirname, "..", "..");
 const STACK = "pair";
+/** The webhook stand-in: the edge network's gateway (its first /24's first address), a port of its own. */
+const WEBHOOK = { host: "10.86.0.1", port: 39093 };
 /** Its own ports and range: it may run while another stack's containers are still going away. */
 const OVERRIDES = {
     "foobar:lb": { count: 2 },
     "foobar:docker": { httpPort: 38080, httpsPort: 38443, prometheusPort: 39090, subnet: "10.86.0.0/16" },
+    "foobar:monitoring": { alerts: { webhookUrl: `http://${WEBHOOK.host}:${WEBHOOK.port}${WEBHOOK_PATH}` } },
 };
 const CLIENTS = 50;
 /** The issue's bounds: the address moves within 4 s, and no client waits over 5 s for an answer. */
@@ -30,6 +34,7 @@ const START_RANK = ["keepalived", "haproxy", "prometheus"];
 
 interface Pair {
     captured: CapturedStack;
+    webhook: WebhookStandin;
     site: Site;
     vip: string;
     /** [server with the database (lb-db), server with HAProxy only (lb)]. */
@@ -118,6 +123,9 @@ describe("live: load-balancer pair (lb.count 2, keepalived)", function () {
             );
         }
         await waitServing(pair.site, ["server-1", "server-2"]);
+        const edge = JSON.parse(await docker(["network", "inspect", `${pair.captured.name}-edge`]))[0];
+        assert.equal(edge.IPAM.Config[0].Gateway, WEBHOOK.host);
+        pair.webhook = await startWebhookStandin(WEBHOOK.host, WEBHOOK.port);
         console.log(
             `      deployed ${pair.captured.resources.length} resources of stack ${STACK}, serving on ${pair.vip} after ${Date.now() - started} ms`,
         );
@@ -125,6 +133,7 @@ describe("live: load-balancer pair (lb.count 2, keepalived)", function () {
 
     after(async function () {
         this.timeout(5 * 60_000);
+        await pair.webhook?.close();
         await deployer.destroy();
         if (pair.captured) await removeLeftovers(pair.captured.name);
     });
@@ -152,6 +161,34 @@ describe("live: load-balancer pair (lb.count 2, keepalived)", function () {
         for (const server of pair.servers) {
             assert.equal((await docker(["port", container(pair, server, "haproxy")])).trim(), "");
         }
+    });
+
+    it("tells the webhook once that a SIGKILLed web server is down (within 40 s) and once that it is back, through two Alertmanagers in one cluster", async () => {
+        const alertmanagers = pair.servers.map((server) => {
+            const key = `${server}-alertmanager`;
+            const am = pair.captured.outputs.servers.flatMap((s) => s.services).find((s) => s.service === key);
+            return {
+                container: container(pair, server, "alertmanager"),
+                address: am?.addresses.metrics ?? assert.fail(`${key} is on no metrics network`),
+            };
+        });
+        const waitBack = async () => {
+            for (const server of pair.servers) {
+                await waitBackend(
+                    container(pair, server, "haproxy"),
+                    statsAddress(pair, server),
+                    { "server-1": "UP", "server-2": "UP" },
+                    60_000,
+                );
+            }
+        };
+        const figures = await proveAlertDelivery({
+            standin: pair.webhook,
+            alertmanagers,
+            victim: `${pair.captured.name}-server-1-nginx`,
+            waitBack,
+        });
+        console.log(`      ${figures}`);
     });
 
     it("moves the address within 4 s when the node holding it is SIGKILLed under 50 keep-alive clients; fails at most what was in flight, none slower than 5 s; the pair alerts", async () => {

@@ -3,7 +3,8 @@
 // means, where it notifies; the encrypted alert topic and its optional e-mail subscription; the
 // outputs that name them; aws.alarmEmail's validation; and none on docker.
 import assert from "node:assert/strict";
-import { ALARM_EMAIL_FIX, isEmailAddress } from "../../components/platforms/aws/alarmArgs";
+import { isEmailAddress } from "../../components/config/net";
+import { ALARM_EMAIL_FIX } from "../../components/platforms/aws/alarmArgs";
 import { RECOVERABLE_FAMILIES, recoverable } from "../../components/platforms/aws/alarmRules";
 import { identifierOf, membersOf } from "../../components/platforms/aws/alarms";
 import { alertKeyPolicy } from "../../components/platforms/aws/alertTopic";

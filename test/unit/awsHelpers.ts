@@ -356,13 +356,15 @@ export function sgRules(run: StackRun<Outputs>, prefix: string): string[] {
         .flatMap((direction) =>
             byType(run.resources, AWS_TYPES[direction]).map((r) => {
                 const { securityGroupId, referencedSecurityGroupId, cidrIpv4, fromPort, toPort, ipProtocol } = r.inputs;
-                // TCP with one port, or VRRP (IP protocol 112, no ports: a Galera cluster's keepalived), shown as "vrrp".
+                // TCP with one port, UDP with one port (Alertmanager's gossip, shown "udp/<port>"), or VRRP
+                // (IP protocol 112, no ports: a Galera cluster's keepalived), shown as "vrrp".
                 if (ipProtocol === "112") assert.deepEqual([fromPort, toPort], [undefined, undefined], r.name);
-                else assert.equal(ipProtocol, "tcp", r.name);
+                else assert.ok(ipProtocol === "tcp" || ipProtocol === "udp", `${r.name}: protocol ${ipProtocol}`);
                 assert.equal(fromPort, toPort, r.name);
                 assert.ok((referencedSecurityGroupId === undefined) !== (cidrIpv4 === undefined), `${r.name}: exactly one peer`);
                 const peer = cidrIpv4 ?? `sg:${group(referencedSecurityGroupId)}`;
-                return `${direction} ${group(securityGroupId)} ${ipProtocol === "112" ? "vrrp" : fromPort} ${peer}`;
+                const port = ipProtocol === "112" ? "vrrp" : ipProtocol === "udp" ? `udp/${fromPort}` : fromPort;
+                return `${direction} ${group(securityGroupId)} ${port} ${peer}`;
             }),
         )
         .sort();

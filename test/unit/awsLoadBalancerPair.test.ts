@@ -59,7 +59,11 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
             "egress lb 8404 sg:lb",
+            // Each Prometheus alerts both Alertmanagers, which gossip (TCP and UDP).
+            "egress lb 9093 sg:lb",
+            "egress lb 9094 sg:lb",
             "egress lb 9104 sg:db",
+            "egress lb udp/9094 sg:lb",
             "egress web 3306 100.127.255.254/32",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:db",
@@ -76,6 +80,9 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "ingress lb 8404 sg:lb",
             "ingress lb 8405 10.20.0.0/24",
             "ingress lb 8405 10.20.1.0/24",
+            "ingress lb 9093 sg:lb",
+            "ingress lb 9094 sg:lb",
+            "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
         ],
     },
@@ -93,6 +100,9 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "egress lb 3306 sg:db",
             "egress lb 80 sg:web",
             "egress lb 8404 sg:lb",
+            "egress lb 9093 sg:lb",
+            "egress lb 9094 sg:lb",
+            "egress lb udp/9094 sg:lb",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:lb",
             "ingress db 3306 sg:web",
@@ -103,6 +113,9 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "ingress lb 8404 sg:lb",
             "ingress lb 8405 10.30.0.0/24",
             "ingress lb 8405 10.30.1.0/24",
+            "ingress lb 9093 sg:lb",
+            "ingress lb 9094 sg:lb",
+            "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
         ],
     },
@@ -329,7 +342,8 @@ for (const stack of STACKS) {
         it("has exactly the resources of lb.count 1, but the front: an NLB instead of an association, a second load balancer, the pair's readiness gates, rules and alarms", async () => {
             const single = await runStack(stack, singleLb(stack));
             const before = countAws(single.resources);
-            const rules = { staging: { ingress: 15, egress: 12 }, prod: { ingress: 10, egress: 6 } }[stack];
+            // The pair's rules: the NLB's, and the two Alertmanagers' (alerts on 9093, gossip on 9094 over TCP and UDP).
+            const rules = { staging: { ingress: 18, egress: 15 }, prod: { ingress: 13, egress: 9 } }[stack];
             assert.deepEqual(
                 countAws(run.resources),
                 withNlb(
@@ -363,7 +377,7 @@ for (const stack of STACKS) {
             );
             assert.deepEqual(
                 o.servers.find((s) => s.name === "server-4")?.services.map((s) => s.kind),
-                ["haproxy", "prometheus"],
+                ["haproxy", "prometheus", "alertmanager"],
             );
         });
     });

@@ -386,6 +386,7 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets) with l
                 services: [
                     svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10"),
                     svc("server-3-prometheus", "prometheus", "10.30.0.10", "203.0.113.10"),
+                    svc("server-3-alertmanager", "alertmanager", "10.30.0.10", "203.0.113.10"),
                 ],
             },
         ]);

@@ -99,6 +99,7 @@ describe("aws rolling replacement: the readiness chain", () => {
                     ["curl", "-fsS", "http://127.0.0.1:8404/stats"],
                     [GALERA_CHECK],
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                    ["curl", "-fsS", "http://127.0.0.1:9093/-/ready"],
                     ["curl", "-fsS", "http://127.0.0.1:9104/metrics"],
                 ]);
             } else {
@@ -182,7 +183,7 @@ describe("aws rolling replacement: the readiness chain", () => {
                 ["curl", "-fsS", "http://10.20.0.11:9104/metrics"],
             ],
         );
-        // A load balancer of the pair says so too, once HAProxy, Prometheus (and on server-3 the primary and its exporter) answer.
+        // A load balancer of the pair says so too, once HAProxy, Prometheus, Alertmanager (and on server-3 the primary and its exporter) answer.
         for (const [server, checks] of [
             [
                 "server-3",
@@ -190,6 +191,8 @@ describe("aws rolling replacement: the readiness chain", () => {
                     ["curl", "-fsS", "http://10.20.0.10:8404/stats"],
                     [GALERA_CHECK],
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                    // The pair's Alertmanagers listen on the private address: each Prometheus alerts both.
+                    ["curl", "-fsS", "http://10.20.0.10:9093/-/ready"],
                     ["curl", "-fsS", "http://10.20.0.10:9104/metrics"],
                 ],
             ],
@@ -198,6 +201,7 @@ describe("aws rolling replacement: the readiness chain", () => {
                 [
                     ["curl", "-fsS", "http://10.20.1.10:8404/stats"],
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
+                    ["curl", "-fsS", "http://10.20.1.10:9093/-/ready"],
                 ],
             ],
         ] as const) {

@@ -326,6 +326,7 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
                     svc("server-3-haproxy", "haproxy", "10.20.0.10", LB_IP),
                     svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP),
                     svc("server-3-prometheus", "prometheus", "10.20.0.10", LB_IP),
+                    svc("server-3-alertmanager", "alertmanager", "10.20.0.10", LB_IP),
                     svc("server-3-mysqld-exporter", "mysqld-exporter", "10.20.0.10", LB_IP),
                 ],
             },

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { renderPrimaryBootstrap } from "../../components/render/mariadb";
-import { secretPlaceholder } from "../../components/vm/cloudInit";
+import { secretPlaceholder, withoutComments } from "../../components/vm/cloudInit";
 import { StackRun, findResource, unwrap } from "../helpers/pulumiMocks";
 import {
     AWS_TYPES,
@@ -126,6 +126,9 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
     return userData(instance(run, `foobar-${stack}`, server)).config;
 }
 
+/** Alertmanager beside Prometheus, started before it (components/vm/boot.ts): its config and flags (no receiver configured here). */
+const ALERTMANAGER_FILES = ["/etc/prometheus/alertmanager.yml", "/etc/default/prometheus-alertmanager"];
+const ALERTMANAGER_RESTART = ["systemctl", "restart", "prometheus-alertmanager"];
 const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH, PROMETHEUS_DEFAULTS_PATH];
 /** Prometheus's own secrets (prometheusAuth.ts): written 0600 until the boot helper fills them in, then its unit's. */
 const PROMETHEUS_OWNERS = [
@@ -211,6 +214,7 @@ describe("aws user data: staging", () => {
             "mariadb-backup",
             "mariadb-server",
             "prometheus",
+            "prometheus-alertmanager",
             "prometheus-mysqld-exporter",
             "python3-botocore",
             "resource-agents",
@@ -227,6 +231,7 @@ describe("aws user data: staging", () => {
                 ...VOLUME_FILES,
                 ...EXPORTER_FILES,
                 ...HAPROXY_FILES,
+                ...ALERTMANAGER_FILES,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
@@ -238,6 +243,7 @@ describe("aws user data: staging", () => {
             ...GALERA_COMMANDS,
             EXPORTER_RESTART,
             ...HAPROXY_RESTART,
+            ALERTMANAGER_RESTART,
             ["systemctl", "restart", "prometheus"],
             READY_RUNCMD,
         ]);
@@ -245,12 +251,18 @@ describe("aws user data: staging", () => {
 
     it("server-4: HAProxy and Prometheus only: no database, no exporter, no app", () => {
         assert.equal(s4.hostname, "server-4");
-        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
+        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "prometheus-alertmanager", "python3-botocore", "socat"]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...HAPROXY_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
+            [HELPER, MANIFEST, ...HAPROXY_FILES, ...ALERTMANAGER_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
         );
-        assert.deepEqual(s4.runcmd, [[HELPER], ...HAPROXY_RESTART, ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(s4.runcmd, [
+            [HELPER],
+            ...HAPROXY_RESTART,
+            ALERTMANAGER_RESTART,
+            ["systemctl", "restart", "prometheus"],
+            READY_RUNCMD,
+        ]);
         assert.deepEqual(manifestOf(s4), {
             region: "eu-west-1",
             parameters: Object.fromEntries(
@@ -259,7 +271,10 @@ describe("aws user data: staging", () => {
             files: [{ path: "/etc/haproxy/certs/site.pem", owner: "root", group: "haproxy", mode: "0640" }, ...PROMETHEUS_OWNERS],
         });
         for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s4, file), staging.file("server-4-prometheus", file), file);
-        assert.equal(writtenFile(s4, "/etc/haproxy/haproxy.cfg"), staging.file("server-4-haproxy", "/etc/haproxy/haproxy.cfg"));
+        // Without its comment lines: EC2's 16 KiB of user data (components/platforms/aws/boot.ts).
+        const rendered = staging.file("server-4-haproxy", "/etc/haproxy/haproxy.cfg");
+        assert.equal(writtenFile(s4, "/etc/haproxy/haproxy.cfg"), withoutComments(rendered));
+        assert.ok(rendered.length - withoutComments(rendered).length > 300, "the render has its comments");
     });
 
     it("Prometheus on each load balancer scrapes both HAProxies on the private addresses their stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
@@ -293,7 +308,7 @@ describe("aws user data: staging", () => {
             [s4, "10.20.1.10"],
         ] as const) {
             const cfg = writtenFile(c, "/etc/haproxy/haproxy.cfg");
-            assert.equal(cfg, staging.file(`${c.hostname}-haproxy`, "/etc/haproxy/haproxy.cfg"));
+            assert.equal(cfg, withoutComments(staging.file(`${c.hostname}-haproxy`, "/etc/haproxy/haproxy.cfg")));
             assert.deepEqual(lines(cfg, "    balance "), ["    balance roundrobin"]);
             assert.deepEqual(lines(cfg, "    server "), ["    server server-1 10.20.0.11:80", "    server server-2 10.20.1.12:80"]);
             assert.deepEqual(lines(cfg, "    bind "), [
@@ -358,7 +373,8 @@ describe("aws user data: staging", () => {
         }
         // The kernel keeps traffic to an instance's own address on the instance: the rules are exactly
         // the cross-instance flows', unchanged, and the apps' 3306 rules are for their writes only
-        // (9104 is Prometheus on the load balancers scraping the exporters; 80, 443 and 8405 come from
+        // (9104 is Prometheus on the load balancers scraping the exporters; 9093 and 9094 the two
+        // Alertmanagers' (alerts from both Prometheus, gossip over TCP and UDP); 80, 443 and 8405 come from
         // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy;
         // 3306 (a starting node's check), 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
@@ -371,7 +387,10 @@ describe("aws user data: staging", () => {
             "egress host 80 0.0.0.0/0",
             "egress lb 80 sg:web",
             "egress lb 8404 sg:lb",
+            "egress lb 9093 sg:lb",
+            "egress lb 9094 sg:lb",
             "egress lb 9104 sg:db",
+            "egress lb udp/9094 sg:lb",
             `egress web 3306 ${WRITE_IP}/32`,
             "egress web 3306 sg:db",
             "ingress db 3306 sg:db",
@@ -388,6 +407,9 @@ describe("aws user data: staging", () => {
             "ingress lb 8404 sg:lb",
             "ingress lb 8405 10.20.0.0/24",
             "ingress lb 8405 10.20.1.0/24",
+            "ingress lb 9093 sg:lb",
+            "ingress lb 9094 sg:lb",
+            "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
@@ -507,6 +529,7 @@ describe("aws user data: staging", () => {
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
                 [SOFT_STOP, "0644"],
+                ...ALERTMANAGER_FILES.map((f) => [f, "0644"]),
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
                 ...PROMETHEUS_SECRET_FILES.map((f) => [f, "0600"]),
                 [READY, "0644"],
@@ -568,7 +591,16 @@ describe("aws user data: prod", () => {
     });
 
     it("server-3 runs HAProxy (leastconn over private addresses) and creates the schema and app user on RDS once", () => {
-        assert.deepEqual(s3.packages, ["ca-certificates", "curl", "haproxy", "mariadb-client", "prometheus", "python3-botocore", "socat"]);
+        assert.deepEqual(s3.packages, [
+            "ca-certificates",
+            "curl",
+            "haproxy",
+            "mariadb-client",
+            "prometheus",
+            "prometheus-alertmanager",
+            "python3-botocore",
+            "socat",
+        ]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [
@@ -577,13 +609,14 @@ describe("aws user data: prod", () => {
                 "/etc/foobar/rds-admin.cnf",
                 "/etc/foobar/rds-bootstrap.sql",
                 ...HAPROXY_FILES,
+                ...ALERTMANAGER_FILES,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
             ],
         );
         const cfg = writtenFile(s3, "/etc/haproxy/haproxy.cfg");
-        assert.equal(cfg, wiring("prod", [RDS, RDS_REPLICA]).file("server-3-haproxy", "/etc/haproxy/haproxy.cfg"));
+        assert.equal(cfg, withoutComments(wiring("prod", [RDS, RDS_REPLICA]).file("server-3-haproxy", "/etc/haproxy/haproxy.cfg")));
         assert.deepEqual(lines(cfg, "    server ").concat(lines(cfg, "    balance ")), [
             "    server server-1 10.30.2.11:80",
             "    server server-2 10.30.3.12:80",
@@ -616,6 +649,7 @@ describe("aws user data: prod", () => {
             // The admin login goes once the schema and the app user exist.
             ["rm", "-f", "/etc/foobar/rds-admin.cnf"],
             ...HAPROXY_RESTART,
+            ALERTMANAGER_RESTART,
             ["systemctl", "restart", "prometheus"],
             READY_RUNCMD,
         ]);
@@ -628,15 +662,21 @@ describe("aws user data: prod", () => {
     });
 
     it("server-4 runs HAProxy and Prometheus only: no RDS bootstrap, no RDS CA (nothing on it talks to RDS)", () => {
-        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "python3-botocore", "socat"]);
+        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "prometheus-alertmanager", "python3-botocore", "socat"]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...HAPROXY_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
+            [HELPER, MANIFEST, ...HAPROXY_FILES, ...ALERTMANAGER_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
         );
-        assert.deepEqual(s4.runcmd, [[HELPER], ...HAPROXY_RESTART, ["systemctl", "restart", "prometheus"], READY_RUNCMD]);
+        assert.deepEqual(s4.runcmd, [
+            [HELPER],
+            ...HAPROXY_RESTART,
+            ALERTMANAGER_RESTART,
+            ["systemctl", "restart", "prometheus"],
+            READY_RUNCMD,
+        ]);
         assert.deepEqual(Object.keys(manifestOf(s4).parameters), ["prometheus-password", "prometheus-password-hash", "tls-private-key"]);
         const cfg = writtenFile(s4, "/etc/haproxy/haproxy.cfg");
-        assert.equal(cfg, wiring("prod", [RDS, RDS_REPLICA]).file("server-4-haproxy", "/etc/haproxy/haproxy.cfg"));
+        assert.equal(cfg, withoutComments(wiring("prod", [RDS, RDS_REPLICA]).file("server-4-haproxy", "/etc/haproxy/haproxy.cfg")));
         assert.deepEqual(lines(cfg, "    bind "), [
             "    bind :80 accept-proxy",
             "    bind :443 ssl crt /etc/haproxy/certs/site.pem alpn h2,http/1.1 accept-proxy",

@@ -30,7 +30,7 @@ function expectProperty(schema: PackageSchema, key: string, field: Field, spec: 
         `${key}: description ${JSON.stringify(spec.description)} does not carry the schema's doc`,
     );
     // Everything shapes the plan when the component is constructed: plain; a PEM may be a secret output.
-    assert.equal(spec.plain, field.type === "pem" ? undefined : true, `${key}: plain`);
+    assert.equal(spec.plain, field.type === "pem" || field.type === "secret" ? undefined : true, `${key}: plain`);
     switch (field.type) {
         case "choice":
             assert.equal(spec.$ref, typeRef(field.typeName), key);
@@ -45,6 +45,7 @@ function expectProperty(schema: PackageSchema, key: string, field: Field, spec: 
         case "flag":
             return assert.equal(spec.type, "boolean", key);
         case "text":
+        case "secret":
         case "pem":
             return assert.equal(spec.type, "string", key);
         case "group":

@@ -188,11 +188,36 @@ const BAD: readonly BadCase[] = [
         args: { monitoring: { enabled: "yes", scrapeInterval: 5, scrapeIntervalSeconds: 0, retentionDays: 400 } },
         message: [
             header(4),
-            `  - foobar:monitoring.scrapeInterval: got 5; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays. Did you mean "scrapeIntervalSeconds"?`,
+            `  - foobar:monitoring.scrapeInterval: got 5; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays, alerts. Did you mean "scrapeIntervalSeconds"?`,
             `  - foobar:monitoring.enabled: got "yes"; must be true or false.`,
             `  - foobar:monitoring.scrapeIntervalSeconds: got 0; must be a whole number from 1 to 60.`,
             `  - foobar:monitoring.retentionDays: got 400; must be a whole number from 1 to 365.`,
         ].join("\n"),
+    },
+    {
+        name: "monitoring.alerts: a webhook that is no http(s) URL (never shown), e-mail without its recipient, a login without its password",
+        args: {
+            monitoring: {
+                alerts: {
+                    webhookUrl: "hooks.example.org/T0KEN",
+                    email: { from: "alerts@foobar.com", smarthost: "smtp.example.org", username: "alerts" },
+                },
+            },
+        },
+        message: [
+            header(4),
+            `  - foobar:monitoring.alerts.webhookUrl: got "[secret]"; must be an http(s) URL without spaces or quotes, as a secret: \`pulumi config set --secret --path foobar:monitoring.alerts.webhookUrl "https://..."\`.`,
+            `  - foobar:monitoring.alerts.email.to: got nothing; must be one e-mail address like "oncall@example.com".`,
+            `  - foobar:monitoring.alerts.email.smarthost: got "smtp.example.org"; must be the SMTP server as host:port, like "smtp.example.org:587".`,
+            `  - foobar:monitoring.alerts.email.password: got nothing; is needed with the other: an SMTP login is a username and a password; set both, or neither.`,
+        ].join("\n"),
+    },
+    {
+        name: "monitoring.alerts with monitoring off",
+        args: { monitoring: { enabled: false, alerts: { webhookUrl: "https://hooks.example.org/T0KEN" } } },
+        message: one(
+            `  - foobar:monitoring.alerts: got "[secret]"; is only read with monitoring.enabled true (Alertmanager runs beside Prometheus); remove it or enable monitoring.`,
+        ),
     },
     {
         name: "docker.prometheusPort on the site's HTTPS port",
@@ -315,7 +340,7 @@ describe("validateArgs", () => {
         },
         tls: { mode: "self-signed", validityDays: 365 },
         database: { mode: "self-managed", replicas: 2, failover: "manual" },
-        monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15 },
+        monitoring: { enabled: true, scrapeIntervalSeconds: 5, retentionDays: 15, alerts: undefined },
         production: false,
         docker: {
             httpPort: 8080,
@@ -362,7 +387,7 @@ describe("validateArgs", () => {
             },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0, failover: "manual" },
-            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365, alerts: undefined },
             production: true,
             docker: {
                 httpPort: 80,
@@ -385,7 +410,7 @@ describe("validateArgs", () => {
             },
             tls: { mode: "self-signed", validityDays: 366 },
             database: { mode: "self-managed", replicas: 0, failover: "manual" },
-            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365 },
+            monitoring: { enabled: false, scrapeIntervalSeconds: 60, retentionDays: 365, alerts: undefined },
             production: true,
             docker: {
                 httpPort: 80,

@@ -134,7 +134,7 @@ describe("security review: secrets never in an error", () => {
                 header(3),
                 `  - foobar:database.password: got "[secret]"; unknown key; known keys of database are mode, replicas, failover.`,
                 `  - foobar:database.apiToken: got "[secret]"; unknown key; known keys of database are mode, replicas, failover.`,
-                `  - foobar:monitoring.secretKey: got "[secret]"; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays.`,
+                `  - foobar:monitoring.secretKey: got "[secret]"; unknown key; known keys of monitoring are enabled, scrapeIntervalSeconds, retentionDays, alerts.`,
             ].join("\n"),
         );
     });

@@ -9,7 +9,11 @@ describe("live deployer (no Docker)", () => {
     it("understands every input of every docker resource the dev stack registers", async () => {
         const run = await runUnderMocks(loadStackConfig("dev"), defineStack);
         const docker = run.resources.filter((r) => r.type.startsWith("docker:"));
-        assert.equal(docker.length, 29, "7 images (the base and 6), 6 networks, 4 volumes, 12 containers (3 of them mysqld exporters)");
+        assert.equal(
+            docker.length,
+            32,
+            "8 images (the base and 7), 6 networks, 5 volumes, 13 containers (3 of them mysqld exporters, 1 Alertmanager)",
+        );
         for (const r of docker) assertUnderstood(r.name, r.type, r.inputs);
         for (const c of docker.filter((r) => r.type === TYPES.container)) {
             const body = containerCreateBody(c.name, c.inputs);

@@ -83,9 +83,13 @@ describe("docker day two: replacements, rolling order, stable plans", () => {
             const volumes = byType(run.resources, TYPES.volume);
             assert.deepEqual(
                 volumes.map((v) => v.name),
-                ["server-3-mariadb-primary", "server-1-mariadb-replica", "server-2-mariadb-replica", "server-3-prometheus"].map(
-                    (k) => `${P}-${k}-data`,
-                ),
+                [
+                    "server-3-mariadb-primary",
+                    "server-1-mariadb-replica",
+                    "server-2-mariadb-replica",
+                    "server-3-prometheus",
+                    "server-3-alertmanager",
+                ].map((k) => `${P}-${k}-data`),
             );
             for (const v of volumes) assert.equal(v.options.protect, protect, v.name);
         }

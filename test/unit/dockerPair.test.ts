@@ -39,8 +39,8 @@ describe("lb.count 2: the topology", () => {
             [
                 ["server-1", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter"]],
                 ["server-2", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter"]],
-                ["server-3", "lb-db", ["haproxy", "keepalived", "mariadb-primary", "prometheus", "mysqld-exporter"]],
-                ["server-4", "lb", ["haproxy", "keepalived", "prometheus"]],
+                ["server-3", "lb-db", ["haproxy", "keepalived", "mariadb-primary", "prometheus", "alertmanager", "mysqld-exporter"]],
+                ["server-4", "lb", ["haproxy", "keepalived", "prometheus", "alertmanager"]],
             ],
         );
         assert.deepEqual(
@@ -70,9 +70,20 @@ describe("lb.count 2: the topology", () => {
         assert.deepEqual(topologyOf({}).keepalived, []);
     });
 
-    it("lets both Prometheus scrape both HAProxies and every exporter", () => {
+    it("lets both Prometheus scrape both HAProxies and every exporter, and alert both Alertmanagers, which gossip", () => {
         const t = topologyOf(PAIR);
-        const scrapes = t.flows.filter((f) => typeof f.from !== "string" && f.from.kind === "prometheus");
+        assert.deepEqual(
+            t.flows
+                .filter((f) => typeof f.from !== "string" && f.from.kind === "alertmanager")
+                .map((f) => `${(f.from as ServicePlan).key} -> ${f.to.key}:${f.protocol ?? "tcp"}/${f.port}`),
+            [
+                "server-4-alertmanager -> server-3-alertmanager:tcp/9094",
+                "server-4-alertmanager -> server-3-alertmanager:udp/9094",
+                "server-3-alertmanager -> server-4-alertmanager:tcp/9094",
+                "server-3-alertmanager -> server-4-alertmanager:udp/9094",
+            ],
+        );
+        const scrapes = t.flows.filter((f) => typeof f.from !== "string" && f.from.kind === "prometheus" && f.to.kind !== "alertmanager");
         assert.deepEqual(scrapes.map((f) => `${(f.from as ServicePlan).key} -> ${f.to.key}:${f.port}`).sort(), [
             "server-3-prometheus -> server-1-mysqld-exporter:9104",
             "server-3-prometheus -> server-2-mysqld-exporter:9104",

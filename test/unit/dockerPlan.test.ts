@@ -76,7 +76,8 @@ describe("planDockerNetworks", () => {
         const members = Object.fromEntries(plan.segments.map((s) => [s.name, Object.fromEntries(s.members)]));
         assert.deepEqual(members, {
             // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on metrics.
-            edge: { "server-3-haproxy": "10.77.0.2", "server-3-prometheus": "10.77.0.4" },
+            // Alertmanager too, for its route out to the receivers (it listens on metrics only).
+            edge: { "server-3-alertmanager": "10.77.0.7", "server-3-haproxy": "10.77.0.2", "server-3-prometheus": "10.77.0.4" },
             web: {
                 "server-1-nginx": "10.77.1.11",
                 "server-2-nginx": "10.77.1.12",
@@ -94,6 +95,7 @@ describe("planDockerNetworks", () => {
             },
             // The monitoring network: the exporters and HAProxy's stats listen here only, for Prometheus.
             metrics: {
+                "server-3-alertmanager": "10.77.3.7",
                 "server-3-haproxy": "10.77.3.2",
                 "server-1-mysqld-exporter": "10.77.3.41",
                 "server-2-mysqld-exporter": "10.77.3.42",
@@ -151,6 +153,7 @@ describe("planDockerNetworks", () => {
             ["server-4-mariadb-primary", ["edge", "web", "metrics", "server-1", "server-2", "server-3"]],
             // Off web: nothing but the monitoring network and edge (to publish its UI) reaches it.
             ["server-4-prometheus", ["web", "data", "server-1", "server-2", "server-3"]],
+            ["server-4-alertmanager", ["web", "data", "server-1", "server-2", "server-3"]],
             ["server-1-mysqld-exporter", ["edge", "web", "server-1", "server-2", "server-3"]],
             ["server-4-mysqld-exporter", ["edge", "web", "server-1", "server-2", "server-3"]],
         ];
@@ -160,8 +163,8 @@ describe("planDockerNetworks", () => {
         }
         assert.deepEqual(
             [...plan.segments[0].members.keys()],
-            ["server-4-haproxy", "server-4-prometheus"],
-            "only what is published is on edge",
+            ["server-4-alertmanager", "server-4-haproxy", "server-4-prometheus"],
+            "only what is published, and Alertmanager (the only way out), is on edge",
         );
         // A web server's own network holds that server's nginx and app, and nothing else.
         for (const n of [1, 2, 3]) {
@@ -232,7 +235,7 @@ describe("planDockerNetworks", () => {
                     ? "data"
                     : label === "nginx"
                       ? "web"
-                      : label === "mysqld-exporter" || label === "haproxy"
+                      : label === "mysqld-exporter" || label === "haproxy" || label === "alertmanager"
                         ? "metrics"
                         : to.server;
                 const index = plan.segments.findIndex((s) => s.name === carrier);
@@ -242,6 +245,7 @@ describe("planDockerNetworks", () => {
                     haproxy: 2,
                     "mariadb-primary": 3,
                     prometheus: 4,
+                    alertmanager: 7,
                     nginx: 10 + n,
                     app: 20 + n,
                     "mariadb-replica": 30 + n,
@@ -252,12 +256,16 @@ describe("planDockerNetworks", () => {
             // Least privilege: each membership is justified by a flow to or from a peer on that network.
             for (const segment of plan.segments) {
                 for (const key of segment.members.keys()) {
-                    const justified = t.flows.some((f) =>
-                        typeof f.from === "string"
-                            ? f.to.key === key && segment.name === "edge"
-                            : (f.from.key === key && segment.members.has(f.to.key)) ||
-                              (f.to.key === key && segment.members.has(f.from.key)),
-                    );
+                    // Alertmanager's receivers are outside the stack: edge is the only network with a route out.
+                    const egress = segment.name === "edge" && t.alertmanagers.some((a) => a.key === key);
+                    const justified =
+                        egress ||
+                        t.flows.some((f) =>
+                            typeof f.from === "string"
+                                ? f.to.key === key && segment.name === "edge"
+                                : (f.from.key === key && segment.members.has(f.to.key)) ||
+                                  (f.to.key === key && segment.members.has(f.from.key)),
+                        );
                     assert.ok(justified, `${key} is on ${segment.name} without a flow there`);
                 }
             }

@@ -34,6 +34,7 @@ const DEV_CONFIG: PrometheusConfigInput = {
     haproxyTargets: [{ target: "10.77.3.2:8404", host: "server-3" }],
     externalLabels: { site: "www.foobar.com" },
     listenPort: 9090,
+    alertmanagers: ["10.77.3.7:9093"],
     databaseTargets: [exporter(41, "server-1", "replica"), exporter(42, "server-2", "replica"), exporter(43, "server-3", "primary")],
 };
 

@@ -36,6 +36,8 @@ const FAKE_SECRETS: SecretLookup = (name) =>
         databaseCaPem: "-----BEGIN CERTIFICATE-----\nFAKE-DB-CA\n-----END CERTIFICATE-----\n",
         databaseCertPem: "-----BEGIN CERTIFICATE-----\nFAKE-DB-SERVER\n-----END CERTIFICATE-----\n",
         databaseKeyPem: "-----BEGIN EC PRIVATE KEY-----\nFAKE-DB-SERVER\n-----END EC PRIVATE KEY-----\n",
+        alertWebhookUrl: "https://hooks.example.org/alertmanager/FAKE",
+        alertSmtpPassword: "SmtpPassw0rdFake",
     })[name];
 
 export const GOLDEN_FILES = [

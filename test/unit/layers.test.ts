@@ -60,8 +60,11 @@ describe("layers of components/", () => {
         }
     });
 
-    it("keeps every file at 250 lines or fewer", () => {
-        const long = IMPORTS.filter((f) => f.lines > 250).map((f) => `${f.file}: ${f.lines}`);
+    it("keeps every file at 250 lines or fewer (but the types generated from the schema)", () => {
+        // config/args.ts and resolved.ts are written by config/derived.ts, one declaration per key:
+        // their length is the schema's, which the schema's own files keep small.
+        const generated = new Set(["config/args.ts", "config/resolved.ts"]);
+        const long = IMPORTS.filter((f) => f.lines > 250 && !generated.has(f.file)).map((f) => `${f.file}: ${f.lines}`);
         assert.deepEqual(long, []);
     });
 });

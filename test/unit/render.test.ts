@@ -491,6 +491,7 @@ describe("prometheus", () => {
             externalLabels: {},
             listenPort: 9090,
             databaseTargets: [],
+            alertmanagers: ["10.77.3.7:9093"],
         };
         assert.throws(
             () => renderPrometheusConfig({ ...input, haproxyTargets: [{ target: "10.77.1.2:8404\n- evil", host: "server-3" }] }),
@@ -498,5 +499,9 @@ describe("prometheus", () => {
         );
         const evil = { target: "10.77.3.41:9104\n- evil", host: "server-1", role: "replica" } as const;
         assert.throws(() => renderPrometheusConfig({ ...input, databaseTargets: [evil] }), /refusing to render/);
+        assert.throws(
+            () => renderPrometheusConfig({ ...input, alertmanagers: ["10.77.3.7:9093\n- evil"] }),
+            /refusing to render Alertmanager target/,
+        );
     });
 });

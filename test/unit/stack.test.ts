@@ -108,6 +108,16 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
             ["metrics", "10.77.3.4"],
         ],
     ],
+    // On edge for its route out to the receivers only: it listens on its metrics address.
+    [
+        "server-3-alertmanager",
+        "server-3",
+        "alertmanager",
+        [
+            ["edge", "10.77.0.7"],
+            ["metrics", "10.77.3.7"],
+        ],
+    ],
 ];
 
 /** What each kind publishes, on docker.bindAddress only: HAProxy the site, Prometheus its UI. */
@@ -118,11 +128,12 @@ const PUBLISHED: Record<string, Array<[number, number]>> = {
     ],
     prometheus: [[9090, 9090]],
 };
-/** Named volumes: the databases' and Prometheus's data outlive their containers. */
+/** Named volumes: the databases', Prometheus's and Alertmanager's data outlive their containers. */
 const DATA_PATH: Record<string, string> = {
     "mariadb-primary": "/var/lib/mysql",
     "mariadb-replica": "/var/lib/mysql",
     prometheus: "/var/lib/prometheus/metrics2",
+    alertmanager: "/var/lib/prometheus/alertmanager",
 };
 
 describe("defineStack: the dev stack", () => {
@@ -138,10 +149,10 @@ describe("defineStack: the dev stack", () => {
     it("creates exactly the expected resources", () => {
         assert.deepEqual(countByType(run.resources), {
             component: 1,
-            container: 12,
+            container: 13,
             network: 6,
-            image: 7,
-            volume: 4,
+            image: 8,
+            volume: 5,
             password: 4,
             // The site's CA and certificate; the database CA and one certificate per database server.
             privateKey: 6,
@@ -149,7 +160,7 @@ describe("defineStack: the dev stack", () => {
             certRequest: 4,
             locallySignedCert: 4,
         });
-        assert.equal(run.resources.length, 50);
+        assert.equal(run.resources.length, 53);
     });
 
     it("names every child after the component", () => {
@@ -182,7 +193,7 @@ describe("defineStack: the dev stack", () => {
         const images = byType(run.resources, TYPES.image);
         assert.deepEqual(
             images.map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
-            ["base", "haproxy", "nginx", "app", "mariadb", "prometheus", "mysqld-exporter"].map((k) => [
+            ["base", "haproxy", "nginx", "app", "mariadb", "prometheus", "alertmanager", "mysqld-exporter"].map((k) => [
                 `${P}-image-${k}`,
                 `foobar-infra/${k}:local`,
                 true,
@@ -226,7 +237,7 @@ describe("defineStack: the dev stack", () => {
         });
     }
 
-    it("makes only the edge network reachable from outside, with HAProxy and Prometheus alone on it", () => {
+    it("makes only the edge network reachable from outside, with HAProxy, Prometheus and Alertmanager (its route out) alone on it", () => {
         assert.deepEqual(
             byType(run.resources, TYPES.network).map((n) => [
                 n.name,
@@ -246,7 +257,7 @@ describe("defineStack: the dev stack", () => {
         const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
         assert.deepEqual(
             onEdge.map((c) => c.name),
-            [`${P}-server-3-haproxy`, `${P}-server-3-prometheus`],
+            [`${P}-server-3-haproxy`, `${P}-server-3-alertmanager`, `${P}-server-3-prometheus`],
         );
         // Prometheus reaches the exporters over metrics, never data; no database is on metrics.
         const on = (network: string) =>
@@ -254,10 +265,11 @@ describe("defineStack: the dev stack", () => {
                 .filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-${network}`))
                 .map((c) => c.name.slice(P.length + 1))
                 .sort();
-        // HAProxy's stats are there too: nothing on web reaches them.
+        // HAProxy's stats are there too: nothing on web reaches them. Alertmanager listens there only.
         assert.deepEqual(on("metrics"), [
             "server-1-mysqld-exporter",
             "server-2-mysqld-exporter",
+            "server-3-alertmanager",
             "server-3-haproxy",
             "server-3-mysqld-exporter",
             "server-3-prometheus",
@@ -376,6 +388,7 @@ describe("defineStack: the dev stack", () => {
                     svc("server-3-haproxy", "haproxy", { edge: "10.77.0.2", web: "10.77.1.2", metrics: "10.77.3.2" }),
                     svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
                     svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", metrics: "10.77.3.4" }),
+                    svc("server-3-alertmanager", "alertmanager", { edge: "10.77.0.7", metrics: "10.77.3.7" }),
                     svc("server-3-mysqld-exporter", "mysqld-exporter", { data: "10.77.2.43", metrics: "10.77.3.43" }),
                 ],
             },

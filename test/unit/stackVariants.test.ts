@@ -11,12 +11,12 @@ const DEV_LB = { algorithm: "roundrobin", mode: "active-active" };
 const TLS_RESOURCES = { privateKey: 2, selfSignedCert: 1, certRequest: 1, locallySignedCert: 1 };
 /**
  * networks: edge, web, data, metrics (with monitoring on) and one per web server; images: the base and
- * one per kind (Prometheus's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
+ * one per kind (Prometheus's, Alertmanager's and the exporter's too, with monitoring on); passwords: the app's, the replicator's
  * and, with monitoring on, the exporters' monitor user's and Prometheus's operator's.
  */
 const counts = (containers: number, volumes: number, networks: number, tls: Record<string, number> = TLS_RESOURCES, monitoring = true) => {
-    // Every database keeps a volume (Prometheus one more) and gets a TLS key and certificate from the stack's database CA.
-    const databases = volumes - (monitoring ? 1 : 0);
+    // Every database keeps a volume (Prometheus and Alertmanager one more each) and gets a TLS key and certificate from the stack's database CA.
+    const databases = volumes - (monitoring ? 2 : 0);
     const databaseTls: Record<string, number> = {
         privateKey: 1 + databases,
         selfSignedCert: 1,
@@ -28,7 +28,7 @@ const counts = (containers: number, volumes: number, networks: number, tls: Reco
         component: 1,
         container: containers,
         network: networks,
-        image: monitoring ? 7 : 5,
+        image: monitoring ? 8 : 5,
         volume: volumes,
         password: monitoring ? 4 : 2,
         ...allTls,
@@ -47,50 +47,50 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "dev",
         config: {},
-        counts: counts(12, 4, 6),
+        counts: counts(13, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
-        counts: counts(8, 3, 5),
+        counts: counts(9, 4, 5),
         servers: ["server-1 10.77.1.11:80"],
         readers: ["10.77.2.31:3306"],
     },
     {
         name: "3 web servers, 2 replicas",
         config: { "foobar:webServers": 3 },
-        counts: counts(14, 4, 7),
+        counts: counts(15, 5, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive",
         config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(12, 4, 6),
+        counts: counts(13, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive, 3 web servers",
         config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(14, 4, 7),
+        counts: counts(15, 5, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "leastconn",
         config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
-        counts: counts(12, 4, 6),
+        counts: counts(13, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "no replicas",
         config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
-        // The primary's exporter only.
-        counts: counts(8, 2, 6),
+        // The primary's exporter only (and an Alertmanager beside Prometheus, with its volume).
+        counts: counts(9, 3, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: [],
     },
@@ -105,7 +105,7 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "provided TLS",
         config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
-        counts: counts(12, 4, 6, {}),
+        counts: counts(13, 5, 6, {}),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
@@ -124,14 +124,15 @@ describe("defineStack: variants of the dev stack", () => {
             const balance = v.name === "leastconn" ? "leastconn" : "roundrobin";
             assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
             assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
-            // Still only HAProxy and Prometheus (with monitoring on) publish ports and sit on edge.
+            // Still only HAProxy and Prometheus (with monitoring on) publish ports and sit on edge, and
+            // Alertmanager for its route out (it publishes nothing and listens on metrics only).
             const publishing = containers(run).filter(
                 (c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`),
             );
             const monitored = v.name !== "monitoring off";
             assert.deepEqual(
                 publishing.map((c) => c.name),
-                monitored ? [lb, lb.replace(/haproxy$/, "prometheus")] : [lb],
+                monitored ? [lb, lb.replace(/haproxy$/, "alertmanager"), lb.replace(/haproxy$/, "prometheus")] : [lb],
             );
             assert.equal(await unwrap(run.outputs.monitoringUrl), monitored ? "http://127.0.0.1:9090/" : "");
         });
@@ -295,6 +296,6 @@ describe("defineStack: invalid stack config", () => {
 
     it("ignores other namespaces", async () => {
         const run = await runDev({ "docker:host": "unix:///var/run/docker.sock", "pulumi:template": "x" });
-        assert.equal(byType(run.resources, TYPES.container).length, 12);
+        assert.equal(byType(run.resources, TYPES.container).length, 13);
     });
 });

@@ -28,7 +28,16 @@ describe("buildTopology", () => {
             [
                 ["server-1", ["server-1-nginx", "server-1-app", "server-1-mariadb-replica", "server-1-mysqld-exporter"]],
                 ["server-2", ["server-2-nginx", "server-2-app", "server-2-mariadb-replica", "server-2-mysqld-exporter"]],
-                ["server-3", ["server-3-haproxy", "server-3-mariadb-primary", "server-3-prometheus", "server-3-mysqld-exporter"]],
+                [
+                    "server-3",
+                    [
+                        "server-3-haproxy",
+                        "server-3-mariadb-primary",
+                        "server-3-prometheus",
+                        "server-3-alertmanager",
+                        "server-3-mysqld-exporter",
+                    ],
+                ],
             ],
         );
         assert.deepEqual(
@@ -43,6 +52,7 @@ describe("buildTopology", () => {
                 ["server-3-haproxy", "haproxy", "server-3", undefined],
                 ["server-3-mariadb-primary", "mariadb-primary", "server-3", 1],
                 ["server-3-prometheus", "prometheus", "server-3", undefined],
+                ["server-3-alertmanager", "alertmanager", "server-3", undefined],
                 ["server-1-mysqld-exporter", "mysqld-exporter", "server-1", undefined],
                 ["server-2-mysqld-exporter", "mysqld-exporter", "server-2", undefined],
                 ["server-3-mysqld-exporter", "mysqld-exporter", "server-3", undefined],
@@ -146,6 +156,7 @@ describe("buildTopology", () => {
             ["server-2-mariadb-replica", P, 3306, "GTID replication"],
             ["server-3-prometheus", "server-3-haproxy", 8404, "metrics scrapes"],
             ["operator", "server-3-prometheus", 9090, "Prometheus UI, API and alerts, for operators"],
+            ["server-3-prometheus", "server-3-alertmanager", 9093, "alerts to Alertmanager"],
         );
         for (const [n, db] of [
             [1, "server-1-mariadb-replica"],

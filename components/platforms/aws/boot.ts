@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Credentials } from "../../credentials";
 import { databaseHostPattern } from "../../config/net";
 import { DATABASE_CA_PATH, renderPrimaryBootstrap } from "../../render/mariadb";
+import { HAPROXY_CONFIG_PATH } from "../../render/haproxy";
 import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
@@ -86,7 +87,13 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
             if (s.kind === "rds") throw new Error(`${s.key}: RDS runs on no instance of ours`);
             const secret = placeholderLookup({ certificatePem, databaseCaPem, databaseCertPem: certs[own.indexOf(s.key)] }, s.key);
             const rendered = renderService(context, s);
-            const files = rendered.files.map((f) => ({ path: f.path, content: "content" in f ? f.content : f.withSecrets(secret) }));
+            // EC2 takes 16 KiB of user data: HAProxy's config goes without its comment lines (the
+            // repository and the docker platform's copy keep them), as a Galera node's files do.
+            const shipped = (path: string, content: string) => (path === HAPROXY_CONFIG_PATH ? withoutComments(content) : content);
+            const files = rendered.files.map((f) => ({
+                path: f.path,
+                content: shipped(f.path, "content" in f ? f.content : f.withSecrets(secret)),
+            }));
             checks.push(rendered.healthcheck.slice(1));
             const dataDevices = s.kind === "mariadb" && volume ? dataDevicePaths(volume) : undefined;
             // A pair's HAProxy stops softly, serving through its grace while the NLB takes it out.

@@ -15,6 +15,8 @@ export interface RulePlan {
     readonly direction: "ingress" | "egress";
     /** A TCP port, or "vrrp": IP protocol 112 (keepalived's adverts), which has no ports. */
     readonly port: number | "vrrp";
+    /** A UDP port instead (Alertmanager's gossip). */
+    readonly udp?: true;
     readonly peer: { readonly group: SecurityGroupName } | { readonly cidr: string };
     readonly description: string;
 }
@@ -25,6 +27,7 @@ export function groupOf(kind: ServiceKind): SecurityGroupName {
         case "haproxy":
         case "keepalived":
         case "prometheus":
+        case "alertmanager":
             return "lb";
         case "nginx":
         case "app":
@@ -55,14 +58,15 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
     const rules = new Map<string, RulePlan>();
     // Flows that land on the same rule share it; its description names every purpose.
     const add = (r: RulePlan) => {
-        const key = `${r.group}|${r.direction}|${r.port}|${JSON.stringify(r.peer)}`;
+        const key = `${r.group}|${r.direction}|${r.udp ? "udp" : ""}${r.port}|${JSON.stringify(r.peer)}`;
         const before = rules.get(key);
         const purposes = new Set([...(before ? before.description.split("; ") : []), r.description]);
         rules.set(key, { ...r, description: [...purposes].sort().join("; ") });
     };
-    const between = (src: SecurityGroupName, dst: SecurityGroupName, port: RulePlan["port"], description: string) => {
-        add({ group: dst, direction: "ingress", port, peer: { group: src }, description });
-        add({ group: src, direction: "egress", port, peer: { group: dst }, description });
+    const between = (src: SecurityGroupName, dst: SecurityGroupName, port: RulePlan["port"], description: string, udp = false) => {
+        const protocol = udp ? { udp: true as const } : {};
+        add({ group: dst, direction: "ingress", port, ...protocol, peer: { group: src }, description });
+        add({ group: src, direction: "egress", port, ...protocol, peer: { group: dst }, description });
     };
     for (const flow of topology.flows) {
         if (isFromOutside(flow)) {
@@ -79,7 +83,7 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
         const { from, to } = flow;
         // Services on one instance talk over loopback; RDS is always another host.
         if (from.server === to.server && to.kind !== "rds") continue;
-        between(groupOf(from.kind), groupOf(to.kind), flow.port, flow.purpose);
+        between(groupOf(from.kind), groupOf(to.kind), flow.port, flow.purpose, flow.protocol === "udp");
     }
     // The NLB asks each HAProxy's health frontend whether to send it new connections.
     for (const cidr of nlbSubnets) {
@@ -117,6 +121,18 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
         peer: { cidr: ANYWHERE },
         description: "SSM, the AWS APIs and the Debian security archive",
     });
+    // Alertmanager mails through the SMTP server of monitoring.alerts.email (a webhook is on 443 or 80: "host").
+    const smtp = topology.alertmanagers.length > 0 ? topology.args.monitoring.alerts?.email?.smarthost : undefined;
+    if (smtp) {
+        const port = Number(smtp.split(":").pop());
+        add({
+            group: groupOf("alertmanager"),
+            direction: "egress",
+            port,
+            peer: { cidr: ANYWHERE },
+            description: "Alertmanager's SMTP server",
+        });
+    }
     if (adminCidr)
         add({ group: "host", direction: "ingress", port: 22, peer: { cidr: adminCidr }, description: "SSH from aws.adminCidr only" });
     return [...rules.values()];

@@ -48,7 +48,9 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
                 : { cidrIpv4: rule.peer.cidr };
         // VRRP is an IP protocol of its own (112), without ports.
         const protocol =
-            rule.port === "vrrp" ? { ipProtocol: VRRP_PROTOCOL } : { ipProtocol: "tcp", fromPort: rule.port, toPort: rule.port };
+            rule.port === "vrrp"
+                ? { ipProtocol: VRRP_PROTOCOL }
+                : { ipProtocol: rule.udp ? "udp" : "tcp", fromPort: rule.port, toPort: rule.port };
         const args = {
             securityGroupId: mustGet(securityGroupIds, rule.group, "security group"),
             ...protocol,
@@ -58,7 +60,8 @@ export function createNetwork(name: string, plan: AwsPlan, tags: Record<string, 
         };
         // Named by what the rule is, so reordering rules never replaces one.
         const peerName = "group" in rule.peer ? rule.peer.group : rule.peer.cidr.replace(/[./]/g, "-");
-        const ruleName = `${name}-${rule.group}-${rule.direction}-${rule.port}-${peerName}`;
+        // A TCP rule keeps the name it always had; a UDP one says so.
+        const ruleName = `${name}-${rule.group}-${rule.direction}-${rule.udp ? "udp" : ""}${rule.port}-${peerName}`;
         if (rule.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(ruleName, args, opts);
         else new aws.vpc.SecurityGroupEgressRule(ruleName, args, opts);
     }

@@ -18,6 +18,8 @@ const PARAMETER_KEYS: Record<Exclude<SecretName, PublicName | "databaseKeyPem">,
     privateKeyPem: "tls-private-key",
     prometheusPassword: "prometheus-password",
     prometheusPasswordHash: "prometheus-password-hash",
+    alertWebhookUrl: "alert-webhook-url",
+    alertSmtpPassword: "alert-smtp-password",
 };
 export const RDS_ADMIN_PASSWORD_KEY = "rds-admin-password";
 export const RDS_ADMIN_USER = "foobar_admin";
@@ -68,6 +70,8 @@ export function createParameters(
     if (credentials.monitorPassword) values[PARAMETER_KEYS.monitorPassword] = credentials.monitorPassword;
     if (credentials.prometheusPassword) values[PARAMETER_KEYS.prometheusPassword] = credentials.prometheusPassword;
     if (credentials.prometheusPasswordHash) values[PARAMETER_KEYS.prometheusPasswordHash] = credentials.prometheusPasswordHash;
+    if (credentials.alertWebhookUrl) values[PARAMETER_KEYS.alertWebhookUrl] = credentials.alertWebhookUrl;
+    if (credentials.alertSmtpPassword) values[PARAMETER_KEYS.alertSmtpPassword] = credentials.alertSmtpPassword;
     const rdsAdminPassword = managed
         ? pulumi.secret(new random.RandomPassword(`${name}-rds-admin-password`, { length: 32, special: false }, opts).result)
         : undefined;

@@ -20,7 +20,9 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
             // private address (the kernel still keeps that traffic on the instance). An exporter
             // listens where it is reached (services/monitoring.ts): on the private address too once a
             // Prometheus on another instance scrapes it as well (a pair of load balancers, each with one).
-            const shared = to.kind === "mysqld-exporter" && topology.monitors.some((m) => m.server !== to.server);
+            // The same for an Alertmanager, which every Prometheus sends alerts to.
+            const shared =
+                (to.kind === "mysqld-exporter" || to.kind === "alertmanager") && topology.monitors.some((m) => m.server !== to.server);
             const local = from.server === to.server && to.kind !== "mariadb" && !shared;
             return local ? "127.0.0.1" : plan.instance(to.server).privateIp;
         },

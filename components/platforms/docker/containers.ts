@@ -3,6 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, credentialOf } from "../../credentials";
+import { ALERTMANAGER_DATA_PATH } from "../../render/alertmanager";
 import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
 import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
 import { PORTS, STOP_TIMEOUT_SECONDS, ServicePlan, Topology, isFromOutside, primaryOf, replicasOf, serviceLabel } from "../../topology";
@@ -19,6 +20,7 @@ const GRACEFUL_STOP: Record<DockerKind, string> = {
     app: "SIGTERM",
     mariadb: "SIGTERM",
     prometheus: "SIGTERM",
+    alertmanager: "SIGTERM",
     "mysqld-exporter": "SIGTERM",
 };
 
@@ -38,8 +40,12 @@ export const CONTAINER_HEALTHCHECK = {
     startPeriod: goDuration(60),
 } as const;
 
-/** Named volumes: data that must outlive its container. */
-const DATA_PATH: Partial<Record<DockerKind, string>> = { mariadb: "/var/lib/mysql", prometheus: PROMETHEUS_DATA_PATH };
+/** Named volumes: data that must outlive its container (Alertmanager's: silences, and what it already sent). */
+const DATA_PATH: Partial<Record<DockerKind, string>> = {
+    mariadb: "/var/lib/mysql",
+    prometheus: PROMETHEUS_DATA_PATH,
+    alertmanager: ALERTMANAGER_DATA_PATH,
+};
 
 /**
  * Durations as Go prints them (time.Duration.String: "2s", "1m0s"): the provider reads the health
@@ -181,7 +187,9 @@ export function createContainers(
         return onServer;
     });
     const placed = new Set(containers.keys());
-    const unplaced = topology.services.filter((s) => !placed.has(s.key) && !["haproxy", "keepalived", "prometheus"].includes(s.kind));
+    const unplaced = topology.services.filter(
+        (s) => !placed.has(s.key) && !["haproxy", "keepalived", "prometheus", "alertmanager"].includes(s.kind),
+    );
     if (unplaced.length > 0) throw new Error(`the docker platform placed no container for ${unplaced.map((s) => s.key).join(", ")}`);
     // Load balancers one after another too, each after the web servers: the second's containers
     // wait for the first's to be healthy, so an update never takes both down at once. A keepalived
@@ -196,7 +204,8 @@ export function createContainers(
         previousBalancer = [...keepalived, create(lb, [...deps, ...keepalived], waited)];
         return previousBalancer;
     });
-    for (const prometheus of topology.monitors) create(prometheus, balancers, false);
+    // Prometheus and Alertmanager last (a pair's Alertmanager finds its peer by retrying).
+    for (const watcher of [...topology.monitors, ...topology.alertmanagers]) create(watcher, balancers, false);
     return containers;
 }
 

@@ -15,6 +15,7 @@ export const IMAGE_OF: Record<DockerKind, string> = {
     app: "app",
     mariadb: "mariadb",
     prometheus: "prometheus",
+    alertmanager: "alertmanager",
     "mysqld-exporter": "mysqld-exporter",
 };
 

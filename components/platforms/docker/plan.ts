@@ -72,6 +72,9 @@ function segmentFor(flow: Flow): SegmentName {
         case "mysqld-exporter":
             // The monitoring network: Prometheus reaches the exporters there, and no database.
             return "metrics";
+        // Prometheus sends it alerts, and a pair's two gossip, on the monitoring network.
+        case "alertmanager":
+            return "metrics";
         case "rds":
             throw new Error(`${to.key} is RDS, which the docker platform does not run`);
         default: {
@@ -98,6 +101,8 @@ function hostNumber(s: ServicePlan, webServers: number): number {
             return s.role === "primary" ? 3 : 30 + index;
         case "prometheus":
             return second ? 6 : 4;
+        case "alertmanager":
+            return second ? 8 : 7;
         case "nginx":
             return 10 + index;
         case "app":
@@ -124,6 +129,9 @@ export function planDockerNetworks(topology: Topology): DockerPlan {
         if (!isFromOutside(flow)) on.set(flow.from.key, flow.from);
         on.set(flow.to.key, flow.to);
     }
+    // Alertmanager's receivers (a webhook, an SMTP server) are outside: only "edge" has a route out.
+    // It listens on its monitoring address only, so nothing on edge reaches it.
+    for (const a of topology.alertmanagers) members.get("edge")?.set(a.key, a);
     // keepalived holds the network namespace its HAProxy's container joins: the HAProxy's networks.
     for (const k of topology.keepalived) for (const on of members.values()) if (on.has(k.haproxy.key)) on.set(k.key, k);
     const floating = topology.front === "keepalived";
