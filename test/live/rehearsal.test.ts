@@ -169,8 +169,14 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         });
         router = new VpcRouter(captured.resources, ec2.routeTables);
         const started = Date.now();
-        // Booted together (each boot returns once its instance starts): cloud-init runs in all at once.
-        for (const r of servers) instances.set(serverOf(r), await boot(r));
+        // As the engine creates them (each other node waits for the bootstrap node's readiness gate,
+        // aws/index.ts): the Galera cluster's bootstrap node first, until its boot is done; then the
+        // others together. Booted all at once, another node's MariaDB could answer the bootstrap node's
+        // peer check (a cluster seems to run) before any cluster exists, and no node would start one.
+        const bootstrap = bootstrapServer(servers);
+        instances.set(bootstrap, await boot(servers.find((r) => serverOf(r) === bootstrap) as RecordedResource));
+        await waitForCloudInitAll([...instances.values()], 30 * 60_000);
+        for (const r of servers.filter((x) => serverOf(x) !== bootstrap)) instances.set(serverOf(r), await boot(r));
         await waitForCloudInitAll([...instances.values()], 30 * 60_000);
         console.log(`      ${instances.size} instances booted their user data in ${Math.round((Date.now() - started) / 1000)} s`);
         // Through server-3's HAProxy, as the NLB passes a connection on: the relays listen on the host's side of the VPC.
