@@ -102,8 +102,7 @@ export function buildFlows(s: FlowSources): Flow[] {
 /** Every node talks to every other: group communication, and state transfers to a node that (re)joins. */
 function galeraFlows(galera: GaleraPlan): Flow[] {
     const ports = [
-        // The start script asks here whether a cluster runs before a node may start a new one.
-        [PORTS.mysql, "a starting node asks whether a cluster runs"],
+        // Also where a starting node's start script asks whether a cluster runs before it may start a new one.
         [PORTS.galera, "Galera group communication"],
         [PORTS.galeraIst, "Galera incremental state transfer"],
         [PORTS.galeraSst, "Galera full state transfer"],

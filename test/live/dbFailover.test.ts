@@ -1,14 +1,17 @@
 // Automatic database failover on docker (database.failover automatic): the primary and its two
 // replicas are a Galera cluster and keepalived moves the write address to a node of the
 // majority. Proven the hard way while clients make visits: SIGKILL of the writer, then the writer
-// cut off the data network (docker network disconnect) and its return. No acknowledged visit may
-// be lost, the nodes must end identical (CHECKSUM TABLE), and only one node ever takes writes.
+// cut off the data network (docker network disconnect) and its return; and a node left out of any
+// cluster (Disconnected, as a failed join leaves it) is restarted by its start script. No
+// acknowledged visit may be lost, the nodes must end identical (CHECKSUM TABLE), and only one node
+// ever takes writes.
 import * as assert from "node:assert/strict";
 import * as path from "path";
 import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
 import { CapturedStack, captureStack, removeLeftovers } from "./capture";
 import { DockerDeployer } from "./deployer";
 import { docker, sleep } from "./docker";
+import { sql } from "./databaseProbes";
 import { Node, checksums, clusterSize, inMajority, readOnly, visitsHeld, waitWriter } from "./galeraProbes";
 import { waitFor } from "./poll";
 import { Site, siteOf, waitServing } from "./probes";
@@ -26,6 +29,8 @@ const OVERRIDES = {
 const WRITES_RESUME_WITHIN_MS = 30_000;
 const ISOLATED_STOPS_WITHIN_MS = 10_000;
 const APP_RECONNECTS_WITHIN_MS = 2000;
+/** The start script's 30 s of patience with a Disconnected node, its restart and a state transfer. */
+const DISCONNECTED_BACK_WITHIN_MS = 90_000;
 const VISITS = 1000;
 const CLIENTS = 8;
 
@@ -229,5 +234,27 @@ describe("live: automatic database failover (Galera, keepalived write address)",
         assert.equal(await readOnly(writer), 1, "the returning node stays read_only");
         console.log(`      ${writer.server} back on the network and rejoined; checksum on all three: ${checksum.replace(/\s+/g, " ")}`);
         await sleep(0);
+    });
+
+    it("a node left Disconnected (as after a failed join) is restarted by its start script and back in the majority within 90 s", async function () {
+        this.timeout(5 * 60_000);
+        const writer = await waitWriter(nodes, writeIp, 30_000);
+        const node = nodes.find((n) => n !== writer) ?? nodes[0];
+        const restartsBefore = Number(await docker(["inspect", "-f", "{{.RestartCount}}", node.container]));
+        // What a join that fails after its state transfer leaves: mariadbd up, out of any cluster.
+        await sql(node.container, "SET GLOBAL wsrep_cluster_address = ''");
+        const leftAt = Date.now();
+        assert.match(await sql(node.container, "SHOW GLOBAL STATUS LIKE 'wsrep_connected'"), /OFF/);
+        const backMs = await waitFor(
+            `${node.server} restarted and back in the majority`,
+            DISCONNECTED_BACK_WITHIN_MS,
+            async () => {
+                const restarts = Number(await docker(["inspect", "-f", "{{.RestartCount}}", node.container]));
+                return restarts > restartsBefore && (await inMajority(node)) ? Date.now() - leftAt : undefined;
+            },
+            500,
+        );
+        console.log(`      ${node.server} Disconnected, restarted by its start script and synced again after ${backMs} ms`);
+        await converged();
     });
 });

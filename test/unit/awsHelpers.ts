@@ -232,10 +232,10 @@ export const withGalera = (counts: Record<string, number>, nodes: number): Recor
             ...counts,
             password: (counts.password ?? 0) - 1,
             parameter: (counts.parameter ?? 0) - 1,
-            // 3306 (a starting node's check, in place of replication's), 4444, 4567, 4568 and VRRP in.
-            ingress: (counts.ingress ?? 0) + 4,
-            // The same five out (3306 in place of replication's), and 3306 to the write address.
-            egress: (counts.egress ?? 0) + 5,
+            // 4444, 4567, 4568 and VRRP in; replication's 3306 between the nodes gone.
+            ingress: (counts.ingress ?? 0) + 3,
+            // The same out, and 3306 to the write address.
+            egress: (counts.egress ?? 0) + 4,
             rolePolicy: (counts.rolePolicy ?? 0) + nodes,
             route: 1,
         },

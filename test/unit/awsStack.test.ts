@@ -72,7 +72,7 @@ const RULES = [
     "egress web 3306 sg:db",
     "egress lb 9104 sg:db",
     // The Galera cluster: its ports and VRRP between the nodes, the apps' writes to the write address.
-    ...["3306", "4444", "4567", "4568", "vrrp"].flatMap((port) => [`ingress db ${port} sg:db`, `egress db ${port} sg:db`]),
+    ...["4444", "4567", "4568", "vrrp"].flatMap((port) => [`ingress db ${port} sg:db`, `egress db ${port} sg:db`]),
     `egress web 3306 ${WRITE_IP}/32`,
 ];
 

@@ -165,8 +165,8 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        // The staging stack's 33 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
-        assert.equal(rules.length, 34);
+        // The staging stack's 31 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
+        assert.equal(rules.length, 32);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             [],

@@ -376,9 +376,8 @@ describe("aws user data: staging", () => {
         // (9104 is Prometheus on the load balancers scraping the exporters; 9093 and 9094 the two
         // Alertmanagers' (alerts from both Prometheus, gossip over TCP and UDP); 80, 443 and 8405 come from
         // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy;
-        // 3306 (a starting node's check), 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
+        // 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
-            "egress db 3306 sg:db",
             "egress db 4444 sg:db",
             "egress db 4567 sg:db",
             "egress db 4568 sg:db",
@@ -393,7 +392,6 @@ describe("aws user data: staging", () => {
             "egress lb udp/9094 sg:lb",
             `egress web 3306 ${WRITE_IP}/32`,
             "egress web 3306 sg:db",
-            "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
             "ingress db 4444 sg:db",
             "ingress db 4567 sg:db",

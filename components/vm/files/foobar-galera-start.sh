@@ -7,7 +7,8 @@
 #
 # Whether this node may start a new cluster (--wsrep-new-cluster), as in start.sh, only:
 # - the plan's bootstrap node (FOOBAR_GALERA_BOOTSTRAP=1) that was never a member (no grastate.dat:
-#   the package's first start ran without wsrep) when no other node answers on the database port;
+#   the package's first start ran without wsrep) when no other node answers on Galera's port (the
+#   package's own server, started at install without wsrep, answers on the database port);
 # - a node that left the cluster last (grastate.dat: safe_to_bootstrap: 1).
 # Anything else joins the cluster its peers run, retrying while none answers yet.
 set -euo pipefail
@@ -27,10 +28,18 @@ log() { echo "foobar-galera: $*" >&2; }
 peer_answers() {
     local peer
     for peer in $FOOBAR_GALERA_PEERS; do
-        if timeout 1 bash -c "exec 3<>/dev/tcp/$peer/3306" 2>/dev/null; then return 0; fi
+        if timeout 1 bash -c "exec 3<>/dev/tcp/$peer/4567" 2>/dev/null; then return 0; fi
     done
     return 1
 }
+
+# A node whose join failed after its state transfer (gcs "Sending JOIN failed", SELF-LEAVE; seen
+# under CPU starvation) stays up, Disconnected, and Galera never connects it again by itself.
+disconnected() {
+    mariadb --connect-timeout=1 -Nse "SHOW GLOBAL STATUS LIKE 'wsrep_connected'" 2>/dev/null |
+        grep -qx 'wsrep_connected[[:space:]]*OFF'
+}
+DISCONNECTED_LIMIT_SECONDS=30
 
 # keepalived's config includes the interface that holds this node's address (render/keepalived.ts).
 interface=$(ip -o -4 addr show | awk -v a="$KEEPALIVED_UNICAST_SOURCE" '{ split($4, p, "/"); if (p[1] == a) print $2 }')
@@ -74,11 +83,23 @@ fi
 
 # Galera runs no init_file: the schema and users are applied once the node is a synced member
 # (idempotent statements, replicated to the others like any DDL).
+# Disconnected for 30 s on the way (a failed join): mariadb.service starts again and joins anew.
 deadline=$((SECONDS + SYNC_TIMEOUT_SECONDS))
+since=""
 until /usr/local/bin/foobar-galera-check; do
     if [ "$SECONDS" -ge "$deadline" ]; then
         log "not a synced member after ${SYNC_TIMEOUT_SECONDS} s"
         exit 1
+    fi
+    if disconnected; then
+        since=${since:-$SECONDS}
+        if [ $((SECONDS - since)) -ge "$DISCONNECTED_LIMIT_SECONDS" ]; then
+            log "Disconnected from the cluster for ${DISCONNECTED_LIMIT_SECONDS} s: restarting mariadb to join again"
+            systemctl restart mariadb || systemctl reset-failed mariadb || true
+            since=""
+        fi
+    else
+        since=""
     fi
     sleep 2
 done

@@ -6,7 +6,7 @@
 # Whether this node may start a new cluster (--wsrep-new-cluster) is the one decision Galera
 # leaves to whoever starts it; starting two clusters would split the data, so only:
 # - the plan's bootstrap node (FOOBAR_GALERA_BOOTSTRAP=1), on an empty volume, when no other node
-#   answers on the database port: the stack's first deploy (the other nodes are created after it
+#   answers on Galera's port: the stack's first deploy (the other nodes are created after it
 #   is healthy); a bootstrap node whose volume is replaced while the others run joins them;
 # - a node that left the cluster last (grastate.dat: safe_to_bootstrap: 1, which Galera writes
 #   on a clean stop of the last member only), after every node was stopped.
@@ -23,13 +23,23 @@ BOOTSTRAP_SQL=/etc/mysql/foobar/bootstrap.sql
 
 log() { echo "foobar-galera: $*" >&2; }
 
+# Galera's own port, not the database's: only a node running wsrep listens there.
 peer_answers() {
     local peer
     for peer in $FOOBAR_GALERA_PEERS; do
-        if timeout 1 bash -c "exec 3<>/dev/tcp/$peer/3306" 2>/dev/null; then return 0; fi
+        if timeout 1 bash -c "exec 3<>/dev/tcp/$peer/4567" 2>/dev/null; then return 0; fi
     done
     return 1
 }
+
+# A node whose join failed after its state transfer (gcs "Sending JOIN failed", SELF-LEAVE; seen
+# under CPU starvation) stays up, Disconnected, and Galera never connects it again by itself.
+# A node cut off the network is not that: it stays connected, in a non-Primary component.
+disconnected() {
+    mariadb --connect-timeout=1 -Nse "SHOW GLOBAL STATUS LIKE 'wsrep_connected'" 2>/dev/null |
+        grep -qx 'wsrep_connected[[:space:]]*OFF'
+}
+DISCONNECTED_LIMIT_SECONDS=30
 
 start_args=()
 if [ "$FRESH" = 1 ]; then
@@ -71,6 +81,29 @@ db=$!
         sleep 1
     done
     if mariadb < "$BOOTSTRAP_SQL"; then log "bootstrap SQL applied"; else log "bootstrap SQL failed"; fi
+) &
+
+# Disconnected for 30 s: end mariadbd, and so the node; Docker starts it again and it joins anew.
+(
+    since=""
+    while kill -0 "$db" 2>/dev/null; do
+        if disconnected; then
+            since=${since:-$SECONDS}
+            if [ $((SECONDS - since)) -ge "$DISCONNECTED_LIMIT_SECONDS" ]; then
+                log "Disconnected from the cluster for ${DISCONNECTED_LIMIT_SECONDS} s: restarting the node to join again"
+                kill -TERM "$db" 2>/dev/null || true
+                for _ in $(seq 60); do
+                    kill -0 "$db" 2>/dev/null || exit 0
+                    sleep 1
+                done
+                kill -KILL "$db" 2>/dev/null || true
+                exit 0
+            fi
+        else
+            since=""
+        fi
+        sleep 5
+    done
 ) &
 
 keepalived --dont-fork --log-console --log-detail --vrrp -f /etc/keepalived/keepalived.conf &
