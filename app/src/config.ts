@@ -6,30 +6,12 @@
 // connection uses TLS and checks the server's certificate and name against it.
 import * as fs from "fs";
 import * as net from "net";
-import * as util from "util";
 import { readCaBundle } from "./caBundle";
+import { Secret } from "./secret";
+
+export { Secret } from "./secret";
 
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Holds the password so that logging or JSON-encoding a config never prints it. */
-export class Secret {
-  private readonly value: string;
-  constructor(value: string) {
-    this.value = value;
-  }
-  reveal(): string {
-    return this.value;
-  }
-  toString(): string {
-    return "[redacted]";
-  }
-  toJSON(): string {
-    return "[redacted]";
-  }
-  [util.inspect.custom](): string {
-    return "[redacted]";
-  }
-}
 
 export interface DbEndpoint {
   host: string;
@@ -63,11 +45,17 @@ export interface DbConfig {
   tls?: DbTls;
 }
 
+/** The port of the app's /metrics (FOOBAR_METRICS_PORT) when unset: Prometheus scrapes it there. */
+export const APP_METRICS_PORT_DEFAULT = 9301;
+
 export interface Config {
   serverName: string;
   domain: string;
+  /** Where both servers listen: the site's and the metrics'. */
   listenHost: string;
   port: number;
+  /** The metrics' own port, never the site's: /metrics is not part of the site (metricsServer.ts). */
+  metricsPort: number;
   db: DbConfig;
 }
 
@@ -158,6 +146,11 @@ export function loadConfig(env: Env = process.env): Config {
   const domain = host("FOOBAR_DOMAIN", "www.foobar.com", "the site's public host name, or unset it for www.foobar.com");
   const listenHost = host("FOOBAR_LISTEN_HOST", "0.0.0.0", "the address to listen on, or unset it for 0.0.0.0");
   const listenPort = port("FOOBAR_PORT", 3000, "the HTTP port to listen on");
+  const metricsPort = port("FOOBAR_METRICS_PORT", APP_METRICS_PORT_DEFAULT, "the port to serve /metrics on");
+  if (metricsPort === listenPort && metricsPort !== 0) {
+    const fix = `set FOOBAR_METRICS_PORT to a port of its own (unset, it is ${APP_METRICS_PORT_DEFAULT})`;
+    problems.push(`FOOBAR_PORT and FOOBAR_METRICS_PORT are both ${metricsPort}, but the metrics need a port of their own. Fix: ${fix}.`);
+  }
 
   const flavor = text(
     "FOOBAR_DB_FLAVOR",
@@ -234,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     domain,
     listenHost,
     port: listenPort,
+    metricsPort,
     db: {
       flavor,
       writer: { host: writerHost, port: writerPort },

@@ -82,6 +82,8 @@ export interface PoolDatabaseOptions {
   /** The pool in log lines, e.g. "writer". @default "database" */
   name?: string;
   logError?: (line: string) => void;
+  /** Told of every script that fails, once, whatever the reason (metrics.ts counts them per pool). */
+  onFailure?: (err: unknown) => void;
   now?: () => number;
 }
 
@@ -130,8 +132,9 @@ export function poolDatabase(pool: PoolLike, options: PoolDatabaseOptions): Data
     if (closed > 0) logError(`${name}: ${reason}; closed ${closed} idle ${connections}, the next script connects anew`);
   }
 
-  /** Marks what was not sent (db.ts's callers may run it again) and purges after a lost connection. */
+  /** Reports the failure, marks what was not sent (db.ts's callers may run it again) and purges after a lost connection. */
   function failed(err: unknown, sent: boolean): unknown {
+    options.onFailure?.(err);
     if (!sent) markSentNothing(err);
     // The others very likely lead to the same dead node: none of them is tried next.
     if (connectionLost(err)) purge(describe(err));

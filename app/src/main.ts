@@ -1,7 +1,10 @@
-// Entry point: config → store → HTTP server; SIGTERM/SIGINT drain and exit 0.
-// Exit status 1 means the app could not start (bad config, port in use).
+// Entry point: config → store → HTTP server (and its metrics' server); SIGTERM/SIGINT drain and
+// exit 0. Exit status 1 means the app could not start (bad config, port in use).
+import * as http from "http";
 import { Config, ConfigError, loadConfig } from "./config";
 import { DRAIN_DELAY_MS, FORCED_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./drain";
+import { createAppMetrics } from "./metrics";
+import { METRICS_PATH } from "./metricsServer";
 import { createServer } from "./server";
 
 function describeDb(config: Config): string {
@@ -10,6 +13,15 @@ function describeDb(config: Config): string {
   const tlsText = tls === undefined ? "no TLS" : `TLS verified against ${tls.caFile}`;
   // Never the password: only where the app connects and as whom.
   return `db ${flavor}, writer ${writer.host}:${writer.port}, reader ${readerText}, database ${database}, user ${user}, ${tlsText}`;
+}
+
+/** Listens, or exits 1: a server that cannot bind (EADDRINUSE, EACCES) leaves the app unable to do its job. */
+function listenOrExit(server: http.Server, config: Config, port: number, ready: () => void): void {
+  server.on("error", (err: Error) => {
+    console.error(`${config.serverName}: cannot listen on ${config.listenHost}:${port}: ${err.message}`);
+    process.exit(1);
+  });
+  server.listen(port, config.listenHost, ready);
 }
 
 async function main(): Promise<void> {
@@ -24,16 +36,15 @@ async function main(): Promise<void> {
   // Loaded only now, so a bad config is reported as such even where the
   // mysql driver is not installed (e.g. a developer's machine).
   const { openVisitStore } = await import("./pools");
-  const store = openVisitStore(config.db, (line) => console.error(`${config.serverName}: ${line}`));
-  const server = createServer({ store, serverName: config.serverName, domain: config.domain });
+  const metrics = createAppMetrics();
+  const store = openVisitStore(config.db, metrics, (line) => console.error(`${config.serverName}: ${line}`));
+  const server = createServer({ store, serverName: config.serverName, domain: config.domain, metrics });
 
-  server.on("error", (err: Error) => {
-    // e.g. EADDRINUSE / EACCES while binding: nothing can be served.
-    console.error(`${config.serverName}: cannot listen on ${config.listenHost}:${config.port}: ${err.message}`);
-    process.exit(1);
-  });
-  server.listen(config.port, config.listenHost, () => {
+  listenOrExit(server, config, config.port, () => {
     console.log(`${config.serverName}: serving ${config.domain} on http://${config.listenHost}:${config.port}; ${describeDb(config)}`);
+  });
+  listenOrExit(server.metricsServer, config, config.metricsPort, () => {
+    console.log(`${config.serverName}: metrics on http://${config.listenHost}:${config.metricsPort}${METRICS_PATH}`);
   });
 
   let stopping = false;

@@ -4,11 +4,21 @@
 import * as mysql from "mysql";
 import { DbConfig, DbEndpoint } from "./config";
 import { Database, PoolLike, poolDatabase } from "./db";
+import { AppMetrics, PoolName } from "./metrics";
 import { MAX_BATCH, PoolLimits, READER_LIMITS, REPLICA_WAIT_MS, REUSE_MS, TOTAL_READ_MS, WRITER_LIMITS, poolConfig } from "./poolConfig";
 import { VisitStore } from "./store";
 import { TlsStarter, enforceServerIdentity } from "./tlsIdentity";
 
-function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits, name: string, logError?: (line: string) => void): Database {
+type Counts = Pick<AppMetrics, "countDatabaseError">;
+
+function open(
+  db: DbConfig,
+  endpoint: DbEndpoint,
+  limits: PoolLimits,
+  name: PoolName,
+  metrics: Counts,
+  logError?: (line: string) => void,
+): Database {
   const pool: PoolLike = mysql.createPool(poolConfig(db, endpoint, limits));
   return poolDatabase(pool, {
     acquireTimeoutMs: limits.acquireTimeoutMs,
@@ -16,10 +26,12 @@ function open(db: DbConfig, endpoint: DbEndpoint, limits: PoolLimits, name: stri
     reuseMs: REUSE_MS,
     name,
     logError,
+    onFailure: () => metrics.countDatabaseError(name),
   });
 }
 
-export function openVisitStore(db: DbConfig, logError?: (line: string) => void): VisitStore {
+/** Each pool's failed scripts are counted in metrics, by the pool's name. */
+export function openVisitStore(db: DbConfig, metrics: Counts, logError?: (line: string) => void): VisitStore {
   if (db.tls !== undefined) {
     // The class every pooled connection inherits from; not part of mysql's typed API, so the
     // path is the one of the source read for tlsIdentity.ts (lib/Connection.js, 2.18.1).
@@ -27,8 +39,8 @@ export function openVisitStore(db: DbConfig, logError?: (line: string) => void):
     const connection = require("mysql/lib/Connection") as { prototype: TlsStarter };
     enforceServerIdentity(connection.prototype);
   }
-  const writer = open(db, db.writer, WRITER_LIMITS, "writer", logError);
-  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS, "reader", logError);
+  const writer = open(db, db.writer, WRITER_LIMITS, "writer", metrics, logError);
+  const reader = db.reader === undefined ? undefined : open(db, db.reader, READER_LIMITS, "reader", metrics, logError);
   return new VisitStore(writer, reader, {
     flavor: db.flavor,
     maxBatch: MAX_BATCH,

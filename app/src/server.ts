@@ -1,7 +1,10 @@
 // The HTTP server of one web server: the home page (counts a visit), a health
 // check for the load balancer, and a graceful shutdown for SIGTERM. Plain
-// node:http; nginx in front serves /static/ and terminates TLS.
+// node:http; nginx in front serves /static/ and terminates TLS. Its metrics are
+// served on a port of their own (metricsServer.ts).
 import * as http from "http";
+import { AppMetrics, createAppMetrics, routeOf } from "./metrics";
+import { closeMetricsServer, createMetricsServer } from "./metricsServer";
 import { renderHomePage } from "./page";
 import { PAGE_DEADLINE_MS } from "./poolConfig";
 import { PageVisit, ReadSource, VisitStoreLike } from "./store";
@@ -15,6 +18,8 @@ export interface ServerDeps {
   log?: (line: string) => void;
   /** A page view not answered by then gets a 503; @default PAGE_DEADLINE_MS (poolConfig.ts). */
   pageDeadlineMs?: number;
+  /** What its requests are counted in (the store's pools count into the same). @default a registry of its own */
+  metrics?: AppMetrics;
 }
 
 /** What HAProxy sets (a uuid) and keeps on every retry; what the visits.request_id column holds. */
@@ -44,9 +49,11 @@ export interface FoobarServer extends http.Server {
    * taken for drainDelayMs (default 0), then no new connections are accepted,
    * idle keep-alive sockets close, requests in flight finish (their responses
    * carry `Connection: close`); sockets still open after graceMs are cut.
-   * Then the store is closed. Safe to call more than once.
+   * Then the store and the metrics server are closed. Safe to call more than once.
    */
   shutdown(graceMs: number, drainDelayMs?: number): Promise<void>;
+  /** Serves GET /metrics; not listening until main.ts makes it (FOOBAR_METRICS_PORT). shutdown closes it last. */
+  readonly metricsServer: http.Server;
 }
 
 const TEXT = "text/plain; charset=utf-8";
@@ -58,10 +65,14 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+const pathOf = (req: http.IncomingMessage): string => (req.url ?? "/").split("?")[0];
+
 export function createServer(deps: ServerDeps): FoobarServer {
   const logError = deps.logError ?? ((line: string) => console.error(line));
   const log = deps.log ?? ((line: string) => console.log(line));
   const pageDeadlineMs = deps.pageDeadlineMs ?? PAGE_DEADLINE_MS;
+  const metrics = deps.metrics ?? createAppMetrics();
+  const metricsServer = createMetricsServer(metrics.registry, (line) => logError(`${deps.serverName}: ${line}`));
   let draining = false;
   let stopped: Promise<void> | undefined;
 
@@ -104,6 +115,7 @@ export function createServer(deps: ServerDeps): FoobarServer {
       send(res, 503, TEXT, "database unavailable");
       return;
     }
+    metrics.countRead(readFrom);
     const page = renderHomePage({ domain: deps.domain, serverName: deps.serverName, visitId, total, readFrom });
     send(res, 200, HTML, page, { "X-Visit-Id": String(visitId), "X-Read-From": readFrom });
   }
@@ -116,7 +128,7 @@ export function createServer(deps: ServerDeps): FoobarServer {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = pathOf(req);
     if (path !== "/" && path !== "/healthz") {
       send(res, 404, TEXT, "not found");
     } else if (req.method !== "GET" && req.method !== "HEAD") {
@@ -129,6 +141,10 @@ export function createServer(deps: ServerDeps): FoobarServer {
   }
 
   const server = http.createServer((req, res) => {
+    // Counted once the answer is out; a request cut off before (a client gone, the grace period
+    // over) answered nothing and is not counted.
+    const answered = metrics.startRequest(routeOf(pathOf(req)));
+    res.on("finish", () => answered(res.statusCode));
     // Answer once the request (normally bodiless) has been read in full: the
     // answer then reflects the state when the request completed (a /healthz
     // that straddles the start of a drain says "draining"), and no unread
@@ -164,11 +180,15 @@ export function createServer(deps: ServerDeps): FoobarServer {
           server.closeIdleConnections();
         }),
     );
-    stopped = connectionsClosed.then(() =>
-      deps.store.close().catch((err: unknown) => logError(`${deps.serverName}: closing the store failed: ${describe(err)}`)),
-    );
+    // The metrics stay up until the site's requests are done: Prometheus can watch the drain.
+    stopped = connectionsClosed.then(async () => {
+      await Promise.all([
+        deps.store.close().catch((err: unknown) => logError(`${deps.serverName}: closing the store failed: ${describe(err)}`)),
+        closeMetricsServer(metricsServer),
+      ]);
+    });
     return stopped;
   }
 
-  return Object.assign(server, { shutdown });
+  return Object.assign(server, { shutdown, metricsServer });
 }

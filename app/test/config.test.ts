@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as util from "util";
-import { Config, ConfigError, Env, loadConfig } from "../src/config";
+import { APP_METRICS_PORT_DEFAULT, Config, ConfigError, Env, loadConfig } from "../src/config";
 
 const PASSWORD = "s3cr3t-Pa55";
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "foobar-config-"));
@@ -68,6 +68,7 @@ describe("config", () => {
       domain: "www.foobar.com",
       listenHost: "0.0.0.0",
       port: 3000,
+      metricsPort: 9301,
       db: { flavor: "mariadb", writer: { host: "db-primary", port: 3306 }, database: "foobar", user: "app", password: PASSWORD },
     });
   });
@@ -78,6 +79,7 @@ describe("config", () => {
       FOOBAR_DOMAIN: "staging.foobar.com",
       FOOBAR_LISTEN_HOST: "127.0.0.1",
       FOOBAR_PORT: "8080",
+      FOOBAR_METRICS_PORT: "9100",
       FOOBAR_DB_FLAVOR: "mysql",
       FOOBAR_DB_WRITER_HOST: "10.0.1.5",
       FOOBAR_DB_WRITER_PORT: "3307",
@@ -92,6 +94,7 @@ describe("config", () => {
       domain: "staging.foobar.com",
       listenHost: "127.0.0.1",
       port: 8080,
+      metricsPort: 9100,
       db: {
         flavor: "mysql",
         writer: { host: "10.0.1.5", port: 3307 },
@@ -110,8 +113,15 @@ describe("config", () => {
   });
 
   it("treats empty values as unset and defaults the replica port to 3306", () => {
-    const config = loadConfig({ ...REQUIRED, FOOBAR_PORT: "", FOOBAR_DB_READER_HOST: "db-replica", FOOBAR_DB_NAME: "" });
+    const config = loadConfig({
+      ...REQUIRED,
+      FOOBAR_PORT: "",
+      FOOBAR_METRICS_PORT: "",
+      FOOBAR_DB_READER_HOST: "db-replica",
+      FOOBAR_DB_NAME: "",
+    });
     assert.equal(config.port, 3000);
+    assert.equal(config.metricsPort, APP_METRICS_PORT_DEFAULT);
     assert.equal(config.db.database, "foobar");
     assert.deepEqual(config.db.reader, { host: "db-replica", port: 3306 });
     assert.equal(loadConfig({ ...REQUIRED, FOOBAR_DB_READER_HOST: "" }).db.reader, undefined);
@@ -194,6 +204,36 @@ describe("config", () => {
       "port 65536",
       { FOOBAR_PORT: "65536" },
       'FOOBAR_PORT="65536" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
+    ],
+    [
+      "a named metrics port",
+      { FOOBAR_METRICS_PORT: "metrics" },
+      'FOOBAR_METRICS_PORT="metrics" is not a TCP port. Fix: set it to the port to serve /metrics on, an integer from 1 to 65535, or unset it for 9301.',
+    ],
+    [
+      "metrics port 0",
+      { FOOBAR_METRICS_PORT: "0" },
+      'FOOBAR_METRICS_PORT="0" is not a TCP port. Fix: set it to the port to serve /metrics on, an integer from 1 to 65535, or unset it for 9301.',
+    ],
+    [
+      "metrics port 70000",
+      { FOOBAR_METRICS_PORT: "70000" },
+      'FOOBAR_METRICS_PORT="70000" is not a TCP port. Fix: set it to the port to serve /metrics on, an integer from 1 to 65535, or unset it for 9301.',
+    ],
+    [
+      "a metrics port with an address",
+      { FOOBAR_METRICS_PORT: ":9301" },
+      'FOOBAR_METRICS_PORT=":9301" is not a TCP port. Fix: set it to the port to serve /metrics on, an integer from 1 to 65535, or unset it for 9301.',
+    ],
+    [
+      "the site's port as the metrics port",
+      { FOOBAR_METRICS_PORT: "3000" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 3000, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
+    ],
+    [
+      "the metrics' default port as the site's port",
+      { FOOBAR_PORT: "9301" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 9301, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
     ],
     [
       "an unknown database engine",

@@ -307,6 +307,29 @@ describe("poolDatabase (mysql adapter)", () => {
     assert.deepEqual(pool.made[0].log.slice(3), ["query SELECT 3 [] timeout=4000", "release"], "close() hands back what it keeps");
   });
 
+  it("tells onFailure of each failed script once, with its error, whether it was sent or not", async () => {
+    const failures: unknown[] = [];
+    const pool = new FakePool();
+    const db = poolDatabase(pool, {
+      acquireTimeoutMs: 1000,
+      scriptTimeoutMs: 4000,
+      logError: () => undefined,
+      onFailure: (e) => failures.push(e),
+    });
+    const answer = mysqlError("ER_DUP_ENTRY: duplicate", { code: "ER_DUP_ENTRY", errno: 1062, index: 0 });
+    const refused = mysqlError("connect ECONNREFUSED 10.0.1.9:3306", { code: "ECONNREFUSED", fatal: true });
+    await db.script([s("SELECT 1")]);
+    pool.failQueries = [answer, RESET()];
+    pool.failConnects = [refused];
+    await assert.rejects(db.script([s("SELECT 2")]));
+    await assert.rejects(db.script([s("SELECT 3")]));
+    await assert.rejects(db.script([s("SELECT 4")]));
+    assert.deepEqual(
+      failures.map((e) => (e as { code?: string }).code),
+      ["ECONNREFUSED", "ER_DUP_ENTRY", "ECONNRESET"],
+    );
+  });
+
   it("close() ends the pool", async () => {
     const { pool, db } = setup();
     await db.close();

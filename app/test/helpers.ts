@@ -2,7 +2,6 @@
 import * as http from "http";
 import { AddressInfo } from "net";
 import { PageVisit, ReadSource, VisitStoreLike } from "../src/store";
-import { FoobarServer } from "../src/server";
 
 export interface Deferred<T> {
   promise: Promise<T>;
@@ -50,7 +49,8 @@ export class FakeStore implements VisitStoreLike {
   }
 }
 
-export async function listen(server: FoobarServer): Promise<number> {
+/** Listens on a free loopback port: the site's server, or its metrics' server. */
+export async function listen(server: http.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return (server.address() as AddressInfo).port;
 }

@@ -123,6 +123,34 @@ describe("graceful shutdown", () => {
     assert.equal(store.closed, 1);
   });
 
+  it("keeps serving /metrics through the drain, then closes its port too", async () => {
+    const metricsPort = await listen(server.metricsServer);
+    const gate = deferred<void>();
+    store.gate = gate.promise;
+    const slow = request(port, { path: "/" });
+    await store.entered.promise;
+    const stopping = server.shutdown(10_000);
+    assert.equal((await connectError(port)).code, "ECONNREFUSED");
+    assert.equal((await request(metricsPort, { path: "/metrics" })).status, 200, "scraped while a request is in flight");
+    gate.resolve();
+    await slow;
+    await stopping;
+    assert.equal((await connectError(metricsPort)).code, "ECONNREFUSED");
+  });
+
+  it("cuts a scraper's idle keep-alive connection instead of waiting for it", async function () {
+    this.timeout(5000);
+    const metricsPort = await listen(server.metricsServer);
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      assert.equal((await request(metricsPort, { path: "/metrics", agent })).status, 200);
+      await server.shutdown(60_000);
+      assert.equal(server.metricsServer.listening, false);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it("still resolves, and logs, when closing the store fails", async () => {
     store.close = () => Promise.reject(new Error("pool already closed"));
     await server.shutdown(1000);
