@@ -20,7 +20,7 @@ const FETCH = ["/usr/local/sbin/foobar-secrets", "--artifact", ARTIFACT];
 const isWeb = (i: RecordedResource) => i.inputs.tags["foobar:role"] === "web";
 
 describe("aws app bundle: the artifact", () => {
-    it("is every transpiled app file and static asset at its path on the VM, mode 0644, named by the SHA-256 of its bytes", () => {
+    it("is every transpiled app file, npm package file and static asset at its path on the VM, mode 0644, named by the SHA-256 of its bytes", () => {
         const artifact = appArtifact();
         const { files } = JSON.parse(artifact.content) as { files: Array<{ path: string; mode: string; content: string }> };
         const bundle = appBundle();
@@ -28,6 +28,7 @@ describe("aws app bundle: the artifact", () => {
             files.map((f) => f.path),
             [
                 ...bundle.app.map((f) => `/opt/foobar-app/dist/${path.basename(f.source)}`),
+                ...bundle.packages.map((f) => `/opt/foobar-app/${f.source}`),
                 "/srv/foobar/static/favicon.svg",
                 "/srv/foobar/static/style.css",
             ],
@@ -133,7 +134,7 @@ for (const stack of STACKS) {
                     bucket: bucket.state.bucket,
                     key: artifact.key,
                     sha256: artifact.sha256,
-                    roots: ["/opt/foobar-app/dist", "/srv/foobar/static"],
+                    roots: ["/opt/foobar-app/dist", "/opt/foobar-app/node_modules", "/srv/foobar/static"],
                 });
                 assert.ok(
                     config.runcmd.findIndex((c) => c.includes("--artifact")) < config.runcmd.findIndex((c) => c.includes("foobar-app")),
