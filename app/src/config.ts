@@ -51,10 +51,12 @@ export const APP_METRICS_PORT_DEFAULT = 9301;
 export interface Config {
   serverName: string;
   domain: string;
-  /** Where both servers listen: the site's and the metrics'. */
+  /** Where the site's server listens (FOOBAR_LISTEN_HOST). */
   listenHost: string;
   port: number;
-  /** The metrics' own port, never the site's: /metrics is not part of the site (metricsServer.ts). */
+  /** Where the metrics' server listens (FOOBAR_METRICS_HOST); unset, listenHost. */
+  metricsHost: string;
+  /** The metrics' own port, never the site's where the two addresses overlap: /metrics is not part of the site (metricsServer.ts). */
   metricsPort: number;
   db: DbConfig;
 }
@@ -68,6 +70,9 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/** The addresses that take every local address: another server there collides with any host on the same port. */
+const WILDCARD_HOSTS: readonly string[] = ["0.0.0.0", "::"];
 
 const SERVER_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // '_' is not valid in DNS names but Docker's embedded DNS resolves container
@@ -146,8 +151,19 @@ export function loadConfig(env: Env = process.env): Config {
   const domain = host("FOOBAR_DOMAIN", "www.foobar.com", "the site's public host name, or unset it for www.foobar.com");
   const listenHost = host("FOOBAR_LISTEN_HOST", "0.0.0.0", "the address to listen on, or unset it for 0.0.0.0");
   const listenPort = port("FOOBAR_PORT", 3000, "the HTTP port to listen on");
+  // Its own address (on AWS the site listens on 127.0.0.1 for nginx, but Prometheus scrapes from another instance).
+  const metricsHost = host(
+    "FOOBAR_METRICS_HOST",
+    listenHost,
+    "the address to serve /metrics on, or unset it for the same address as FOOBAR_LISTEN_HOST",
+  );
   const metricsPort = port("FOOBAR_METRICS_PORT", APP_METRICS_PORT_DEFAULT, "the port to serve /metrics on");
-  if (metricsPort === listenPort && metricsPort !== 0) {
+  // One port can serve two servers on two different addresses (127.0.0.1:3000 and 10.0.1.5:3000), but not
+  // when the addresses are the same or one of them is a wildcard, which takes every address. Kept to a
+  // comparison of the strings: two names of one address (localhost, 127.0.0.1) pass here and then fail
+  // to listen (EADDRINUSE), which main.ts reports and exits 1 on.
+  const hostsOverlap = metricsHost === listenHost || WILDCARD_HOSTS.includes(metricsHost) || WILDCARD_HOSTS.includes(listenHost);
+  if (hostsOverlap && metricsPort === listenPort && metricsPort !== 0) {
     const fix = `set FOOBAR_METRICS_PORT to a port of its own (unset, it is ${APP_METRICS_PORT_DEFAULT})`;
     problems.push(`FOOBAR_PORT and FOOBAR_METRICS_PORT are both ${metricsPort}, but the metrics need a port of their own. Fix: ${fix}.`);
   }
@@ -227,6 +243,7 @@ export function loadConfig(env: Env = process.env): Config {
     domain,
     listenHost,
     port: listenPort,
+    metricsHost,
     metricsPort,
     db: {
       flavor,

@@ -1,6 +1,7 @@
 // Entry point: config → store → HTTP server (and its metrics' server); SIGTERM/SIGINT drain and
 // exit 0. Exit status 1 means the app could not start (bad config, port in use).
 import * as http from "http";
+import * as net from "net";
 import { Config, ConfigError, loadConfig } from "./config";
 import { DRAIN_DELAY_MS, FORCED_EXIT_MARGIN_MS, SHUTDOWN_GRACE_MS } from "./drain";
 import { createAppMetrics } from "./metrics";
@@ -15,13 +16,18 @@ function describeDb(config: Config): string {
   return `db ${flavor}, writer ${writer.host}:${writer.port}, reader ${readerText}, database ${database}, user ${user}, ${tlsText}`;
 }
 
+/** host:port, an IPv6 address in brackets (as in a URL). */
+function hostPort(host: string, port: number): string {
+  return `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+}
+
 /** Listens, or exits 1: a server that cannot bind (EADDRINUSE, EACCES) leaves the app unable to do its job. */
-function listenOrExit(server: http.Server, config: Config, port: number, ready: () => void): void {
+function listenOrExit(server: http.Server, config: Config, host: string, port: number, ready: () => void): void {
   server.on("error", (err: Error) => {
-    console.error(`${config.serverName}: cannot listen on ${config.listenHost}:${port}: ${err.message}`);
+    console.error(`${config.serverName}: cannot listen on ${hostPort(host, port)}: ${err.message}`);
     process.exit(1);
   });
-  server.listen(port, config.listenHost, ready);
+  server.listen(port, host, ready);
 }
 
 async function main(): Promise<void> {
@@ -40,11 +46,14 @@ async function main(): Promise<void> {
   const store = openVisitStore(config.db, metrics, (line) => console.error(`${config.serverName}: ${line}`));
   const server = createServer({ store, serverName: config.serverName, domain: config.domain, metrics });
 
-  listenOrExit(server, config, config.port, () => {
-    console.log(`${config.serverName}: serving ${config.domain} on http://${config.listenHost}:${config.port}; ${describeDb(config)}`);
+  listenOrExit(server, config, config.listenHost, config.port, () => {
+    console.log(
+      `${config.serverName}: serving ${config.domain} on http://${hostPort(config.listenHost, config.port)}; ${describeDb(config)}`,
+    );
   });
-  listenOrExit(server.metricsServer, config, config.metricsPort, () => {
-    console.log(`${config.serverName}: metrics on http://${config.listenHost}:${config.metricsPort}${METRICS_PATH}`);
+  // Its own address (FOOBAR_METRICS_HOST): Prometheus may scrape from where the site's address is not reachable.
+  listenOrExit(server.metricsServer, config, config.metricsHost, config.metricsPort, () => {
+    console.log(`${config.serverName}: metrics served on http://${hostPort(config.metricsHost, config.metricsPort)}${METRICS_PATH}`);
   });
 
   let stopping = false;

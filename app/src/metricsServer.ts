@@ -1,6 +1,8 @@
-// The metrics' own HTTP server, on a port of its own (FOOBAR_METRICS_PORT, config.ts): Prometheus
-// scrapes it there, from the monitoring network, while nginx proxies the site's port. So /metrics
-// is never part of the public site, and a scrape is never counted as one of the site's requests.
+// The metrics' own HTTP server, on a port of its own (FOOBAR_METRICS_PORT, config.ts) and an address
+// of its own (FOOBAR_METRICS_HOST, unset: FOOBAR_LISTEN_HOST's; main.ts listens there): Prometheus
+// scrapes it there, from the monitoring network, while nginx proxies the site's port, which may listen
+// on 127.0.0.1 only (AWS). So /metrics is never part of the public site, and a scrape is never
+// counted as one of the site's requests.
 import * as http from "http";
 import { Registry } from "prom-client";
 

@@ -52,7 +52,7 @@ export interface FoobarServer extends http.Server {
    * Then the store and the metrics server are closed. Safe to call more than once.
    */
   shutdown(graceMs: number, drainDelayMs?: number): Promise<void>;
-  /** Serves GET /metrics; not listening until main.ts makes it (FOOBAR_METRICS_PORT). shutdown closes it last. */
+  /** Serves GET /metrics; not listening until main.ts makes it (FOOBAR_METRICS_HOST, FOOBAR_METRICS_PORT). shutdown closes it last. */
   readonly metricsServer: http.Server;
 }
 

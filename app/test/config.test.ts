@@ -68,6 +68,7 @@ describe("config", () => {
       domain: "www.foobar.com",
       listenHost: "0.0.0.0",
       port: 3000,
+      metricsHost: "0.0.0.0",
       metricsPort: 9301,
       db: { flavor: "mariadb", writer: { host: "db-primary", port: 3306 }, database: "foobar", user: "app", password: PASSWORD },
     });
@@ -79,6 +80,7 @@ describe("config", () => {
       FOOBAR_DOMAIN: "staging.foobar.com",
       FOOBAR_LISTEN_HOST: "127.0.0.1",
       FOOBAR_PORT: "8080",
+      FOOBAR_METRICS_HOST: "10.0.1.7",
       FOOBAR_METRICS_PORT: "9100",
       FOOBAR_DB_FLAVOR: "mysql",
       FOOBAR_DB_WRITER_HOST: "10.0.1.5",
@@ -94,6 +96,7 @@ describe("config", () => {
       domain: "staging.foobar.com",
       listenHost: "127.0.0.1",
       port: 8080,
+      metricsHost: "10.0.1.7",
       metricsPort: 9100,
       db: {
         flavor: "mysql",
@@ -104,6 +107,24 @@ describe("config", () => {
         password: PASSWORD,
       },
     });
+  });
+
+  it("serves the metrics on FOOBAR_LISTEN_HOST's address when FOOBAR_METRICS_HOST is unset or empty", () => {
+    const env = { ...REQUIRED, FOOBAR_LISTEN_HOST: "127.0.0.1" };
+    assert.equal(loadConfig(env).metricsHost, "127.0.0.1");
+    assert.equal(loadConfig({ ...env, FOOBAR_METRICS_HOST: "" }).metricsHost, "127.0.0.1");
+    assert.equal(loadConfig({ ...env, FOOBAR_METRICS_HOST: "0.0.0.0" }).metricsHost, "0.0.0.0");
+    assert.equal(loadConfig({ ...REQUIRED, FOOBAR_METRICS_HOST: "::" }).metricsHost, "::");
+  });
+
+  it("lets the metrics share the site's port on another, non-wildcard address", () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      FOOBAR_LISTEN_HOST: "127.0.0.1",
+      FOOBAR_METRICS_HOST: "10.0.1.7",
+      FOOBAR_METRICS_PORT: "3000",
+    });
+    assert.deepEqual([config.listenHost, config.port, config.metricsHost, config.metricsPort], ["127.0.0.1", 3000, "10.0.1.7", 3000]);
   });
 
   it("knows each database engine by its name", () => {
@@ -191,6 +212,16 @@ describe("config", () => {
       'FOOBAR_LISTEN_HOST="0.0.0.0:3000" is not a host name or IP address. Fix: set it to the address to listen on, or unset it for 0.0.0.0.',
     ],
     [
+      "a metrics address with a port",
+      { FOOBAR_METRICS_HOST: "0.0.0.0:9301" },
+      'FOOBAR_METRICS_HOST="0.0.0.0:9301" is not a host name or IP address. Fix: set it to the address to serve /metrics on, or unset it for the same address as FOOBAR_LISTEN_HOST.',
+    ],
+    [
+      "a metrics address URL",
+      { FOOBAR_METRICS_HOST: "http://10.0.1.7" },
+      'FOOBAR_METRICS_HOST="http://10.0.1.7" is not a host name or IP address. Fix: set it to the address to serve /metrics on, or unset it for the same address as FOOBAR_LISTEN_HOST.',
+    ],
+    [
       "a named port",
       { FOOBAR_PORT: "http" },
       'FOOBAR_PORT="http" is not a TCP port. Fix: set it to the HTTP port to listen on, an integer from 1 to 65535, or unset it for 3000.',
@@ -233,6 +264,26 @@ describe("config", () => {
     [
       "the metrics' default port as the site's port",
       { FOOBAR_PORT: "9301" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 9301, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
+    ],
+    [
+      "the site's port on the same explicit address",
+      { FOOBAR_LISTEN_HOST: "10.0.1.7", FOOBAR_METRICS_HOST: "10.0.1.7", FOOBAR_METRICS_PORT: "3000" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 3000, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
+    ],
+    [
+      "the site's port with the site on every address",
+      { FOOBAR_METRICS_HOST: "10.0.1.7", FOOBAR_METRICS_PORT: "3000" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 3000, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
+    ],
+    [
+      "the site's port with the metrics on every address",
+      { FOOBAR_LISTEN_HOST: "127.0.0.1", FOOBAR_METRICS_HOST: "0.0.0.0", FOOBAR_METRICS_PORT: "3000" },
+      "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 3000, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
+    ],
+    [
+      "the site's port with the metrics on every IPv6 (and IPv4) address",
+      { FOOBAR_LISTEN_HOST: "127.0.0.1", FOOBAR_METRICS_HOST: "::", FOOBAR_PORT: "9301" },
       "FOOBAR_PORT and FOOBAR_METRICS_PORT are both 9301, but the metrics need a port of their own. Fix: set FOOBAR_METRICS_PORT to a port of its own (unset, it is 9301).",
     ],
     [
