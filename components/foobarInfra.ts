@@ -46,6 +46,11 @@ export class FoobarInfra extends pulumi.ComponentResource implements FoobarOutpu
     public readonly databaseReaderEndpoints!: pulumi.Output<string[]>;
     /** PEM of the CA to trust for the site's certificate (the provided certificate's chain with `tls.mode: provided`). */
     public readonly caCertificatePem!: pulumi.Output<string>;
+    /**
+     * PEM of the site's certificate chain as HAProxy serves it, leaf first (public): the blackbox probe trusts it alone,
+     * and FoobarCertificateExpiresSoon fires 14 days before its leaf expires.
+     */
+    public readonly certificatePem!: pulumi.Output<string>;
     /** Mermaid flowchart of servers, services and allowed flows. */
     public readonly diagram!: pulumi.Output<string>;
     /** aws: names of the SSM parameters holding the secrets (never their values); docker: none (`[]`). */

@@ -34,6 +34,7 @@ export interface FoobarOutputs {
     readonly databaseWriterEndpoint: pulumi.Output<string>;
     readonly databaseReaderEndpoints: pulumi.Output<string[]>;
     readonly caCertificatePem: pulumi.Output<string>;
+    readonly certificatePem: pulumi.Output<string>;
     readonly diagram: pulumi.Output<string>;
     readonly ssmParameterNames: pulumi.Output<string[]>;
     readonly monitoringUrl: pulumi.Output<string>;
@@ -50,6 +51,7 @@ export const OUTPUT_NAMES = [
     "databaseWriterEndpoint",
     "databaseReaderEndpoints",
     "caCertificatePem",
+    "certificatePem",
     "diagram",
     "ssmParameterNames",
     "monitoringUrl",

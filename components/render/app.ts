@@ -23,6 +23,8 @@ export interface AppEnvInput {
     readonly user: string;
     /** The CA the app verifies the database's certificate against. */
     readonly caFile: string;
+    /** Where the app serves its own /metrics, for Prometheus; undefined: the app's defaults (monitoring off). */
+    readonly metrics?: { readonly host: string; readonly port: number };
 }
 
 /** Ordered KEY=value pairs; the docker backend passes them as `envs`, an env file holds them on a VM. */
@@ -38,6 +40,9 @@ export function appEnvironment(input: AppEnvInput): ReadonlyArray<readonly [stri
     ];
     if (input.readerHost !== undefined) {
         env.push(["FOOBAR_DB_READER_HOST", input.readerHost], ["FOOBAR_DB_READER_PORT", String(input.dbPort)]);
+    }
+    if (input.metrics !== undefined) {
+        env.push(["FOOBAR_METRICS_HOST", input.metrics.host], ["FOOBAR_METRICS_PORT", String(input.metrics.port)]);
     }
     env.push(
         ["FOOBAR_DB_NAME", input.database],

@@ -1,5 +1,6 @@
 // nginx.conf for a web server: static assets from disk, everything else proxied to the app. Pure.
 import { SERVER_TIMEOUT_MS } from "./haproxy";
+import { STUB_STATUS_PATH } from "./nginxExporter";
 import { assertSafeToken, lines } from "./text";
 
 export const NGINX_CONFIG_PATH = "/etc/nginx/nginx.conf";
@@ -11,12 +12,35 @@ export interface NginxConfigInput {
     readonly listenPort: number;
     readonly appAddress: string;
     readonly appPort: number;
+    /** A listener of its own for stub_status, which only the nginx exporter (from `allow`) may read; none without monitoring. */
+    readonly status?: { readonly port: number; readonly allow: string };
 }
 
 export function renderNginxConfig(input: NginxConfigInput): string {
     assertSafeToken("server name", input.serverName);
     assertSafeToken("domain", input.domain);
     assertSafeToken("app address", input.appAddress);
+    if (input.status !== undefined) assertSafeToken("status client", input.status.allow);
+    // Apart from the site's server: stub_status is never served to a visitor, whatever Host they send.
+    // Every address (it may not exist yet when nginx starts), and only its exporter let in.
+    const status =
+        input.status === undefined
+            ? []
+            : [
+                  "",
+                  "    server {",
+                  `        listen ${input.status.port};`,
+                  "        access_log off;",
+                  `        allow ${input.status.allow};`,
+                  "        deny all;",
+                  `        location = ${STUB_STATUS_PATH} {`,
+                  "            stub_status;",
+                  "        }",
+                  "        location / {",
+                  "            return 404;",
+                  "        }",
+                  "    }",
+              ];
     const proxyHeaders = [
         "            proxy_http_version 1.1;",
         '            proxy_set_header Connection "";',
@@ -86,6 +110,7 @@ export function renderNginxConfig(input: NginxConfigInput): string {
         ...proxyHeaders,
         "        }",
         "    }",
+        ...status,
         "}",
     );
 }

@@ -1,18 +1,23 @@
 // Prometheus on the load balancer's server: its config, its alert rules and its daemon flags. Pure.
 // Prometheus sends the alerts to every Alertmanager (render/alertmanager.ts), which tells people.
 import * as yaml from "js-yaml";
-import { GALERA_TARGET_ROLE, GaleraMonitoring, MYSQLD_JOB, databaseRules } from "./databaseAlerts";
-import { HAPROXY_BACKEND, HAPROXY_FRONTEND } from "./haproxy";
+import { ALERTMANAGER_JOB, APP_JOB, HAPROXY_JOB } from "./alertRules";
+import { BLACKBOX_JOB, BLACKBOX_MODULE } from "./blackbox";
+import { GALERA_TARGET_ROLE, GaleraMonitoring, MYSQLD_JOB } from "./databaseAlerts";
+import { NGINX_JOB } from "./nginxExporter";
+import { NODE_JOB } from "./nodeExporter";
 import { PROMETHEUS_PASSWORD_PATH, PROMETHEUS_USER, PROMETHEUS_WEB_CONFIG_PATH } from "./prometheusAuth";
 import { assertSafeToken, lines } from "./text";
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
-export const PROMETHEUS_RULES_PATH = "/etc/prometheus/foobar-alerts.yml";
+/** A directory of its own: on aws the rules come from an S3 bundle, whose boot may write here and nowhere else. */
+export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
+export const PROMETHEUS_RULES_PATH = `${PROMETHEUS_RULES_DIR}/foobar-alerts.yml`;
 /** Debian's prometheus unit reads its flags from here; the docker image's entrypoint does too. */
 export const PROMETHEUS_DEFAULTS_PATH = "/etc/default/prometheus";
 export const PROMETHEUS_DATA_PATH = "/var/lib/prometheus/metrics2";
-export const HAPROXY_JOB = "haproxy";
-export { GALERA_TARGET_ROLE, MYSQLD_JOB };
+export { ALERTMANAGER_JOB, APP_JOB, BLACKBOX_JOB, GALERA_TARGET_ROLE, HAPROXY_JOB, MYSQLD_JOB, NGINX_JOB, NODE_JOB };
+export { AlertRulesInput, renderAlertRules } from "./alertRules";
 
 /** A mysqld exporter Prometheus scrapes, labelled with where its database runs and what it is. */
 export interface DatabaseTarget {
@@ -34,6 +39,16 @@ export interface HaproxyTarget {
     readonly host: string;
 }
 
+/** The blackbox exporter beside a Prometheus, and the URL it probes. */
+export interface ProbeTarget {
+    /** host:port of the blackbox exporter. */
+    readonly prober: string;
+    /** Its server, as the label `host`: which vantage point saw the site fail. */
+    readonly host: string;
+    /** The public URL it probes (render/blackbox.ts's publicProbeUrl). */
+    readonly url: string;
+}
+
 export interface PrometheusConfigInput {
     readonly scrapeIntervalSeconds: number;
     readonly haproxyTargets: readonly HaproxyTarget[];
@@ -42,6 +57,14 @@ export interface PrometheusConfigInput {
     readonly listenPort: number;
     /** One per self-managed database; none for RDS. */
     readonly databaseTargets: readonly DatabaseTarget[];
+    /** Every web server's app (host:port of its /metrics), labelled host with its server. */
+    readonly appTargets?: readonly HaproxyTarget[];
+    /** Every nginx's exporter (host:port), labelled host with its server. */
+    readonly nginxTargets?: readonly HaproxyTarget[];
+    /** Every server's node exporter (host:port), labelled host with its server. */
+    readonly nodeTargets?: readonly HaproxyTarget[];
+    /** This Prometheus's own blackbox exporter and what it probes; undefined for none. */
+    readonly probe?: ProbeTarget;
     /** host:port of every Alertmanager: each Prometheus sends every alert to all of them (a pair's cluster sends it once). */
     readonly alertmanagers: readonly string[];
     /**
@@ -93,6 +116,14 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
                       },
                   ]
                 : []),
+            ...hostJob(APP_JOB, "app metrics target", input.appTargets),
+            ...hostJob(NGINX_JOB, "nginx exporter target", input.nginxTargets),
+            ...hostJob(NODE_JOB, "node exporter target", input.nodeTargets),
+            ...(input.probe ? [probeJob(input.probe)] : []),
+            // Alertmanager's own metrics: whether its notifications reach their receivers.
+            ...(input.alertmanagers.length > 0
+                ? [{ job_name: ALERTMANAGER_JOB, static_configs: [{ targets: [...input.alertmanagers] }] }]
+                : []),
             {
                 job_name: "prometheus",
                 basic_auth: { username: PROMETHEUS_USER, password_file: PROMETHEUS_PASSWORD_PATH },
@@ -102,118 +133,38 @@ export function renderPrometheusConfig(input: PrometheusConfigInput): string {
     });
 }
 
-export interface AlertRulesInput {
-    readonly scrapeIntervalSeconds: number;
-    /** Whether mysqld exporters are scraped (self-managed databases): adds the database alerts. */
-    readonly databases: boolean;
-    /** Whether the primary waits for a replica's acknowledgement (semi-sync): adds its alert. */
-    readonly semiSync: boolean;
-    /** HAProxies behind the site's one address: 1, or a pair (which adds FoobarLoadBalancerNoStandby). */
-    readonly loadBalancers: number;
-    /** The databases are a Galera cluster: its rules replace the replication ones (semi-sync is then ignored). */
-    readonly galera?: GaleraMonitoring;
+/** A job of targets labelled with their server (`host`), as HAProxy's; none without targets. */
+function hostJob(name: string, what: string, targets: readonly HaproxyTarget[] = []): object[] {
+    if (targets.length === 0) return [];
+    return [
+        {
+            job_name: name,
+            static_configs: targets.map((t) => {
+                assertSafeToken(what, t.target);
+                return { targets: [t.target], labels: { host: t.host } };
+            }),
+        },
+    ];
 }
 
 /**
- * What someone on call for www.foobar.com needs to know, from HAProxy's own view of the site.
- * `for` spans two scrapes, so one missed scrape or one failed check never pages anyone.
+ * Blackbox's multi-target pattern: the URL to probe is the target, passed as ?target=; the
+ * exporter is the address scraped. `instance` is then the URL, as alerts name it.
  */
-export function renderAlertRules(input: AlertRulesInput): string {
-    const scrape = input.scrapeIntervalSeconds;
-    const settle = `${2 * scrape}s`;
-    // rate() needs at least four samples in its window.
-    const window = `${Math.max(60, 4 * scrape)}s`;
-    const web = `proxy="${HAPROXY_BACKEND}"`;
-    const www = `proxy="${HAPROXY_FRONTEND}"`;
-    return dump(HEADER, {
-        groups: [
-            {
-                name: "foobar",
-                rules: [
-                    {
-                        alert: "FoobarWebServerDown",
-                        expr: `haproxy_server_status{${web},state="UP"} == 0`,
-                        for: settle,
-                        labels: { severity: "warning" },
-                        annotations: {
-                            summary: "{{ $labels.server }} fails HAProxy's health check",
-                            description:
-                                "HAProxy sends {{ $labels.server }} no traffic; the other web servers carry the site. Check its nginx and app.",
-                        },
-                    },
-                    {
-                        alert: "FoobarSiteDown",
-                        expr: `haproxy_backend_active_servers{${web}} + haproxy_backend_backup_servers{${web}} == 0`,
-                        for: `${scrape}s`,
-                        labels: { severity: "critical" },
-                        annotations: {
-                            summary: "No web server is up: the site answers 503",
-                            description: "Every web server fails HAProxy's health check.",
-                        },
-                    },
-                    ...loadBalancerRules(settle, input.loadBalancers),
-                    {
-                        alert: "FoobarServerErrors",
-                        expr: `sum(rate(haproxy_frontend_http_responses_total{${www},code="5xx"}[${window}])) / sum(rate(haproxy_frontend_http_requests_total{${www}}[${window}])) > 0.01`,
-                        for: "2m",
-                        labels: { severity: "warning" },
-                        annotations: {
-                            summary: "More than 1% of requests fail with 5xx",
-                            description: "{{ $value | humanizePercentage }} of the site's responses are server errors.",
-                        },
-                    },
-                    ...(input.databases ? databaseRules(scrape, input.semiSync, input.galera) : []),
-                    {
-                        alert: "FoobarSlowResponses",
-                        expr: `haproxy_backend_response_time_average_seconds{${web}} > 0.5`,
-                        for: "5m",
-                        labels: { severity: "warning" },
-                        annotations: {
-                            summary: "The web servers take over 500 ms per response",
-                            description: "HAProxy's average response time over its last 1024 responses is {{ $value | humanizeDuration }}.",
-                        },
-                    },
-                ],
-            },
+function probeJob(probe: ProbeTarget): object {
+    assertSafeToken("blackbox exporter", probe.prober);
+    assertSafeToken("probed URL", probe.url);
+    return {
+        job_name: BLACKBOX_JOB,
+        metrics_path: "/probe",
+        params: { module: [BLACKBOX_MODULE] },
+        static_configs: [{ targets: [probe.url], labels: { host: probe.host } }],
+        relabel_configs: [
+            { source_labels: ["__address__"], target_label: "__param_target" },
+            { source_labels: ["__param_target"], target_label: "instance" },
+            { target_label: "__address__", replacement: probe.prober },
         ],
-    });
-}
-
-/** A HAProxy that is down; with a pair, also the pair that has no standby left. */
-function loadBalancerRules(settle: string, loadBalancers: number): object[] {
-    const pair = loadBalancers > 1;
-    const answering = `up{job="${HAPROXY_JOB}"} == 1`;
-    return [
-        {
-            alert: "FoobarLoadBalancerDown",
-            expr: `up{job="${HAPROXY_JOB}"} == 0`,
-            for: settle,
-            // One of a pair down costs no traffic (the other has the address), only the standby.
-            labels: { severity: pair ? "warning" : "critical" },
-            annotations: {
-                summary: "HAProxy on {{ $labels.host }} does not answer metrics scrapes",
-                description: pair
-                    ? "The other load balancer has the site's address and carries it alone. Bring this one back: until then nothing stands by."
-                    : "HAProxy is the site's single entry point: while it is down, so is the site.",
-            },
-        },
-        ...(pair
-            ? [
-                  {
-                      alert: "FoobarLoadBalancerNoStandby",
-                      // Also when none answers at all (count() of nothing is no series, not 0).
-                      expr: `count(${answering}) < ${loadBalancers} or absent(${answering})`,
-                      for: settle,
-                      labels: { severity: "critical" },
-                      annotations: {
-                          summary: "The load-balancer pair has no standby left",
-                          description:
-                              "At most one of the pair's HAProxies answers: one more failure takes the site down. Restore the one FoobarLoadBalancerDown names.",
-                      },
-                  },
-              ]
-            : []),
-    ];
+    };
 }
 
 export interface PrometheusFlagsInput {

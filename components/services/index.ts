@@ -6,6 +6,7 @@ import { haproxyService } from "./haproxy";
 import { keepalivedService } from "./keepalived";
 import { mariadbService } from "./mariadb";
 import { exporterService, prometheusService } from "./monitoring";
+import { blackboxService, nginxExporterService, nodeExporterService } from "./probes";
 import { RenderedService, ServiceContext } from "./types";
 import { appService, nginxService } from "./web";
 
@@ -32,6 +33,12 @@ export function renderService(context: ServiceContext, plan: ServicePlan): Rende
             return alertmanagerService(context, plan);
         case "mysqld-exporter":
             return exporterService(context, plan);
+        case "nginx-exporter":
+            return nginxExporterService(context, plan);
+        case "node-exporter":
+            return nodeExporterService(context, plan);
+        case "blackbox-exporter":
+            return blackboxService(context, plan);
         default: {
             const never: never = plan;
             throw new Error(`unknown service kind ${JSON.stringify(never)}`);

@@ -1,4 +1,5 @@
 // Prometheus (config, alert rules, daemon flags) and the mysqld exporter beside each database.
+import { publicProbeUrl } from "../render/blackbox";
 import { DATABASE_CA_PATH } from "../render/mariadb";
 import { EXPORTER_CLIENT_PATH, EXPORTER_DEFAULTS_PATH, renderExporterClient, renderExporterDefaults } from "../render/mysqldExporter";
 import {
@@ -16,13 +17,36 @@ import {
     renderNetrc,
     renderPrometheusWebConfig,
 } from "../render/prometheusAuth";
-import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, replicasOf } from "../topology";
+import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, Topology, replicasOf } from "../topology";
 import { RenderedService, ServiceContext, httpCheck } from "./types";
+
+/**
+ * The alert rules of a Prometheus: what it scrapes decides which rules apply. Every Prometheus of a
+ * stack gets the same (aws ships them as one S3 bundle).
+ */
+export function alertRulesOf(topology: Topology, prometheus: PrometheusPlan): string {
+    const { scrapeIntervalSeconds } = topology.args.monitoring;
+    const databases = topology.exporters.length > 0;
+    // Semi-sync is on where a primary of ours has replicas of ours to acknowledge (mariadb.ts).
+    const semiSync = databases && replicasOf(topology).some((r) => r.kind === "mariadb");
+    return renderAlertRules({
+        scrapeIntervalSeconds,
+        databases,
+        semiSync,
+        loadBalancers: topology.loadBalancers.length,
+        ...(topology.galera ? { galera: { nodes: topology.galera.nodes.length } } : {}),
+        hosts: topology.nodeExporters.length > 0,
+        probes: topology.probers.some((b) => b.server === prometheus.server),
+        notifications: topology.alertmanagers.length > 0,
+    });
+}
 
 export function prometheusService({ topology, view }: ServiceContext, prometheus: PrometheusPlan): RenderedService {
     const { scrapeIntervalSeconds, retentionDays } = topology.args.monitoring;
-    // A Galera cluster's nodes are alike and its writer moves: its own labels and rules.
+    // A Galera cluster's nodes are alike and its writer moves: its own labels.
     const galera = topology.galera ? { galera: { nodes: topology.galera.nodes.length } } : {};
+    // Its own blackbox exporter only: each Prometheus probes the site from its own server.
+    const prober = topology.probers.find((b) => b.server === prometheus.server);
     const config = renderPrometheusConfig({
         scrapeIntervalSeconds,
         haproxyTargets: topology.loadBalancers.map((lb) => ({ target: `${view.statsAddress(lb)}:${PORTS.stats}`, host: lb.server })),
@@ -34,24 +58,27 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             role: e.watches.role,
         })),
         alertmanagers: topology.alertmanagers.map((a) => `${view.reach(prometheus, a)}:${PORTS.alertmanager}`),
+        appTargets: topology.web.map((w) => ({ target: `${view.reach(prometheus, w.app)}:${PORTS.appMetrics}`, host: w.server })),
+        nginxTargets: topology.nginxExporters.map((e) => ({
+            target: `${view.reach(prometheus, e)}:${PORTS.nginxExporter}`,
+            host: e.server,
+        })),
+        nodeTargets: topology.nodeExporters.map((n) => ({ target: `${view.reach(prometheus, n)}:${PORTS.nodeExporter}`, host: n.server })),
+        ...(prober
+            ? {
+                  probe: {
+                      prober: `${view.reach(prometheus, prober)}:${PORTS.blackboxExporter}`,
+                      host: prober.server,
+                      url: publicProbeUrl(topology.args.domain),
+                  },
+              }
+            : {}),
         ...galera,
     });
-    const databases = topology.exporters.length > 0;
-    // Semi-sync is on where a primary of ours has replicas of ours to acknowledge (mariadb.ts).
-    const semiSync = databases && replicasOf(topology).some((r) => r.kind === "mariadb");
     return {
         files: [
             { path: PROMETHEUS_CONFIG_PATH, content: config },
-            {
-                path: PROMETHEUS_RULES_PATH,
-                content: renderAlertRules({
-                    scrapeIntervalSeconds,
-                    databases,
-                    semiSync,
-                    loadBalancers: topology.loadBalancers.length,
-                    ...galera,
-                }),
-            },
+            { path: PROMETHEUS_RULES_PATH, content: alertRulesOf(topology, prometheus) },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
             { path: PROMETHEUS_WEB_CONFIG_PATH, withSecrets: (secret) => renderPrometheusWebConfig(secret("prometheusPasswordHash")) },
             { path: PROMETHEUS_PASSWORD_PATH, withSecrets: (secret) => secret("prometheusPassword") },

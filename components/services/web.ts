@@ -6,12 +6,15 @@ import { APP_DB_USER, AppPlan, DATABASE_NAME, NginxPlan, PORTS, Topology, primar
 import { PlatformView, RenderedService, SecretLookup, ServiceContext, httpCheck } from "./types";
 
 export function nginxService({ topology, view }: ServiceContext, nginx: NginxPlan): RenderedService {
+    // Its stub_status listens where its exporter reaches it.
+    const exporter = topology.nginxExporters.find((e) => e.watches === nginx);
     const config = renderNginxConfig({
         serverName: nginx.server,
         domain: topology.args.domain,
         listenPort: PORTS.nginx,
         appAddress: view.reach(nginx, nginx.app),
         appPort: PORTS.app,
+        ...(exporter ? { status: { port: PORTS.nginxStatus, allow: view.reach(nginx, exporter) } } : {}),
     });
     return {
         files: [{ path: NGINX_CONFIG_PATH, content: config }],
@@ -31,6 +34,8 @@ function writeHostOf(view: PlatformView): string {
 }
 
 export function appService({ topology, view }: ServiceContext, app: AppPlan): RenderedService {
+    // Its metrics listen where Prometheus reaches them (every Prometheus at the same address).
+    const [prometheus] = topology.monitors;
     const env = appEnvironment({
         serverName: app.server,
         domain: topology.args.domain,
@@ -44,6 +49,7 @@ export function appService({ topology, view }: ServiceContext, app: AppPlan): Re
         database: DATABASE_NAME,
         user: APP_DB_USER,
         caFile: DATABASE_CA_PATH,
+        ...(prometheus ? { metrics: { host: view.reach(prometheus, app), port: PORTS.appMetrics } } : {}),
     });
     // Our own database's CA comes with the stack; RDS's is Amazon's, which the aws platform fetches at boot.
     const ca =

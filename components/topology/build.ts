@@ -3,6 +3,7 @@ import { ResolvedArgs } from "../config/resolved";
 import { buildFlows } from "./flows";
 import {
     AlertmanagerPlan,
+    BlackboxPlan,
     AppPlan,
     DatabasePlan,
     GaleraPlan,
@@ -12,6 +13,8 @@ import {
     LoadBalancerFront,
     MANAGED_SERVER,
     MariadbPlan,
+    NginxExporterPlan,
+    NodeExporterPlan,
     PrometheusPlan,
     ServerPlan,
     ServerRole,
@@ -125,6 +128,18 @@ export function buildTopology(args: ResolvedArgs): Topology {
         monitors.length > 0
             ? ownDatabases.map((db) => ({ kind: "mysqld-exporter", key: `${db.server}-mysqld-exporter`, server: db.server, watches: db }))
             : [];
+    const servers = [...web.map((w) => w.server), ...lbServers];
+    const nodeExporters: NodeExporterPlan[] =
+        monitors.length > 0 ? servers.map((server) => ({ kind: "node-exporter", key: `${server}-node-exporter`, server })) : [];
+    const nginxExporters: NginxExporterPlan[] =
+        monitors.length > 0
+            ? web.map((w) => ({ kind: "nginx-exporter", key: `${w.server}-nginx-exporter`, server: w.server, watches: w.nginx }))
+            : [];
+    const probers: BlackboxPlan[] = monitors.map((m) => ({
+        kind: "blackbox-exporter",
+        key: `${m.server}-blackbox-exporter`,
+        server: m.server,
+    }));
     const services: ServicePlan[] = [
         ...web.flatMap((w) => [w.nginx, w.app, ...replicas.filter((r) => r.server === w.server)]),
         ...replicas.filter((r) => r.server === MANAGED_SERVER),
@@ -136,22 +151,26 @@ export function buildTopology(args: ResolvedArgs): Topology {
         ...(loadBalancers.some((lb) => lb.server === primary.server) ? [] : [primary]),
         ...monitors,
         ...alertmanagers,
+        ...probers,
         ...exporters,
+        ...nginxExporters,
+        ...nodeExporters,
     ];
     const roleOf = (name: string): ServerRole => {
         if (!lbServers.includes(name)) return "web";
         return primary.server === name ? "lb-db" : "lb";
     };
-    const servers: ServerPlan[] = [...web.map((w) => w.server), ...lbServers].map((name) => ({
+    const serverPlans: ServerPlan[] = servers.map((name) => ({
         name,
         role: roleOf(name),
         services: services.filter((s) => s.server === name),
     }));
     const databases = [primary, ...replicas];
     const galera = planGalera(args, databases);
+    const monitoring = { monitors, alertmanagers, exporters, nginxExporters, nodeExporters, probers };
     return {
         args,
-        servers,
+        servers: serverPlans,
         services,
         web,
         loadBalancers,
@@ -159,9 +178,7 @@ export function buildTopology(args: ResolvedArgs): Topology {
         keepalived,
         databases,
         ...(galera ? { galera } : {}),
-        monitors,
-        alertmanagers,
-        exporters,
-        flows: buildFlows({ web, loadBalancers, databases, galera, monitors, alertmanagers, exporters }),
+        ...monitoring,
+        flows: buildFlows({ web, loadBalancers, databases, galera, ...monitoring }),
     };
 }

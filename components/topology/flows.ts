@@ -1,12 +1,15 @@
 // The network paths the site needs, from the services that need them. Pure.
 import {
     AlertmanagerPlan,
+    BlackboxPlan,
     DatabasePlan,
     ExporterPlan,
     Flow,
     GaleraPlan,
     HaproxyPlan,
     INTERNET,
+    NginxExporterPlan,
+    NodeExporterPlan,
     OPERATOR,
     PORTS,
     PrometheusPlan,
@@ -22,6 +25,9 @@ export interface FlowSources {
     readonly monitors: readonly PrometheusPlan[];
     readonly alertmanagers: readonly AlertmanagerPlan[];
     readonly exporters: readonly ExporterPlan[];
+    readonly nginxExporters: readonly NginxExporterPlan[];
+    readonly nodeExporters: readonly NodeExporterPlan[];
+    readonly probers: readonly BlackboxPlan[];
 }
 
 export function buildFlows(s: FlowSources): Flow[] {
@@ -48,6 +54,9 @@ export function buildFlows(s: FlowSources): Flow[] {
             })),
         );
         if (w.app.reader) flows.push({ from: w.app, to: w.app.reader, port: PORTS.mysql, purpose: "reads" });
+        flows.push(
+            ...s.monitors.map((prometheus) => ({ from: prometheus, to: w.app, port: PORTS.appMetrics, purpose: "app metrics scrapes" })),
+        );
     }
     if (s.galera) flows.push(...galeraFlows(s.galera));
     // RDS replicates by itself, over no path of ours.
@@ -95,6 +104,24 @@ export function buildFlows(s: FlowSources): Flow[] {
             })),
             { from: e, to: e.watches, port: PORTS.mysql, purpose: "server and replication status reads" },
         );
+    }
+    for (const e of s.nginxExporters) {
+        flows.push(
+            ...s.monitors.map((prometheus) => ({ from: prometheus, to: e, port: PORTS.nginxExporter, purpose: "nginx metrics scrapes" })),
+            { from: e, to: e.watches, port: PORTS.nginxStatus, purpose: "stub_status reads" },
+        );
+    }
+    for (const n of s.nodeExporters) {
+        flows.push(
+            ...s.monitors.map((prometheus) => ({ from: prometheus, to: n, port: PORTS.nodeExporter, purpose: "host metrics scrapes" })),
+        );
+    }
+    for (const b of s.probers) {
+        // Its own Prometheus only: two would double its probes of the site.
+        const prometheus = s.monitors.find((m) => m.server === b.server);
+        if (prometheus) flows.push({ from: prometheus, to: b, port: PORTS.blackboxExporter, purpose: "probes of the public URL" });
+        // It goes out to the public URL as any visitor: the load balancers' HTTPS, wherever they are.
+        flows.push(...s.loadBalancers.map((lb) => ({ from: b, to: lb, port: PORTS.https, purpose: "probes of the public URL" })));
     }
     return flows;
 }

@@ -1,30 +1,8 @@
-// The platform-agnostic plan's vocabulary: ports, names, servers, services (one type per kind)
-// and flows. Pure types and constants; buildTopology (build.ts) makes the values.
+// The platform-agnostic plan's vocabulary: names, servers, services (one type per kind) and flows
+// (ports.ts: the ports). Pure types and constants; buildTopology (build.ts) makes the values.
 import { ResolvedArgs } from "../config/resolved";
 
-/** Every port the stack uses, in one place, so renderers and firewall rules cannot disagree. */
-export const PORTS = {
-    http: 80,
-    https: 443,
-    stats: 8404,
-    nginx: 80,
-    app: 3000,
-    mysql: 3306,
-    prometheus: 9090,
-    /** Alertmanager's API and UI: Prometheus sends it the alerts. */
-    alertmanager: 9093,
-    /** Two Alertmanagers gossip here (TCP and UDP): silences, and who already sent which notification. */
-    alertmanagerCluster: 9094,
-    mysqldExporter: 9104,
-    /** A pair's HAProxy health frontend (render/haproxy.ts, PairInput): keepalived and an NLB ask it. */
-    lbHealth: 8405,
-    /** Galera's group communication (database.failover automatic): every commit is certified here. */
-    galera: 4567,
-    /** Galera's incremental state transfer: a node that rejoins gets what it missed. */
-    galeraIst: 4568,
-    /** Galera's full state transfer (mariabackup): a node with an empty volume gets a copy. */
-    galeraSst: 4444,
-} as const;
+export { PORTS } from "./ports";
 
 export const DATABASE_NAME = "foobar";
 export const APP_DB_USER = "app";
@@ -114,6 +92,27 @@ export interface AlertmanagerPlan extends Placed {
     readonly kind: "alertmanager";
 }
 
+/** prometheus-nginx-exporter beside one nginx: its connections and requests, from stub_status. */
+export interface NginxExporterPlan extends Placed {
+    readonly kind: "nginx-exporter";
+    /** The nginx it reads, on its own server. */
+    readonly watches: NginxPlan;
+}
+
+/** prometheus-node-exporter on one server: the host's filesystems, memory and clock, as Prometheus sees them. */
+export interface NodeExporterPlan extends Placed {
+    readonly kind: "node-exporter";
+}
+
+/**
+ * prometheus-blackbox-exporter beside a Prometheus: it visits the site's public HTTPS URL as a
+ * client outside would (the front address, the certificate, the whole path to an app), and reports
+ * whether that worked and when the certificate it was shown expires.
+ */
+export interface BlackboxPlan extends Placed {
+    readonly kind: "blackbox-exporter";
+}
+
 export interface ExporterPlan extends Placed {
     readonly kind: "mysqld-exporter";
     /** The database it reports on, on its own server. */
@@ -136,7 +135,18 @@ export interface GaleraPlan {
 }
 
 export type ServicePlan =
-    HaproxyPlan | KeepalivedPlan | NginxPlan | AppPlan | MariadbPlan | RdsPlan | PrometheusPlan | AlertmanagerPlan | ExporterPlan;
+    | HaproxyPlan
+    | KeepalivedPlan
+    | NginxPlan
+    | AppPlan
+    | MariadbPlan
+    | RdsPlan
+    | PrometheusPlan
+    | AlertmanagerPlan
+    | ExporterPlan
+    | NginxExporterPlan
+    | NodeExporterPlan
+    | BlackboxPlan;
 export type ServiceKind = ServicePlan["kind"];
 
 /**
@@ -217,6 +227,12 @@ export interface Topology {
     readonly alertmanagers: readonly AlertmanagerPlan[];
     /** One mysqld exporter beside each self-managed database (none for RDS or with monitoring off). */
     readonly exporters: readonly ExporterPlan[];
+    /** An nginx exporter beside each nginx (none with monitoring off). */
+    readonly nginxExporters: readonly NginxExporterPlan[];
+    /** A node exporter on every server (none with monitoring off). */
+    readonly nodeExporters: readonly NodeExporterPlan[];
+    /** A blackbox exporter beside each Prometheus, which only it scrapes: each probes the site on its own. */
+    readonly probers: readonly BlackboxPlan[];
     readonly flows: readonly Flow[];
 }
 

@@ -2,47 +2,20 @@
 // docker platform uploads (from the same renderers), and the commands that start each daemon; the
 // app's code base comes the platform's way (BundleDelivery). Generic: any VM platform with
 // cloud-init can use it; the aws platform adds SSM, S3 and RDS. Pure.
-import { ALERTMANAGER_CONFIG_PATH, ALERTMANAGER_SMTP_PASSWORD_PATH } from "../render/alertmanager";
-import { APP_PASSWORD_PATH, renderEnvFile } from "../render/app";
-import { HAPROXY_CERT_PATH } from "../render/haproxy";
-import { MARIADB_BOOTSTRAP_PATH, MARIADB_KEY_PATH } from "../render/mariadb";
-import { EXPORTER_CLIENT_PATH } from "../render/mysqldExporter";
-import { PROMETHEUS_NETRC_PATH, PROMETHEUS_PASSWORD_PATH, PROMETHEUS_WEB_CONFIG_PATH } from "../render/prometheusAuth";
+import { renderEnvFile } from "../render/app";
 import { lines } from "../render/text";
 import { STOP_TIMEOUT_SECONDS, ServiceKind } from "../topology";
 import { APP_ROOT } from "./appBundle";
-import { BootFile, SecretFileOwner } from "./cloudInit";
+import { BootFile } from "./cloudInit";
 import { mariadbDataVolume } from "./dataVolume";
 import { galeraNodeFiles, galeraVmSteps, isGaleraNode } from "./galera";
+
+export { secretOwner } from "./secretOwners";
 
 export const APP_ENV_PATH = "/etc/foobar/app.env";
 export const APP_UNIT_PATH = "/etc/systemd/system/foobar-app.service";
 /** A pair's HAProxy: the drop-in that makes `systemctl stop` (and a shutdown) a soft stop. */
 export const HAPROXY_SOFT_STOP_PATH = "/etc/systemd/system/haproxy.service.d/foobar-soft-stop.conf";
-
-/** Who may read each secret-bearing file once the boot helper has filled it in. */
-const SECRET_OWNERS: Record<string, SecretFileOwner> = {
-    [APP_PASSWORD_PATH]: { owner: "foobar", group: "foobar", mode: "0400" },
-    [MARIADB_BOOTSTRAP_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
-    [MARIADB_KEY_PATH]: { owner: "mysql", group: "mysql", mode: "0400" },
-    // Debian's exporter unit runs as the prometheus user its package creates.
-    [EXPORTER_CLIENT_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
-    [HAPROXY_CERT_PATH]: { owner: "root", group: "haproxy", mode: "0640" },
-    // Debian's prometheus unit runs as the prometheus user; only a container's health check reads the netrc.
-    [PROMETHEUS_WEB_CONFIG_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
-    [PROMETHEUS_PASSWORD_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
-    [PROMETHEUS_NETRC_PATH]: { owner: "root", group: "root", mode: "0400" },
-    // Debian's prometheus-alertmanager unit runs as prometheus too; the config names the webhook.
-    [ALERTMANAGER_CONFIG_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
-    [ALERTMANAGER_SMTP_PASSWORD_PATH]: { owner: "prometheus", group: "prometheus", mode: "0400" },
-};
-
-/** The owner of a service's secret-bearing file; `extra` adds a platform's own files. */
-export function secretOwner(file: string, extra: Readonly<Record<string, SecretFileOwner>> = {}): SecretFileOwner {
-    const owner = SECRET_OWNERS[file] ?? extra[file];
-    if (!owner) throw new Error(`${file} holds a secret but has no owner in components/vm/boot.ts`);
-    return owner;
-}
 
 /** A service on this VM, its files rendered (secrets as placeholders). */
 export interface VmService {
@@ -70,12 +43,23 @@ export interface BundleDelivery {
     readonly commands: readonly string[][];
 }
 
-/** The services that read the bundle: the app runs its JavaScript, nginx serves the static assets. */
-const BUNDLE_KINDS: readonly string[] = ["app", "nginx"];
+/**
+ * The bundles a VM may fetch at boot, and the services that read each: the app runs its JavaScript
+ * and nginx serves the static assets ("app"); Prometheus loads its alert rules ("monitoring"). No
+ * server runs services of both.
+ */
+export type BundleName = "app" | "monitoring";
+const BUNDLE_READERS: Readonly<Record<BundleName, readonly string[]>> = { app: ["app", "nginx"], monitoring: ["prometheus"] };
 
-/** Whether a VM with these services needs the bundle. */
-export const usesBundle = (services: ReadonlyArray<{ readonly kind: string }>): boolean =>
-    services.some((s) => BUNDLE_KINDS.includes(s.kind));
+/** The bundle a VM with these services fetches, if any. */
+export function bundleOf(services: ReadonlyArray<{ readonly kind: string }>): BundleName | undefined {
+    const needed = (Object.keys(BUNDLE_READERS) as BundleName[]).filter((b) => services.some((s) => BUNDLE_READERS[b].includes(s.kind)));
+    if (needed.length > 1) throw new Error(`one server fetches one bundle, not ${needed.join(" and ")}`);
+    return needed[0];
+}
+
+/** Whether a VM with these services needs a bundle. */
+export const usesBundle = (services: ReadonlyArray<{ readonly kind: string }>): boolean => bundleOf(services) !== undefined;
 
 /** One service's share of the boot: packages, files, commands before the secrets are filled in, and after. */
 export interface BootSteps {
@@ -191,6 +175,12 @@ function stepsFor(service: VmService): BootSteps {
             return restarted("prometheus-alertmanager", "prometheus-alertmanager", files);
         case "mysqld-exporter":
             return restarted("prometheus-mysqld-exporter", "prometheus-mysqld-exporter", files);
+        case "nginx-exporter":
+            return restarted("prometheus-nginx-exporter", "prometheus-nginx-exporter", files);
+        case "node-exporter":
+            return restarted("prometheus-node-exporter", "prometheus-node-exporter", files);
+        case "blackbox-exporter":
+            return restarted("prometheus-blackbox-exporter", "prometheus-blackbox-exporter", files);
         case "keepalived":
             // A Galera node's keepalived comes with its MariaDB (vm/galera.ts).
             throw new Error("keepalived runs on docker only: on aws a pair of load balancers sits behind an NLB");
@@ -202,7 +192,18 @@ function stepsFor(service: VmService): BootSteps {
 }
 
 /** Databases first, then the app, nginx, HAProxy and what watches it: each starts once what it talks to is up. */
-const START_ORDER: readonly VmService["kind"][] = ["mariadb", "mysqld-exporter", "app", "nginx", "haproxy", "alertmanager", "prometheus"];
+const START_ORDER: readonly VmService["kind"][] = [
+    "node-exporter",
+    "mariadb",
+    "mysqld-exporter",
+    "app",
+    "nginx",
+    "nginx-exporter",
+    "haproxy",
+    "blackbox-exporter",
+    "alertmanager",
+    "prometheus",
+];
 
 /**
  * Every service's steps in start order, after any the platform puts first (e.g. the aws RDS

@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 import { databaseAlertTests } from "./databaseAlertCases";
 import { galeraAlertTests } from "./galeraAlertCases";
+import { hostAlertTests } from "./hostAlertCases";
 
 const web = (server: string) => ({ proxy: "web", server, state: "UP" });
 const series = (name: string, labels: Record<string, string>, values: string) => ({
@@ -136,6 +137,7 @@ export function alertRuleTests(scrape: number, pair = false, galera = false): st
                 ],
             },
             ...(galera ? galeraAlertTests(scrape) : databaseAlertTests(scrape)),
+            ...hostAlertTests(scrape),
         ],
     });
 }

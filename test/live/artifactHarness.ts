@@ -44,7 +44,9 @@ export async function assertUnpacked(instance: Instance, standin: SsmStandin, ad
     const log = await instance.exec(["cat", "/var/log/cloud-init-output.log"]);
     const where = `s3://${BUCKET}/${ARTIFACT.key}`;
     assert.ok(
-        log.includes(`foobar-secrets: app bundle ${where}, sha256 verified: 3 file(s) under /opt/foobar-app/dist, /srv/foobar/static`),
+        log.includes(
+            `foobar-secrets: bundle ${where}, sha256 verified: 3 file(s) under /opt/foobar-app/dist, /opt/foobar-app/node_modules, /srv/foobar/static`,
+        ),
         log.slice(-2000),
     );
     assert.deepEqual(
@@ -82,7 +84,7 @@ export async function artifactFailures(instance: Instance, standin: SsmStandin):
     // No such object (a role without access gets AccessDenied the same way): retried, then a failure naming it.
     const missing = `app/${"0".repeat(64)}.json`;
     let stderr = await fetchWith(instance, missing, ok.sha256);
-    assert.match(stderr, error(`cannot get the app bundle ${at(missing)}: NoSuchKey`));
+    assert.match(stderr, error(`cannot get the bundle ${at(missing)}: NoSuchKey`));
     assert.equal(stderr.match(/attempt \d of 4/g)?.length, 4, stderr);
     assert.equal(standin.objectRequests.filter((r) => r.key === missing && r.status === 404).length, 4);
 
@@ -90,7 +92,7 @@ export async function artifactFailures(instance: Instance, standin: SsmStandin):
     standin.putObject(BUCKET, "app/tampered.json", ok.content.replace("ok", "ko"));
     stderr = await fetchWith(instance, "app/tampered.json", ok.sha256);
     const tampered = appArtifact([file("/opt/foobar-fail/main.js", "ko\n")]).sha256;
-    assert.match(stderr, error(`the app bundle ${at("app/tampered.json")} has sha256 ${tampered}, not ${ok.sha256} as the user data says`));
+    assert.match(stderr, error(`the bundle ${at("app/tampered.json")} has sha256 ${tampered}, not ${ok.sha256} as the user data says`));
 
     // A file outside the roots, however its path is spelt: the whole bundle is refused.
     for (const bad of ["/etc/evil.conf", "/opt/foobar-fail/../../etc/evil.conf"]) {
@@ -99,9 +101,7 @@ export async function artifactFailures(instance: Instance, standin: SsmStandin):
         stderr = await fetchWith(instance, outside.key, outside.sha256);
         assert.match(
             stderr,
-            error(
-                `the app bundle ${at(outside.key)}: bad file entry '${bad}' (needs a path under /opt/foobar-fail, an octal mode, content)`,
-            ),
+            error(`the bundle ${at(outside.key)}: bad file entry '${bad}' (needs a path under /opt/foobar-fail, an octal mode, content)`),
         );
     }
 }

@@ -1,6 +1,6 @@
 // Every rendered config, exactly as the stack delivers it, checked by its real daemon in its image.
 import * as assert from "node:assert/strict";
-import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
+import { PROMETHEUS_CONFIG_PATH as PROMETHEUS_CONFIG, PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 import { RecordedResource, TYPES } from "../helpers/pulumiMocks";
 import { alertRuleTests } from "./alertRuleCases";
 import { captureStack } from "./capture";
@@ -166,13 +166,24 @@ describe("live: rendered configs pass their real daemons", function () {
                 assert.equal(r.code, 0, r.logs);
                 assert.match(r.logs, /SUCCESS: 1 rule files found/);
                 // 5 from HAProxy's view (6 with a pair: no standby left); 4 more from the mysqld
-                // exporters where the databases are ours, and the semi-sync one where the primary has replicas.
+                // exporters where the databases are ours, and the semi-sync one where the primary has
+                // replicas; 4 from the node exporters, 2 from the probe, 1 from the Alertmanagers.
                 const databases = containers.some((x) => serviceOf(x) === "mysqld-exporter");
                 const replicas = containers.some((x) => serviceOf(x) === "mariadb-replica");
-                const rules = (loadBalancers() > 1 ? 6 : 5) + (databases ? (replicas ? 5 : 4) : 0);
+                const rules = (loadBalancers() > 1 ? 6 : 5) + (databases ? (replicas ? 5 : 4) : 0) + 7;
                 assert.match(r.logs, new RegExp(`SUCCESS: ${rules} rules found`));
-                // Both of a pair scrape the same targets and evaluate the same rules.
-                for (const other of c.slice(1)) assert.deepEqual(other.inputs.uploads, c[0].inputs.uploads);
+                // Both of a pair scrape the same targets and evaluate the same rules, but each its own
+                // blackbox exporter (each probes the site from its own server).
+                const file = (x: RecordedResource, path: string) =>
+                    (x.inputs.uploads as Array<{ file: string; content: string }>).find((u) => u.file === path)?.content ?? "";
+                const ownProbe = (text: string) =>
+                    text
+                        .replace(/replacement: [\d.]+:9115/, "replacement: <own>")
+                        .replace(/host: server-\d+\n(\s+relabel)/, "host: <own>\n$1");
+                for (const other of c.slice(1)) {
+                    assert.equal(file(other, PROMETHEUS_RULES_PATH), file(c[0], PROMETHEUS_RULES_PATH));
+                    assert.equal(ownProbe(file(other, PROMETHEUS_CONFIG)), ownProbe(file(c[0], PROMETHEUS_CONFIG)));
+                }
                 // The login every endpoint asks for.
                 const web = await runWithUploads(c[0].inputs, ["promtool", "check", "web-config", "/etc/prometheus/web.yml"], false);
                 assert.equal(web.code, 0, web.logs);
@@ -188,6 +199,38 @@ describe("live: rendered configs pass their real daemons", function () {
                     assert.match(r.logs, /SUCCESS/);
                     assert.match(r.logs, /1 receivers/);
                     assert.match(r.logs, /1 inhibit rules/);
+                }
+            });
+
+            it("the blackbox exporter accepts its module and the nginx and node exporters their flags, each in its image", async () => {
+                const of = (kind: string) => containers.filter((r) => serviceOf(r) === kind);
+                assert.equal(of("blackbox-exporter").length, loadBalancers());
+                for (const b of of("blackbox-exporter")) {
+                    const r = await runWithUploads(
+                        b.inputs,
+                        ["prometheus-blackbox-exporter", "--config.check", "--config.file=/etc/prometheus/blackbox.yml"],
+                        false,
+                    );
+                    assert.equal(r.code, 0, r.logs);
+                    assert.match(r.logs, /Config file is ok/);
+                }
+                // Their ARGS as the image's command reads them: an unknown flag would end them at once.
+                const flags = (file: string, binary: string) => ["sh", "-c", `. ${file} && exec ${binary} $ARGS --help`];
+                for (const n of of("nginx-exporter")) {
+                    const r = await runWithUploads(
+                        n.inputs,
+                        flags("/etc/default/prometheus-nginx-exporter", "prometheus-nginx-exporter"),
+                        false,
+                    );
+                    assert.equal(r.code, 0, r.logs);
+                }
+                for (const n of of("node-exporter")) {
+                    const r = await runWithUploads(
+                        n.inputs,
+                        flags("/etc/default/prometheus-node-exporter", "prometheus-node-exporter"),
+                        false,
+                    );
+                    assert.equal(r.code, 0, r.logs);
                 }
             });
         });
@@ -350,8 +393,8 @@ function galeraChecks(): void {
             assert.deepEqual(config.match(/role: \w+/g), ["role: node", "role: node", "role: node"], "Galera nodes' targets are role node");
             const r = await runWithUploads(prometheus.inputs, ["promtool", "check", "config", "/etc/prometheus/prometheus.yml"], false);
             assert.equal(r.code, 0, r.logs);
-            // 5 from HAProxy's view and 7 from the Galera nodes' exporters.
-            assert.match(r.logs, /SUCCESS: 12 rules found/);
+            // 5 from HAProxy's view, 7 from the Galera nodes' exporters, 7 from the node exporters, the probe and the Alertmanager.
+            assert.match(r.logs, /SUCCESS: 19 rules found/);
         });
     });
 }

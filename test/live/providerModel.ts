@@ -31,13 +31,18 @@ export const KNOWN: Record<string, readonly string[]> = {
         "destroyGraceSeconds",
         "networkMode",
         "capabilities",
+        "hosts",
+        "mounts",
     ],
     "container.capabilities": ["adds", "drops"],
     "container.networksAdvanced": ["name", "ipv4Address"],
     "container.ports": ["internal", "external", "ip", "protocol"],
     "container.uploads": ["file", "content", "executable"],
     "container.healthcheck": ["tests", "interval", "timeout", "retries", "startPeriod"],
-    "container.volumes": ["volumeName", "containerPath"],
+    "container.volumes": ["volumeName", "containerPath", "readOnly"],
+    "container.hosts": ["host", "ip"],
+    "container.mounts": ["type", "target", "tmpfsOptions"],
+    "container.mounts.tmpfsOptions": ["sizeBytes"],
     labels: ["label", "value"],
 };
 
@@ -77,6 +82,13 @@ export function containerCreateBody(where: string, c: Inputs, containerNamed: (i
     const hc = c.healthcheck;
     assertUnderstood(where, "container.healthcheck", hc);
     (c.volumes ?? []).forEach((v: Inputs) => assertUnderstood(where, "container.volumes", v));
+    (c.hosts ?? []).forEach((h: Inputs) => assertUnderstood(where, "container.hosts", h));
+    const mounts: Inputs[] = c.mounts ?? [];
+    for (const m of mounts) {
+        assertUnderstood(where, "container.mounts", m);
+        assertUnderstood(where, "container.mounts.tmpfsOptions", m.tmpfsOptions);
+        if (m.type !== "tmpfs") throw new Error(`deployer maps only tmpfs mounts, not ${m.type} (${where})`);
+    }
     return {
         Hostname: c.hostname,
         Image: c.image,
@@ -97,7 +109,21 @@ export function containerCreateBody(where: string, c: Inputs, containerNamed: (i
                 ports.map((p) => [`${p.internal}/${p.protocol ?? "tcp"}`, [{ HostIp: p.ip ?? "", HostPort: String(p.external) }]]),
             ),
             RestartPolicy: c.restart ? { Name: c.restart } : undefined,
-            Mounts: (c.volumes ?? []).map((v: Inputs) => ({ Type: "volume", Source: v.volumeName, Target: v.containerPath })),
+            // The provider binds a named volume as "name:path[:ro]" and passes its mounts blocks as Mounts.
+            Mounts: [
+                ...(c.volumes ?? []).map((v: Inputs) => ({
+                    Type: "volume",
+                    Source: v.volumeName,
+                    Target: v.containerPath,
+                    ...(v.readOnly ? { ReadOnly: true } : {}),
+                })),
+                ...mounts.map((m) => ({
+                    Type: "tmpfs",
+                    Target: m.target,
+                    ...(m.tmpfsOptions?.sizeBytes ? { TmpfsOptions: { SizeBytes: m.tmpfsOptions.sizeBytes } } : {}),
+                })),
+            ],
+            ExtraHosts: (c.hosts ?? []).map((h: Inputs) => `${h.host}:${h.ip}`),
             LogConfig: c.logDriver ? { Type: c.logDriver, Config: c.logOpts ?? {} } : undefined,
             NetworkMode: networkMode(c.networkMode, containerNamed),
             CapAdd: c.capabilities?.adds,

@@ -49,7 +49,7 @@ import {
     waitServing,
 } from "./probes";
 import { waitFor } from "./poll";
-import { alerts, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
+import { alertsButUnsyncedClock, valuesByHost, waitTargetsUp, withLogin } from "./prometheusProbe";
 import { ProxyRelay } from "./rehearsalNlb";
 import { HEALTH_PATH, HEALTH_PORT, PairMember, checkHealthy, checkServesThroughProxy, checkSoftStop, siteThrough } from "./rehearsalPair";
 import { NLB_STOP_GRACE_MS } from "../../components/platforms/aws/view";
@@ -373,7 +373,11 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
         const privateIp = privateIpOf;
         for (const lbServer of ["server-3", "server-4"]) {
             const url = withLogin(`http://${privateIp(lbServer)}:9090/`, captured.outputs.monitoringPassword);
-            const up = await waitTargetsUp(url, ["haproxy", "mysqld", "prometheus"], 60_000);
+            const up = await waitTargetsUp(
+                url,
+                ["haproxy", "mysqld", "prometheus", "node", "app", "nginx", "blackbox", "alertmanager"],
+                90_000,
+            );
             const scraped = (job: string) =>
                 up
                     .filter((t) => t.job === job)
@@ -396,7 +400,24 @@ describe("live: boot rehearsal of the staging stack's EC2 user data", function (
             );
             // One Galera cluster of three, seen by every exporter.
             assert.deepEqual(await byHost("mysql_global_status_wsrep_cluster_size"), { "server-1": 3, "server-2": 3, "server-3": 3 });
-            assert.deepEqual(await alerts(url), [], `no alert while all is well (${lbServer}'s Prometheus)`);
+            // A node exporter on every instance, each app's /metrics and each nginx's exporter, on private addresses.
+            assert.deepEqual(
+                scraped("node").map(([host]) => host),
+                ["server-1", "server-2", "server-3", "server-4"],
+            );
+            assert.deepEqual(scraped("app"), [
+                ["server-1", `http://${privateIp("server-1")}:9301/metrics`],
+                ["server-2", `http://${privateIp("server-2")}:9301/metrics`],
+            ]);
+            assert.deepEqual(await byHost('nginx_up{job="nginx"}'), { "server-1": 1, "server-2": 1 });
+            // The probe of the public URL asks public DNS, which has no record of the domain here: it
+            // fails, and says so (on EC2 it succeeds once the domain's record names the stack).
+            assert.deepEqual(await byHost('probe_success{job="blackbox"}'), { [lbServer]: 0 });
+            assert.deepEqual(
+                (await alertsButUnsyncedClock(url)).filter((a) => a.name !== "FoobarSiteUnreachable"),
+                [],
+                `no other alert while all is well (${lbServer}'s Prometheus)`,
+            );
         }
         // Debian's units, with the flags from the rendered /etc/default files.
         const cmdline = (name: string, unit: string) =>

@@ -1,7 +1,8 @@
-// The app bundle in the boot rehearsal: the stack's bundle object (as the program registered it)
-// served by the S3 stand-in, and what the web servers made of it: each fetched exactly the object
-// its role may read, once, installed every file of it byte for byte, runs the app from it and
-// serves its static assets. Their user data holds none of it.
+// The bundles in the boot rehearsal: the stack's bundle objects (as the program registered them)
+// served by the S3 stand-in, and what the servers made of them: each web server fetched exactly the
+// app's object, which its role may read, once, installed every file of it byte for byte, runs the
+// app from it and serves its static assets; each server with Prometheus fetched the alert rules'
+// object once and installed it. Their user data holds none of it.
 import * as assert from "node:assert/strict";
 import { createHash } from "crypto";
 import { gunzipSync } from "zlib";
@@ -17,7 +18,11 @@ const INSTANCE = "aws:ec2/instance:Instance";
 /** The stack's objects as the stand-in serves them: "<bucket>/<key>" -> the content the program uploads. */
 export function bundleObjects(resources: readonly RecordedResource[]): Record<string, string> {
     const objects = resources.filter((r) => r.type === OBJECT);
-    assert.equal(objects.length, 1, "one bundle object");
+    assert.deepEqual(
+        objects.map((o) => String(o.inputs.key).split("/")[0]).sort(),
+        ["app", "monitoring"],
+        "the app's and the rules' objects",
+    );
     return Object.fromEntries(objects.map((o) => [`${o.inputs.bucket}/${o.inputs.key}`, o.inputs.content as string]));
 }
 
@@ -28,16 +33,38 @@ export async function checkBundle(
     instances: ReadonlyMap<string, Instance>,
     site: Site,
 ): Promise<string> {
-    const object = resources.find((r) => r.type === OBJECT) as RecordedResource;
+    const objectOf = (bundle: string) =>
+        resources.find((r) => r.type === OBJECT && String(r.inputs.key).startsWith(`${bundle}/`)) as RecordedResource;
+    const object = objectOf("app");
+    const rules = objectOf("monitoring");
     const content = object.inputs.content as string;
     const files = (JSON.parse(content) as { files: Array<{ path: string; mode: string; content: string }> }).files;
     const servers = resources.filter((r) => r.type === INSTANCE);
     const web = servers.filter((r) => r.inputs.tags["foobar:role"] === "web");
-    // Each web server fetched the object once, signed with the seam's credentials; server-3 nothing.
+    const balancers = servers.filter((r) => r.inputs.tags["foobar:role"] !== "web");
+    // Each web server fetched the app's object once, each load balancer (with Prometheus) the rules',
+    // signed with the seam's credentials.
+    const fetch = (r: RecordedResource, o: RecordedResource) => [
+        "GetObject",
+        o.inputs.bucket,
+        o.inputs.key,
+        r.inputs.privateIp,
+        FAKE_ACCESS_KEY_ID,
+        200,
+    ];
     assert.deepEqual(
         standin.objectRequests.map((r) => [r.operation, r.bucket, r.key, r.sourceAddress, r.accessKeyId, r.status]).sort(),
-        web.map((r) => ["GetObject", object.inputs.bucket, object.inputs.key, r.inputs.privateIp, FAKE_ACCESS_KEY_ID, 200]).sort(),
+        [...web.map((r) => fetch(r, object)), ...balancers.map((r) => fetch(r, rules))].sort(),
     );
+    // The rules arrived byte for byte where Prometheus loads them, root's, 0644.
+    const [ruleFile] = (JSON.parse(rules.inputs.content as string) as { files: Array<{ path: string; content: string }> }).files;
+    for (const r of balancers) {
+        const instance = instances.get(r.inputs.tags["foobar:server"]) as Instance;
+        assert.equal(await instance.exec(["cat", ruleFile.path]), ruleFile.content, instance.name);
+        assert.equal((await instance.exec(["stat", "-c", "%U:%G %a", ruleFile.path])).trim(), "root:root 644", instance.name);
+        const userData = gunzipSync(Buffer.from(r.inputs.userDataBase64, "base64")).toString();
+        assert.ok(userData.includes(rules.inputs.key) && !userData.includes("FoobarWebServerDown"), instance.name);
+    }
     for (const r of web) {
         const instance = instances.get(r.inputs.tags["foobar:server"]) as Instance;
         const name = instance.name;
@@ -61,7 +88,7 @@ export async function checkBundle(
         const log = await instance.exec(["cat", "/var/log/cloud-init-output.log"]);
         assert.match(
             log,
-            /^foobar-secrets: app bundle s3:\/\/\S+, sha256 verified: \d+ file\(s\) under \/opt\/foobar-app\/dist, \/srv\/foobar\/static$/m,
+            /^foobar-secrets: bundle s3:\/\/\S+, sha256 verified: \d+ file\(s\) under \/opt\/foobar-app\/dist, \/opt\/foobar-app\/node_modules, \/srv\/foobar\/static$/m,
             name,
         );
         // The user data names the object and holds none of its files.

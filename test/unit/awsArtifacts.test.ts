@@ -1,16 +1,19 @@
 // The app bundle as an artifact in S3 (components/platforms/aws/artifacts.ts): a private bucket per
 // stack, one object named by its content's hash, each web server's boot fetching it, and user data
-// that no longer carries the app's JavaScript, with room to spare under EC2's 16 KiB.
+// that no longer carries the app's JavaScript, with room to spare under EC2's 16 KiB. Prometheus's
+// alert rules come the same way, as a second object (the monitoring bundle) that each server running
+// Prometheus (the load balancers) fetches just before Prometheus starts.
 import assert from "node:assert/strict";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { appArtifact, artifactDelivery, tlsOnlyPolicy } from "../../components/platforms/aws/artifacts";
+import { appArtifact, artifactDelivery, monitoringArtifact, tlsOnlyPolicy } from "../../components/platforms/aws/artifacts";
+import { PROMETHEUS_RULES_PATH } from "../../components/render/prometheus";
 import { BUNDLE_ROOTS, appBundle, installedFiles } from "../../components/vm/appBundle";
 import { bootSteps } from "../../components/vm/boot";
 import { USER_DATA_LIMIT } from "../../components/vm/cloudInit";
 import { RecordedResource, StackRun, byType, findResource } from "../helpers/pulumiMocks";
-import { AWS_TYPES, instances, runStack, userData, writtenFile } from "./awsHelpers";
+import { AWS_TYPES, instances, runStack, userData, wiring, writtenFile } from "./awsHelpers";
 import { Outputs } from "./stackHelpers";
 
 const REPO = path.join(__dirname, "..", "..");
@@ -18,6 +21,8 @@ const STACKS = ["staging", "prod"] as const;
 const ARTIFACT = "/etc/foobar/artifact.json";
 const FETCH = ["/usr/local/sbin/foobar-secrets", "--artifact", ARTIFACT];
 const isWeb = (i: RecordedResource) => i.inputs.tags["foobar:role"] === "web";
+/** The only directory the monitoring bundle may write under: its one file is Prometheus's alert rules. */
+const RULES_DIR = "/etc/prometheus/rules";
 
 describe("aws app bundle: the artifact", () => {
     it("is every transpiled app file, npm package file and static asset at its path on the VM, mode 0644, named by the SHA-256 of its bytes", () => {
@@ -51,6 +56,19 @@ describe("aws app bundle: the artifact", () => {
         assert.notEqual(config(changed), config(files));
     });
 
+    it("monitoring: Prometheus's alert rules alone, mode 0644, under /etc/prometheus/rules only, named by the SHA-256 of its bytes", () => {
+        assert.equal(PROMETHEUS_RULES_PATH, `${RULES_DIR}/foobar-alerts.yml`);
+        const rules = "groups: []\n";
+        const artifact = monitoringArtifact(rules);
+        assert.deepEqual(JSON.parse(artifact.content), { files: [{ path: PROMETHEUS_RULES_PATH, content: rules, mode: "0644" }] });
+        assert.equal(artifact.sha256, createHash("sha256").update(artifact.content).digest("hex"));
+        assert.deepEqual([artifact.key, artifact.roots], [`monitoring/${artifact.sha256}.json`, [RULES_DIR]]);
+        // Content-addressed as the app's: other rules, another key; the boot may write under its own roots only.
+        assert.notEqual(monitoringArtifact(`${rules}# changed\n`).key, artifact.key);
+        assert.deepEqual(JSON.parse(artifactDelivery("eu-west-1", "b", artifact).files[0].content).roots, [RULES_DIR]);
+        assert.deepEqual(JSON.parse(artifactDelivery("eu-west-1", "b", appArtifact()).files[0].content).roots, BUNDLE_ROOTS);
+    });
+
     it("is delivered just before the first service that reads it, and to no VM without one", () => {
         const delivery = { files: [{ path: ARTIFACT, content: "{}\n" }], commands: [FETCH] };
         const web = bootSteps(
@@ -68,6 +86,21 @@ describe("aws app bundle: the artifact", () => {
         );
         const lb = bootSteps([{ kind: "haproxy", files: [] }], delivery);
         assert.deepEqual([lb.files, lb.commands], [[], [["systemctl", "restart", "haproxy"]]]);
+        // The monitoring bundle's reader is Prometheus: after HAProxy and Alertmanager, just before it.
+        const monitor = bootSteps(
+            [
+                { kind: "prometheus", files: [] },
+                { kind: "haproxy", files: [] },
+                { kind: "alertmanager", files: [] },
+            ],
+            delivery,
+        );
+        assert.deepEqual(monitor.commands, [
+            ["systemctl", "restart", "haproxy"],
+            ["systemctl", "restart", "prometheus-alertmanager"],
+            FETCH,
+            ["systemctl", "restart", "prometheus"],
+        ]);
     });
 });
 
@@ -113,38 +146,60 @@ for (const stack of STACKS) {
             assert.ok(policy.options.dependencies.includes(one(AWS_TYPES.bucketPublicAccessBlock).urn));
         });
 
-        it("one object: the bundle, under its hash; the web servers' user data names it, and each instance waits for it", () => {
-            const object = one(AWS_TYPES.bucketObject);
-            const artifact = appArtifact();
-            assert.deepEqual(object.inputs, {
-                bucket: bucket.state.bucket,
-                key: artifact.key,
-                content: artifact.content,
-                contentType: "application/json",
-                tags: { "foobar:stack": P, "managed-by": "pulumi" },
-            });
-            for (const i of instances(run)) {
-                const config = userData(i).config;
-                if (!isWeb(i)) {
-                    assert.ok(!config.write_files.some((f) => f.path === ARTIFACT) && !config.runcmd.some((c) => c.includes("--artifact")));
-                    continue;
-                }
-                assert.deepEqual(JSON.parse(writtenFile(config, ARTIFACT)), {
-                    region: "eu-west-1",
-                    bucket: bucket.state.bucket,
-                    key: artifact.key,
-                    sha256: artifact.sha256,
-                    roots: ["/opt/foobar-app/dist", "/opt/foobar-app/node_modules", "/srv/foobar/static"],
-                });
-                assert.ok(
-                    config.runcmd.findIndex((c) => c.includes("--artifact")) < config.runcmd.findIndex((c) => c.includes("foobar-app")),
+        it("two objects: the app bundle and Prometheus's alert rules, each under its hash; each server's user data names its own, and each instance waits for it", () => {
+            // The alert rules as Prometheus's render has them (the docker platform's file): one for every Prometheus.
+            const rules = wiring(stack).file("server-3-prometheus", PROMETHEUS_RULES_PATH);
+            const wanted = { app: appArtifact(), monitoring: monitoringArtifact(rules) };
+            assert.deepEqual(
+                byType(run.resources, AWS_TYPES.bucketObject).map((o) => o.name),
+                [`${P}-app-bundle`, `${P}-monitoring-bundle`],
+            );
+            const objects = {
+                app: findResource(run.resources, AWS_TYPES.bucketObject, `${P}-app-bundle`),
+                monitoring: findResource(run.resources, AWS_TYPES.bucketObject, `${P}-monitoring-bundle`),
+            };
+            for (const bundle of ["app", "monitoring"] as const) {
+                assert.deepEqual(
+                    objects[bundle].inputs,
+                    {
+                        bucket: bucket.state.bucket,
+                        key: wanted[bundle].key,
+                        content: wanted[bundle].content,
+                        contentType: "application/json",
+                        tags: { "foobar:stack": P, "managed-by": "pulumi" },
+                    },
+                    bundle,
                 );
+            }
+            for (const i of instances(run)) {
+                const { config, text } = userData(i);
+                // Web servers read the app bundle (the app's code, nginx's static assets) before the app starts;
+                // the load balancers, where Prometheus runs, the alert rules before Prometheus starts.
+                const [bundle, other, roots, reader] = isWeb(i)
+                    ? ([
+                          "app",
+                          "monitoring",
+                          ["/opt/foobar-app/dist", "/opt/foobar-app/node_modules", "/srv/foobar/static"],
+                          "foobar-app",
+                      ] as const)
+                    : (["monitoring", "app", [RULES_DIR], "prometheus"] as const);
+                const artifact = wanted[bundle];
+                assert.deepEqual(
+                    JSON.parse(writtenFile(config, ARTIFACT)),
+                    { region: "eu-west-1", bucket: bucket.state.bucket, key: artifact.key, sha256: artifact.sha256, roots },
+                    i.name,
+                );
+                // Only its own: a new app version does not touch a load balancer's user data, nor new rules a web server's.
+                assert.ok(!text.includes(wanted[other].key), `${i.name} names the ${other} bundle`);
+                const fetch = config.runcmd.findIndex((c) => c.includes("--artifact"));
+                assert.ok(fetch >= 0 && fetch < config.runcmd.findIndex((c) => c.includes(reader)), i.name);
+                assert.equal(config.runcmd.filter((c) => c.includes("--artifact")).length, 1, i.name);
                 // The object and the role policy that may read it exist before the instance boots.
                 const policy = findResource(run.resources, AWS_TYPES.rolePolicy, `${i.name}-artifact`);
                 assert.deepEqual(JSON.parse(policy.inputs.policy).Statement, [
                     { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucket.state.arn}/${artifact.key}`] },
                 ]);
-                for (const needed of [object, policy])
+                for (const needed of [objects[bundle], policy])
                     assert.ok(i.options.dependencies.includes(needed.urn), `${i.name} waits for ${needed.name}`);
             }
         });

@@ -181,18 +181,21 @@ export const withReadiness = (counts: Record<string, number>, gates: number): Re
 });
 
 /**
- * Adds the app bundle's artifact: the stack's bucket (ownership, public access block, encryption,
- * TLS-only policy), the object, and each web server's role policy that may read it.
+ * Adds the stack's bundles as artifacts (components/platforms/aws/artifacts.ts): the stack's bucket
+ * (ownership, public access block, encryption, TLS-only policy); the app bundle's object and each
+ * web server's role policy that may read it; and, where monitoring is on, the monitoring bundle's
+ * object (Prometheus's alert rules, too large for user data) and the role policy of each of the
+ * `monitors` servers running Prometheus (the load balancers) that may read it.
  */
-export const withArtifacts = (counts: Record<string, number>, webServers: number): Record<string, number> => ({
+export const withArtifacts = (counts: Record<string, number>, webServers: number, monitors: number): Record<string, number> => ({
     ...counts,
     bucket: 1,
     bucketOwnershipControls: 1,
     bucketPublicAccessBlock: 1,
     bucketEncryption: 1,
     bucketPolicy: 1,
-    bucketObject: 1,
-    rolePolicy: (counts.rolePolicy ?? 0) + webServers,
+    bucketObject: monitors > 0 ? 2 : 1,
+    rolePolicy: (counts.rolePolicy ?? 0) + webServers + monitors,
 });
 
 /**

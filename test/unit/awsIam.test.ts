@@ -1,7 +1,8 @@
 // Every instance role, with all its policies together: Session Manager, reads of exactly the
-// SSM parameters its own files hold (the boot helper's manifest), (web servers) the read of the
-// app bundle's object, and (web servers, a pair of load balancers behind the NLB and a Galera
-// cluster's bootstrap node) the write of its own readiness parameter; nothing more.
+// SSM parameters its own files hold (the boot helper's manifest), the read of its bundle's object
+// (web servers the app bundle's, the load balancers, which run Prometheus, the monitoring bundle's
+// alert rules), and (web servers, a pair of load balancers behind the NLB and a Galera cluster's
+// bootstrap node) the write of its own readiness parameter; nothing more.
 import assert from "node:assert/strict";
 import { StackRun, byType, findResource } from "../helpers/pulumiMocks";
 import { AWS_TYPES, instances, manifestOf, runStack, singleLb, userData } from "./awsHelpers";
@@ -50,14 +51,18 @@ for (const stack of ["staging", "prod"] as const) {
             }
         });
 
-        it("lets each web server's instance read the app bundle's object and nothing else of S3; the load balancer's, nothing", () => {
+        it("lets each web server's instance read the app bundle's object and nothing else of S3; each load balancer's (Prometheus), the monitoring bundle's only", () => {
             const bucket = findResource(run.resources, AWS_TYPES.bucket, `foobar-${stack}-artifacts`).state.arn as string;
-            const key = findResource(run.resources, AWS_TYPES.bucketObject, `foobar-${stack}-app-bundle`).inputs.key as string;
-            const object = `${bucket}/${key}`;
-            // The object, another version's key in the same bucket, the bucket itself, any bucket, another bucket's object.
+            const keyOf = (bundle: string) =>
+                findResource(run.resources, AWS_TYPES.bucketObject, `foobar-${stack}-${bundle}-bundle`).inputs.key as string;
+            const object = `${bucket}/${keyOf("app")}`;
+            const rules = `${bucket}/${keyOf("monitoring")}`;
+            // The objects, other versions' keys in the same bucket, the bucket itself, any bucket, another bucket's object.
             const candidates = [
                 object,
+                rules,
                 `${bucket}/app/${"0".repeat(64)}.json`,
+                `${bucket}/monitoring/${"0".repeat(64)}.json`,
                 bucket,
                 "*",
                 "arn:aws:s3:::someone-elses-bucket/app/x.json",
@@ -65,7 +70,7 @@ for (const stack of ["staging", "prod"] as const) {
             for (const i of instances(run)) {
                 const role = (i.inputs.iamInstanceProfile as string).replace(/-id$/, "");
                 const web = i.inputs.tags["foobar:role"] === "web";
-                assert.deepEqual(s3Access(statementsOf(run.resources, role), candidates), web ? [`s3:GetObject ${object}`] : [], i.name);
+                assert.deepEqual(s3Access(statementsOf(run.resources, role), candidates), [`s3:GetObject ${web ? object : rules}`], i.name);
             }
             // The evaluator sees a grant on the bucket's every object, or on any bucket, for what it is.
             const wide = s3Access([{ Effect: "Allow", Action: "s3:Get*", Resource: `${bucket}/*` }], candidates);

@@ -49,6 +49,10 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             ["server-4", "public-b", "10.20.1.10", true, ["host", "lb"], "lb"],
         ],
         // The Galera cluster's between the database nodes, and the app's way out to the write address (awsGalera.test.ts).
+        // Each Prometheus (lb) scrapes the node exporters of every instance (9100, into host), the apps' metrics
+        // (9301) and the nginx exporters (9113) on the web servers. Each blackbox exporter probes the public URL
+        // out through host's 443 (whose description names the probe too) and back in as a visitor, through the NLB:
+        // no rule of its own.
         rules: [
             "egress db 4444 sg:db",
             "egress db 4567 sg:db",
@@ -61,7 +65,10 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             // Each Prometheus alerts both Alertmanagers, which gossip (TCP and UDP).
             "egress lb 9093 sg:lb",
             "egress lb 9094 sg:lb",
+            "egress lb 9100 sg:host",
             "egress lb 9104 sg:db",
+            "egress lb 9113 sg:web",
+            "egress lb 9301 sg:web",
             "egress lb udp/9094 sg:lb",
             "egress web 3306 100.127.255.254/32",
             "egress web 3306 sg:db",
@@ -71,6 +78,7 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "ingress db 4568 sg:db",
             "ingress db 9104 sg:lb",
             "ingress db vrrp sg:db",
+            "ingress host 9100 sg:lb",
             "ingress lb 443 10.20.0.0/24",
             "ingress lb 443 10.20.1.0/24",
             "ingress lb 80 10.20.0.0/24",
@@ -82,6 +90,8 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "ingress lb 9094 sg:lb",
             "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
+            "ingress web 9113 sg:lb",
+            "ingress web 9301 sg:lb",
         ],
     },
     prod: {
@@ -92,6 +102,7 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             ["server-3", "private-a", "10.30.2.10", false, ["host", "lb"], "lb"],
             ["server-4", "private-b", "10.30.3.10", false, ["host", "lb"], "lb"],
         ],
+        // The scrapes of the node exporters, the apps' metrics and the nginx exporters, as on staging.
         rules: [
             "egress host 443 0.0.0.0/0",
             "egress host 80 0.0.0.0/0",
@@ -100,10 +111,14 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "egress lb 8404 sg:lb",
             "egress lb 9093 sg:lb",
             "egress lb 9094 sg:lb",
+            "egress lb 9100 sg:host",
+            "egress lb 9113 sg:web",
+            "egress lb 9301 sg:web",
             "egress lb udp/9094 sg:lb",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:lb",
             "ingress db 3306 sg:web",
+            "ingress host 9100 sg:lb",
             "ingress lb 443 10.30.0.0/24",
             "ingress lb 443 10.30.1.0/24",
             "ingress lb 80 10.30.0.0/24",
@@ -115,6 +130,8 @@ const EXPECTED: Record<Stack, { cidrs: [string, string]; instances: unknown[][];
             "ingress lb 9094 sg:lb",
             "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
+            "ingress web 9113 sg:lb",
+            "ingress web 9301 sg:lb",
         ],
     },
 };
@@ -340,18 +357,21 @@ for (const stack of STACKS) {
         it("has exactly the resources of lb.count 1, but the front: an NLB instead of an association, a second load balancer, the pair's readiness gates, rules and alarms", async () => {
             const single = await runStack(stack, singleLb(stack));
             const before = countAws(single.resources);
-            // The pair's rules: the NLB's, and the two Alertmanagers' (alerts on 9093, gossip on 9094 over TCP and UDP).
-            const rules = { staging: { ingress: 17, egress: 14 }, prod: { ingress: 13, egress: 9 } }[stack];
+            // The pair's rules: the NLB's, the two Alertmanagers' (alerts on 9093, gossip on 9094 over TCP and UDP), and
+            // the scrapes of the node exporters (9100), the apps' metrics (9301) and the nginx exporters (9113).
+            const rules = { staging: { ingress: 20, egress: 17 }, prod: { ingress: 16, egress: 12 } }[stack];
             assert.deepEqual(
                 countAws(run.resources),
                 withNlb(
                     {
                         ...before,
-                        // server-4: its instance, role, profile, two inline policies (Session Manager, parameters) and status check alarms.
+                        // server-4: its instance, role, profile, three inline policies (Session Manager, parameters, and the
+                        // read of the monitoring bundle's object: it runs a Prometheus) and status check alarms. The object
+                        // itself is lb.count 1's already (server-3's Prometheus reads it).
                         instance: before.instance + 1,
                         role: before.role + 1,
                         instanceProfile: before.instanceProfile + 1,
-                        rolePolicy: before.rolePolicy + 2,
+                        rolePolicy: before.rolePolicy + 3,
                         metricAlarm: before.metricAlarm + 2,
                         ...rules,
                     },
@@ -373,9 +393,10 @@ for (const stack of STACKS) {
                 o.servers.map((s) => [s.name, s.role, [...new Set(s.services.map((x) => JSON.stringify(x.addresses)))]]),
                 expected.instances.map(([server, , ip, , , role]) => [server, role, [JSON.stringify({ private: ip })]]),
             );
+            // Beside its Prometheus, the blackbox exporter that probes the public URL; a node exporter, as on every server.
             assert.deepEqual(
                 o.servers.find((s) => s.name === "server-4")?.services.map((s) => s.kind),
-                ["haproxy", "prometheus", "alertmanager"],
+                ["haproxy", "prometheus", "alertmanager", "blackbox-exporter", "node-exporter"],
             );
         });
     });

@@ -20,7 +20,16 @@ const PRIVATE = [
     { key: "private-a", tier: "private", az: 0, cidr: "10.20.2.0/24" },
     { key: "private-b", tier: "private", az: 1, cidr: "10.20.3.0/24" },
 ];
+/** The way out: 443 serves the blackbox exporter's probe of the public URL too (one rule, both purposes). */
 const HOST_EGRESS = ["egress host 80 0.0.0.0/0", "egress host 443 0.0.0.0/0"];
+/** Prometheus on the load balancer scrapes each app's own metrics on its web server. */
+const APP_METRICS = ["ingress web 9301 sg:lb", "egress lb 9301 sg:web"];
+/**
+ * ...and each nginx exporter beside its nginx, and the node exporter of every other instance (group
+ * host); the load balancer's own are on loopback. The blackbox exporter beside Prometheus probes the
+ * public URL: out through HOST_EGRESS, in as any visitor, no rule of its own.
+ */
+const HOST_SCRAPES = ["ingress web 9113 sg:lb", "egress lb 9113 sg:web", "ingress host 9100 sg:lb", "egress lb 9100 sg:host"];
 
 describe("planAws", () => {
     it("carves two public /24s from 10.20.0.0/16, and places every server in them", () => {
@@ -160,16 +169,38 @@ describe("planAws", () => {
     });
 
     it("puts each service kind in its group", () => {
-        assert.deepEqual((["haproxy", "prometheus", "nginx", "app", "mariadb", "rds", "mysqld-exporter"] as const).map(groupOf), [
-            "lb",
-            "lb",
-            "web",
-            "web",
-            "db",
-            "db",
-            // Beside its database: Prometheus's scrapes enter the database's group.
-            "db",
-        ]);
+        assert.deepEqual(
+            (
+                [
+                    "haproxy",
+                    "prometheus",
+                    "nginx",
+                    "app",
+                    "mariadb",
+                    "rds",
+                    "mysqld-exporter",
+                    "nginx-exporter",
+                    "node-exporter",
+                    "blackbox-exporter",
+                ] as const
+            ).map(groupOf),
+            [
+                "lb",
+                "lb",
+                "web",
+                "web",
+                "db",
+                "db",
+                // Beside its database: Prometheus's scrapes enter the database's group.
+                "db",
+                // Beside its nginx, on a web server.
+                "web",
+                // On every server: host, the group every instance is in.
+                "host",
+                // Beside its Prometheus, on a load balancer.
+                "lb",
+            ],
+        );
     });
 
     const RULES: ReadonlyArray<[string, Record<string, unknown>, string[]]> = [
@@ -183,11 +214,13 @@ describe("planAws", () => {
                 "egress lb 80 sg:web",
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
+                ...APP_METRICS,
                 "ingress db 3306 sg:db",
                 "egress db 3306 sg:db",
                 // Prometheus on server-3 scrapes the replicas' exporters; the primary's is on loopback.
                 "ingress db 9104 sg:lb",
                 "egress lb 9104 sg:db",
+                ...HOST_SCRAPES,
                 ...HOST_EGRESS,
             ],
         ],
@@ -201,7 +234,9 @@ describe("planAws", () => {
                 "egress lb 80 sg:web",
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
+                ...APP_METRICS,
                 // The primary's exporter is on server-3 with Prometheus: loopback, no rule.
+                ...HOST_SCRAPES,
                 ...HOST_EGRESS,
             ],
         ],
@@ -215,6 +250,8 @@ describe("planAws", () => {
                 "egress lb 80 sg:web",
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
+                ...APP_METRICS,
+                ...HOST_SCRAPES,
                 // server-3 bootstraps RDS (schema and app user) at first boot.
                 "ingress db 3306 sg:lb",
                 "egress lb 3306 sg:db",
@@ -244,11 +281,13 @@ describe("planAws", () => {
                 "egress lb 80 sg:web",
                 "ingress db 3306 sg:web",
                 "egress web 3306 sg:db",
+                ...APP_METRICS,
                 "ingress db 3306 sg:db",
                 "egress db 3306 sg:db",
                 // Prometheus on server-3 scrapes the replicas' exporters; the primary's is on loopback.
                 "ingress db 9104 sg:lb",
                 "egress lb 9104 sg:db",
+                ...HOST_SCRAPES,
                 ...HOST_EGRESS,
                 "ingress host 22 203.0.113.7/32",
             ],
@@ -319,6 +358,16 @@ describe("planAws", () => {
             ["ingress web 80 sg:lb", "load-balanced requests and health checks"],
             ["egress lb 80 sg:web", "load-balanced requests and health checks"],
             ["egress host 80 0.0.0.0/0", "the Debian archive"],
+        ]);
+        // The hosts' way out on 443 is the blackbox exporter's way to the public URL too: one rule naming both
+        // purposes; without monitoring there is no probe, and the rule names its first purpose alone.
+        assert.deepEqual(described(staging, 443), [
+            ["ingress lb 443 0.0.0.0/0", "HTTPS"],
+            ["egress host 443 0.0.0.0/0", "SSM, the AWS APIs and the Debian security archive; the probe of the public URL"],
+        ]);
+        assert.deepEqual(described(planOf({ monitoring: { enabled: false }, aws: { vpcCidr: "10.20.0.0/16" } }), 443), [
+            ["ingress lb 443 0.0.0.0/0", "HTTPS"],
+            ["egress host 443 0.0.0.0/0", "SSM, the AWS APIs and the Debian security archive"],
         ]);
     });
 });

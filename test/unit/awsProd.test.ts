@@ -16,6 +16,7 @@ import {
     runStack,
     singleLb,
     sgRules,
+    sitePem,
     userData,
 } from "./awsHelpers";
 import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
@@ -40,17 +41,26 @@ const SECRETS_OF: Record<string, string[]> = {
 };
 
 // No replication rule: RDS replicates by itself. server-3 (lb) reaches RDS to create the schema and users.
+// Its Prometheus scrapes each web server's app metrics (9301), nginx exporter (9113) and node exporter
+// (9100, group host); its own node exporter and blackbox exporter are on loopback, and the probe of the
+// public URL goes out on host's 443 and comes back as any visitor's request.
 const RULES = [
     "ingress lb 80 0.0.0.0/0",
     "ingress lb 443 0.0.0.0/0",
     "ingress web 80 sg:lb",
     "ingress db 3306 sg:web",
     "ingress db 3306 sg:lb",
+    "ingress web 9301 sg:lb",
+    "ingress web 9113 sg:lb",
+    "ingress host 9100 sg:lb",
     "egress host 80 0.0.0.0/0",
     "egress host 443 0.0.0.0/0",
     "egress lb 80 sg:web",
     "egress web 3306 sg:db",
     "egress lb 3306 sg:db",
+    "egress lb 9301 sg:web",
+    "egress lb 9113 sg:web",
+    "egress lb 9100 sg:host",
 ];
 
 describe("defineStack: the prod stack (aws, managed RDS, private subnets) with lb.count 1", () => {
@@ -369,17 +379,20 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets) with l
             kind,
             addresses: publicIp === undefined ? { private: ip } : { private: ip, public: publicIp },
         });
+        // Monitoring's exporters: an nginx exporter beside each nginx, a blackbox exporter beside Prometheus, a node exporter on every server.
+        const web = (n: number, ip: string) => ({
+            name: `server-${n}`,
+            role: "web",
+            services: [
+                svc(`server-${n}-nginx`, "nginx", ip),
+                svc(`server-${n}-app`, "app", ip),
+                svc(`server-${n}-nginx-exporter`, "nginx-exporter", ip),
+                svc(`server-${n}-node-exporter`, "node-exporter", ip),
+            ],
+        });
         assert.deepEqual(o.servers, [
-            {
-                name: "server-1",
-                role: "web",
-                services: [svc("server-1-nginx", "nginx", "10.30.2.11"), svc("server-1-app", "app", "10.30.2.11")],
-            },
-            {
-                name: "server-2",
-                role: "web",
-                services: [svc("server-2-nginx", "nginx", "10.30.3.12"), svc("server-2-app", "app", "10.30.3.12")],
-            },
+            web(1, "10.30.2.11"),
+            web(2, "10.30.3.12"),
             {
                 name: "server-3",
                 role: "lb",
@@ -387,9 +400,14 @@ describe("defineStack: the prod stack (aws, managed RDS, private subnets) with l
                     svc("server-3-haproxy", "haproxy", "10.30.0.10", "203.0.113.10"),
                     svc("server-3-prometheus", "prometheus", "10.30.0.10", "203.0.113.10"),
                     svc("server-3-alertmanager", "alertmanager", "10.30.0.10", "203.0.113.10"),
+                    svc("server-3-blackbox-exporter", "blackbox-exporter", "10.30.0.10", "203.0.113.10"),
+                    svc("server-3-node-exporter", "node-exporter", "10.30.0.10", "203.0.113.10"),
                 ],
             },
         ]);
+        // The site's certificate as HAProxy serves it (public): what the blackbox probe trusts; its CA's apart.
+        assert.equal(o.certificatePem, sitePem("prod"));
+        assert.equal(o.caCertificatePem, "-----BEGIN CERTIFICATE-----\nFAKE-foobar-prod-ca\n-----END CERTIFICATE-----\n");
         // Prometheus answers on its instance only, through an SSM port forward.
         assert.equal(o.monitoringUrl, "http://127.0.0.1:9090/");
         // Its password is the one output that holds a secret, and it is a secret output.

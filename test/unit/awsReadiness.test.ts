@@ -95,12 +95,15 @@ describe("aws rolling replacement: the readiness chain", () => {
                 assert.deepEqual(config.runcmd.at(-1), ["/usr/local/sbin/foobar-secrets", "--ready", "/etc/foobar/ready.json"]);
                 const gate = JSON.parse(writtenFile(config, "/etc/foobar/ready.json"));
                 assert.equal(gate.parameter, "/foobar/staging/ready/server-3");
+                // One Prometheus, on this instance: its blackbox, mysqld and node exporters all listen on loopback.
                 assert.deepEqual(gate.checks.map(brief), [
                     ["curl", "-fsS", "http://127.0.0.1:8404/stats"],
                     [GALERA_CHECK],
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
                     ["curl", "-fsS", "http://127.0.0.1:9093/-/ready"],
+                    ["curl", "-fsS", "http://127.0.0.1:9115/-/healthy"],
                     ["curl", "-fsS", "http://127.0.0.1:9104/metrics"],
+                    ["curl", "-fsS", "http://127.0.0.1:9100/metrics"],
                 ]);
             } else {
                 assert.ok(
@@ -175,15 +178,20 @@ describe("aws rolling replacement: the readiness chain", () => {
         assert.deepEqual(
             ready.checks.map(brief),
             // The docker platform's health checks, service by service: nginx, the app, the Galera node
-            // (a synced member of the majority: the next replacement waits for it), its exporter.
+            // (a synced member of the majority: the next replacement waits for it), its exporter, the
+            // nginx exporter and the node exporter (each where the load balancers' Prometheus scrapes it).
             [
                 ["curl", "-fsS", "http://127.0.0.1:80/nginx-health"],
                 ["curl", "-fsS", "http://127.0.0.1:3000/healthz"],
                 [GALERA_CHECK],
                 ["curl", "-fsS", "http://10.20.0.11:9104/metrics"],
+                ["curl", "-fsS", "http://10.20.0.11:9113/metrics"],
+                ["curl", "-fsS", "http://10.20.0.11:9100/metrics"],
             ],
         );
-        // A load balancer of the pair says so too, once HAProxy, Prometheus, Alertmanager (and on server-3 the primary and its exporter) answer.
+        // A load balancer of the pair says so too, once HAProxy, Prometheus, Alertmanager, the blackbox exporter (on
+        // loopback: only its own Prometheus asks it), the node exporter (on the private address: both Prometheus
+        // scrape it) and on server-3 the primary and its exporter answer.
         for (const [server, checks] of [
             [
                 "server-3",
@@ -193,7 +201,9 @@ describe("aws rolling replacement: the readiness chain", () => {
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
                     // The pair's Alertmanagers listen on the private address: each Prometheus alerts both.
                     ["curl", "-fsS", "http://10.20.0.10:9093/-/ready"],
+                    ["curl", "-fsS", "http://127.0.0.1:9115/-/healthy"],
                     ["curl", "-fsS", "http://10.20.0.10:9104/metrics"],
+                    ["curl", "-fsS", "http://10.20.0.10:9100/metrics"],
                 ],
             ],
             [
@@ -202,6 +212,8 @@ describe("aws rolling replacement: the readiness chain", () => {
                     ["curl", "-fsS", "http://10.20.1.10:8404/stats"],
                     ["curl", "-fsS", "http://127.0.0.1:9090/-/ready"],
                     ["curl", "-fsS", "http://10.20.1.10:9093/-/ready"],
+                    ["curl", "-fsS", "http://127.0.0.1:9115/-/healthy"],
+                    ["curl", "-fsS", "http://10.20.1.10:9100/metrics"],
                 ],
             ],
         ] as const) {

@@ -18,6 +18,7 @@ import {
     runStack,
     singleLb,
     sgRules,
+    sitePem,
     userData,
 } from "./awsHelpers";
 import { Outputs, isSecretAt, stringLeaves } from "./stackHelpers";
@@ -71,6 +72,14 @@ const RULES = [
     "egress lb 80 sg:web",
     "egress web 3306 sg:db",
     "egress lb 9104 sg:db",
+    // Prometheus (lb) scrapes each app's metrics and nginx exporter on the web servers, and the node
+    // exporter of every other instance (group host); server-3's own exporters are on loopback.
+    "ingress web 9301 sg:lb",
+    "egress lb 9301 sg:web",
+    "ingress web 9113 sg:lb",
+    "egress lb 9113 sg:web",
+    "ingress host 9100 sg:lb",
+    "egress lb 9100 sg:host",
     // The Galera cluster: its ports and VRRP between the nodes, the apps' writes to the write address.
     ...["4444", "4567", "4568", "vrrp"].flatMap((port) => [`ingress db ${port} sg:db`, `egress db ${port} sg:db`]),
     `egress web 3306 ${WRITE_IP}/32`,
@@ -139,11 +148,13 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
                     .filter((a) => a.inputs.role === `${P}-${server}-id`)
                     .map((a) => a.name)
                     .sort(),
-                // Web servers may also read the app bundle's object, and they and the Galera cluster's bootstrap
-                // node (server-3) write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts);
-                // each Galera node may move the write address's route (awsGalera.test.ts).
+                // Each may also read its bundle's object: a web server the app bundle's, the load balancer
+                // (server-3, with Prometheus) the monitoring bundle's, its alert rules (awsIam.test.ts,
+                // awsArtifacts.test.ts). The web servers and the Galera cluster's bootstrap node (server-3)
+                // write their readiness parameter (awsIam.test.ts, awsLifecycle.test.ts); each Galera node
+                // may move the write address's route (awsGalera.test.ts).
                 [
-                    ...(role === "web" ? [`${P}-${server}-artifact`] : []),
+                    `${P}-${server}-artifact`,
                     `${P}-${server}-parameters`,
                     `${P}-${server}-readiness`,
                     `${P}-${server}-session-manager`,
@@ -306,6 +317,8 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
             kind,
             addresses: publicIp === undefined ? { private: ip } : { private: ip, public: publicIp },
         });
+        // Monitoring's exporters besides the mysqld exporters: an nginx exporter beside each nginx, a blackbox
+        // exporter beside Prometheus, a node exporter on every server.
         const web = (n: number, ip: string) => ({
             name: `server-${n}`,
             role: "web",
@@ -314,6 +327,8 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
                 svc(`server-${n}-app`, "app", ip),
                 svc(`server-${n}-mariadb-replica`, "mariadb-replica", ip),
                 svc(`server-${n}-mysqld-exporter`, "mysqld-exporter", ip),
+                svc(`server-${n}-nginx-exporter`, "nginx-exporter", ip),
+                svc(`server-${n}-node-exporter`, "node-exporter", ip),
             ],
         });
         assert.deepEqual(o.servers, [
@@ -327,10 +342,15 @@ describe("defineStack: the staging stack (aws, a Galera cluster) with lb.count 1
                     svc("server-3-mariadb-primary", "mariadb-primary", "10.20.0.10", LB_IP),
                     svc("server-3-prometheus", "prometheus", "10.20.0.10", LB_IP),
                     svc("server-3-alertmanager", "alertmanager", "10.20.0.10", LB_IP),
+                    svc("server-3-blackbox-exporter", "blackbox-exporter", "10.20.0.10", LB_IP),
                     svc("server-3-mysqld-exporter", "mysqld-exporter", "10.20.0.10", LB_IP),
+                    svc("server-3-node-exporter", "node-exporter", "10.20.0.10", LB_IP),
                 ],
             },
         ]);
+        // The site's certificate as HAProxy serves it (public): what the blackbox probe trusts; its CA's apart.
+        assert.equal(o.certificatePem, sitePem("staging"));
+        assert.equal(o.caCertificatePem, "-----BEGIN CERTIFICATE-----\nFAKE-foobar-staging-ca\n-----END CERTIFICATE-----\n");
         // Prometheus answers on its instance only, through an SSM port forward.
         assert.equal(o.monitoringUrl, "http://127.0.0.1:9090/");
         // Its password is the one output that holds a secret, and it is a secret output.

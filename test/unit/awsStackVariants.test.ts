@@ -30,8 +30,11 @@ import {
 } from "./awsHelpers";
 
 const perServer = (n: number) => ({ role: n, rolePolicy: 2 * n, instanceProfile: n, instance: n });
-/** Staging with GTID replication (failover manual); STAGING_GALERA: the stack file's own, a node per database server. */
-const STAGING = (webServers: number) => withAlarms(withArtifacts(STAGING_BASE(webServers), webServers), webServers + 1);
+/**
+ * Staging with GTID replication (failover manual); STAGING_GALERA: the stack file's own, a node per database server.
+ * The app bundle for the web servers, the monitoring bundle (the alert rules) for the one load balancer's Prometheus.
+ */
+const STAGING = (webServers: number) => withAlarms(withArtifacts(STAGING_BASE(webServers), webServers, 1), webServers + 1);
 const STAGING_GALERA = (webServers: number) => withGalera(STAGING(webServers), webServers + 1);
 const STAGING_BASE = (webServers: number) =>
     withDataVolumes(
@@ -47,9 +50,11 @@ const STAGING_BASE = (webServers: number) =>
                     routeTable: 1,
                     routeTableAssociation: 2,
                     securityGroup: 4,
-                    // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db.
-                    ingress: 6,
-                    egress: 6,
+                    // Among them Prometheus's scrapes of the replicas' exporters: 9104 from lb into db; of the
+                    // apps' metrics (9301) and the nginx exporters (9113) from lb into web; and of the node
+                    // exporters (9100) from lb into host, which every instance is in. Each in and out.
+                    ingress: 9,
+                    egress: 9,
                     parameter: 6,
                     ...perServer(webServers + 1),
                     eip: 1,
@@ -63,7 +68,7 @@ const STAGING_BASE = (webServers: number) =>
         ),
         webServers + 1,
     );
-const PROD = (webServers: number) => withAlarms(withArtifacts(PROD_BASE(webServers), webServers), webServers + 1, RDS_ALARMS(1));
+const PROD = (webServers: number) => withAlarms(withArtifacts(PROD_BASE(webServers), webServers, 1), webServers + 1, RDS_ALARMS(1));
 const PROD_BASE = (webServers: number) =>
     withReadiness(
         withRdsExtras(
@@ -81,8 +86,10 @@ const PROD_BASE = (webServers: number) =>
                 eip: 2,
                 eipAssociation: 1,
                 securityGroup: 4,
-                ingress: 5,
-                egress: 5,
+                // Among them the scrapes from lb of the apps' metrics (9301), the nginx exporters (9113)
+                // into web and the node exporters (9100) into host, in and out.
+                ingress: 8,
+                egress: 8,
                 parameter: 5,
                 ...perServer(webServers + 1),
                 dbSubnetGroup: 1,
@@ -165,8 +172,8 @@ describe("defineStack: aws variants", () => {
             rules.filter((r) => r.split(" ")[2] === "22"),
             ["ingress host 22 203.0.113.7/32"],
         );
-        // The staging stack's 31 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
-        assert.equal(rules.length, 32);
+        // The staging stack's 37 rules (awsLoadBalancerPair.test.ts) and SSH; behind the NLB nothing is open to anywhere.
+        assert.equal(rules.length, 38);
         assert.deepEqual(
             rules.filter((r) => r.startsWith("ingress") && r.endsWith(" 0.0.0.0/0")),
             [],
@@ -229,8 +236,9 @@ describe("defineStack: aws variants", () => {
                                 withFlowLogs({
                                     password: 4,
                                     securityGroup: 4,
-                                    ingress: 6,
-                                    egress: 6,
+                                    // As STAGING_BASE's: the scrapes of 9104, 9301, 9113 and 9100 among them.
+                                    ingress: 9,
+                                    egress: 9,
                                     parameter: 6,
                                     ...perServer(3),
                                     eip: 1,
@@ -244,6 +252,7 @@ describe("defineStack: aws variants", () => {
                         3,
                     ),
                     2,
+                    1,
                 ),
                 3,
             ),

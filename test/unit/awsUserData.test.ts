@@ -54,14 +54,23 @@ const RDS_CA_DOWNLOAD = [
     DB_CA,
     "https://truststore.pki.rds.amazonaws.com/eu-west-1/eu-west-1-bundle.pem",
 ];
-/** Where the boot finds the app bundle's object in S3 (awsArtifacts.test.ts): the app's code and static assets ride there. */
+/**
+ * Where the boot finds its bundle's object in S3 (awsArtifacts.test.ts): on a web server the app bundle's
+ * (the app's code and static assets ride there), where Prometheus runs the monitoring bundle's (its alert rules).
+ */
 const ARTIFACT = "/etc/foobar/artifact.json";
+/** The node exporter, on every server: its flags, and it starts first (components/vm/boot.ts, START_ORDER). */
+const NODE_EXPORTER_DEFAULTS = "/etc/default/prometheus-node-exporter";
+const NODE_EXPORTER_RESTART = ["systemctl", "restart", "prometheus-node-exporter"];
+/** Beside each nginx, started after it: its exporter, which reads nginx's stub_status. */
+const NGINX_EXPORTER_DEFAULTS = "/etc/default/prometheus-nginx-exporter";
 const WEB_FILES = [
     ARTIFACT,
     "/etc/foobar/secrets/db-password",
     "/etc/foobar/app.env",
     "/etc/systemd/system/foobar-app.service",
     "/etc/nginx/nginx.conf",
+    NGINX_EXPORTER_DEFAULTS,
 ];
 const APP_RUNCMD = [["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", "foobar"], [HELPER]];
 const WEB_COMMANDS = [
@@ -71,6 +80,7 @@ const WEB_COMMANDS = [
     ["systemctl", "enable", "--now", "foobar-app"],
     ["rm", "-f", "/etc/nginx/sites-enabled/default"],
     ["systemctl", "restart", "nginx"],
+    ["systemctl", "restart", "prometheus-nginx-exporter"],
 ];
 /** The Galera cluster's write address (components/platforms/aws/writeAddress.ts): the apps write there. */
 const WRITE_IP = "100.127.255.254";
@@ -126,10 +136,23 @@ function configOf(run: StackRun<Outputs>, stack: string, server: string): CloudC
     return userData(instance(run, `foobar-${stack}`, server)).config;
 }
 
+/**
+ * The blackbox exporter beside each Prometheus, started after HAProxy (components/vm/boot.ts): its module,
+ * its flags, and the site's certificate, its only trust anchor for the probe of the public URL.
+ */
+const BLACKBOX_SITE_PEM = "/etc/prometheus/blackbox-site.pem";
+const BLACKBOX_FILES = ["/etc/prometheus/blackbox.yml", "/etc/default/prometheus-blackbox-exporter", BLACKBOX_SITE_PEM];
+const BLACKBOX_RESTART = ["systemctl", "restart", "prometheus-blackbox-exporter"];
 /** Alertmanager beside Prometheus, started before it (components/vm/boot.ts): its config and flags (no receiver configured here). */
 const ALERTMANAGER_FILES = ["/etc/prometheus/alertmanager.yml", "/etc/default/prometheus-alertmanager"];
 const ALERTMANAGER_RESTART = ["systemctl", "restart", "prometheus-alertmanager"];
-const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_RULES_PATH, PROMETHEUS_DEFAULTS_PATH];
+/**
+ * Prometheus's config and flags; its alert rules (PROMETHEUS_RULES_PATH) are no longer in user data but
+ * in the monitoring bundle's object, fetched just before Prometheus starts (MONITORING_FETCH).
+ */
+const PROMETHEUS_FILES = [PROMETHEUS_CONFIG_PATH, PROMETHEUS_DEFAULTS_PATH];
+const MONITORING_FETCH = [HELPER, "--artifact", ARTIFACT];
+const PROMETHEUS_RESTART = ["systemctl", "restart", "prometheus"];
 /** Prometheus's own secrets (prometheusAuth.ts): written 0600 until the boot helper fills them in, then its unit's. */
 const PROMETHEUS_OWNERS = [
     { path: PROMETHEUS_WEB_CONFIG_PATH, owner: "prometheus", group: "prometheus", mode: "0400" },
@@ -162,7 +185,7 @@ describe("aws user data: staging", () => {
         ] as const) {
             assert.equal(c.hostname, name);
             assert.deepEqual(c.packages, [
-                // The route hook's aws CLI; curl: the health checks of nginx and the exporter, before the readiness write.
+                // The route hook's aws CLI; curl: the health checks of nginx and the exporters, before the readiness write.
                 "awscli",
                 "curl",
                 // Galera's provider, its state transfers (mariabackup streamed with socat), keepalived.
@@ -173,7 +196,10 @@ describe("aws user data: staging", () => {
                 "nginx-light",
                 "node-mysql",
                 "nodejs",
+                // The database's exporter, nginx's, and the node exporter every server runs.
                 "prometheus-mysqld-exporter",
+                "prometheus-nginx-exporter",
+                "prometheus-node-exporter",
                 "python3-botocore",
                 // aws-vpc-move-ip: the write address's route.
                 "resource-agents",
@@ -185,6 +211,7 @@ describe("aws user data: staging", () => {
                     HELPER,
                     MANIFEST,
                     ...WRITE_ROUTE_FILES,
+                    NODE_EXPORTER_DEFAULTS,
                     ...MARIADB_FILES,
                     ...GALERA_FILES,
                     ...VOLUME_FILES,
@@ -195,6 +222,7 @@ describe("aws user data: staging", () => {
             );
             assert.deepEqual(c.runcmd, [
                 ...APP_RUNCMD,
+                NODE_EXPORTER_RESTART,
                 volumeCommand("staging", name),
                 ...GALERA_COMMANDS,
                 EXPORTER_RESTART,
@@ -215,23 +243,29 @@ describe("aws user data: staging", () => {
             "mariadb-server",
             "prometheus",
             "prometheus-alertmanager",
+            "prometheus-blackbox-exporter",
             "prometheus-mysqld-exporter",
+            "prometheus-node-exporter",
             "python3-botocore",
             "resource-agents",
             "socat",
         ]);
+        // The monitoring bundle's location (ARTIFACT) just before Prometheus's files, and its fetch just before Prometheus starts.
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
             [
                 HELPER,
                 MANIFEST,
                 ...WRITE_ROUTE_FILES,
+                NODE_EXPORTER_DEFAULTS,
                 ...MARIADB_FILES,
                 ...GALERA_FILES,
                 ...VOLUME_FILES,
                 ...EXPORTER_FILES,
                 ...HAPROXY_FILES,
+                ...BLACKBOX_FILES,
                 ...ALERTMANAGER_FILES,
+                ARTIFACT,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
@@ -239,28 +273,55 @@ describe("aws user data: staging", () => {
         );
         assert.deepEqual(s3.runcmd, [
             [HELPER],
+            NODE_EXPORTER_RESTART,
             volumeCommand("staging", "server-3"),
             ...GALERA_COMMANDS,
             EXPORTER_RESTART,
             ...HAPROXY_RESTART,
+            BLACKBOX_RESTART,
             ALERTMANAGER_RESTART,
-            ["systemctl", "restart", "prometheus"],
+            MONITORING_FETCH,
+            PROMETHEUS_RESTART,
             READY_RUNCMD,
         ]);
     });
 
-    it("server-4: HAProxy and Prometheus only: no database, no exporter, no app", () => {
+    it("server-4: HAProxy and Prometheus only: no database, no database exporter, no app", () => {
         assert.equal(s4.hostname, "server-4");
-        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "prometheus-alertmanager", "python3-botocore", "socat"]);
+        // Besides them: the node exporter every server runs, and the blackbox exporter beside Prometheus.
+        assert.deepEqual(s4.packages, [
+            "curl",
+            "haproxy",
+            "prometheus",
+            "prometheus-alertmanager",
+            "prometheus-blackbox-exporter",
+            "prometheus-node-exporter",
+            "python3-botocore",
+            "socat",
+        ]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...HAPROXY_FILES, ...ALERTMANAGER_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
+            [
+                HELPER,
+                MANIFEST,
+                NODE_EXPORTER_DEFAULTS,
+                ...HAPROXY_FILES,
+                ...BLACKBOX_FILES,
+                ...ALERTMANAGER_FILES,
+                ARTIFACT,
+                ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
+                READY,
+            ],
         );
         assert.deepEqual(s4.runcmd, [
             [HELPER],
+            NODE_EXPORTER_RESTART,
             ...HAPROXY_RESTART,
+            BLACKBOX_RESTART,
             ALERTMANAGER_RESTART,
-            ["systemctl", "restart", "prometheus"],
+            MONITORING_FETCH,
+            PROMETHEUS_RESTART,
             READY_RUNCMD,
         ]);
         assert.deepEqual(manifestOf(s4), {
@@ -279,12 +340,28 @@ describe("aws user data: staging", () => {
 
     it("Prometheus on each load balancer scrapes both HAProxies on the private addresses their stats bind to and each exporter where it listens, with the docker platform's rules and flags", () => {
         for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s3, file), staging.file("server-3-prometheus", file), file);
-        // Both load balancers' Prometheus servers scrape the same targets: one config.
-        for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s4, file), writtenFile(s3, file), file);
-        const config = yaml.load(writtenFile(s3, PROMETHEUS_CONFIG_PATH)) as {
-            scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[]; labels?: Record<string, string> }> }>;
-        };
-        const targets = (job: string) => config.scrape_configs.find((c) => c.job_name === job)?.static_configs;
+        for (const file of PROMETHEUS_FILES) assert.equal(writtenFile(s4, file), staging.file("server-4-prometheus", file), file);
+        interface Job {
+            job_name: string;
+            metrics_path?: string;
+            params?: Record<string, string[]>;
+            static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
+            relabel_configs?: Array<Record<string, unknown>>;
+        }
+        const [c3, c4] = [s3, s4].map((c) => yaml.load(writtenFile(c, PROMETHEUS_CONFIG_PATH)) as { scrape_configs: Job[] });
+        // Both load balancers' Prometheus servers scrape the same targets: one config and the same flags, but
+        // that each probes the public URL through the blackbox exporter beside it (below).
+        const withoutProbe = (c: { scrape_configs: Job[] }) => ({
+            ...c,
+            scrape_configs: c.scrape_configs.filter((j) => j.job_name !== "blackbox"),
+        });
+        assert.deepEqual(withoutProbe(c4), withoutProbe(c3));
+        assert.equal(writtenFile(s4, PROMETHEUS_DEFAULTS_PATH), writtenFile(s3, PROMETHEUS_DEFAULTS_PATH));
+        assert.deepEqual(
+            c3.scrape_configs.map((j) => j.job_name),
+            ["haproxy", "mysqld", "app", "nginx", "node", "blackbox", "alertmanager", "prometheus"],
+        );
+        const targets = (job: string) => c3.scrape_configs.find((c) => c.job_name === job)?.static_configs;
         assert.deepEqual(targets("haproxy"), [
             { targets: ["10.20.0.10:8404"], labels: { host: "server-3" } },
             { targets: ["10.20.1.10:8404"], labels: { host: "server-4" } },
@@ -296,9 +373,52 @@ describe("aws user data: staging", () => {
             // Beside server-3's Prometheus, but server-4's scrapes it too: on the private address (the lb -> db 9104 rule).
             { targets: ["10.20.0.10:9104"], labels: { host: "server-3", role: "node" } },
         ]);
+        // Each app's own metrics and each nginx exporter, on its web server's private address (the lb -> web 9301 and 9113 rules).
+        assert.deepEqual(targets("app"), [
+            { targets: ["10.20.0.11:9301"], labels: { host: "server-1" } },
+            { targets: ["10.20.1.12:9301"], labels: { host: "server-2" } },
+        ]);
+        assert.deepEqual(targets("nginx"), [
+            { targets: ["10.20.0.11:9113"], labels: { host: "server-1" } },
+            { targets: ["10.20.1.12:9113"], labels: { host: "server-2" } },
+        ]);
+        // Every server's node exporter, the load balancers' too: both Prometheus scrape each (the lb -> host 9100 rule).
+        assert.deepEqual(targets("node"), [
+            { targets: ["10.20.0.11:9100"], labels: { host: "server-1" } },
+            { targets: ["10.20.1.12:9100"], labels: { host: "server-2" } },
+            { targets: ["10.20.0.10:9100"], labels: { host: "server-3" } },
+            { targets: ["10.20.1.10:9100"], labels: { host: "server-4" } },
+        ]);
+        // Both Alertmanagers, where the alerts go (the lb -> lb 9093 rule).
+        assert.deepEqual(targets("alertmanager"), [{ targets: ["10.20.0.10:9093", "10.20.1.10:9093"] }]);
+        // The public URL, through the blackbox exporter beside this Prometheus, on loopback: labelled with its own server.
+        for (const [c, host] of [
+            [c3, "server-3"],
+            [c4, "server-4"],
+        ] as const) {
+            const probe = c.scrape_configs.find((j) => j.job_name === "blackbox");
+            assert.deepEqual(
+                [probe?.metrics_path, probe?.params, probe?.static_configs, probe?.relabel_configs?.at(-1)],
+                [
+                    "/probe",
+                    { module: ["foobar_https"] },
+                    [{ targets: ["https://www.foobar.com/healthz"], labels: { host } }],
+                    { target_label: "__address__", replacement: "127.0.0.1:9115" },
+                ],
+                host,
+            );
+        }
         // The docker platform's rules and flags: the same renderers, the same settings (the cluster's rules, not replication's).
-        const rules = writtenFile(s3, PROMETHEUS_RULES_PATH);
+        // The rules ride in the monitoring bundle's object, not in user data (EC2's 16 KiB): one for both load balancers.
+        for (const c of [s1, s2, s3, s4]) assert.ok(!c.write_files.some((f) => f.path === PROMETHEUS_RULES_PATH), c.hostname);
+        const rules = staging.file("server-3-prometheus", PROMETHEUS_RULES_PATH);
+        assert.equal(staging.file("server-4-prometheus", PROMETHEUS_RULES_PATH), rules);
+        const bundle = findResource(run.resources, AWS_TYPES.bucketObject, "foobar-staging-monitoring-bundle");
+        assert.deepEqual(JSON.parse(bundle.inputs.content).files, [{ path: PROMETHEUS_RULES_PATH, content: rules, mode: "0644" }]);
         assert.ok(rules.includes("alert: FoobarDatabaseNoWriter") && !rules.includes("alert: FoobarReplicationLagging"));
+        // With node exporters and a probe of the public URL: the hosts' rules and the probe's.
+        for (const alert of ["FoobarDiskAlmostFull", "FoobarSiteUnreachable", "FoobarCertificateExpiresSoon"])
+            assert.ok(rules.includes(`alert: ${alert}`), alert);
         assert.ok(writtenFile(s3, PROMETHEUS_DEFAULTS_PATH).includes("--storage.tsdb.retention.time=15d"));
     });
 
@@ -332,7 +452,7 @@ describe("aws user data: staging", () => {
         }
     });
 
-    it("nginx proxies to the app on loopback; the app listens on loopback and writes to the write address", () => {
+    it("nginx proxies to the app on loopback; the app listens on loopback and writes to the write address; its metrics on the private address, nginx's status for its exporter only", () => {
         for (const [c, name, ip] of [
             [s1, "server-1", "10.20.0.11"],
             [s2, "server-2", "10.20.1.12"],
@@ -340,6 +460,13 @@ describe("aws user data: staging", () => {
             const conf = writtenFile(c, "/etc/nginx/nginx.conf");
             assert.equal(conf, staging.file(`${name}-nginx`, "/etc/nginx/nginx.conf"));
             assert.deepEqual(lines(conf, "        server 127.0.0.1"), ["        server 127.0.0.1:3000 max_fails=0;"]);
+            // The site, and a server of its own for stub_status on 8081, which lets in only the nginx exporter
+            // beside it (over loopback: no security group rule opens 8081).
+            assert.deepEqual(lines(conf, "        listen "), ["        listen 80 default_server;", "        listen 8081;"]);
+            assert.deepEqual(lines(conf, "        allow ").concat(lines(conf, "        deny ")), [
+                "        allow 127.0.0.1;",
+                "        deny all;",
+            ]);
             // Reads go to the server's own replica, at the instance's private address: MariaDB users accept the VPC range only.
             const env = writtenFile(c, "/etc/foobar/app.env");
             assert.equal(env, staging.env(`${name}-app`));
@@ -356,6 +483,13 @@ describe("aws user data: staging", () => {
                 "FOOBAR_DB_CA_FILE=/etc/foobar/db-ca.pem",
             ]);
             assert.ok(lines(writtenFile(c, "/etc/foobar/app.env"), "FOOBAR_").includes("FOOBAR_LISTEN_HOST=127.0.0.1"));
+            // Its own /metrics on the instance's private address, where the load balancers' Prometheus scrapes it
+            // (the lb -> web 9301 rule): after the reader's lines, before the database's name.
+            const all = lines(env, "FOOBAR_");
+            assert.deepEqual(all.slice(all.indexOf("FOOBAR_DB_READER_PORT=3306") + 1, all.indexOf("FOOBAR_DB_NAME=foobar")), [
+                `FOOBAR_METRICS_HOST=${ip}`,
+                "FOOBAR_METRICS_PORT=9301",
+            ]);
             assert.equal(writtenFile(c, "/etc/foobar/secrets/db-password"), APP_PW);
         }
     });
@@ -376,7 +510,10 @@ describe("aws user data: staging", () => {
         // (9104 is Prometheus on the load balancers scraping the exporters; 9093 and 9094 the two
         // Alertmanagers' (alerts from both Prometheus, gossip over TCP and UDP); 80, 443 and 8405 come from
         // the NLB's subnets; 8404 is each load balancer's Prometheus scraping the other's HAProxy;
-        // 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes).
+        // 4444, 4567, 4568 and VRRP are the Galera cluster's, between its nodes; 9301 and 9113 are the
+        // load balancers' Prometheus scraping the apps' own metrics and the nginx exporters, 9100 every
+        // other instance's node exporter (group host). The blackbox exporters' probe of the public URL
+        // goes out through host's 443, which names it, and comes back through the NLB: no rule of its own).
         assert.deepEqual(sgRules(run, "foobar-staging"), [
             "egress db 4444 sg:db",
             "egress db 4567 sg:db",
@@ -388,7 +525,10 @@ describe("aws user data: staging", () => {
             "egress lb 8404 sg:lb",
             "egress lb 9093 sg:lb",
             "egress lb 9094 sg:lb",
+            "egress lb 9100 sg:host",
             "egress lb 9104 sg:db",
+            "egress lb 9113 sg:web",
+            "egress lb 9301 sg:web",
             "egress lb udp/9094 sg:lb",
             `egress web 3306 ${WRITE_IP}/32`,
             "egress web 3306 sg:db",
@@ -398,6 +538,7 @@ describe("aws user data: staging", () => {
             "ingress db 4568 sg:db",
             "ingress db 9104 sg:lb",
             "ingress db vrrp sg:db",
+            "ingress host 9100 sg:lb",
             "ingress lb 443 10.20.0.0/24",
             "ingress lb 443 10.20.1.0/24",
             "ingress lb 80 10.20.0.0/24",
@@ -409,12 +550,26 @@ describe("aws user data: staging", () => {
             "ingress lb 9094 sg:lb",
             "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
+            "ingress web 9113 sg:lb",
+            "ingress web 9301 sg:lb",
         ]);
         const description = (type: typeof AWS_TYPES.ingress | typeof AWS_TYPES.egress, name: string) =>
             findResource(run.resources, type, `foobar-staging-${name}`).inputs.description;
         assert.equal(description(AWS_TYPES.ingress, "db-ingress-3306-web"), "writes through the write address, wherever it is");
         assert.equal(description(AWS_TYPES.egress, "web-egress-3306-db"), "writes through the write address, wherever it is");
         assert.equal(description(AWS_TYPES.egress, "web-egress-3306-100-127-255-254-32"), "writes to the write address");
+        assert.equal(
+            description(AWS_TYPES.egress, "host-egress-443-0-0-0-0-0"),
+            "SSM, the AWS APIs and the Debian security archive; the probe of the public URL",
+        );
+        for (const [port, purpose, group] of [
+            [9301, "app metrics scrapes", "web"],
+            [9113, "nginx metrics scrapes", "web"],
+            [9100, "host metrics scrapes", "host"],
+        ] as const) {
+            assert.equal(description(AWS_TYPES.ingress, `${group}-ingress-${port}-lb`), purpose);
+            assert.equal(description(AWS_TYPES.egress, `lb-egress-${port}-${group}`), purpose);
+        }
     });
 
     it("MariaDB: each node's config, keepalived and bootstrap; one Galera cluster of the three, read_only until elected", () => {
@@ -478,8 +633,43 @@ describe("aws user data: staging", () => {
         }
     });
 
+    it("the node, nginx and blackbox exporters listen where their Prometheus scrapes them; the probe trusts the site's certificate alone", () => {
+        // A node exporter on every server, on the private address: both load balancers' Prometheus scrape each.
+        for (const [c, ip] of [
+            [s1, "10.20.0.11"],
+            [s2, "10.20.1.12"],
+            [s3, "10.20.0.10"],
+            [s4, "10.20.1.10"],
+        ] as const) {
+            const flags = writtenFile(c, NODE_EXPORTER_DEFAULTS);
+            assert.equal(flags, staging.file(`${c.hostname}-node-exporter`, NODE_EXPORTER_DEFAULTS), c.hostname);
+            assert.ok(flags.includes(`--web.listen-address=${ip}:9100 `), flags);
+        }
+        // An nginx exporter beside each nginx: it reads the stub_status on loopback, and listens on the private address.
+        for (const [c, ip] of [
+            [s1, "10.20.0.11"],
+            [s2, "10.20.1.12"],
+        ] as const) {
+            const flags = writtenFile(c, NGINX_EXPORTER_DEFAULTS);
+            assert.equal(flags, staging.file(`${c.hostname}-nginx-exporter`, NGINX_EXPORTER_DEFAULTS), c.hostname);
+            assert.ok(flags.includes(`ARGS="-nginx.scrape-uri=http://127.0.0.1:8081/stub_status -web.listen-address=${ip}:9113"`), flags);
+        }
+        // A blackbox exporter beside each Prometheus, which alone asks it: on loopback. Its only trust anchor
+        // is the site's certificate: public, it rides in user data as it is (no placeholder, readable by all).
+        for (const c of [s3, s4]) {
+            const key = `${c.hostname}-blackbox-exporter`;
+            for (const file of BLACKBOX_FILES) assert.equal(writtenFile(c, file), staging.file(key, file), `${key} ${file}`);
+            assert.ok(writtenFile(c, BLACKBOX_FILES[1]).includes("--web.listen-address=127.0.0.1:9115"), c.hostname);
+            assert.ok(writtenFile(c, BLACKBOX_FILES[0]).includes(`ca_file: ${BLACKBOX_SITE_PEM}`), c.hostname);
+            assert.equal(writtenFile(c, BLACKBOX_SITE_PEM), sitePem("staging"), c.hostname);
+            assert.equal(c.write_files.find((f) => f.path === BLACKBOX_SITE_PEM)?.permissions, "0644", c.hostname);
+            assert.ok(!manifestOf(c).files.some((f) => f.path === BLACKBOX_SITE_PEM), c.hostname);
+        }
+    });
+
     it("installs the boot helper and a Galera node's scripts as in the repository, without comments; the app comes from S3", () => {
-        // Nothing of the app's code or static assets rides in user data (awsArtifacts.test.ts checks the object).
+        // Nothing of the app's code or static assets rides in user data (awsArtifacts.test.ts checks the object),
+        // nor Prometheus's alert rules (the monitoring bundle's object: the test of Prometheus above).
         for (const c of [s1, s2, s3, s4])
             assert.ok(!c.write_files.some((f) => /^\/(opt\/foobar-app|srv\/foobar)\//.test(f.path)), c.hostname);
         // The helper's code as in the repository; its comment lines stay there (user data is limited to 16 KiB).
@@ -505,6 +695,7 @@ describe("aws user data: staging", () => {
                 [WRITE_ROUTE_FILES[0], "0644"],
                 [WRITE_ROUTE_FILES[1], "0644"],
                 [WRITE_ROUTE_FILES[2], "0755"],
+                [NODE_EXPORTER_DEFAULTS, "0644"],
                 [MY_CNF, "0644"],
                 [BOOTSTRAP, "0600"],
                 // Certificates are public; the server's key waits for the boot helper.
@@ -527,7 +718,11 @@ describe("aws user data: staging", () => {
                 ["/etc/haproxy/haproxy.cfg", "0644"],
                 ["/etc/haproxy/certs/site.pem", "0600"],
                 [SOFT_STOP, "0644"],
+                // The blackbox exporter's: its site certificate is public, as the other certificates.
+                ...BLACKBOX_FILES.map((f) => [f, "0644"]),
                 ...ALERTMANAGER_FILES.map((f) => [f, "0644"]),
+                // Where the monitoring bundle is (its alert rules come from S3), then Prometheus's config and flags.
+                [ARTIFACT, "0644"],
                 ...PROMETHEUS_FILES.map((f) => [f, "0644"]),
                 ...PROMETHEUS_SECRET_FILES.map((f) => [f, "0600"]),
                 [READY, "0644"],
@@ -565,13 +760,23 @@ describe("aws user data: prod", () => {
     });
 
     it("web servers run nginx and the app only, reading and writing on RDS", () => {
-        assert.deepEqual(s1.packages, ["ca-certificates", "curl", "nginx-light", "node-mysql", "nodejs", "python3-botocore"]);
+        // ...and what watches them: nginx's exporter, and the node exporter every server runs.
+        assert.deepEqual(s1.packages, [
+            "ca-certificates",
+            "curl",
+            "nginx-light",
+            "node-mysql",
+            "nodejs",
+            "prometheus-nginx-exporter",
+            "prometheus-node-exporter",
+            "python3-botocore",
+        ]);
         assert.deepEqual(
             s1.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...WEB_FILES, READY],
+            [HELPER, MANIFEST, NODE_EXPORTER_DEFAULTS, ...WEB_FILES, READY],
         );
         // Amazon's CA for RDS first: the app verifies RDS against it from its first connection. No data volume: RDS keeps the data.
-        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, RDS_CA_DOWNLOAD, ...WEB_COMMANDS, READY_RUNCMD]);
+        assert.deepEqual(s1.runcmd, [...APP_RUNCMD, RDS_CA_DOWNLOAD, NODE_EXPORTER_RESTART, ...WEB_COMMANDS, READY_RUNCMD]);
         const prod = wiring("prod", [RDS, RDS_REPLICA]);
         const env = writtenFile(s1, "/etc/foobar/app.env");
         assert.equal(env, prod.env("server-1-app"));
@@ -596,6 +801,8 @@ describe("aws user data: prod", () => {
             "mariadb-client",
             "prometheus",
             "prometheus-alertmanager",
+            "prometheus-blackbox-exporter",
+            "prometheus-node-exporter",
             "python3-botocore",
             "socat",
         ]);
@@ -606,8 +813,11 @@ describe("aws user data: prod", () => {
                 MANIFEST,
                 "/etc/foobar/rds-admin.cnf",
                 "/etc/foobar/rds-bootstrap.sql",
+                NODE_EXPORTER_DEFAULTS,
                 ...HAPROXY_FILES,
+                ...BLACKBOX_FILES,
                 ...ALERTMANAGER_FILES,
+                ARTIFACT,
                 ...PROMETHEUS_FILES,
                 ...PROMETHEUS_SECRET_FILES,
                 READY,
@@ -646,9 +856,12 @@ describe("aws user data: prod", () => {
             ],
             // The admin login goes once the schema and the app user exist.
             ["rm", "-f", "/etc/foobar/rds-admin.cnf"],
+            NODE_EXPORTER_RESTART,
             ...HAPROXY_RESTART,
+            BLACKBOX_RESTART,
             ALERTMANAGER_RESTART,
-            ["systemctl", "restart", "prometheus"],
+            MONITORING_FETCH,
+            PROMETHEUS_RESTART,
             READY_RUNCMD,
         ]);
         assert.deepEqual(manifestOf(s3).files, [
@@ -660,16 +873,40 @@ describe("aws user data: prod", () => {
     });
 
     it("server-4 runs HAProxy and Prometheus only: no RDS bootstrap, no RDS CA (nothing on it talks to RDS)", () => {
-        assert.deepEqual(s4.packages, ["curl", "haproxy", "prometheus", "prometheus-alertmanager", "python3-botocore", "socat"]);
+        // ...with Alertmanager, the blackbox exporter beside Prometheus and the node exporter every server runs.
+        assert.deepEqual(s4.packages, [
+            "curl",
+            "haproxy",
+            "prometheus",
+            "prometheus-alertmanager",
+            "prometheus-blackbox-exporter",
+            "prometheus-node-exporter",
+            "python3-botocore",
+            "socat",
+        ]);
         assert.deepEqual(
             s4.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...HAPROXY_FILES, ...ALERTMANAGER_FILES, ...PROMETHEUS_FILES, ...PROMETHEUS_SECRET_FILES, READY],
+            [
+                HELPER,
+                MANIFEST,
+                NODE_EXPORTER_DEFAULTS,
+                ...HAPROXY_FILES,
+                ...BLACKBOX_FILES,
+                ...ALERTMANAGER_FILES,
+                ARTIFACT,
+                ...PROMETHEUS_FILES,
+                ...PROMETHEUS_SECRET_FILES,
+                READY,
+            ],
         );
         assert.deepEqual(s4.runcmd, [
             [HELPER],
+            NODE_EXPORTER_RESTART,
             ...HAPROXY_RESTART,
+            BLACKBOX_RESTART,
             ALERTMANAGER_RESTART,
-            ["systemctl", "restart", "prometheus"],
+            MONITORING_FETCH,
+            PROMETHEUS_RESTART,
             READY_RUNCMD,
         ]);
         assert.deepEqual(Object.keys(manifestOf(s4).parameters), ["prometheus-password", "prometheus-password-hash", "tls-private-key"]);

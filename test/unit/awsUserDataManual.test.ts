@@ -23,22 +23,33 @@ const MARIADB_FILES = [MY_CNF, BOOTSTRAP, "/etc/foobar/db-ca.pem", "/etc/mysql/f
 const VOLUME_FILES = ["/usr/local/sbin/foobar-data-volume", "/etc/systemd/system/mariadb.service.d/foobar-data-volume.conf"];
 const EXPORTER_FILES = ["/etc/foobar/mysqld-exporter.cnf", "/etc/default/prometheus-mysqld-exporter"];
 const EXPORTER_RESTART = ["systemctl", "restart", "prometheus-mysqld-exporter"];
+/** The node exporter, on every server, starts first (awsUserData.test.ts). */
+const NODE_EXPORTER_FILES = ["/etc/default/prometheus-node-exporter"];
+const NODE_EXPORTER_RESTART = ["systemctl", "restart", "prometheus-node-exporter"];
+/** The app bundle's object in S3, then the app and nginx; nginx's exporter after it. */
 const WEB_FILES = [
     "/etc/foobar/artifact.json",
     "/etc/foobar/secrets/db-password",
     "/etc/foobar/app.env",
     "/etc/systemd/system/foobar-app.service",
     "/etc/nginx/nginx.conf",
+    "/etc/default/prometheus-nginx-exporter",
 ];
-/** HAProxy of the pair and Prometheus (awsUserData.test.ts). */
+/**
+ * HAProxy of the pair, the blackbox exporter, Alertmanager and Prometheus (awsUserData.test.ts): the
+ * alert rules come in the monitoring bundle's object (artifact.json, just before Prometheus), not in user data.
+ */
 const LB_FILES = [
     "/etc/haproxy/haproxy.cfg",
     "/etc/haproxy/certs/site.pem",
     "/etc/systemd/system/haproxy.service.d/foobar-soft-stop.conf",
+    "/etc/prometheus/blackbox.yml",
+    "/etc/default/prometheus-blackbox-exporter",
+    "/etc/prometheus/blackbox-site.pem",
     "/etc/prometheus/alertmanager.yml",
     "/etc/default/prometheus-alertmanager",
+    "/etc/foobar/artifact.json",
     "/etc/prometheus/prometheus.yml",
-    "/etc/prometheus/foobar-alerts.yml",
     "/etc/default/prometheus",
     "/etc/prometheus/web.yml",
     "/etc/prometheus/operator-password",
@@ -82,15 +93,18 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
                 "node-mysql",
                 "nodejs",
                 "prometheus-mysqld-exporter",
+                "prometheus-nginx-exporter",
+                "prometheus-node-exporter",
                 "python3-botocore",
             ]);
             assert.deepEqual(
                 c.write_files.map((f) => f.path),
-                [HELPER, MANIFEST, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...WEB_FILES, READY],
+                [HELPER, MANIFEST, ...NODE_EXPORTER_FILES, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...WEB_FILES, READY],
             );
             assert.deepEqual(c.runcmd, [
                 USERADD,
                 [HELPER],
+                NODE_EXPORTER_RESTART,
                 volumeCommand(name),
                 ["systemctl", "restart", "mariadb"],
                 EXPORTER_RESTART,
@@ -99,6 +113,7 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
                 ["systemctl", "enable", "--now", "foobar-app"],
                 ["rm", "-f", "/etc/nginx/sites-enabled/default"],
                 ["systemctl", "restart", "nginx"],
+                ["systemctl", "restart", "prometheus-nginx-exporter"],
                 [HELPER, "--ready", READY],
             ]);
         }
@@ -111,22 +126,28 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
             "mariadb-server",
             "prometheus",
             "prometheus-alertmanager",
+            "prometheus-blackbox-exporter",
             "prometheus-mysqld-exporter",
+            "prometheus-node-exporter",
             "python3-botocore",
             "socat",
         ]);
         assert.deepEqual(
             s3.write_files.map((f) => f.path),
-            [HELPER, MANIFEST, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...LB_FILES, READY],
+            [HELPER, MANIFEST, ...NODE_EXPORTER_FILES, ...MARIADB_FILES, ...VOLUME_FILES, ...EXPORTER_FILES, ...LB_FILES, READY],
         );
         assert.deepEqual(s3.runcmd, [
             [HELPER],
+            NODE_EXPORTER_RESTART,
             volumeCommand("server-3"),
             ["systemctl", "restart", "mariadb"],
             EXPORTER_RESTART,
             ["systemctl", "daemon-reload"],
             ["systemctl", "restart", "haproxy"],
+            ["systemctl", "restart", "prometheus-blackbox-exporter"],
             ["systemctl", "restart", "prometheus-alertmanager"],
+            // The alert rules, fetched and checked, before Prometheus starts.
+            [HELPER, "--artifact", "/etc/foobar/artifact.json"],
             ["systemctl", "restart", "prometheus"],
             [HELPER, "--ready", READY],
         ]);
@@ -168,11 +189,19 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
     });
 
     it("a replica's readiness waits for MariaDB to answer; the apps write to server-3, which replicates to the replicas over 3306", async () => {
-        // The health checks of nginx, the app, the replica (Galera's: a synced member, awsReadiness.test.ts), the exporter.
+        // The health checks of nginx, the app, the replica (Galera's: a synced member, awsReadiness.test.ts), the
+        // exporter, the nginx exporter and the node exporter (those three where the load balancers' Prometheus scrape them).
         const ready = JSON.parse(writtenFile(s1, READY)) as { checks: string[][] };
         assert.deepEqual(
             ready.checks.map((c) => c.at(-1)),
-            ["http://127.0.0.1:80/nginx-health", "http://127.0.0.1:3000/healthz", "--silent", "http://10.20.0.11:9104/metrics"],
+            [
+                "http://127.0.0.1:80/nginx-health",
+                "http://127.0.0.1:3000/healthz",
+                "--silent",
+                "http://10.20.0.11:9104/metrics",
+                "http://10.20.0.11:9113/metrics",
+                "http://10.20.0.11:9100/metrics",
+            ],
         );
         assert.deepEqual(ready.checks[2], ["mariadb-admin", "ping", "--silent"]);
         assert.deepEqual(
@@ -182,7 +211,8 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
             ["FOOBAR_DB_FLAVOR=mariadb", "FOOBAR_DB_WRITER_HOST=10.20.0.10"],
         );
         assert.equal(await unwrap(run.outputs.databaseWriterEndpoint), "10.20.0.10:3306");
-        // The pair's rules (awsLoadBalancerPair.test.ts) with replication's 3306 between the database servers, no Galera's.
+        // The pair's rules (awsLoadBalancerPair.test.ts: the scrapes of 9100, 9113 and 9301 among them) with
+        // replication's 3306 between the database servers, no Galera's.
         assert.deepEqual(sgRules(run, "foobar-staging"), [
             "egress db 3306 sg:db",
             "egress host 443 0.0.0.0/0",
@@ -191,12 +221,16 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
             "egress lb 8404 sg:lb",
             "egress lb 9093 sg:lb",
             "egress lb 9094 sg:lb",
+            "egress lb 9100 sg:host",
             "egress lb 9104 sg:db",
+            "egress lb 9113 sg:web",
+            "egress lb 9301 sg:web",
             "egress lb udp/9094 sg:lb",
             "egress web 3306 sg:db",
             "ingress db 3306 sg:db",
             "ingress db 3306 sg:web",
             "ingress db 9104 sg:lb",
+            "ingress host 9100 sg:lb",
             "ingress lb 443 10.20.0.0/24",
             "ingress lb 443 10.20.1.0/24",
             "ingress lb 80 10.20.0.0/24",
@@ -208,6 +242,8 @@ describe("aws user data: staging with failover manual (GTID replication)", () =>
             "ingress lb 9094 sg:lb",
             "ingress lb udp/9094 sg:lb",
             "ingress web 80 sg:lb",
+            "ingress web 9113 sg:lb",
+            "ingress web 9301 sg:lb",
         ]);
     });
 });

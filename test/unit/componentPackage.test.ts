@@ -160,6 +160,7 @@ describe("component package", function () {
             databaseWriterEndpoint: "string",
             databaseReaderEndpoints: "string[]",
             caCertificatePem: "string",
+            certificatePem: "string",
             diagram: "string",
             ssmParameterNames: "string[]",
             monitoringUrl: "string",

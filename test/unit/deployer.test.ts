@@ -11,8 +11,8 @@ describe("live deployer (no Docker)", () => {
         const docker = run.resources.filter((r) => r.type.startsWith("docker:"));
         assert.equal(
             docker.length,
-            32,
-            "8 images (the base and 7), 6 networks, 5 volumes, 13 containers (3 of them mysqld exporters, 1 Alertmanager)",
+            41,
+            "11 images (the base and 10), 6 networks, 5 volumes, 19 containers (3 mysqld, 3 node and 2 nginx exporters, 1 blackbox, 1 Alertmanager)",
         );
         for (const r of docker) assertUnderstood(r.name, r.type, r.inputs);
         for (const c of docker.filter((r) => r.type === TYPES.container)) {

@@ -37,10 +37,23 @@ describe("lb.count 2: the topology", () => {
         assert.deepEqual(
             t.servers.map((s) => [s.name, s.role, s.services.map(serviceLabel)]),
             [
-                ["server-1", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter"]],
-                ["server-2", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter"]],
-                ["server-3", "lb-db", ["haproxy", "keepalived", "mariadb-primary", "prometheus", "alertmanager", "mysqld-exporter"]],
-                ["server-4", "lb", ["haproxy", "keepalived", "prometheus", "alertmanager"]],
+                ["server-1", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter", "nginx-exporter", "node-exporter"]],
+                ["server-2", "web", ["nginx", "app", "mariadb-replica", "mysqld-exporter", "nginx-exporter", "node-exporter"]],
+                [
+                    "server-3",
+                    "lb-db",
+                    [
+                        "haproxy",
+                        "keepalived",
+                        "mariadb-primary",
+                        "prometheus",
+                        "alertmanager",
+                        "blackbox-exporter",
+                        "mysqld-exporter",
+                        "node-exporter",
+                    ],
+                ],
+                ["server-4", "lb", ["haproxy", "keepalived", "prometheus", "alertmanager", "blackbox-exporter", "node-exporter"]],
             ],
         );
         assert.deepEqual(
@@ -84,17 +97,27 @@ describe("lb.count 2: the topology", () => {
             ],
         );
         const scrapes = t.flows.filter((f) => typeof f.from !== "string" && f.from.kind === "prometheus" && f.to.kind !== "alertmanager");
+        // Each scrapes everything but the other's blackbox exporter: each probes the site from its own server.
+        const everything = (p: string) => [
+            `${p}-prometheus -> server-1-app:9301`,
+            `${p}-prometheus -> server-1-mysqld-exporter:9104`,
+            `${p}-prometheus -> server-1-nginx-exporter:9113`,
+            `${p}-prometheus -> server-1-node-exporter:9100`,
+            `${p}-prometheus -> server-2-app:9301`,
+            `${p}-prometheus -> server-2-mysqld-exporter:9104`,
+            `${p}-prometheus -> server-2-nginx-exporter:9113`,
+            `${p}-prometheus -> server-2-node-exporter:9100`,
+            ...(p === "server-3" ? [`${p}-prometheus -> server-3-blackbox-exporter:9115`] : []),
+            `${p}-prometheus -> server-3-haproxy:8404`,
+            `${p}-prometheus -> server-3-mysqld-exporter:9104`,
+            `${p}-prometheus -> server-3-node-exporter:9100`,
+            ...(p === "server-4" ? [`${p}-prometheus -> server-4-blackbox-exporter:9115`] : []),
+            `${p}-prometheus -> server-4-haproxy:8404`,
+            `${p}-prometheus -> server-4-node-exporter:9100`,
+        ];
         assert.deepEqual(scrapes.map((f) => `${(f.from as ServicePlan).key} -> ${f.to.key}:${f.port}`).sort(), [
-            "server-3-prometheus -> server-1-mysqld-exporter:9104",
-            "server-3-prometheus -> server-2-mysqld-exporter:9104",
-            "server-3-prometheus -> server-3-haproxy:8404",
-            "server-3-prometheus -> server-3-mysqld-exporter:9104",
-            "server-3-prometheus -> server-4-haproxy:8404",
-            "server-4-prometheus -> server-1-mysqld-exporter:9104",
-            "server-4-prometheus -> server-2-mysqld-exporter:9104",
-            "server-4-prometheus -> server-3-haproxy:8404",
-            "server-4-prometheus -> server-3-mysqld-exporter:9104",
-            "server-4-prometheus -> server-4-haproxy:8404",
+            ...everything("server-3"),
+            ...everything("server-4"),
         ]);
     });
 });

@@ -67,6 +67,7 @@ describe("planDockerNetworks", () => {
             assert.deepEqual(Object.fromEntries(plan.segments[n + 3].members), {
                 [`server-${n}-app`]: `10.77.${n + 3}.2${n}`,
                 [`server-${n}-nginx`]: `10.77.${n + 3}.1${n}`,
+                [`server-${n}-nginx-exporter`]: `10.77.${n + 3}.7${n}`,
             });
         }
     });
@@ -76,8 +77,14 @@ describe("planDockerNetworks", () => {
         const members = Object.fromEntries(plan.segments.map((s) => [s.name, Object.fromEntries(s.members)]));
         assert.deepEqual(members, {
             // Prometheus is published from edge (to docker.bindAddress only) and scrapes HAProxy on metrics.
-            // Alertmanager too, for its route out to the receivers (it listens on metrics only).
-            edge: { "server-3-alertmanager": "10.77.0.7", "server-3-haproxy": "10.77.0.2", "server-3-prometheus": "10.77.0.4" },
+            // Alertmanager too, for its route out to the receivers (it listens on metrics only); the
+            // blackbox exporter visits the site there, as a client would.
+            edge: {
+                "server-3-alertmanager": "10.77.0.7",
+                "server-3-blackbox-exporter": "10.77.0.63",
+                "server-3-haproxy": "10.77.0.2",
+                "server-3-prometheus": "10.77.0.4",
+            },
             web: {
                 "server-1-nginx": "10.77.1.11",
                 "server-2-nginx": "10.77.1.12",
@@ -94,16 +101,25 @@ describe("planDockerNetworks", () => {
                 "server-3-mysqld-exporter": "10.77.2.43",
             },
             // The monitoring network: the exporters and HAProxy's stats listen here only, for Prometheus.
+            // Each app serves its own /metrics there too.
             metrics: {
                 "server-3-alertmanager": "10.77.3.7",
                 "server-3-haproxy": "10.77.3.2",
+                "server-1-app": "10.77.3.21",
                 "server-1-mysqld-exporter": "10.77.3.41",
+                "server-1-nginx-exporter": "10.77.3.71",
+                "server-1-node-exporter": "10.77.3.51",
+                "server-2-app": "10.77.3.22",
                 "server-2-mysqld-exporter": "10.77.3.42",
+                "server-2-nginx-exporter": "10.77.3.72",
+                "server-2-node-exporter": "10.77.3.52",
+                "server-3-node-exporter": "10.77.3.53",
+                "server-3-blackbox-exporter": "10.77.3.63",
                 "server-3-mysqld-exporter": "10.77.3.43",
                 "server-3-prometheus": "10.77.3.4",
             },
-            "server-1": { "server-1-app": "10.77.4.21", "server-1-nginx": "10.77.4.11" },
-            "server-2": { "server-2-app": "10.77.5.22", "server-2-nginx": "10.77.5.12" },
+            "server-1": { "server-1-app": "10.77.4.21", "server-1-nginx": "10.77.4.11", "server-1-nginx-exporter": "10.77.4.71" },
+            "server-2": { "server-2-app": "10.77.5.22", "server-2-nginx": "10.77.5.12", "server-2-nginx-exporter": "10.77.5.72" },
         });
         assert.deepEqual(
             plan.segmentsOf("server-3-haproxy").map((s) => s.name),
@@ -116,7 +132,7 @@ describe("planDockerNetworks", () => {
             );
             assert.deepEqual(
                 plan.segmentsOf(`server-${n}-app`).map((s) => s.name),
-                ["data", `server-${n}`],
+                ["data", "metrics", `server-${n}`],
             );
             assert.deepEqual(
                 plan.segmentsOf(`server-${n}-mariadb-replica`).map((s) => s.name),
@@ -147,8 +163,9 @@ describe("planDockerNetworks", () => {
             ["server-4-haproxy", ["data", "server-1", "server-2", "server-3"]],
             ["server-1-nginx", ["edge", "data", "metrics", "server-2", "server-3"]],
             ["server-2-nginx", ["edge", "data", "metrics", "server-1", "server-3"]],
-            ["server-1-app", ["edge", "web", "metrics", "server-2", "server-3"]],
-            ["server-3-app", ["edge", "web", "metrics", "server-1", "server-2"]],
+            // On metrics for its own /metrics, which Prometheus scrapes there.
+            ["server-1-app", ["edge", "web", "server-2", "server-3"]],
+            ["server-3-app", ["edge", "web", "server-1", "server-2"]],
             ["server-1-mariadb-replica", ["edge", "web", "metrics", "server-1", "server-2", "server-3"]],
             ["server-4-mariadb-primary", ["edge", "web", "metrics", "server-1", "server-2", "server-3"]],
             // Off web: nothing but the monitoring network and edge (to publish its UI) reaches it.
@@ -163,14 +180,14 @@ describe("planDockerNetworks", () => {
         }
         assert.deepEqual(
             [...plan.segments[0].members.keys()],
-            ["server-4-alertmanager", "server-4-haproxy", "server-4-prometheus"],
-            "only what is published, and Alertmanager (the only way out), is on edge",
+            ["server-4-alertmanager", "server-4-blackbox-exporter", "server-4-haproxy", "server-4-prometheus"],
+            "only what is published, Alertmanager (the only way out) and the probe of the site are on edge",
         );
-        // A web server's own network holds that server's nginx and app, and nothing else.
+        // A web server's own network holds that server's nginx, its app and its nginx's exporter, and nothing else.
         for (const n of [1, 2, 3]) {
             assert.deepEqual(
                 [...(plan.segments.find((s) => s.name === `server-${n}`)?.members.keys() ?? [])],
-                [`server-${n}-app`, `server-${n}-nginx`],
+                [`server-${n}-app`, `server-${n}-nginx`, `server-${n}-nginx-exporter`],
             );
         }
     });
@@ -186,9 +203,9 @@ describe("planDockerNetworks", () => {
             ["server-1-nginx", ["web", "server-1"]],
             ["server-2-nginx", ["web", "server-2"]],
             ["server-3-nginx", ["web", "server-3"]],
-            ["server-1-app", ["data", "server-1"]],
-            ["server-2-app", ["data", "server-2"]],
-            ["server-3-app", ["data", "server-3"]],
+            ["server-1-app", ["data", "metrics", "server-1"]],
+            ["server-2-app", ["data", "metrics", "server-2"]],
+            ["server-3-app", ["data", "metrics", "server-3"]],
             ["server-1-mariadb-replica", ["data"]],
             ["server-4-mariadb-primary", ["data"]],
             ["server-4-prometheus", ["edge", "metrics"]],
@@ -227,19 +244,25 @@ describe("planDockerNetworks", () => {
                     `${f.from.key} -> ${f.to.key} share no network`,
                 );
                 // Database traffic (the exporters' status reads too) on data, HAProxy -> nginx on web, the
-                // scrapes (HAProxy's and the exporters') on metrics, nginx -> app on the web server's own network.
+                // scrapes (HAProxy's, the apps' and the exporters') on metrics, nginx -> app and the nginx
+                // exporter -> nginx on the web server's own network, the probe -> HAProxy on edge.
                 const to = f.to;
                 const n = Number(to.server.replace("server-", ""));
                 const label = serviceLabel(to);
+                const scraped = ["mysqld-exporter", "alertmanager", "node-exporter", "nginx-exporter", "blackbox-exporter"];
                 const carrier = label.startsWith("mariadb")
                     ? "data"
                     : label === "nginx"
-                      ? "web"
-                      : label === "mysqld-exporter" || label === "haproxy" || label === "alertmanager"
-                        ? "metrics"
-                        : to.server;
+                      ? f.from.kind === "nginx-exporter"
+                          ? to.server
+                          : "web"
+                      : label === "haproxy" && f.from.kind === "blackbox-exporter"
+                        ? "edge"
+                        : scraped.includes(label) || label === "haproxy" || f.from.kind === "prometheus"
+                          ? "metrics"
+                          : to.server;
                 const index = plan.segments.findIndex((s) => s.name === carrier);
-                assert.equal(index, ({ web: 1, data: 2, metrics: 3 } as Record<string, number>)[carrier] ?? 3 + n);
+                assert.equal(index, ({ edge: 0, web: 1, data: 2, metrics: 3 } as Record<string, number>)[carrier] ?? 3 + n);
                 assert.equal(plan.segments[index].subnet, `10.77.${index}.0/24`);
                 const host = {
                     haproxy: 2,
@@ -250,6 +273,9 @@ describe("planDockerNetworks", () => {
                     app: 20 + n,
                     "mariadb-replica": 30 + n,
                     "mysqld-exporter": 40 + n,
+                    "node-exporter": 50 + n,
+                    "blackbox-exporter": 60 + n,
+                    "nginx-exporter": 70 + n,
                 }[label];
                 assert.equal(plan.reach(f.from.key, f.to.key), `10.77.${index}.${host}`, `${f.from.key} -> ${f.to.key}`);
             }

@@ -26,7 +26,15 @@ interface Rule {
 const rulesOf = (text: string) => (yaml.load(text) as { groups: Array<{ rules: Rule[] }> }).groups[0].rules;
 
 /** The dev stack's inputs (its golden files say so), and the same with a Galera cluster of 3. */
-const DEV_RULES: AlertRulesInput = { scrapeIntervalSeconds: 5, databases: true, semiSync: true, loadBalancers: 1 };
+const DEV_RULES: AlertRulesInput = {
+    scrapeIntervalSeconds: 5,
+    databases: true,
+    semiSync: true,
+    loadBalancers: 1,
+    hosts: true,
+    probes: true,
+    notifications: true,
+};
 const GALERA_RULES: AlertRulesInput = { ...DEV_RULES, galera: { nodes: 3 } };
 const exporter = (n: number, host: string, role: "primary" | "replica") => ({ target: `10.77.3.${n}:9104`, host, role });
 const DEV_CONFIG: PrometheusConfigInput = {
@@ -36,6 +44,10 @@ const DEV_CONFIG: PrometheusConfigInput = {
     listenPort: 9090,
     alertmanagers: ["10.77.3.7:9093"],
     databaseTargets: [exporter(41, "server-1", "replica"), exporter(42, "server-2", "replica"), exporter(43, "server-3", "primary")],
+    appTargets: [1, 2].map((n) => ({ target: `10.77.3.2${n}:9301`, host: `server-${n}` })),
+    nginxTargets: [1, 2].map((n) => ({ target: `10.77.3.7${n}:9113`, host: `server-${n}` })),
+    nodeTargets: [1, 2, 3].map((n) => ({ target: `10.77.3.5${n}:9100`, host: `server-${n}` })),
+    probe: { prober: "10.77.3.63:9115", host: "server-3", url: "https://www.foobar.com/healthz" },
 };
 
 const NODE = `{job="mysqld",role="node"}`;
@@ -79,6 +91,13 @@ describe("database.failover automatic: the alert rules", () => {
                 // It fires at the first evaluation that sees the move, and resolves by itself.
                 ["FoobarDatabaseWriterMoved", undefined, "warning"],
                 ["FoobarSlowResponses", "5m", "warning"],
+                ["FoobarDiskAlmostFull", "10s", "warning"],
+                ["FoobarMemoryPressure", "5m", "warning"],
+                ["FoobarClockNotSynchronised", "10m", "warning"],
+                ["FoobarClockSkew", "10m", "warning"],
+                ["FoobarSiteUnreachable", "10s", "critical"],
+                ["FoobarCertificateExpiresSoon", "10s", "warning"],
+                ["FoobarNotificationsFailing", "5m", "critical"],
             ],
         );
     });
@@ -134,7 +153,9 @@ describe("database.failover automatic: the alert rules", () => {
             message: "refusing to render alerts for a Galera cluster of 2 nodes: a quorum needs 3",
         });
         assert.deepEqual(
-            rulesOf(renderAlertRules({ ...GALERA_RULES, databases: false })).map((r) => r.alert),
+            rulesOf(renderAlertRules({ ...GALERA_RULES, databases: false, hosts: false, probes: false, notifications: false })).map(
+                (r) => r.alert,
+            ),
             ["FoobarWebServerDown", "FoobarSiteDown", "FoobarLoadBalancerDown", "FoobarServerErrors", "FoobarSlowResponses"],
         );
     });

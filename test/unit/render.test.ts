@@ -365,6 +365,8 @@ describe("app environment", () => {
             "FOOBAR_DB_FLAVOR",
             "FOOBAR_DB_WRITER_HOST",
             "FOOBAR_DB_WRITER_PORT",
+            "FOOBAR_METRICS_HOST",
+            "FOOBAR_METRICS_PORT",
             "FOOBAR_DB_NAME",
             "FOOBAR_DB_USER",
             "FOOBAR_DB_PASSWORD_FILE",
@@ -428,6 +430,13 @@ describe("prometheus", () => {
                 ["FoobarReplicationLagging", "60s"],
                 ["FoobarSemiSyncOff", "10s"],
                 ["FoobarSlowResponses", "5m"],
+                ["FoobarDiskAlmostFull", "10s"],
+                ["FoobarMemoryPressure", "5m"],
+                ["FoobarClockNotSynchronised", "10m"],
+                ["FoobarClockSkew", "10m"],
+                ["FoobarSiteUnreachable", "10s"],
+                ["FoobarCertificateExpiresSoon", "10s"],
+                ["FoobarNotificationsFailing", "5m"],
             ],
         );
         // The metric labels match the proxies haproxy.cfg declares.
@@ -455,7 +464,7 @@ describe("prometheus", () => {
         ]);
         assert.deepEqual(
             config.scrape_configs.map((j) => j.job_name),
-            ["haproxy", "mysqld", "prometheus"],
+            ["haproxy", "mysqld", "app", "nginx", "node", "blackbox", "alertmanager", "prometheus"],
         );
     });
 

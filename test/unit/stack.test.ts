@@ -40,9 +40,22 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "app",
         [
             ["data", "10.77.2.21"],
+            // Prometheus scrapes its /metrics there.
+            ["metrics", "10.77.3.21"],
             ["server-1", "10.77.4.21"],
         ],
     ],
+    [
+        "server-1-nginx-exporter",
+        "server-1",
+        "nginx-exporter",
+        [
+            ["metrics", "10.77.3.71"],
+            // Its nginx's stub_status, on the server's own network.
+            ["server-1", "10.77.4.71"],
+        ],
+    ],
+    ["server-1-node-exporter", "server-1", "node-exporter", [["metrics", "10.77.3.51"]]],
     [
         "server-1-mysqld-exporter",
         "server-1",
@@ -68,9 +81,22 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
         "app",
         [
             ["data", "10.77.2.22"],
+            // Prometheus scrapes its /metrics there.
+            ["metrics", "10.77.3.22"],
             ["server-2", "10.77.5.22"],
         ],
     ],
+    [
+        "server-2-nginx-exporter",
+        "server-2",
+        "nginx-exporter",
+        [
+            ["metrics", "10.77.3.72"],
+            // Its nginx's stub_status, on the server's own network.
+            ["server-2", "10.77.5.72"],
+        ],
+    ],
+    ["server-2-node-exporter", "server-2", "node-exporter", [["metrics", "10.77.3.52"]]],
     [
         "server-2-mysqld-exporter",
         "server-2",
@@ -118,7 +144,27 @@ const CONTAINERS: ReadonlyArray<[string, string, string, Array<[string, string]>
             ["metrics", "10.77.3.7"],
         ],
     ],
+    // On edge to visit the site as a client would.
+    [
+        "server-3-blackbox-exporter",
+        "server-3",
+        "blackbox-exporter",
+        [
+            ["edge", "10.77.0.63"],
+            ["metrics", "10.77.3.63"],
+        ],
+    ],
+    ["server-3-node-exporter", "server-3", "node-exporter", [["metrics", "10.77.3.53"]]],
 ];
+
+/** A node exporter's read-only mounts: its server's data volumes, at their services' names. */
+const WATCHED: Record<string, string[]> = {
+    "server-1": ["mariadb-replica"],
+    "server-2": ["mariadb-replica"],
+    "server-3": ["mariadb-primary", "prometheus", "alertmanager"],
+};
+/** Watchers that no later server waits for. */
+const UNWAITED = ["nginx-exporter", "node-exporter"];
 
 /** What each kind publishes, on docker.bindAddress only: HAProxy the site, Prometheus its UI. */
 const PUBLISHED: Record<string, Array<[number, number]>> = {
@@ -149,9 +195,9 @@ describe("defineStack: the dev stack", () => {
     it("creates exactly the expected resources", () => {
         assert.deepEqual(countByType(run.resources), {
             component: 1,
-            container: 13,
+            container: 19,
             network: 6,
-            image: 8,
+            image: 11,
             volume: 5,
             password: 4,
             // The site's CA and certificate; the database CA and one certificate per database server.
@@ -160,7 +206,7 @@ describe("defineStack: the dev stack", () => {
             certRequest: 4,
             locallySignedCert: 4,
         });
-        assert.equal(run.resources.length, 53);
+        assert.equal(run.resources.length, 62);
     });
 
     it("names every child after the component", () => {
@@ -193,11 +239,19 @@ describe("defineStack: the dev stack", () => {
         const images = byType(run.resources, TYPES.image);
         assert.deepEqual(
             images.map((i) => [i.name, i.inputs.imageName, i.inputs.skipPush]),
-            ["base", "haproxy", "nginx", "app", "mariadb", "prometheus", "alertmanager", "mysqld-exporter"].map((k) => [
-                `${P}-image-${k}`,
-                `foobar-infra/${k}:local`,
-                true,
-            ]),
+            [
+                "base",
+                "haproxy",
+                "nginx",
+                "app",
+                "mariadb",
+                "prometheus",
+                "alertmanager",
+                "mysqld-exporter",
+                "nginx-exporter",
+                "node-exporter",
+                "blackbox-exporter",
+            ].map((k) => [`${P}-image-${k}`, `foobar-infra/${k}:local`, true]),
         );
         const [base, ...rest] = images;
         assert.deepEqual(base.options.dependencies, []);
@@ -229,10 +283,18 @@ describe("defineStack: the dev stack", () => {
             );
             assert.deepEqual(
                 c.inputs.volumes,
-                DATA_PATH[kind] ? [{ volumeName: `${P}-${suffix}-data`, containerPath: DATA_PATH[kind] }] : [],
+                kind === "node-exporter"
+                    ? WATCHED[server].map((s) => ({
+                          volumeName: `${P}-${server}-${s}-data`,
+                          containerPath: `/srv/volumes/${s}`,
+                          readOnly: true,
+                      }))
+                    : DATA_PATH[kind]
+                      ? [{ volumeName: `${P}-${suffix}-data`, containerPath: DATA_PATH[kind] }]
+                      : [],
             );
             // Every container of a web server but the last: the next server waits for them (rolling).
-            assert.equal(c.inputs.wait, server === "server-1");
+            assert.equal(c.inputs.wait, server === "server-1" && !UNWAITED.includes(kind));
             assert.equal(c.inputs.stopSignal, STOP_SIGNAL[kind] ?? "SIGTERM");
         });
     }
@@ -257,7 +319,7 @@ describe("defineStack: the dev stack", () => {
         const onEdge = containers(run).filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`));
         assert.deepEqual(
             onEdge.map((c) => c.name),
-            [`${P}-server-3-haproxy`, `${P}-server-3-alertmanager`, `${P}-server-3-prometheus`],
+            [`${P}-server-3-haproxy`, `${P}-server-3-alertmanager`, `${P}-server-3-prometheus`, `${P}-server-3-blackbox-exporter`],
         );
         // Prometheus reaches the exporters over metrics, never data; no database is on metrics.
         const on = (network: string) =>
@@ -265,23 +327,36 @@ describe("defineStack: the dev stack", () => {
                 .filter((c) => c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-${network}`))
                 .map((c) => c.name.slice(P.length + 1))
                 .sort();
-        // HAProxy's stats are there too: nothing on web reaches them. Alertmanager listens there only.
+        // HAProxy's stats are there too: nothing on web reaches them. Alertmanager listens there only;
+        // each app serves its own /metrics there, apart from the site.
         assert.deepEqual(on("metrics"), [
+            "server-1-app",
             "server-1-mysqld-exporter",
+            "server-1-nginx-exporter",
+            "server-1-node-exporter",
+            "server-2-app",
             "server-2-mysqld-exporter",
+            "server-2-nginx-exporter",
+            "server-2-node-exporter",
             "server-3-alertmanager",
+            "server-3-blackbox-exporter",
             "server-3-haproxy",
             "server-3-mysqld-exporter",
+            "server-3-node-exporter",
             "server-3-prometheus",
         ]);
         assert.ok(!on("data").includes("server-3-prometheus"));
         assert.ok(!on("web").includes("server-3-prometheus"));
-        // A web server's own network joins only its nginx and its app.
+        // A web server's own network joins only its nginx, its app and the exporter of its nginx's stub_status.
         for (const n of [1, 2]) {
             const on = containers(run).filter((c) =>
                 c.inputs.networksAdvanced.some((x: { name: string }) => x.name === `${P}-server-${n}`),
             );
-            assert.deepEqual(on.map((c) => c.name).sort(), [`${P}-server-${n}-app`, `${P}-server-${n}-nginx`]);
+            assert.deepEqual(on.map((c) => c.name).sort(), [
+                `${P}-server-${n}-app`,
+                `${P}-server-${n}-nginx`,
+                `${P}-server-${n}-nginx-exporter`,
+            ]);
         }
     });
 
@@ -300,7 +375,7 @@ describe("defineStack: the dev stack", () => {
         assert.equal(`${container(run, `${P}-server-1-app`).inputs.envs.join("\n")}\n`, readGolden("app.env"));
         const prometheus = container(run, `${P}-server-3-prometheus`);
         assert.equal(upload(prometheus, "/etc/prometheus/prometheus.yml"), readGolden("prometheus.yml"));
-        assert.equal(upload(prometheus, "/etc/prometheus/foobar-alerts.yml"), readGolden("prometheus-alerts.yml"));
+        assert.equal(upload(prometheus, "/etc/prometheus/rules/foobar-alerts.yml"), readGolden("prometheus-alerts.yml"));
         assert.equal(upload(prometheus, "/etc/default/prometheus"), readGolden("prometheus.defaults"));
         const exporter = container(run, `${P}-server-1-mysqld-exporter`);
         assert.equal(sub(upload(exporter, "/etc/foobar/mysqld-exporter.cnf")), readGolden("mysqld-exporter.cnf"));
@@ -373,9 +448,11 @@ describe("defineStack: the dev stack", () => {
             role: "web",
             services: [
                 svc(`server-${n}-nginx`, "nginx", { web: `10.77.1.1${n}`, [`server-${n}`]: `10.77.${n + 3}.1${n}` }),
-                svc(`server-${n}-app`, "app", { data: `10.77.2.2${n}`, [`server-${n}`]: `10.77.${n + 3}.2${n}` }),
+                svc(`server-${n}-app`, "app", { data: `10.77.2.2${n}`, metrics: `10.77.3.2${n}`, [`server-${n}`]: `10.77.${n + 3}.2${n}` }),
                 svc(`server-${n}-mariadb-replica`, "mariadb-replica", { data: `10.77.2.3${n}` }),
                 svc(`server-${n}-mysqld-exporter`, "mysqld-exporter", { data: `10.77.2.4${n}`, metrics: `10.77.3.4${n}` }),
+                svc(`server-${n}-nginx-exporter`, "nginx-exporter", { metrics: `10.77.3.7${n}`, [`server-${n}`]: `10.77.${n + 3}.7${n}` }),
+                svc(`server-${n}-node-exporter`, "node-exporter", { metrics: `10.77.3.5${n}` }),
             ],
         });
         assert.deepEqual(await value(o.servers), [
@@ -389,7 +466,9 @@ describe("defineStack: the dev stack", () => {
                     svc("server-3-mariadb-primary", "mariadb-primary", { data: "10.77.2.3" }),
                     svc("server-3-prometheus", "prometheus", { edge: "10.77.0.4", metrics: "10.77.3.4" }),
                     svc("server-3-alertmanager", "alertmanager", { edge: "10.77.0.7", metrics: "10.77.3.7" }),
+                    svc("server-3-blackbox-exporter", "blackbox-exporter", { edge: "10.77.0.63", metrics: "10.77.3.63" }),
                     svc("server-3-mysqld-exporter", "mysqld-exporter", { data: "10.77.2.43", metrics: "10.77.3.43" }),
+                    svc("server-3-node-exporter", "node-exporter", { metrics: "10.77.3.53" }),
                 ],
             },
         ]);

@@ -28,7 +28,7 @@ const counts = (containers: number, volumes: number, networks: number, tls: Reco
         component: 1,
         container: containers,
         network: networks,
-        image: monitoring ? 8 : 5,
+        image: monitoring ? 11 : 5,
         volume: volumes,
         password: monitoring ? 4 : 2,
         ...allTls,
@@ -47,50 +47,51 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "dev",
         config: {},
-        counts: counts(13, 5, 6),
+        counts: counts(19, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "1 web server, 1 replica",
         config: { "foobar:webServers": 1, "foobar:database": { mode: "self-managed", replicas: 1 } },
-        counts: counts(9, 4, 5),
+        counts: counts(13, 4, 5),
         servers: ["server-1 10.77.1.11:80"],
         readers: ["10.77.2.31:3306"],
     },
     {
         name: "3 web servers, 2 replicas",
         config: { "foobar:webServers": 3 },
-        counts: counts(15, 5, 7),
+        counts: counts(23, 5, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80", "server-3 10.77.1.13:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive",
         config: { "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(13, 5, 6),
+        counts: counts(19, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "active-passive, 3 web servers",
         config: { "foobar:webServers": "3", "foobar:lb": { ...DEV_LB, mode: "active-passive" } },
-        counts: counts(15, 5, 7),
+        counts: counts(23, 5, 7),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80 backup", "server-3 10.77.1.13:80 backup"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "leastconn",
         config: { "foobar:lb": { ...DEV_LB, algorithm: "leastconn" } },
-        counts: counts(13, 5, 6),
+        counts: counts(19, 5, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
     {
         name: "no replicas",
         config: { "foobar:database": { mode: "self-managed", replicas: 0 } },
-        // The primary's exporter only (and an Alertmanager beside Prometheus, with its volume).
-        counts: counts(9, 3, 6),
+        // The primary's exporter only (and an Alertmanager beside Prometheus, with its volume; the
+        // node, nginx and blackbox exporters).
+        counts: counts(15, 3, 6),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: [],
     },
@@ -105,7 +106,7 @@ const VARIANTS: ReadonlyArray<{
     {
         name: "provided TLS",
         config: { "foobar:tls": { mode: "provided", certificate: CERT, key: KEY } },
-        counts: counts(13, 5, 6, {}),
+        counts: counts(19, 5, 6, {}),
         servers: ["server-1 10.77.1.11:80", "server-2 10.77.1.12:80"],
         readers: ["10.77.2.31:3306", "10.77.2.32:3306"],
     },
@@ -125,14 +126,22 @@ describe("defineStack: variants of the dev stack", () => {
             assert.deepEqual(haproxyLines(run, lb, "    balance"), [`    balance ${balance}`]);
             assert.deepEqual(await unwrap(run.outputs.databaseReaderEndpoints), v.readers);
             // Still only HAProxy and Prometheus (with monitoring on) publish ports and sit on edge, and
-            // Alertmanager for its route out (it publishes nothing and listens on metrics only).
+            // Alertmanager for its route out (it publishes nothing and listens on metrics only), and the
+            // blackbox exporter, which visits the site there as a client would.
             const publishing = containers(run).filter(
                 (c) => c.inputs.ports.length > 0 || c.inputs.networksAdvanced.some((n: { name: string }) => n.name === `${P}-edge`),
             );
             const monitored = v.name !== "monitoring off";
             assert.deepEqual(
                 publishing.map((c) => c.name),
-                monitored ? [lb, lb.replace(/haproxy$/, "alertmanager"), lb.replace(/haproxy$/, "prometheus")] : [lb],
+                monitored
+                    ? [
+                          lb,
+                          lb.replace(/haproxy$/, "alertmanager"),
+                          lb.replace(/haproxy$/, "prometheus"),
+                          lb.replace(/haproxy$/, "blackbox-exporter"),
+                      ]
+                    : [lb],
             );
             assert.equal(await unwrap(run.outputs.monitoringUrl), monitored ? "http://127.0.0.1:9090/" : "");
         });
@@ -149,6 +158,7 @@ describe("defineStack: variants of the dev stack", () => {
         ]);
         assert.deepEqual(container(run, `${P}-server-3-app`).inputs.networksAdvanced, [
             { name: `${P}-data`, ipv4Address: "10.77.2.23" },
+            { name: `${P}-metrics`, ipv4Address: "10.77.3.23" },
             { name: `${P}-server-3`, ipv4Address: "10.77.6.23" },
         ]);
         assert.deepEqual(
@@ -296,6 +306,6 @@ describe("defineStack: invalid stack config", () => {
 
     it("ignores other namespaces", async () => {
         const run = await runDev({ "docker:host": "unix:///var/run/docker.sock", "pulumi:template": "x" });
-        assert.equal(byType(run.resources, TYPES.container).length, 13);
+        assert.equal(byType(run.resources, TYPES.container).length, 19);
     });
 });

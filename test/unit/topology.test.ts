@@ -26,8 +26,17 @@ describe("buildTopology", () => {
         assert.deepEqual(
             t.servers.map((s) => [s.name, s.services.map((x) => x.key)]),
             [
-                ["server-1", ["server-1-nginx", "server-1-app", "server-1-mariadb-replica", "server-1-mysqld-exporter"]],
-                ["server-2", ["server-2-nginx", "server-2-app", "server-2-mariadb-replica", "server-2-mysqld-exporter"]],
+                ...[1, 2].map((n) => [
+                    `server-${n}`,
+                    [
+                        `server-${n}-nginx`,
+                        `server-${n}-app`,
+                        `server-${n}-mariadb-replica`,
+                        `server-${n}-mysqld-exporter`,
+                        `server-${n}-nginx-exporter`,
+                        `server-${n}-node-exporter`,
+                    ],
+                ]),
                 [
                     "server-3",
                     [
@@ -35,7 +44,9 @@ describe("buildTopology", () => {
                         "server-3-mariadb-primary",
                         "server-3-prometheus",
                         "server-3-alertmanager",
+                        "server-3-blackbox-exporter",
                         "server-3-mysqld-exporter",
+                        "server-3-node-exporter",
                     ],
                 ],
             ],
@@ -53,9 +64,15 @@ describe("buildTopology", () => {
                 ["server-3-mariadb-primary", "mariadb-primary", "server-3", 1],
                 ["server-3-prometheus", "prometheus", "server-3", undefined],
                 ["server-3-alertmanager", "alertmanager", "server-3", undefined],
+                ["server-3-blackbox-exporter", "blackbox-exporter", "server-3", undefined],
                 ["server-1-mysqld-exporter", "mysqld-exporter", "server-1", undefined],
                 ["server-2-mysqld-exporter", "mysqld-exporter", "server-2", undefined],
                 ["server-3-mysqld-exporter", "mysqld-exporter", "server-3", undefined],
+                ["server-1-nginx-exporter", "nginx-exporter", "server-1", undefined],
+                ["server-2-nginx-exporter", "nginx-exporter", "server-2", undefined],
+                ["server-1-node-exporter", "node-exporter", "server-1", undefined],
+                ["server-2-node-exporter", "node-exporter", "server-2", undefined],
+                ["server-3-node-exporter", "node-exporter", "server-3", undefined],
             ],
         );
         // One exporter beside each database, on its server: the replicas' first, then the primary's.
@@ -149,6 +166,7 @@ describe("buildTopology", () => {
                 [`server-${n}-nginx`, `server-${n}-app`, 3000, "dynamic requests"],
                 [`server-${n}-app`, P, 3306, "writes (and reads when no replica answers)"],
                 [`server-${n}-app`, `server-${n}-mariadb-replica`, 3306, "reads"],
+                ["server-3-prometheus", `server-${n}-app`, 9301, "app metrics scrapes"],
             );
         }
         flows.push(
@@ -168,6 +186,17 @@ describe("buildTopology", () => {
                 [`server-${n}-mysqld-exporter`, db, 3306, "server and replication status reads"],
             );
         }
+        for (const n of [1, 2]) {
+            flows.push(
+                ["server-3-prometheus", `server-${n}-nginx-exporter`, 9113, "nginx metrics scrapes"],
+                [`server-${n}-nginx-exporter`, `server-${n}-nginx`, 8081, "stub_status reads"],
+            );
+        }
+        for (const n of [1, 2, 3]) flows.push(["server-3-prometheus", `server-${n}-node-exporter`, 9100, "host metrics scrapes"]);
+        flows.push(
+            ["server-3-prometheus", "server-3-blackbox-exporter", 9115, "probes of the public URL"],
+            ["server-3-blackbox-exporter", "server-3-haproxy", 443, "probes of the public URL"],
+        );
         assert.deepEqual(
             topologyOf({}).flows.map((f) => [endKey(f.from), f.to.key, f.port, f.purpose]),
             flows,

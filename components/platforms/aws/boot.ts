@@ -9,7 +9,7 @@ import { HAPROXY_CONFIG_PATH } from "../../render/haproxy";
 import { lines } from "../../render/text";
 import { renderService } from "../../services";
 import { APP_DB_USER, DATABASE_NAME, ServerPlan, Topology } from "../../topology";
-import { BootSteps, BundleDelivery, VmService, bootSteps, secretOwner, usesBundle } from "../../vm/boot";
+import { BootSteps, BundleDelivery, VmService, bootSteps, bundleOf, secretOwner } from "../../vm/boot";
 import { packagePath } from "../../packageRoot";
 import { shippedFile } from "../../vm/shippedFile";
 import {
@@ -20,6 +20,7 @@ import {
     secretPlaceholder,
     withoutComments,
 } from "../../vm/cloudInit";
+import { PROMETHEUS_RULES_PATH } from "../../render/prometheus";
 import { ArtifactLocation, artifactDelivery } from "./artifacts";
 import { AwsPlan } from "./plan";
 import { RDS_ADMIN_PASSWORD_KEY, RDS_ADMIN_USER, placeholderLookup, placeholderOf } from "./secrets";
@@ -57,7 +58,7 @@ export interface BootInput {
     readonly dataVolumeId?: pulumi.Output<string>;
     /** Web servers, and a pair's load balancers: the SSM parameter the boot writes the instance id to once it serves (readiness.ts). */
     readonly readinessParameter?: string;
-    /** Servers with the app or nginx: the stack's app bundle in S3, which their boot fetches (artifacts.ts). */
+    /** Servers with the app or nginx, or with Prometheus: the stack's bundle in S3 they read (artifacts.ts), which their boot fetches. */
     readonly artifact?: ArtifactLocation;
     /** A Galera node: the route tables its role hook moves the write address's route in (writeAddress.ts). */
     readonly writeRouteTables?: pulumi.Output<string[]>;
@@ -72,8 +73,8 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
     const ownCerts = pulumi.all(own.map((key) => credentials.database?.servers.get(key)?.certPem ?? ""));
     const material = pulumi.all([credentials.certificatePem, credentials.database?.caPem ?? pulumi.output(undefined), ownCerts]);
     const volumeId = input.dataVolumeId ?? pulumi.output(undefined);
-    if (usesBundle(server.services) && !input.artifact)
-        throw new Error(`${server.name} runs the app or nginx: it needs the app bundle's artifact`);
+    const bundle = bundleOf(server.services);
+    if (bundle && !input.artifact) throw new Error(`${server.name} reads the ${bundle} bundle: it needs its artifact`);
     const bucket = input.artifact?.bucket ?? pulumi.output(undefined);
     const tables = input.writeRouteTables ?? pulumi.output(undefined);
     const resolved = pulumi.all([input.databaseHosts, material, volumeId, bucket, tables]);
@@ -90,10 +91,13 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
             // EC2 takes 16 KiB of user data: HAProxy's config goes without its comment lines (the
             // repository and the docker platform's copy keep them), as a Galera node's files do.
             const shipped = (path: string, content: string) => (path === HAPROXY_CONFIG_PATH ? withoutComments(content) : content);
-            const files = rendered.files.map((f) => ({
-                path: f.path,
-                content: shipped(f.path, "content" in f ? f.content : f.withSecrets(secret)),
-            }));
+            // Prometheus's alert rules come in the monitoring bundle (artifacts.ts), not in user data.
+            const files = rendered.files
+                .filter((f) => f.path !== PROMETHEUS_RULES_PATH)
+                .map((f) => ({
+                    path: f.path,
+                    content: shipped(f.path, "content" in f ? f.content : f.withSecrets(secret)),
+                }));
             checks.push(rendered.healthcheck.slice(1));
             const dataDevices = s.kind === "mariadb" && volume ? dataDevicePaths(volume) : undefined;
             // A pair's HAProxy stops softly, serving through its grace while the NLB takes it out.
@@ -114,10 +118,10 @@ export function renderBoot(input: BootInput): pulumi.Output<{ userData: string; 
         const bootstrap = managed && server.name === topology.loadBalancers[0].server ? [rdsBootstrapSteps(plan, databaseHosts[0])] : [];
         const rdsClient = managed && (bootstrap.length > 0 || server.services.some((s) => s.kind === "app"));
         const ready = input.readinessParameter ? readySteps(input.region, input.readinessParameter, checks) : undefined;
-        const bundle: BundleDelivery =
+        const delivery: BundleDelivery =
             input.artifact && bucketName ? artifactDelivery(input.region, bucketName, input.artifact) : { files: [], commands: [] };
         const first = [...(rdsClient ? [rdsCaSteps(input.region), ...bootstrap] : []), ...(writeRoute ? [writeRoute.steps] : [])];
-        const platform = bootSteps(services, bundle, first);
+        const platform = bootSteps(services, delivery, first);
         // Last: once every service passes its health check, the instance says so (the readiness gate).
         const steps = ready
             ? {

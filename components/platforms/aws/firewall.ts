@@ -31,12 +31,18 @@ export function groupOf(kind: ServiceKind): SecurityGroupName {
             return "lb";
         case "nginx":
         case "app":
+        case "nginx-exporter":
             return "web";
         // An exporter runs beside its database, so Prometheus's scrapes are let into the database's group.
         case "mariadb":
         case "rds":
         case "mysqld-exporter":
             return "db";
+        // On every instance, as "host" is.
+        case "node-exporter":
+            return "host";
+        case "blackbox-exporter":
+            return "lb";
         default: {
             const never: never = kind;
             throw new Error(`unknown service kind ${String(never)}`);
@@ -81,6 +87,8 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
             continue;
         }
         const { from, to } = flow;
+        // The probe goes out to the site's public name, and comes back in as any visitor (below).
+        if (from.kind === "blackbox-exporter" && to.kind === "haproxy") continue;
         // Services on one instance talk over loopback; RDS is always another host.
         if (from.server === to.server && to.kind !== "rds") continue;
         between(groupOf(from.kind), groupOf(to.kind), flow.port, flow.purpose, flow.protocol === "udp");
@@ -121,6 +129,15 @@ export function planRules(topology: Topology, nlbSubnets: readonly string[] = []
         peer: { cidr: ANYWHERE },
         description: "SSM, the AWS APIs and the Debian security archive",
     });
+    if (topology.probers.length > 0) {
+        add({
+            group: "host",
+            direction: "egress",
+            port: PORTS.https,
+            peer: { cidr: ANYWHERE },
+            description: "the probe of the public URL",
+        });
+    }
     // Alertmanager mails through the SMTP server of monitoring.alerts.email (a webhook is on 443 or 80: "host").
     const smtp = topology.alertmanagers.length > 0 ? topology.args.monitoring.alerts?.email?.smarthost : undefined;
     if (smtp) {

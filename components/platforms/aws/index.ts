@@ -7,10 +7,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../config/problems";
 import { monitoringUrlOf, summarizeServers } from "../../outputs";
 import { PORTS, primaryOf, replicasOf } from "../../topology";
-import { usesBundle } from "../../vm/boot";
+import { BundleName, bundleOf } from "../../vm/boot";
+import { alertRulesOf } from "../../services/monitoring";
 import { DeployContext, Deployment, Platform } from "../platform";
 import { createAlarms } from "./alarms";
-import { appArtifact, createArtifactStore } from "./artifacts";
+import { AppArtifact, appArtifact, createArtifactStore, monitoringArtifact } from "./artifacts";
 import { renderBoot } from "./boot";
 import { createDatabase } from "./database";
 import { createInstance } from "./instances";
@@ -95,10 +96,17 @@ export const awsPlatform: Platform = {
         const databaseHosts = database ? database.hosts : pulumi.output<string[]>([]);
         const ami = amiOf(name, plan.aws.amiId, plan.aws.amiOwner, parent);
         const volumes = createDataVolumes(name, plan, network, topology.args.production, tags, parent);
-        // The app and its static assets: an object in the stack's bucket, fetched by the web servers at boot.
-        const artifacts = topology.servers.some((s) => usesBundle(s.services))
-            ? createArtifactStore(name, appArtifact(), topology.args.production, tags, parent)
-            : undefined;
+        // The app and its static assets: an object in the stack's bucket, fetched by the web servers at
+        // boot; Prometheus's alert rules another, fetched by the servers that run it.
+        const bundles = new Set(topology.servers.map((s) => bundleOf(s.services)));
+        const [prometheus] = topology.monitors;
+        const wanted = new Map<BundleName, AppArtifact>([
+            ...(bundles.has("app") ? [["app", appArtifact()] as const] : []),
+            ...(bundles.has("monitoring") && prometheus
+                ? [["monitoring", monitoringArtifact(alertRulesOf(topology, prometheus))] as const]
+                : []),
+        ]);
+        const artifacts = wanted.size > 0 ? createArtifactStore(name, wanted, topology.args.production, tags, parent) : undefined;
         const profile = new pulumi.Config("aws").get("profile");
         // Web servers one at a time: each instance waits, through dependsOn, until the previous web
         // server's readiness exists, i.e. until that server serves again (readiness.ts). The engine
@@ -121,7 +129,8 @@ export const awsPlatform: Platform = {
                           : server.name === first
                             ? "galera"
                             : undefined;
-                const artifact = usesBundle(server.services) ? artifacts : undefined;
+                const bundle = bundleOf(server.services);
+                const artifact = bundle ? artifacts?.objects.get(bundle) : undefined;
                 const readyParameter = chain ? createReadinessParameter(name, pulumi.getStack(), server.name, tags, parent) : undefined;
                 const volume = volumes.get(server.name);
                 const boot = renderBoot({
@@ -146,8 +155,8 @@ export const awsPlatform: Platform = {
                 ];
                 const writeRoute = galeraServers.has(server.name) ? tableIds.apply((ids) => writeRouteStatements(region, ids)) : undefined;
                 const input = { plan: plan.instance(server.name), ami, network, boot, parameters: secrets.parameters, tags, writeRoute };
-                const bundle = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
-                const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: bundle, dependsOn }, parent);
+                const fetched = artifact ? { object: artifact.object, arn: artifact.objectArn } : undefined;
+                const instance = createInstance(name, { ...input, readiness: readyParameter, artifact: fetched, dependsOn }, parent);
                 if (volume) attachDataVolume(name, server.name, volume, instance, parent);
                 if (readyParameter && chain) {
                     const readiness = new InstanceReadiness(
@@ -204,6 +213,7 @@ export const awsPlatform: Platform = {
                 ? database.readerHosts.apply((hosts) => hosts.map((host) => `${host}:${PORTS.mysql}`))
                 : pulumi.output(replicasOf(topology).map((r) => `${privateIp(r.server)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
+            certificatePem: credentials.certificatePem,
             ssmParameterNames: pulumi.output(Object.values(secrets.names)),
             // Prometheus answers on its instance only: operators forward the port with SSM (README).
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, "127.0.0.1", PORTS.prometheus)),

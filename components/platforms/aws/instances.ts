@@ -1,5 +1,5 @@
 // One EC2 instance per server, booted by its user data (boot.ts), with a role that may read exactly
-// the SSM parameters its own files hold and, on a web server, the app bundle's object (artifacts.ts).
+// the SSM parameters its own files hold and its bundle's object (artifacts.ts: the app's on a web server, the alert rules where Prometheus runs).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { mustGet } from "../platform";
@@ -16,7 +16,7 @@ export interface InstanceInput {
     readonly dependsOn: pulumi.Resource[];
     /** Web servers and a pair's load balancers: the readiness parameter its boot writes its instance id to (readiness.ts). */
     readonly readiness?: aws.ssm.Parameter;
-    /** Servers whose boot fetches the app bundle: its object, the one thing of the bucket the role may read. */
+    /** Servers whose boot fetches a bundle (the app's, or the alert rules): its object, the one thing of the bucket the role may read. */
     readonly artifact?: { readonly object: aws.s3.BucketObjectv2; readonly arn: pulumi.Output<string> };
     /**
      * A node of a Galera cluster on EC2: what its role hook's aws-vpc-move-ip may do (writeAddress.ts).
@@ -117,7 +117,7 @@ function instanceRole(name: string, server: string, input: InstanceInput, parent
     ];
     // The boot says "serving" by writing the instance id to this one parameter: no other write, no read.
     if (readiness) policies.push(allow("readiness", { Effect: "Allow", Action: ["ssm:PutParameter"], Resource: [readiness.arn] }));
-    // The app bundle: this one object (its key names its content), not the bucket's other objects, no listing.
+    // Its bundle: this one object (its key names its content), not the bucket's other objects, no listing.
     if (input.artifact) policies.push(allow("artifact", { Effect: "Allow", Action: ["s3:GetObject"], Resource: [input.artifact.arn] }));
     // A Galera node moves the write address's route to itself when keepalived elects it.
     if (input.writeRoute) {

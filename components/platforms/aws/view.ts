@@ -20,9 +20,10 @@ export function awsView(topology: Topology, plan: AwsPlan, databaseHosts: readon
             // private address (the kernel still keeps that traffic on the instance). An exporter
             // listens where it is reached (services/monitoring.ts): on the private address too once a
             // Prometheus on another instance scrapes it as well (a pair of load balancers, each with one).
-            // The same for an Alertmanager, which every Prometheus sends alerts to.
+            // The same for an Alertmanager, which every Prometheus sends alerts to, and a node exporter.
             const shared =
-                (to.kind === "mysqld-exporter" || to.kind === "alertmanager") && topology.monitors.some((m) => m.server !== to.server);
+                (to.kind === "mysqld-exporter" || to.kind === "alertmanager" || to.kind === "node-exporter") &&
+                topology.monitors.some((m) => m.server !== to.server);
             const local = from.server === to.server && to.kind !== "mariadb" && !shared;
             return local ? "127.0.0.1" : plan.instance(to.server).privateIp;
         },

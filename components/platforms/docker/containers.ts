@@ -3,60 +3,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { Credentials, credentialOf } from "../../credentials";
-import { ALERTMANAGER_DATA_PATH } from "../../render/alertmanager";
-import { PROMETHEUS_DATA_PATH } from "../../render/prometheus";
 import { SECRET_NAMES, ServiceFile, renderService } from "../../services";
 import { PORTS, STOP_TIMEOUT_SECONDS, ServicePlan, Topology, isFromOutside, primaryOf, replicasOf, serviceLabel } from "../../topology";
-import { DockerKind, IMAGE_OF, createImages, dockerKind } from "./images";
+import { CONTAINER_HEALTHCHECK, DATA_PATH, GRACEFUL_STOP, WATCHED_VOLUMES_ROOT } from "./containerSettings";
+import { IMAGE_OF, createImages, dockerKind } from "./images";
 import { DockerPlan } from "./plan";
 import { dockerView } from "./view";
 
-/** The signal each daemon finishes in-flight work on (nginx and HAProxy drop it on SIGTERM). */
-const GRACEFUL_STOP: Record<DockerKind, string> = {
-    haproxy: "SIGUSR1",
-    // Its start script drains, then hands the address over (images/keepalived/start.sh).
-    keepalived: "SIGTERM",
-    nginx: "SIGQUIT",
-    app: "SIGTERM",
-    mariadb: "SIGTERM",
-    prometheus: "SIGTERM",
-    alertmanager: "SIGTERM",
-    "mysqld-exporter": "SIGTERM",
-};
-
-/**
- * The container health check is for Docker (restart decisions, `docker ps`, the deploy's `wait`),
- * not for failure detection: HAProxy checks the web servers every second and Prometheus scrapes
- * the rest. Each check is a `docker exec`, which costs the engine tens of milliseconds of CPU, so
- * they come 30 s apart (every 2 s, a dozen containers kept two cores 60% busy at rest). Docker
- * 25+ could check faster while a container starts (start_interval), but the provider refuses that
- * field on older engines (API < 1.44) such as Debian 12's Docker 20.10, where the first check
- * comes one interval after the start: a `wait`ed container counts as created after about 30 s.
- */
-export const CONTAINER_HEALTHCHECK = {
-    interval: goDuration(30),
-    timeout: goDuration(5),
-    retries: 3,
-    startPeriod: goDuration(60),
-} as const;
-
-/** Named volumes: data that must outlive its container (Alertmanager's: silences, and what it already sent). */
-const DATA_PATH: Partial<Record<DockerKind, string>> = {
-    mariadb: "/var/lib/mysql",
-    prometheus: PROMETHEUS_DATA_PATH,
-    alertmanager: ALERTMANAGER_DATA_PATH,
-};
-
-/**
- * Durations as Go prints them (time.Duration.String: "2s", "1m0s"): the provider reads the health
- * check back in that form, so any other spelling ("60s") shows as a diff after every refresh.
- */
-export function goDuration(seconds: number): string {
-    if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`goDuration takes whole seconds, got ${seconds}`);
-    const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
-    if (h > 0) return `${h}h${m}m${s}s`;
-    return m > 0 ? `${m}m${s}s` : `${s}s`;
-}
+export { CONTAINER_HEALTHCHECK, WATCHED_VOLUMES_ROOT, goDuration } from "./containerSettings";
 
 export function createContainers(
     name: string,
@@ -100,6 +54,8 @@ export function createContainers(
         }
         return {
             hostname: svc.key,
+            // The probe asks for the site by its public name, which leads here to the front address.
+            ...(svc.kind === "blackbox-exporter" ? { hosts: [{ host: topology.args.domain, ip: frontAddress(topology, plan) }] } : {}),
             // With networksAdvanced set, the provider takes the container off Docker's default
             // bridge before connecting these: no path around the firewall.
             networksAdvanced: plan.segmentsOf(svc).map((segment) => ({
@@ -111,19 +67,32 @@ export function createContainers(
             ...(svc.kind === "keepalived" || (svc.kind === "mariadb" && topology.galera) ? { capabilities: { adds: ["NET_ADMIN"] } } : {}),
         };
     };
+    const volumeNames = new Map<string, pulumi.Output<string>>();
+    // A node exporter mounts the data volumes of the services on its server, each at its service's name.
+    const watchedVolumes = (svc: ServicePlan) =>
+        svc.kind === "node-exporter"
+            ? topology.services
+                  .filter((s) => s.server === svc.server && volumeNames.has(s.key))
+                  .map((s) => ({
+                      volumeName: volumeNames.get(s.key) ?? missing(`volume of ${s.key}`),
+                      containerPath: `${WATCHED_VOLUMES_ROOT}/${serviceLabel(s)}`,
+                      readOnly: true,
+                  }))
+            : [];
     const create = (svc: ServicePlan, dependsOn: pulumi.Resource[], waitHealthy: boolean) => {
         const kind = dockerKind(svc);
         const rendered = renderService(context, svc);
         const dataPath = DATA_PATH[kind];
-        const volume = (containerPath: string) => ({
+        const volume = (containerPath: string) => {
             // The data outlives the container: a replaced container mounts the same volume.
-            volumeName: new docker.Volume(
+            const volumeName = new docker.Volume(
                 `${name}-${svc.key}-data`,
                 { name: `${name}-${svc.key}-data`, labels: [stackLabel] },
                 { parent, protect: topology.args.production },
-            ).name,
-            containerPath,
-        });
+            ).name;
+            volumeNames.set(svc.key, volumeName);
+            return { volumeName, containerPath };
+        };
         const container = new docker.Container(
             `${name}-${svc.key}`,
             {
@@ -143,7 +112,7 @@ export function createContainers(
                 // The provider stops a container it deletes with this timeout, 0 (an immediate
                 // SIGKILL) when unset: the graceful stop above needs it on every replace and destroy.
                 destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
-                volumes: dataPath ? [volume(dataPath)] : [],
+                volumes: [...(dataPath ? [volume(dataPath)] : []), ...watchedVolumes(svc)],
                 logDriver: "json-file",
                 logOpts: { "max-size": "10m", "max-file": "3" },
                 // Created means healthy: what depends on it starts only once it answers.
@@ -188,7 +157,11 @@ export function createContainers(
     });
     const placed = new Set(containers.keys());
     const unplaced = topology.services.filter(
-        (s) => !placed.has(s.key) && !["haproxy", "keepalived", "prometheus", "alertmanager"].includes(s.kind),
+        (s) =>
+            !placed.has(s.key) &&
+            !["haproxy", "keepalived", "prometheus", "alertmanager", "blackbox-exporter", "node-exporter", "nginx-exporter"].includes(
+                s.kind,
+            ),
     );
     if (unplaced.length > 0) throw new Error(`the docker platform placed no container for ${unplaced.map((s) => s.key).join(", ")}`);
     // Load balancers one after another too, each after the web servers: the second's containers
@@ -204,9 +177,22 @@ export function createContainers(
         previousBalancer = [...keepalived, create(lb, [...deps, ...keepalived], waited)];
         return previousBalancer;
     });
-    // Prometheus and Alertmanager last (a pair's Alertmanager finds its peer by retrying).
-    for (const watcher of [...topology.monitors, ...topology.alertmanagers]) create(watcher, balancers, false);
+    // Prometheus, Alertmanager and the blackbox exporter last (a pair's Alertmanager finds its peer by
+    // retrying); then each node exporter, once every volume of its server exists.
+    for (const watcher of [...topology.monitors, ...topology.alertmanagers, ...topology.probers, ...topology.nginxExporters])
+        create(watcher, balancers, false);
+    for (const exporter of topology.nodeExporters) {
+        const onServer = topology.services.filter((s) => s.server === exporter.server && containers.has(s.key));
+        create(exporter, [...balancers, ...onServer.map((s) => containers.get(s.key) ?? missing(`container ${s.key}`))], false);
+    }
     return containers;
+}
+
+/** The address clients reach the site at on "edge": the pair's floating one, or the single HAProxy's. */
+function frontAddress(topology: Topology, plan: DockerPlan): string {
+    if (plan.floatingAddress) return plan.floatingAddress.split("/")[0];
+    const [haproxy] = topology.loadBalancers;
+    return plan.addressOn("edge", haproxy);
 }
 
 function missing(what: string): never {

@@ -17,6 +17,9 @@ export const IMAGE_OF: Record<DockerKind, string> = {
     prometheus: "prometheus",
     alertmanager: "alertmanager",
     "mysqld-exporter": "mysqld-exporter",
+    "nginx-exporter": "nginx-exporter",
+    "node-exporter": "node-exporter",
+    "blackbox-exporter": "blackbox-exporter",
 };
 
 /** The image every other one is built FROM (images/base): its Dockerfiles name this tag. */

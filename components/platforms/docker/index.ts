@@ -39,6 +39,7 @@ export const dockerPlatform: Platform = {
             databaseWriterEndpoint: pulumi.output(`${writeIp ?? plan.addressOn("data", primaryOf(topology))}:${PORTS.mysql}`),
             databaseReaderEndpoints: pulumi.output(replicasOf(topology).map((r) => `${plan.addressOn("data", r)}:${PORTS.mysql}`)),
             caCertificatePem: credentials.caCertificatePem,
+            certificatePem: credentials.certificatePem,
             ssmParameterNames: pulumi.output<string[]>([]),
             monitoringUrl: pulumi.output(monitoringUrlOf(topology, bindAddress, prometheusPort)),
             monitoringPassword: pulumi.secret(credentials.prometheusPassword ?? pulumi.output("")),

@@ -56,11 +56,16 @@ function segmentFor(flow: Flow): SegmentName {
         case "mariadb":
             return "data";
         case "nginx":
-            return "web";
+            // Its exporter reads stub_status on the server's own network, as on a VM's loopback.
+            return from.kind === "nginx-exporter" ? to.server : "web";
         case "app":
+            // Prometheus scrapes the app's own metrics port on the monitoring network.
+            if (from.kind === "prometheus") return "metrics";
             if (from.server !== to.server) throw new Error(`an app is only reached from its own server (from ${from.key})`);
             return to.server;
         case "haproxy":
+            // The blackbox probe comes as a visitor does, to the public side.
+            if (from.kind === "blackbox-exporter") return "edge";
             // Only the metrics scrape, on the monitoring network: nothing on web may reach HAProxy's stats.
             if (from.kind !== "prometheus")
                 throw new Error(`no internal flow but Prometheus's scrape should end at HAProxy (from ${from.key})`);
@@ -74,6 +79,9 @@ function segmentFor(flow: Flow): SegmentName {
             return "metrics";
         // Prometheus sends it alerts, and a pair's two gossip, on the monitoring network.
         case "alertmanager":
+        case "node-exporter":
+        case "nginx-exporter":
+        case "blackbox-exporter":
             return "metrics";
         case "rds":
             throw new Error(`${to.key} is RDS, which the docker platform does not run`);
@@ -109,6 +117,12 @@ function hostNumber(s: ServicePlan, webServers: number): number {
             return 20 + index;
         case "mysqld-exporter":
             return 40 + index;
+        case "node-exporter":
+            return 50 + index;
+        case "nginx-exporter":
+            return 70 + index;
+        case "blackbox-exporter":
+            return 60 + index;
         case "rds":
             throw new Error(`${s.key} is RDS, which the docker platform does not run`);
         default: {

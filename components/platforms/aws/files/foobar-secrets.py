@@ -22,8 +22,9 @@
 # check passes, writes this instance's id (cloud-init's, read from IMDSv2 on EC2) to the readiness
 # parameter, which Pulumi waits for before the next web server (components/platforms/aws/readiness.ts).
 #
-# `foobar-secrets --artifact /etc/foobar/artifact.json` (web servers, before the app starts): fetches
-# the app bundle, {"files": [{"path", "mode", "content"}]}, from the stack's bucket through the
+# `foobar-secrets --artifact /etc/foobar/artifact.json` (web servers, before the app starts; the
+# servers with Prometheus, before it starts): fetches a bundle (the app's, or Prometheus's alert
+# rules), {"files": [{"path", "mode", "content"}]}, from the stack's bucket through the
 # instance role (components/platforms/aws/artifacts.ts), checks its SHA-256 against the one the user
 # data names, and writes its files, owned by root, under the config's roots and nowhere else.
 # Nothing is written unless the whole bundle checks out; failing, it exits 1 naming the object.
@@ -183,7 +184,7 @@ def get_object(c, where):
         print("foobar-secrets: cannot get %s (%s), attempt %d of %d" % (where, error, attempt + 1, ARTIFACT_ATTEMPTS), file=sys.stderr)
         if attempt + 1 < ARTIFACT_ATTEMPTS:
             time.sleep(ARTIFACT_RETRY_SECONDS)
-    raise Failure("cannot get the app bundle %s: %s" % (where, error))
+    raise Failure("cannot get the bundle %s: %s" % (where, error))
 
 
 def artifact(path):
@@ -197,24 +198,24 @@ def artifact(path):
     body = get_object(c, where)
     digest = hashlib.sha256(body).hexdigest()
     if digest != c["sha256"]:
-        raise Failure("the app bundle %s has sha256 %s, not %s as the user data says" % (where, digest, c["sha256"]))
+        raise Failure("the bundle %s has sha256 %s, not %s as the user data says" % (where, digest, c["sha256"]))
     try:
         files = json.loads(body.decode("utf-8"))["files"]
         if not isinstance(files, list):
             raise TypeError("files is a %s" % type(files).__name__)
     except (ValueError, KeyError, TypeError) as e:
-        raise Failure("the app bundle %s is no file list: %s" % (where, e))
+        raise Failure("the bundle %s is no file list: %s" % (where, e))
     roots = tuple(r.rstrip("/") + "/" for r in c["roots"])
     for f in files:
         if not (isinstance(f, dict) and all(isinstance(f.get(k), str) for k in ("path", "mode", "content"))
                 and os.path.normpath(f["path"]) == f["path"] and f["path"].startswith(roots)
                 and re.fullmatch(r"0?[0-7]{3,4}", f["mode"])):
-            raise Failure("the app bundle %s: bad file entry %r (needs a path under %s, an octal mode, content)"
+            raise Failure("the bundle %s: bad file entry %r (needs a path under %s, an octal mode, content)"
                           % (where, f.get("path") if isinstance(f, dict) else f, ", ".join(c["roots"])))
     for f in files:
         os.makedirs(os.path.dirname(f["path"]), mode=0o755, exist_ok=True)
         write_atomically(f["path"], f["content"], 0, 0, int(f["mode"], 8))
-    print("foobar-secrets: app bundle %s, sha256 verified: %d file(s) under %s" % (where, len(files), ", ".join(c["roots"])))
+    print("foobar-secrets: bundle %s, sha256 verified: %d file(s) under %s" % (where, len(files), ", ".join(c["roots"])))
 
 
 if __name__ == "__main__":
