@@ -17,14 +17,14 @@ import {
     renderNetrc,
     renderPrometheusWebConfig,
 } from "../render/prometheusAuth";
-import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, Topology, replicasOf } from "../topology";
-import { RenderedService, ServiceContext, httpCheck } from "./types";
+import { ExporterPlan, MONITOR_USER, PORTS, PrometheusPlan, ServicePlan, Topology, replicasOf } from "../topology";
+import { RenderedService, ServiceContext, httpCheck, scrapedAt } from "./types";
 
 /**
- * The alert rules of a Prometheus: what it scrapes decides which rules apply. Every Prometheus of a
- * stack gets the same (aws ships them as one S3 bundle).
+ * The alert rules of the stack's Prometheus servers: what they scrape decides which rules apply.
+ * Every Prometheus gets the same (each has its blackbox exporter; aws ships them as one S3 bundle).
  */
-export function alertRulesOf(topology: Topology, prometheus: PrometheusPlan): string {
+export function alertRulesOf(topology: Topology): string {
     const { scrapeIntervalSeconds } = topology.args.monitoring;
     const databases = topology.exporters.length > 0;
     // Semi-sync is on where a primary of ours has replicas of ours to acknowledge (mariadb.ts).
@@ -36,7 +36,7 @@ export function alertRulesOf(topology: Topology, prometheus: PrometheusPlan): st
         loadBalancers: topology.loadBalancers.length,
         ...(topology.galera ? { galera: { nodes: topology.galera.nodes.length } } : {}),
         hosts: topology.nodeExporters.length > 0,
-        probes: topology.probers.some((b) => b.server === prometheus.server),
+        probes: topology.probers.length > 0,
         notifications: topology.alertmanagers.length > 0,
     });
 }
@@ -47,6 +47,8 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
     const galera = topology.galera ? { galera: { nodes: topology.galera.nodes.length } } : {};
     // Its own blackbox exporter only: each Prometheus probes the site from its own server.
     const prober = topology.probers.find((b) => b.server === prometheus.server);
+    // Where this Prometheus scrapes a service, labelled with its server.
+    const target = (service: ServicePlan, port: number) => ({ target: `${view.reach(prometheus, service)}:${port}`, host: service.server });
     const config = renderPrometheusConfig({
         scrapeIntervalSeconds,
         haproxyTargets: topology.loadBalancers.map((lb) => ({ target: `${view.statsAddress(lb)}:${PORTS.stats}`, host: lb.server })),
@@ -58,12 +60,9 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
             role: e.watches.role,
         })),
         alertmanagers: topology.alertmanagers.map((a) => `${view.reach(prometheus, a)}:${PORTS.alertmanager}`),
-        appTargets: topology.web.map((w) => ({ target: `${view.reach(prometheus, w.app)}:${PORTS.appMetrics}`, host: w.server })),
-        nginxTargets: topology.nginxExporters.map((e) => ({
-            target: `${view.reach(prometheus, e)}:${PORTS.nginxExporter}`,
-            host: e.server,
-        })),
-        nodeTargets: topology.nodeExporters.map((n) => ({ target: `${view.reach(prometheus, n)}:${PORTS.nodeExporter}`, host: n.server })),
+        appTargets: topology.web.map((w) => target(w.app, PORTS.appMetrics)),
+        nginxTargets: topology.nginxExporters.map((e) => target(e, PORTS.nginxExporter)),
+        nodeTargets: topology.nodeExporters.map((n) => target(n, PORTS.nodeExporter)),
         ...(prober
             ? {
                   probe: {
@@ -78,7 +77,7 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
     return {
         files: [
             { path: PROMETHEUS_CONFIG_PATH, content: config },
-            { path: PROMETHEUS_RULES_PATH, content: alertRulesOf(topology, prometheus) },
+            { path: PROMETHEUS_RULES_PATH, content: alertRulesOf(topology) },
             { path: PROMETHEUS_DEFAULTS_PATH, content: renderPrometheusDefaults({ listenPort: PORTS.prometheus, retentionDays }) },
             { path: PROMETHEUS_WEB_CONFIG_PATH, withSecrets: (secret) => renderPrometheusWebConfig(secret("prometheusPasswordHash")) },
             { path: PROMETHEUS_PASSWORD_PATH, withSecrets: (secret) => secret("prometheusPassword") },
@@ -98,12 +97,9 @@ export function prometheusService({ topology, view }: ServiceContext, prometheus
     };
 }
 
-export function exporterService({ topology, view }: ServiceContext, exporter: ExporterPlan): RenderedService {
-    // It listens only where Prometheus scrapes it: every Prometheus reaches it at the same address.
-    const [prometheus] = topology.monitors;
-    if (!prometheus) throw new Error(`${exporter.key}: an exporter needs a Prometheus to scrape it`);
-    const listenAddress = view.reach(prometheus, exporter);
-    const host = view.reach(exporter, exporter.watches);
+export function exporterService(context: ServiceContext, exporter: ExporterPlan): RenderedService {
+    const listenAddress = scrapedAt(context, exporter);
+    const host = context.view.reach(exporter, exporter.watches);
     return {
         files: [
             {

@@ -10,14 +10,7 @@ import {
 import { NGINX_EXPORTER_DEFAULTS_PATH, renderNginxExporterDefaults } from "../render/nginxExporter";
 import { NODE_EXPORTER_DEFAULTS_PATH, renderNodeExporterDefaults } from "../render/nodeExporter";
 import { BlackboxPlan, NginxExporterPlan, NodeExporterPlan, PORTS } from "../topology";
-import { RenderedService, ServiceContext, httpCheck } from "./types";
-
-/** An exporter listens only where Prometheus scrapes it: every Prometheus reaches it at the same address. */
-function scrapedAt({ topology, view }: ServiceContext, exporter: NodeExporterPlan | NginxExporterPlan): string {
-    const [prometheus] = topology.monitors;
-    if (!prometheus) throw new Error(`${exporter.key}: an exporter needs a Prometheus to scrape it`);
-    return view.reach(prometheus, exporter);
-}
+import { RenderedService, ServiceContext, httpCheck, scrapedAt } from "./types";
 
 export function nodeExporterService(context: ServiceContext, exporter: NodeExporterPlan): RenderedService {
     const listenAddress = scrapedAt(context, exporter);

@@ -72,3 +72,10 @@ export interface ServiceContext {
 
 /** A health check that passes when `url` answers 2xx (every image but the app's and MariaDB's has curl). */
 export const httpCheck = (url: string): string[] => ["CMD", "curl", "-fsS", "-o", "/dev/null", url];
+
+/** An exporter listens only where Prometheus scrapes it: every Prometheus reaches it at the same address. */
+export function scrapedAt({ topology, view }: ServiceContext, exporter: ServicePlan): string {
+    const [prometheus] = topology.monitors;
+    if (!prometheus) throw new Error(`${exporter.key}: an exporter needs a Prometheus to scrape it`);
+    return view.reach(prometheus, exporter);
+}

@@ -99,12 +99,9 @@ export const awsPlatform: Platform = {
         // The app and its static assets: an object in the stack's bucket, fetched by the web servers at
         // boot; Prometheus's alert rules another, fetched by the servers that run it.
         const bundles = new Set(topology.servers.map((s) => bundleOf(s.services)));
-        const [prometheus] = topology.monitors;
         const wanted = new Map<BundleName, AppArtifact>([
             ...(bundles.has("app") ? [["app", appArtifact()] as const] : []),
-            ...(bundles.has("monitoring") && prometheus
-                ? [["monitoring", monitoringArtifact(alertRulesOf(topology, prometheus))] as const]
-                : []),
+            ...(bundles.has("monitoring") ? [["monitoring", monitoringArtifact(alertRulesOf(topology))] as const] : []),
         ]);
         const artifacts = wanted.size > 0 ? createArtifactStore(name, wanted, topology.args.production, tags, parent) : undefined;
         const profile = new pulumi.Config("aws").get("profile");
